@@ -1,0 +1,340 @@
+//! The command line: `run`, `validate`, `params`, and the embedded default what-if when no command is given.
+//! Parses arguments with clap, calls the library, prints results; `main` maps errors to exit code 2.
+
+use crate::error::{Error, Result};
+use crate::experiment::{self, Experiment};
+use crate::metrics::METRICS;
+use crate::output::{self, AgentRecorder, OutputDir, Provenance};
+use crate::params::PARAM_SPECS;
+use crate::scenario::{Action, Origin, Scenario};
+use clap::{Args, Parser, Subcommand};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "supportsim",
+    version,
+    about = "Agent-based simulator of community support ecology for people with long-term mental-health challenges",
+    long_about = "Agent-based simulator of community support ecology. Without a command it runs the embedded \
+                  default what-if (a budget cut closes the north district's meeting place) and writes \
+                  output/venue_closure/."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run a scenario: all replicates, both arms if it has events; writes an output folder.
+    Run(RunArgs),
+    /// Check scenario files and report every problem at once (exit code 2 if any).
+    Validate {
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+    },
+    /// List every model parameter with its default, unit, valid range and source.
+    Params {
+        /// Print a Markdown table instead of plain text.
+        #[arg(long)]
+        markdown: bool,
+    },
+}
+
+#[derive(Args, Debug, Default)]
+pub struct RunArgs {
+    /// Scenario TOML file.
+    pub scenario: PathBuf,
+    #[command(flatten)]
+    pub common: CommonRunArgs,
+}
+
+#[derive(Args, Debug, Default, Clone)]
+pub struct CommonRunArgs {
+    /// Output folder (default: output/<scenario name>/).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Replicates per arm (overrides run.replicates).
+    #[arg(long)]
+    pub replicates: Option<u32>,
+    /// Root seed (overrides run.seed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores). Results are identical at any thread count.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Also write agents.csv, ties.csv and episodes.csv.
+    #[arg(long)]
+    pub record_agents: bool,
+    /// Replace a non-empty output folder even if supportsim did not write it.
+    #[arg(long)]
+    pub force: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Runs the command line; returns the process exit code for non-error outcomes.
+pub fn main_with_args(args: Vec<String>) -> Result<i32> {
+    let cli = Cli::try_parse_from(&args).map_err(|e| {
+        if matches!(e.kind(), clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion) {
+            print!("{e}");
+            Error::Usage(String::new())
+        } else {
+            Error::Usage(e.to_string())
+        }
+    });
+    let cli = match cli {
+        Ok(c) => c,
+        Err(Error::Usage(m)) if m.is_empty() => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    match cli.command {
+        None => {
+            let scenario = Scenario::load(Origin::Embedded, Path::new("venue_closure.toml"))?;
+            run_scenario(scenario, &CommonRunArgs::default(), &args)?;
+            Ok(0)
+        }
+        Some(Command::Run(run)) => {
+            let scenario = Scenario::from_file(&run.scenario)?;
+            run_scenario(scenario, &run.common, &args)?;
+            Ok(0)
+        }
+        Some(Command::Validate { scenarios }) => {
+            let mut failed = false;
+            for path in scenarios {
+                match Scenario::from_file(&path) {
+                    Ok(s) => println!(
+                        "{}: ok ({} agents, {} districts, {} venues, {} events, {} days)",
+                        path.display(),
+                        s.population.n_agents,
+                        s.districts.len(),
+                        s.venues.len(),
+                        s.events.len(),
+                        s.run.days
+                    ),
+                    Err(e) => {
+                        eprint!("{e}");
+                        if !matches!(e, Error::Scenario(_)) {
+                            eprintln!();
+                        }
+                        failed = true;
+                    }
+                }
+            }
+            Ok(if failed { 2 } else { 0 })
+        }
+        Some(Command::Params { markdown }) => {
+            if markdown {
+                print!("{}", crate::params::markdown_table());
+            } else {
+                println!("{:<34} {:>10}  {:<20} {:<18} source", "name", "default", "unit", "range");
+                for p in PARAM_SPECS {
+                    println!(
+                        "{:<34} {:>10}  {:<20} {:<18} {}",
+                        p.name,
+                        p.default,
+                        p.unit,
+                        format!("{} – {}", p.min, p.max),
+                        p.source
+                    );
+                }
+            }
+            Ok(0)
+        }
+    }
+}
+
+/// Applies command-line overrides, runs the experiment, writes the output folder and prints the effects.
+pub fn run_scenario(mut scenario: Scenario, args: &CommonRunArgs, command_line: &[String]) -> Result<PathBuf> {
+    if let Some(r) = args.replicates {
+        if r == 0 {
+            return Err(Error::Usage("--replicates must be at least 1".into()));
+        }
+        scenario.run.replicates = r;
+    }
+    if let Some(s) = args.seed {
+        scenario.run.seed = s;
+    }
+    if args.threads == Some(0) {
+        return Err(Error::Usage("--threads must be at least 1".into()));
+    }
+    let target = args.out.clone().unwrap_or_else(|| Path::new("output").join(&scenario.name));
+    let dir = OutputDir::create(&target, args.force)?;
+    let options = experiment::Options { threads: args.threads, progress: !args.quiet && std::io::stderr().is_terminal() };
+    let arms = experiment::arms_of(&scenario);
+    eprintln!(
+        "supportsim: {} — {} agents, {} days, {} replicate{} × {} arm{}",
+        scenario.name,
+        scenario.population.n_agents,
+        scenario.run.days,
+        scenario.run.replicates,
+        if scenario.run.replicates == 1 { "" } else { "s" },
+        arms.len(),
+        if arms.len() == 1 { "" } else { "s" },
+    );
+    let temp = dir.temp.clone();
+    let factory = move |arm: &'static str, rep: u32| -> Result<Box<dyn crate::sim::AgentObserver + Send>> {
+        Ok(Box::new(AgentRecorder::new(&temp, arm, rep)?))
+    };
+    let result = experiment::run(&scenario, &options, if args.record_agents { Some(&factory) } else { None });
+    let exp = match result {
+        Ok(e) => e,
+        Err(e) => {
+            dir.abandon();
+            return Err(e);
+        }
+    };
+    match write_all(&dir, &exp, args, command_line) {
+        Ok(()) => {}
+        Err(e) => {
+            dir.abandon();
+            return Err(e);
+        }
+    }
+    let replaced = dir.replaces;
+    let path = dir.commit()?;
+    print_summary(&exp);
+    eprintln!(
+        "wrote {}{} in {:.1} s",
+        path.display(),
+        if replaced { " (replaced the earlier supportsim output there)" } else { "" },
+        exp.wall_seconds
+    );
+    Ok(path)
+}
+
+fn write_all(dir: &OutputDir, exp: &Experiment, args: &CommonRunArgs, command_line: &[String]) -> Result<()> {
+    let mut files = vec!["manifest.json", "timeseries.csv", "venues.csv"];
+    output::write_timeseries(&dir.path("timeseries.csv"), exp)?;
+    output::write_venues(&dir.path("venues.csv"), exp)?;
+    if let Some(effects) = &exp.effects {
+        output::write_effects(&dir.path("effects.csv"), effects)?;
+        files.push("effects.csv");
+    }
+    if args.record_agents {
+        let jobs: Vec<(&'static str, u32)> =
+            exp.arms.iter().flat_map(|a| (0..a.runs.len() as u32).map(move |r| (a.name, r))).collect();
+        AgentRecorder::concatenate(&dir.temp, &jobs)?;
+        files.extend(output::AGENT_FILES);
+    }
+    let prov = Provenance { command_line: command_line.to_vec(), threads: args.threads, record_agents: args.record_agents };
+    // The manifest goes last: its presence marks a complete folder.
+    output::write_manifest(&dir.path("manifest.json"), exp, &prov, &files)
+}
+
+/// Districts named by the scenario's events, for the headline rows of the effect table.
+fn affected_districts(s: &Scenario) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for e in &s.events {
+        let d = match &e.action {
+            Action::CloseVenue { venue }
+            | Action::OpenVenue { venue }
+            | Action::SetVenueBudget { venue, .. }
+            | Action::AddStaff { venue, .. }
+            | Action::SetFee { venue, .. } => Some(s.venues[*venue].district),
+            Action::SetDistrictBudget { district, .. } => Some(*district),
+            _ => None,
+        };
+        if let Some(d) = d {
+            let name = s.districts[d].name.clone();
+            if !out.contains(&name) {
+                out.push(name);
+            }
+        }
+    }
+    out
+}
+
+const HEADLINE_METRICS: [&str; 9] = [
+    "lonely_share",
+    "loneliness_mean",
+    "struggling_share",
+    "crisis_share",
+    "attended_share",
+    "ties_mean",
+    "isolated_share",
+    "support_emotional",
+    "hope_mean",
+];
+
+fn is_share(metric: &str) -> bool {
+    metric.ends_with("_share")
+}
+
+fn fmt_level(metric: &str, x: f64) -> String {
+    if !x.is_finite() {
+        "–".into()
+    } else if is_share(metric) {
+        format!("{:.1}%", 100.0 * x)
+    } else {
+        format!("{x:.3}")
+    }
+}
+
+fn fmt_diff(metric: &str, x: f64) -> String {
+    if !x.is_finite() {
+        "–".into()
+    } else if is_share(metric) {
+        format!("{:+.1} pp", 100.0 * x)
+    } else {
+        format!("{x:+.3}")
+    }
+}
+
+/// Prints the headline effect table (or, without events, the levels) to stdout.
+pub fn print_summary(exp: &Experiment) {
+    let mut groups = vec!["all".to_string(), "service_users".into(), "residents".into()];
+    for d in affected_districts(&exp.scenario) {
+        groups.push(format!("district:{d}"));
+        groups.push(format!("district:{d}/service_users"));
+    }
+    let window = exp.scenario.analysis.window_days;
+    match &exp.effects {
+        Some(effects) => {
+            println!(
+                "\nEffect of the scenario's events: scenario minus baseline, paired by replicate ({} replicates), \
+                 mean over the last {window} days, with 95% interval.\n'pp' = percentage points.\n",
+                exp.scenario.run.replicates
+            );
+            println!(
+                "{:<30} {:<22} {:>10} {:>10} {:>11}  95% interval",
+                "group", "metric", "baseline", "scenario", "difference"
+            );
+            for g in &groups {
+                for m in HEADLINE_METRICS {
+                    if let Some(e) = effects.iter().find(|e| e.group == *g && e.metric == m) {
+                        let sig = if e.ci_low > 0.0 || e.ci_high < 0.0 { " *" } else { "" };
+                        println!(
+                            "{:<30} {:<22} {:>10} {:>10} {:>11}  {} to {}{sig}",
+                            g,
+                            m,
+                            fmt_level(m, e.baseline_mean),
+                            fmt_level(m, e.scenario_mean),
+                            fmt_diff(m, e.difference),
+                            fmt_diff(m, e.ci_low),
+                            fmt_diff(m, e.ci_high),
+                        );
+                    }
+                }
+            }
+            println!("\n* interval excludes zero. All groups and metrics: effects.csv.");
+        }
+        None => {
+            println!("\nLevels over the last {window} days (mean over {} replicates; no events, so no effects):\n", exp.scenario.run.replicates);
+            println!("{:<30} {:<22} {:>10}", "group", "metric", "mean");
+            let arm = &exp.arms[0];
+            for g in &groups {
+                let gi = exp.group_names.iter().position(|x| x == g).expect("standard group");
+                for m in HEADLINE_METRICS {
+                    let mi = METRICS.iter().position(|x| *x == m).expect("known metric");
+                    let vals: Vec<f64> =
+                        arm.runs.iter().map(|r| experiment::window_mean(r, &exp.scenario, gi, mi)).collect();
+                    let mean = vals.iter().sum::<f64>() / vals.len().max(1) as f64;
+                    println!("{:<30} {:<22} {:>10}", g, m, fmt_level(m, mean));
+                }
+            }
+        }
+    }
+}

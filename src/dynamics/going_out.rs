@@ -1,0 +1,142 @@
+//! Phase 2, going out: each agent decides whether to visit a venue today and which one. Staff on duty go to
+//! their venue. Others weigh their weekly habit, mental state (withdrawal), shame, the money left this week
+//! ("Sorry, I am sick" when nothing is affordable), the pull of rituals, and per venue: district, kind,
+//! welcome given their diagnosis and the venue's openness, friends who habitually go there, and habit.
+//! Reads yesterday's state only; writes only the agent's own slot of `venue_today`.
+
+use super::{stigma_weight, DayContext};
+use crate::network::Network;
+use crate::params::Params;
+use crate::population::{Agent, AgentState, StaffKind};
+use crate::rng::{Purpose, Stream};
+use crate::scenario::Scenario;
+use crate::types::{MentalState, Ritual, Role, VenueIdx, VenueKind, NO_VENUE};
+use rayon::prelude::*;
+
+/// Most venues a town may have for the stack buffer of venue weights.
+const MAX_STACK_VENUES: usize = 64;
+
+pub fn run(
+    ctx: &DayContext,
+    scenario: &Scenario,
+    agents: &[Agent],
+    states: &[AgentState],
+    network: &Network,
+    venue_today: &mut [VenueIdx],
+) {
+    venue_today.par_iter_mut().enumerate().with_min_len(1024).for_each(|(i, out)| {
+        *out = choose(ctx, scenario, agents, states, network, i);
+    });
+}
+
+fn choose(
+    ctx: &DayContext,
+    scenario: &Scenario,
+    agents: &[Agent],
+    states: &[AgentState],
+    network: &Network,
+    i: usize,
+) -> VenueIdx {
+    let p = &scenario.params;
+    let a = &agents[i];
+    let s = &states[i];
+    let w = ctx.weekday;
+
+    // Staff on duty go to work unless in crisis.
+    if a.staff_kind != StaffKind::None {
+        let v = a.staff_venue;
+        if ctx.is_open(v) && (a.staff_rank as usize) < ctx.active_staff[v as usize] as usize && s.mental != MentalState::Crisis {
+            return v;
+        }
+    }
+
+    let mut rng = Stream::new(ctx.seed, ctx.replicate, Purpose::GoingOut, ctx.day, i as u64);
+    let u_go = rng.uniform();
+    let money = ctx.money_available(a.leisure_weekly_nok, s, i);
+
+    // Which venues could this agent go to today, and how strongly does each pull?
+    let n_venues = scenario.venues.len().min(MAX_STACK_VENUES);
+    let mut weight = [0.0f32; MAX_STACK_VENUES];
+    let mut any_ritual = false;
+    let stigma = stigma_weight(p, a.diagnosis);
+    for (v, venue) in scenario.venues.iter().enumerate().take(n_venues) {
+        if !ctx.open_today[v] || ctx.cost_today[v] > money {
+            continue;
+        }
+        let kind_pull = kind_pull(p, a, venue.kind);
+        if kind_pull <= 0.0 {
+            continue;
+        }
+        let district = if venue.district == a.district as usize { 1.0 } else { p.other_district_weight as f32 };
+        let welcome = 1.0 - (1.0 - venue.openness as f32) * stigma;
+        let ritual = ctx.ritual_today[v] != Ritual::None;
+        any_ritual |= ritual && district == 1.0;
+        let ritual_pull = if ritual { 1.0 + p.ritual_pull as f32 } else { 1.0 };
+        weight[v] = kind_pull * district * welcome * ritual_pull;
+    }
+    // Friends who habitually go somewhere on this weekday pull the agent there (yesterday's habits).
+    for t in network.ties(i as u32) {
+        let fv = states[t.other as usize].habit_venue[w];
+        if fv != NO_VENUE && (fv as usize) < n_venues && weight[fv as usize] > 0.0 {
+            weight[fv as usize] *= 1.0 + p.friend_pull as f32 * t.strength;
+        }
+    }
+    let hv = s.habit_venue[w];
+    let habit = if hv != NO_VENUE && (hv as usize) < n_venues && weight[hv as usize] > 0.0 {
+        weight[hv as usize] *= 1.0 + 4.0 * s.habit_strength[w];
+        s.habit_strength[w]
+    } else {
+        0.0
+    };
+    let total: f32 = weight[..n_venues].iter().sum();
+    if total <= 0.0 {
+        return NO_VENUE;
+    }
+
+    // Whether to go out at all.
+    let base = match a.role {
+        Role::ServiceUser => p.p_go_out_service_user,
+        _ => p.p_go_out_resident,
+    } as f32;
+    let mut p_go = base + (1.0 - base) * p.habit_pull as f32 * habit;
+    if any_ritual {
+        p_go *= 1.0 + p.ritual_pull as f32;
+    }
+    p_go *= match s.mental {
+        MentalState::Well => 1.0,
+        MentalState::Struggling => p.withdraw_struggling as f32,
+        MentalState::Crisis => p.withdraw_crisis as f32,
+    };
+    p_go *= 1.0 - p.shame_withdrawal as f32 * s.shame;
+    if (u_go as f32) >= p_go.min(1.0) {
+        return NO_VENUE;
+    }
+
+    // Which venue: weighted draw.
+    let mut x = rng.uniform() as f32 * total;
+    for (v, wv) in weight[..n_venues].iter().enumerate() {
+        if *wv > 0.0 {
+            if x < *wv {
+                return v as VenueIdx;
+            }
+            x -= wv;
+        }
+    }
+    // Rounding left x at the end: take the last venue with weight.
+    (0..n_venues).rev().find(|&v| weight[v] > 0.0).map_or(NO_VENUE, |v| v as VenueIdx)
+}
+
+/// The pull of a kind of venue for an agent; zero where it may not go (a service needs a case decision, a
+/// peer café is for people with lived experience).
+#[inline]
+fn kind_pull(p: &Params, a: &Agent, kind: VenueKind) -> f32 {
+    let su = a.role == Role::ServiceUser;
+    match kind {
+        VenueKind::Service if !a.case_decision => 0.0,
+        VenueKind::PeerCafe if !a.lived_experience => 0.0,
+        VenueKind::Commercial if su => p.service_user_commercial_pull as f32,
+        VenueKind::Commercial => 1.0,
+        _ if su => 1.0,
+        _ => p.resident_public_venue_pull as f32,
+    }
+}

@@ -1,0 +1,111 @@
+//! The day loop's phases, one file each, and their fixed order (MODEL.md §4):
+//!
+//! 1. events (`crate::events`), 2. going out (`going_out`), 3. meeting at venues (`meeting`),
+//! 4. support along ties and 7. tie decay (`support`, one pass over the tie table), 5. inner state and
+//! 6. mental state (`inner`), 8. metrics (`crate::metrics`).
+//!
+//! Invariant: dynamics never does IO and never creates a generator except through `crate::rng` streams keyed
+//! by (seed, replicate, purpose, day, entity). Per-agent phases are pulls: an agent writes only its own next
+//! state, reading yesterday's world, so results do not depend on the thread count.
+
+pub mod going_out;
+pub mod inner;
+pub mod meeting;
+pub mod support;
+
+use crate::population::AgentState;
+use crate::types::{weekday, Diagnosis, MentalState, Ritual, VenueIdx};
+
+/// What happened to one agent today, accumulated over phases 3 and 4 and read by phase 5.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Daily {
+    pub emotional: f32,
+    pub instrumental: f32,
+    pub informational: f32,
+    pub hope_gain: f32,
+    pub shame_gain: f32,
+    pub rejections: u16,
+    pub ghosted: u16,
+    pub gave: bool,
+    /// Turned away because the venue was full.
+    pub turned_away: bool,
+}
+
+/// Everything about today that every agent reads: computed once per day by the simulation.
+#[derive(Clone, Debug)]
+pub struct DayContext {
+    pub day: u32,
+    pub weekday: usize,
+    pub seed: u64,
+    pub replicate: u32,
+    /// Per venue: open today (operating, open this weekday, no lockdown).
+    pub open_today: Vec<bool>,
+    pub ritual_today: Vec<Ritual>,
+    pub cost_today: Vec<f32>,
+    /// Per venue: staff working today (the first n of its staff list).
+    pub active_staff: Vec<u16>,
+    /// Multiplier on stigma attitudes from anti-stigma campaigns (1 = none).
+    pub stigma_multiplier: f32,
+    /// Mean stigma attitude of residents, times the campaign multiplier: the public stigma climate.
+    pub public_stigma: f32,
+    /// Per agent: weekly activity subsidy in force (empty when there is none).
+    pub subsidy_nok: Vec<f32>,
+}
+
+impl DayContext {
+    pub fn new(day: u32, seed: u64, replicate: u32) -> Self {
+        DayContext {
+            day,
+            weekday: weekday(day),
+            seed,
+            replicate,
+            open_today: Vec::new(),
+            ritual_today: Vec::new(),
+            cost_today: Vec::new(),
+            active_staff: Vec::new(),
+            stigma_multiplier: 1.0,
+            public_stigma: 0.0,
+            subsidy_nok: Vec::new(),
+        }
+    }
+
+    /// Money an agent can spend today: the weekly leisure budget (plus subsidies) on Mondays, else what is left.
+    #[inline]
+    pub fn money_available(&self, leisure_weekly_nok: f32, state: &AgentState, agent: usize) -> f32 {
+        if self.weekday == 0 {
+            leisure_weekly_nok + self.subsidy(agent)
+        } else {
+            state.money_left_nok
+        }
+    }
+
+    /// Weekly activity subsidy an agent receives now.
+    #[inline]
+    pub fn subsidy(&self, agent: usize) -> f32 {
+        self.subsidy_nok.get(agent).copied().unwrap_or(0.0)
+    }
+
+    #[inline]
+    pub fn is_open(&self, v: VenueIdx) -> bool {
+        self.open_today.get(v as usize).copied().unwrap_or(false)
+    }
+}
+
+/// Public stigma weight of a diagnosis.
+#[inline]
+pub fn stigma_weight(p: &crate::params::Params, d: Diagnosis) -> f32 {
+    (match d {
+        Diagnosis::None => 0.0,
+        Diagnosis::Depression => p.stigma_weight_depression,
+        Diagnosis::Anxiety => p.stigma_weight_anxiety,
+        Diagnosis::Bipolar => p.stigma_weight_bipolar,
+        Diagnosis::Psychosis => p.stigma_weight_psychosis,
+        Diagnosis::Personality => p.stigma_weight_personality,
+    }) as f32
+}
+
+/// Whether the agent is struggling or in crisis.
+#[inline]
+pub fn is_unwell(s: MentalState) -> bool {
+    s != MentalState::Well
+}

@@ -1,0 +1,204 @@
+//! Experiments: arms × replicates run in parallel, and paired effects. A scenario with events runs two arms
+//! on the same seeds, `baseline` (the town without the events) and `scenario`; common random numbers make
+//! their difference, replicate by replicate, the effect of the events alone. Effects are the mean paired
+//! difference over the analysis window with a 95% t-interval over replicates.
+
+use crate::error::{Error, Result};
+use crate::metrics::{METRICS, N_METRICS};
+use crate::scenario::Scenario;
+use crate::sim::{self, AgentObserver, RunResult};
+use rayon::prelude::*;
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+pub const BASELINE: &str = "baseline";
+pub const SCENARIO: &str = "scenario";
+
+/// How to run an experiment.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Worker threads (None: all cores).
+    pub threads: Option<usize>,
+    /// Show a progress bar on stderr when it is a terminal.
+    pub progress: bool,
+}
+
+/// Results of one arm, one [`RunResult`] per replicate.
+pub struct Arm {
+    pub name: &'static str,
+    pub scenario: Scenario,
+    pub runs: Vec<RunResult>,
+}
+
+/// One row of `effects.csv`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Effect {
+    pub group: String,
+    pub metric: &'static str,
+    pub baseline_mean: f64,
+    pub scenario_mean: f64,
+    pub difference: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    pub relative_change: f64,
+}
+
+pub struct Experiment {
+    pub scenario: Scenario,
+    pub arms: Vec<Arm>,
+    pub group_names: Vec<String>,
+    pub effects: Option<Vec<Effect>>,
+    pub wall_seconds: f64,
+}
+
+/// Makes the agent-level observer of an (arm, replicate) job, if agents are recorded.
+pub type ObserverFactory<'a> = dyn Fn(&'static str, u32) -> Result<Box<dyn AgentObserver + Send>> + Sync + 'a;
+
+/// The arms a scenario runs: one without events, two with.
+pub fn arms_of(scenario: &Scenario) -> Vec<(&'static str, Scenario)> {
+    if scenario.events.is_empty() {
+        vec![(BASELINE, scenario.clone())]
+    } else {
+        vec![(BASELINE, scenario.without_events()), (SCENARIO, scenario.clone())]
+    }
+}
+
+/// Runs every arm and replicate and computes effects.
+pub fn run(scenario: &Scenario, options: &Options, observers: Option<&ObserverFactory>) -> Result<Experiment> {
+    let started = std::time::Instant::now();
+    let arms = arms_of(scenario);
+    let replicates = scenario.run.replicates;
+    let jobs: Vec<(usize, u32)> = (0..arms.len()).flat_map(|a| (0..replicates).map(move |r| (a, r))).collect();
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(t) = options.threads {
+        builder = builder.num_threads(t);
+    }
+    let pool = builder.build().map_err(|e| Error::Usage(format!("cannot start {:?} threads: {e}", options.threads)))?;
+    let bar = if options.progress {
+        let bar = indicatif::ProgressBar::new(jobs.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} runs, ETA {eta}")
+                .expect("valid template"),
+        );
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let results: Result<Vec<RunResult>> = pool.install(|| {
+        jobs.par_iter()
+            .map(|&(a, r)| {
+                let (name, arm) = &arms[a];
+                let mut obs = observers.map(|f| f(name, r)).transpose()?;
+                let result = sim::run(arm, r, obs.as_deref_mut().map(|o| o as &mut dyn AgentObserver));
+                bar.inc(1);
+                match obs.as_mut().and_then(|o| o.take_error()) {
+                    Some(e) => Err(e),
+                    None => Ok(result),
+                }
+            })
+            .collect()
+    });
+    let results = results?;
+    bar.finish_and_clear();
+    let mut results = results.into_iter();
+    let arms: Vec<Arm> = arms
+        .into_iter()
+        .map(|(name, scenario)| Arm { name, scenario, runs: results.by_ref().take(replicates as usize).collect() })
+        .collect();
+    let group_names = crate::groups::Group::standard(&scenario.district_names()).into_iter().map(|g| g.name).collect();
+    let mut exp = Experiment { scenario: scenario.clone(), arms, group_names, effects: None, wall_seconds: 0.0 };
+    if exp.arms.len() == 2 {
+        exp.effects = Some(effects(&exp));
+    }
+    exp.wall_seconds = started.elapsed().as_secs_f64();
+    Ok(exp)
+}
+
+/// Mean of a metric over the analysis window (the last `window_days` of the run), skipping empty groups.
+pub fn window_mean(run: &RunResult, scenario: &Scenario, group: usize, metric: usize) -> f64 {
+    let from = scenario.run.days.saturating_sub(scenario.analysis.window_days);
+    let (mut sum, mut n) = (0.0, 0usize);
+    for (r, &day) in run.record_days.iter().enumerate() {
+        if day > from {
+            let v = run.value(r, group, metric);
+            if v.is_finite() {
+                sum += v;
+                n += 1;
+            }
+        }
+    }
+    if n == 0 {
+        f64::NAN
+    } else {
+        sum / n as f64
+    }
+}
+
+/// Mean and 95% t-interval of paired differences. With one replicate the interval is undefined (NaN).
+pub fn mean_ci(diffs: &[f64]) -> (f64, f64, f64) {
+    let n = diffs.len();
+    if n == 0 {
+        return (f64::NAN, f64::NAN, f64::NAN);
+    }
+    let mean = diffs.iter().sum::<f64>() / n as f64;
+    if n < 2 {
+        return (mean, f64::NAN, f64::NAN);
+    }
+    let var = diffs.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+    let se = (var / n as f64).sqrt();
+    let t = StudentsT::new(0.0, 1.0, (n - 1) as f64).expect("valid degrees of freedom").inverse_cdf(0.975);
+    (mean, mean - t * se, mean + t * se)
+}
+
+/// Paired effects for every group and metric.
+pub fn effects(exp: &Experiment) -> Vec<Effect> {
+    let (base, scen) = (&exp.arms[0], &exp.arms[1]);
+    let mut out = Vec::new();
+    for (g, group) in exp.group_names.iter().enumerate() {
+        for (m, metric) in METRICS.iter().enumerate() {
+            let mut b = Vec::new();
+            let mut s = Vec::new();
+            let mut d = Vec::new();
+            for (rb, rs) in base.runs.iter().zip(&scen.runs) {
+                let (x, y) = (window_mean(rb, &exp.scenario, g, m), window_mean(rs, &exp.scenario, g, m));
+                if x.is_finite() && y.is_finite() {
+                    b.push(x);
+                    s.push(y);
+                    d.push(y - x);
+                }
+            }
+            let mean = |v: &[f64]| if v.is_empty() { f64::NAN } else { v.iter().sum::<f64>() / v.len() as f64 };
+            let (difference, ci_low, ci_high) = mean_ci(&d);
+            let baseline_mean = mean(&b);
+            let relative_change = if baseline_mean != 0.0 { difference / baseline_mean } else { f64::NAN };
+            out.push(Effect {
+                group: group.clone(),
+                metric,
+                baseline_mean,
+                scenario_mean: mean(&s),
+                difference,
+                ci_low,
+                ci_high,
+                relative_change,
+            });
+        }
+    }
+    debug_assert_eq!(out.len(), exp.group_names.len() * N_METRICS);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interval_matches_hand_computation() {
+        // Differences 1, 2, 3: mean 2, sd 1, se 1/sqrt(3), t(0.975, 2) = 4.302653.
+        let (m, lo, hi) = mean_ci(&[1.0, 2.0, 3.0]);
+        assert!((m - 2.0).abs() < 1e-12);
+        let half = 4.302_652_729_749_464 / 3f64.sqrt();
+        assert!((lo - (2.0 - half)).abs() < 1e-6, "{lo}");
+        assert!((hi - (2.0 + half)).abs() < 1e-6, "{hi}");
+        let (_, lo1, _) = mean_ci(&[5.0]);
+        assert!(lo1.is_nan());
+    }
+}

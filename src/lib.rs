@@ -1,0 +1,31 @@
+//! supportsim: a fast, parallel agent-based simulator of community support ecology.
+//!
+//! People with long-term mental-health challenges, residents, volunteers and professionals live in districts
+//! and meet at venues (meeting places, peer cafés, services, commercial venues) on a weekly rhythm. Ties form
+//! and fade; support flows along them in three layers; loneliness, hope and shame follow; mental states move
+//! by hazards built from those. Events (closures, budget cuts, fees, peer workers, lockdowns, campaigns)
+//! change the town, and a what-if is answered by paired runs on common random numbers.
+//!
+//! Bird's-eye view: scenario TOML → [`scenario::Scenario`] → [`population`] (town at day 0) → [`sim`] (days
+//! through the phases in [`dynamics`]) → [`metrics`] → [`experiment`] (arms × replicates, paired effects) →
+//! [`output`] (CSV, JSON). See ARCHITECTURE.md.
+
+pub mod cli;
+pub mod dynamics;
+pub mod error;
+pub mod events;
+pub mod experiment;
+pub mod groups;
+pub mod metrics;
+pub mod network;
+pub mod output;
+pub mod params;
+pub mod population;
+pub mod rng;
+pub mod scenario;
+pub mod sim;
+pub mod types;
+pub mod venues;
+
+pub use error::{Error, Result};
+pub use scenario::Scenario;

@@ -1,0 +1,124 @@
+//! Phase 8, metrics: per group, over the recording period that just ended. Levels (shares, means) are read
+//! at the end of the period; flows (new crises, recoveries, rejections, ghosted contacts) are counted over
+//! the period and reported per 1,000 agents per week; support is the mean received per agent per day.
+//!
+//! Sums run over agents in index order on one thread, so they are identical at any thread count.
+
+use crate::sim::World;
+use crate::types::MentalState;
+
+/// Metric names, in column order. A contract (MODEL.md §7): keep names and meaning.
+pub const METRICS: [&str; 17] = [
+    "loneliness_mean",
+    "lonely_share",
+    "well_share",
+    "struggling_share",
+    "crisis_share",
+    "new_crises",
+    "recoveries",
+    "support_emotional",
+    "support_instrumental",
+    "support_informational",
+    "attended_share",
+    "ties_mean",
+    "isolated_share",
+    "hope_mean",
+    "shame_mean",
+    "rejections",
+    "ghosted_ties",
+];
+pub const N_METRICS: usize = METRICS.len();
+
+/// One line per metric for docs and reports: (name, unit, meaning).
+pub const METRIC_DOCS: [(&str, &str, &str); N_METRICS] = [
+    ("loneliness_mean", "score 0–1", "Mean loneliness at the end of the period."),
+    ("lonely_share", "share", "Share with loneliness at or above `lonely_threshold`."),
+    ("well_share", "share", "Share in the `well` state."),
+    ("struggling_share", "share", "Share in the `struggling` state."),
+    ("crisis_share", "share", "Share in the `crisis` state."),
+    ("new_crises", "per 1,000 per week", "Transitions into crisis during the period."),
+    ("recoveries", "per 1,000 per week", "Transitions back to `well` during the period."),
+    ("support_emotional", "units per agent-day", "Emotional support received (ties, meetings, staff)."),
+    ("support_instrumental", "units per agent-day", "Instrumental (practical) support received."),
+    ("support_informational", "units per agent-day", "Informational support received."),
+    ("attended_share", "share", "Share who visited any venue at least once in the period (staff on duty not counted)."),
+    ("ties_mean", "ties", "Mean number of ties."),
+    ("isolated_share", "share", "Share with no tie stronger than `strong_tie_threshold`."),
+    ("hope_mean", "score 0–1", "Mean hope."),
+    ("shame_mean", "score 0–1", "Mean shame."),
+    ("rejections", "per 1,000 per week", "Times rejected by a stranger for the diagnosis's stigma."),
+    ("ghosted_ties", "per 1,000 per week", "Contacts along a tie that did not happen only because the other end pulled away (ghosting)."),
+];
+
+/// Group indices an agent belongs to, given the standard group layout of `Group::standard`.
+fn groups_of(world: &World, i: usize, out: &mut Vec<usize>) {
+    out.clear();
+    let a = &world.agents[i];
+    for (g, group) in world.groups.iter().enumerate() {
+        if group.contains(a.role, a.district, a.income_quartile, a.diagnosis) {
+            out.push(g);
+        }
+    }
+}
+
+/// Metric values for every group, `[group][metric]` flattened.
+pub fn compute(world: &World, period_days: u32) -> Vec<f64> {
+    let p = &world.scenario.params;
+    let n_groups = world.groups.len();
+    let mut sums = vec![0.0f64; n_groups * N_METRICS];
+    let mut counts = vec![0u64; n_groups];
+    let mut member = Vec::with_capacity(8);
+    let strong = p.strong_tie_threshold as f32;
+    let lonely = p.lonely_threshold as f32;
+    for i in 0..world.agents.len() {
+        let s = &world.states[i];
+        let acc = &world.period[i];
+        let ties = world.network.ties(i as u32);
+        let isolated = !ties.iter().any(|t| t.strength > strong);
+        let row: [f64; N_METRICS] = [
+            s.loneliness as f64,
+            (s.loneliness >= lonely) as u8 as f64,
+            (s.mental == MentalState::Well) as u8 as f64,
+            (s.mental == MentalState::Struggling) as u8 as f64,
+            (s.mental == MentalState::Crisis) as u8 as f64,
+            acc.new_crises as f64,
+            acc.recoveries as f64,
+            acc.emotional as f64,
+            acc.instrumental as f64,
+            acc.informational as f64,
+            acc.attended as u8 as f64,
+            ties.len() as f64,
+            isolated as u8 as f64,
+            s.hope as f64,
+            s.shame as f64,
+            acc.rejections as f64,
+            acc.ghosted as f64,
+        ];
+        groups_of(world, i, &mut member);
+        for &g in &member {
+            counts[g] += 1;
+            let base = g * N_METRICS;
+            for (m, v) in row.iter().enumerate() {
+                sums[base + m] += v;
+            }
+        }
+    }
+    let per_week = 7.0 / period_days.max(1) as f64;
+    for g in 0..n_groups {
+        let n = counts[g];
+        for m in 0..N_METRICS {
+            let x = &mut sums[g * N_METRICS + m];
+            if n == 0 {
+                *x = f64::NAN;
+                continue;
+            }
+            *x /= n as f64;
+            match METRICS[m] {
+                "new_crises" | "recoveries" | "rejections" | "ghosted_ties" => *x *= 1000.0 * per_week,
+                "support_emotional" | "support_instrumental" | "support_informational" => *x /= period_days.max(1) as f64,
+                _ => {}
+            }
+        }
+    }
+    sums
+}

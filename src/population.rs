@@ -1,0 +1,327 @@
+//! The town's people at day 0: agents with their attributes and starting state, staff assigned to venues,
+//! and the kin and old-friend ties formed outside venues. Everything is drawn from `InitAgent`/`InitTies`/
+//! `InitStaff` streams keyed by agent, so both arms of a what-if start from the same town.
+
+use crate::network::{Network, TieKind};
+use crate::params::Params;
+use crate::rng::{Purpose, Stream};
+use crate::scenario::Scenario;
+use crate::types::{AgentIdx, Diagnosis, MentalState, Role, VenueIdx, NO_VENUE};
+use rand_distr::{Beta, Distribution, LogNormal, Poisson};
+
+/// What kind of staff an agent is at its venue, if any.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StaffKind {
+    None,
+    Professional,
+    Volunteer,
+    /// A paid worker with lived experience (hired by an `add_staff` event).
+    PeerWorker,
+}
+
+impl StaffKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            StaffKind::None => "none",
+            StaffKind::Professional => "professional",
+            StaffKind::Volunteer => "volunteer",
+            StaffKind::PeerWorker => "peer_worker",
+        }
+    }
+}
+
+/// Attributes that change only through events.
+#[derive(Clone, Copy, Debug)]
+pub struct Agent {
+    pub district: u8,
+    pub role: Role,
+    pub diagnosis: Diagnosis,
+    pub lived_experience: bool,
+    /// A case decision gives access to `service` venues (service users).
+    pub case_decision: bool,
+    pub income_weekly_nok: f32,
+    pub income_quartile: u8,
+    pub leisure_weekly_nok: f32,
+    pub stigma_attitude: f32,
+    pub social_media: f32,
+    pub contact_need: f32,
+    pub work_contact: f32,
+    pub staff_venue: VenueIdx,
+    pub staff_kind: StaffKind,
+    /// Position in the venue's staff list: the first `active_staff` of them work on an open day.
+    pub staff_rank: u16,
+}
+
+/// Dynamic state, double buffered: phases read today's copy and write tomorrow's.
+#[derive(Clone, Copy, Debug)]
+pub struct AgentState {
+    pub mental: MentalState,
+    pub days_in_state: u16,
+    /// Whether the current episode is of the fast-remitting class.
+    pub fast_episode: bool,
+    pub loneliness: f32,
+    pub hope: f32,
+    pub shame: f32,
+    /// Running mean of support received per day.
+    pub support_recent: f32,
+    /// Running mean of days on which the agent gave support.
+    pub giving_recent: f32,
+    pub money_left_nok: f32,
+    /// The weekly rhythm is broken until this day (exclusive).
+    pub rhythm_broken_until: u32,
+    pub habit_venue: [VenueIdx; 7],
+    pub habit_strength: [f32; 7],
+    /// Current struggling/crisis episode: start day, worst state, summed support.
+    pub episode_start: u32,
+    pub episode_worst: MentalState,
+    pub episode_support: f32,
+}
+
+/// A town at day 0.
+pub struct Town {
+    pub agents: Vec<Agent>,
+    pub states: Vec<AgentState>,
+    pub network: Network,
+    /// Staff agents of each venue, in agent order.
+    pub staff: Vec<Vec<AgentIdx>>,
+}
+
+fn beta_with_mean(mean: f64, concentration: f64) -> Beta<f64> {
+    let m = mean.clamp(0.01, 0.99);
+    Beta::new(m * concentration, (1.0 - m) * concentration).expect("valid beta parameters")
+}
+
+/// Allocates `n` items to shares by largest remainder, deterministically.
+pub fn allocate(n: usize, shares: &[f64]) -> Vec<usize> {
+    let total: f64 = shares.iter().sum();
+    let raw: Vec<f64> = shares.iter().map(|s| n as f64 * s / total.max(f64::MIN_POSITIVE)).collect();
+    let mut out: Vec<usize> = raw.iter().map(|x| x.floor() as usize).collect();
+    let mut rest = n - out.iter().sum::<usize>();
+    let mut order: Vec<usize> = (0..shares.len()).collect();
+    order.sort_by(|&a, &b| (raw[b] - raw[b].floor()).total_cmp(&(raw[a] - raw[a].floor())).then(a.cmp(&b)));
+    for i in order.into_iter().cycle() {
+        if rest == 0 {
+            break;
+        }
+        out[i] += 1;
+        rest -= 1;
+    }
+    out
+}
+
+/// Builds the town for one replicate.
+pub fn build(scenario: &Scenario, replicate: u32) -> Town {
+    let p = &scenario.params;
+    let seed = scenario.run.seed;
+    let n = scenario.population.n_agents as usize;
+    let n_districts = scenario.districts.len();
+
+    // Staff first (they are part of the population), then service users and residents per district.
+    let mut plan: Vec<(u8, Role, StaffKind, VenueIdx, bool)> = Vec::with_capacity(n);
+    let mut staff_by_district: Vec<Vec<(Role, StaffKind, VenueIdx, bool)>> = vec![Vec::new(); n_districts];
+    for (vi, v) in scenario.venues.iter().enumerate() {
+        let total = v.professionals + v.volunteers;
+        let n_le = (v.lived_experience_share * total as f64).round() as u32;
+        for k in 0..total {
+            let (role, kind) = if k < v.professionals {
+                (Role::Professional, StaffKind::Professional)
+            } else {
+                (Role::Volunteer, StaffKind::Volunteer)
+            };
+            // Lived experience goes to volunteers first, as in the study's meeting places.
+            let le = (total - 1 - k) < n_le;
+            staff_by_district[v.district].push((role, kind, vi as VenueIdx, le));
+        }
+    }
+    let n_staff: usize = staff_by_district.iter().map(Vec::len).sum();
+    let n_rest = n.saturating_sub(n_staff);
+    let n_service_users = (scenario.population.service_user_share * n_rest as f64).round() as usize;
+    let shares: Vec<f64> = scenario.districts.iter().map(|d| d.population_share).collect();
+    let su_by_district = allocate(n_service_users, &shares);
+    let res_by_district = allocate(n_rest - n_service_users, &shares);
+    for d in 0..n_districts {
+        for _ in 0..res_by_district[d] {
+            plan.push((d as u8, Role::Resident, StaffKind::None, NO_VENUE, false));
+        }
+        for _ in 0..su_by_district[d] {
+            plan.push((d as u8, Role::ServiceUser, StaffKind::None, NO_VENUE, true));
+        }
+        for &(role, kind, venue, le) in &staff_by_district[d] {
+            plan.push((d as u8, role, kind, venue, le));
+        }
+    }
+    plan.truncate(n.max(n_staff));
+
+    let income_res = LogNormal::new(p.income_median_weekly_nok.ln(), p.income_sigma).expect("valid lognormal");
+    let income_ben = LogNormal::new(p.benefit_weekly_nok.ln(), p.benefit_sigma).expect("valid lognormal");
+    let need = LogNormal::new((p.contact_need_mean).ln() - 0.08, 0.4).expect("valid lognormal");
+    let stigma_res = beta_with_mean(p.stigma_attitude_resident, 6.0);
+    let stigma_su = beta_with_mean(p.stigma_attitude_service_user, 6.0);
+    let social = beta_with_mean(p.social_media_mean, 4.0);
+
+    let mut agents = Vec::with_capacity(plan.len());
+    let mut states = Vec::with_capacity(plan.len());
+    for (i, &(district, role, staff_kind, staff_venue, le)) in plan.iter().enumerate() {
+        let mut s = Stream::new(seed, replicate, Purpose::InitAgent, 0, i as u64);
+        let service_user = role == Role::ServiceUser;
+        let income = if service_user { income_ben.sample(&mut s) } else { income_res.sample(&mut s) };
+        let diagnosis = if service_user {
+            let u = s.uniform();
+            let mut acc = 0.0;
+            let mut d = Diagnosis::Depression;
+            for (k, share) in scenario.population.diagnosis_shares.iter().enumerate() {
+                acc += share;
+                if u < acc {
+                    d = Diagnosis::CLINICAL[k];
+                    break;
+                }
+            }
+            d
+        } else {
+            let u = s.uniform();
+            if u < p.resident_depression_share {
+                Diagnosis::Depression
+            } else if u < p.resident_depression_share + p.resident_anxiety_share {
+                Diagnosis::Anxiety
+            } else {
+                Diagnosis::None
+            }
+        };
+        let lived_experience = le || service_user || diagnosis != Diagnosis::None;
+        let stigma_attitude =
+            if role == Role::Resident { stigma_res.sample(&mut s) } else { stigma_su.sample(&mut s) };
+        let social_media = social.sample(&mut s);
+        let contact_need = need.sample(&mut s);
+        let work_contact = if service_user { p.work_contact_service_user } else { p.work_contact_resident };
+        agents.push(Agent {
+            district,
+            role,
+            diagnosis,
+            lived_experience,
+            case_decision: service_user,
+            income_weekly_nok: income as f32,
+            income_quartile: 0,
+            leisure_weekly_nok: (income * p.leisure_share) as f32,
+            stigma_attitude: stigma_attitude as f32,
+            social_media: social_media as f32,
+            contact_need: contact_need as f32,
+            work_contact: work_contact as f32,
+            staff_venue,
+            staff_kind,
+            staff_rank: 0,
+        });
+        let u = s.uniform();
+        let (pw, pc) = if service_user { (0.45, 0.9) } else { (0.92, 0.99) };
+        let mental = if u < pw {
+            MentalState::Well
+        } else if u < pc {
+            MentalState::Struggling
+        } else {
+            MentalState::Crisis
+        };
+        let fast_episode = s.chance(p.remission_fast_share);
+        states.push(AgentState {
+            mental,
+            days_in_state: 0,
+            fast_episode,
+            loneliness: if service_user { 0.5 } else { 0.2 },
+            hope: p.hope_baseline as f32,
+            shame: if service_user { 0.3 } else { 0.05 },
+            support_recent: 1.0,
+            giving_recent: 0.0,
+            money_left_nok: 0.0,
+            rhythm_broken_until: 0,
+            habit_venue: [NO_VENUE; 7],
+            habit_strength: [0.0; 7],
+            episode_start: 0,
+            episode_worst: mental,
+            episode_support: 0.0,
+        });
+    }
+    assign_income_quartiles(&mut agents);
+
+    let mut staff = vec![Vec::new(); scenario.venues.len()];
+    for (i, a) in agents.iter().enumerate() {
+        if a.staff_venue != NO_VENUE {
+            staff[a.staff_venue as usize].push(i as AgentIdx);
+        }
+    }
+    for list in &staff {
+        for (rank, &i) in list.iter().enumerate() {
+            agents[i as usize].staff_rank = rank as u16;
+        }
+    }
+    let network = initial_network(scenario, p, replicate, &agents);
+    Town { agents, states, network, staff }
+}
+
+fn assign_income_quartiles(agents: &mut [Agent]) {
+    let mut order: Vec<usize> = (0..agents.len()).collect();
+    order.sort_by(|&a, &b| agents[a].income_weekly_nok.total_cmp(&agents[b].income_weekly_nok).then(a.cmp(&b)));
+    let n = agents.len().max(1);
+    for (rank, &i) in order.iter().enumerate() {
+        agents[i].income_quartile = (rank * 4 / n) as u8;
+    }
+}
+
+/// Kin and old-friend ties: each agent draws how many it wants and finds partners (own district mostly for
+/// friends, anywhere for kin). Service users start with smaller networks, more of them family.
+fn initial_network(scenario: &Scenario, p: &Params, replicate: u32, agents: &[Agent]) -> Network {
+    let n = agents.len();
+    let mut net = Network::new(n, p.max_ties_usize());
+    let mut by_district: Vec<Vec<AgentIdx>> = vec![Vec::new(); scenario.districts.len()];
+    for (i, a) in agents.iter().enumerate() {
+        by_district[a.district as usize].push(i as AgentIdx);
+    }
+    for (i, a) in agents.iter().enumerate() {
+        let mut s = Stream::new(scenario.run.seed, replicate, Purpose::InitTies, 0, i as u64);
+        let su = a.role == Role::ServiceUser;
+        let (kin_mean, friend_mean) = if su {
+            (p.kin_ties_service_user, p.friend_ties_service_user)
+        } else {
+            (p.kin_ties_resident, p.friend_ties_resident)
+        };
+        // Each tie is made by one of its two ends, so each end asks for half its expected count.
+        let want = |mean: f64, s: &mut Stream| -> usize {
+            if mean <= 0.0 {
+                0
+            } else {
+                Poisson::new(mean / 2.0).map(|d| d.sample(s) as usize).unwrap_or(0)
+            }
+        };
+        let n_kin = want(kin_mean, &mut s);
+        let n_friend = want(friend_mean, &mut s);
+        for k in 0..n_kin + n_friend {
+            let kin = k < n_kin;
+            let other = if !kin && s.chance(p.p_friend_same_district) {
+                let pool = &by_district[a.district as usize];
+                pool[s.below(pool.len())]
+            } else {
+                s.below(n) as AgentIdx
+            };
+            // Service users' friends drift away before the run starts: their old ties are weaker.
+            let (lo, hi) = if kin { (0.5, 0.95) } else if su { (0.2, 0.6) } else { (0.3, 0.85) };
+            let strength = (lo + (hi - lo) * s.uniform()) as f32;
+            let formed = -(365 + s.below(3650) as i32);
+            net.add_pair(
+                i as AgentIdx,
+                other,
+                strength,
+                formed,
+                if kin { TieKind::Kin } else { TieKind::Friend },
+            );
+        }
+    }
+    net
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allocate_is_exact() {
+        assert_eq!(allocate(10, &[0.5, 0.3, 0.2]), vec![5, 3, 2]);
+        assert_eq!(allocate(7, &[1.0, 1.0, 1.0]).iter().sum::<usize>(), 7);
+    }
+}

@@ -1,0 +1,272 @@
+//! Reading scenario files: TOML text, `extends` chains (with cycle detection) merged into one table, and the
+//! locator that maps a dotted key path back to the file and line where the user wrote it.
+//!
+//! Merge rules (documented in docs/scenarios.md): tables merge key by key; `districts` and `venues` merge
+//! element by element, matched by `name` (a child entry overrides the keys it gives, new names are
+//! appended); `events` of the child are appended to the parent's; everything else is replaced.
+
+use crate::error::{Error, Problem, Problems};
+use std::path::{Path, PathBuf};
+use toml::{Table, Value};
+
+/// The scenarios compiled into the binary, so the default what-if runs from any folder.
+pub const EMBEDDED: &[(&str, &str)] = &[
+    ("baseline.toml", include_str!("../../scenarios/baseline.toml")),
+    ("venue_closure.toml", include_str!("../../scenarios/venue_closure.toml")),
+];
+
+/// Where `extends` looks for files.
+#[derive(Clone, Copy, Debug)]
+pub enum Origin {
+    Disk,
+    Embedded,
+}
+
+/// One file of an `extends` chain.
+#[derive(Debug)]
+pub struct SourceFile {
+    pub display: String,
+    pub text: String,
+    pub doc: Option<toml_edit::Document<String>>,
+    /// Number of events written in files before this one (events are appended root first).
+    pub events_before: usize,
+}
+
+/// A scenario file with its `extends` chain merged.
+#[derive(Debug)]
+pub struct Loaded {
+    /// Root first, the named file last.
+    pub files: Vec<SourceFile>,
+    pub merged: Table,
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].bytes().filter(|b| *b == b'\n').count() + 1
+}
+
+fn read(origin: Origin, path: &Path) -> Result<String, Error> {
+    match origin {
+        Origin::Disk => std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.to_path_buf(), source }),
+        Origin::Embedded => {
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            EMBEDDED.iter().find(|(n, _)| *n == name).map(|(_, t)| t.to_string()).ok_or_else(|| {
+                Error::Read {
+                    path: path.to_path_buf(),
+                    source: std::io::Error::new(std::io::ErrorKind::NotFound, "not an embedded scenario"),
+                }
+            })
+        }
+    }
+}
+
+/// Reads a scenario and its `extends` chain.
+pub fn load(origin: Origin, path: &Path) -> Result<Loaded, Error> {
+    let mut chain: Vec<(String, String, Table)> = Vec::new();
+    let mut seen: Vec<PathBuf> = Vec::new();
+    let mut next = Some(path.to_path_buf());
+    let mut referrer: Option<(String, usize)> = None;
+    while let Some(p) = next.take() {
+        let key = std::fs::canonicalize(&p).unwrap_or_else(|_| p.clone());
+        let display = p.display().to_string();
+        if seen.contains(&key) {
+            let (file, line) = referrer.clone().unzip();
+            return Err(Error::Scenario(Problems(vec![Problem {
+                file,
+                line,
+                path: "extends".into(),
+                message: format!("`extends` cycle: {display} is already in the chain"),
+            }])));
+        }
+        seen.push(key);
+        let text = match read(origin, &p) {
+            Ok(t) => t,
+            Err(e) => match &referrer {
+                Some((file, line)) => {
+                    return Err(Error::Scenario(Problems(vec![Problem {
+                        file: Some(file.clone()),
+                        line: Some(*line),
+                        path: "extends".into(),
+                        message: format!("{e}"),
+                    }])))
+                }
+                None => return Err(e),
+            },
+        };
+        let table: Table = match text.parse::<Table>() {
+            Ok(t) => t,
+            Err(e) => {
+                let line = e.span().map(|s| line_of(&text, s.start));
+                return Err(Error::Scenario(Problems(vec![Problem {
+                    file: Some(display),
+                    line,
+                    path: String::new(),
+                    message: format!("TOML syntax error: {}", e.message().trim()),
+                }])));
+            }
+        };
+        if let Some(ext) = table.get("extends") {
+            let line = extends_line(&text);
+            match ext.as_str() {
+                Some(name) => {
+                    let dir = p.parent().unwrap_or(Path::new(""));
+                    next = Some(dir.join(name));
+                    referrer = Some((display.clone(), line));
+                }
+                None => {
+                    return Err(Error::Scenario(Problems(vec![Problem {
+                        file: Some(display),
+                        line: Some(line),
+                        path: "extends".into(),
+                        message: "must be a file name in quotes".into(),
+                    }])))
+                }
+            }
+        }
+        chain.push((display, text, table));
+    }
+    chain.reverse();
+    let mut merged = Table::new();
+    let mut files = Vec::new();
+    for (display, text, mut table) in chain {
+        table.remove("extends");
+        let events_before = merged.get("events").and_then(Value::as_array).map_or(0, |a| a.len());
+        merge(&mut merged, table);
+        let doc = toml_edit::Document::parse(text.clone()).ok();
+        files.push(SourceFile { display, text, doc, events_before });
+    }
+    Ok(Loaded { files, merged })
+}
+
+fn extends_line(text: &str) -> usize {
+    text.lines().position(|l| l.trim_start().starts_with("extends")).map_or(1, |i| i + 1)
+}
+
+const NAMED_ARRAYS: &[&str] = &["districts", "venues"];
+
+/// Merges `child` into `parent` by the rules in the module doc.
+pub fn merge(parent: &mut Table, child: Table) {
+    for (key, value) in child {
+        match (parent.get_mut(&key), value) {
+            (Some(Value::Table(p)), Value::Table(c)) => merge(p, c),
+            (Some(Value::Array(p)), Value::Array(c)) if key == "events" => p.extend(c),
+            (Some(Value::Array(p)), Value::Array(c)) if NAMED_ARRAYS.contains(&key.as_str()) => {
+                for item in c {
+                    let name = item.get("name").and_then(Value::as_str).map(str::to_owned);
+                    let existing = name.as_deref().and_then(|n| {
+                        p.iter_mut().find(|e| e.get("name").and_then(Value::as_str) == Some(n))
+                    });
+                    match (existing, item) {
+                        (Some(Value::Table(pt)), Value::Table(ct)) => merge(pt, ct),
+                        (_, item) => p.push(item),
+                    }
+                }
+            }
+            (_, value) => {
+                parent.insert(key, value);
+            }
+        }
+    }
+}
+
+/// One step of a dotted key path.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Segment {
+    Key(String),
+    Index(usize),
+}
+
+/// Splits `venues[2].rituals.fri` into segments.
+pub fn parse_path(path: &str) -> Vec<Segment> {
+    let mut out = Vec::new();
+    for part in path.split('.') {
+        let mut rest = part;
+        if let Some(i) = rest.find('[') {
+            if i > 0 {
+                out.push(Segment::Key(rest[..i].to_string()));
+            }
+            rest = &rest[i..];
+            while let Some(stripped) = rest.strip_prefix('[') {
+                let end = stripped.find(']').unwrap_or(stripped.len());
+                if let Ok(n) = stripped[..end].parse() {
+                    out.push(Segment::Index(n));
+                }
+                rest = stripped.get(end + 1..).unwrap_or("");
+            }
+        } else if !rest.is_empty() {
+            out.push(Segment::Key(rest.to_string()));
+        }
+    }
+    out
+}
+
+impl Loaded {
+    /// The file and line where the user wrote `path` (or its nearest written parent), child files first.
+    pub fn locate(&self, path: &str) -> (Option<String>, Option<usize>) {
+        let segments = parse_path(path);
+        let mut best: Option<(usize, usize, usize)> = None; // (depth, file index, offset)
+        for (fi, file) in self.files.iter().enumerate().rev() {
+            let Some(doc) = &file.doc else { continue };
+            let (depth, offset) = self.walk(doc.as_table(), &segments, file.events_before);
+            if let Some(off) = offset {
+                if best.is_none_or(|(d, _, _)| depth > d) {
+                    best = Some((depth, fi, off));
+                }
+            }
+        }
+        match best {
+            Some((_, fi, off)) => {
+                let f = &self.files[fi];
+                (Some(f.display.clone()), Some(line_of(&f.text, off)))
+            }
+            None => (self.files.last().map(|f| f.display.clone()), None),
+        }
+    }
+
+    /// Walks one file's document along the path; returns the depth reached and the byte offset there.
+    fn walk(&self, root: &toml_edit::Table, segments: &[Segment], events_before: usize) -> (usize, Option<usize>) {
+        let mut item: Option<&toml_edit::Item> = None;
+        let mut table_like: Option<&dyn toml_edit::TableLike> = Some(root);
+        let mut offset = None;
+        let mut depth = 0;
+        let mut array_name = String::new();
+        for seg in segments {
+            match seg {
+                Segment::Key(k) => {
+                    let Some(t) = table_like else { break };
+                    let Some((key, it)) = t.get_key_value(k) else { break };
+                    offset = key.span().or_else(|| it.span()).map(|s| s.start).or(offset);
+                    item = Some(it);
+                    table_like = it.as_table_like();
+                    array_name = k.clone();
+                }
+                Segment::Index(i) => {
+                    let Some(it) = item else { break };
+                    let elems: Vec<&dyn toml_edit::TableLike> = if let Some(aot) = it.as_array_of_tables() {
+                        aot.iter().map(|t| t as &dyn toml_edit::TableLike).collect()
+                    } else if let Some(arr) = it.as_array() {
+                        arr.iter().filter_map(|v| v.as_inline_table().map(|t| t as &dyn toml_edit::TableLike)).collect()
+                    } else {
+                        break;
+                    };
+                    let found = if NAMED_ARRAYS.contains(&array_name.as_str()) {
+                        let name = self.merged.get(&array_name).and_then(|a| a.get(*i)).and_then(|e| e.get("name"))
+                            .and_then(Value::as_str);
+                        name.and_then(|n| elems.iter().position(|e| e.get("name").and_then(|v| v.as_str()) == Some(n)))
+                    } else if array_name == "events" {
+                        i.checked_sub(events_before).filter(|j| *j < elems.len())
+                    } else {
+                        Some(*i).filter(|j| *j < elems.len())
+                    };
+                    let Some(j) = found else { break };
+                    let t = elems[j];
+                    let span = t.get_values().first().and_then(|(keys, _)| keys.first().and_then(|k| k.span()));
+                    offset = span.map(|s| s.start).or(offset);
+                    table_like = Some(t);
+                    item = None;
+                }
+            }
+            depth += 1;
+        }
+        (depth, offset)
+    }
+}

@@ -1,0 +1,169 @@
+//! Scenarios: the raw TOML form (`raw`), files and `extends` chains (`load`), and validation into the
+//! resolved [`Scenario`] that the model core takes (`validate`). Errors live here, not in the core.
+
+pub mod load;
+pub mod raw;
+pub mod validate;
+
+use crate::error::Error;
+use crate::groups::Group;
+use crate::params::Params;
+use crate::types::{Ritual, VenueKind};
+use serde::Serialize;
+use std::path::Path;
+
+pub use load::Origin;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RunSettings {
+    pub days: u32,
+    pub burn_in_days: u32,
+    pub replicates: u32,
+    pub seed: u64,
+    pub record_every_days: u32,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Analysis {
+    /// Effects are averaged over the last `window_days` days of the run.
+    pub window_days: u32,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Population {
+    pub n_agents: u32,
+    pub service_user_share: f64,
+    /// Shares of service users by diagnosis, in the order of `Diagnosis::CLINICAL`.
+    pub diagnosis_shares: [f64; 5],
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct District {
+    pub name: String,
+    pub population_share: f64,
+    pub budget_nok: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Venue {
+    pub name: String,
+    pub district: usize,
+    pub kind: VenueKind,
+    pub capacity: u32,
+    pub cost_nok: f64,
+    /// Configured opening weekdays (Monday first) at full service.
+    pub open_days: [bool; 7],
+    pub rituals: [Ritual; 7],
+    pub openness: f64,
+    pub professionals: u32,
+    pub volunteers: u32,
+    pub lived_experience_share: f64,
+    pub stability: f64,
+    pub budget_nok: f64,
+    pub budget_full_nok: f64,
+    /// Whether the venue is open at the start (a closed one can be opened by an event).
+    pub open: bool,
+}
+
+#[derive(Clone, Copy, Debug, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BudgetChange {
+    Factor(f64),
+    Amount(f64),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StaffRole {
+    /// A paid worker with lived experience, hired from well service users.
+    PeerWorker,
+    Professional,
+    Volunteer,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Action {
+    CloseVenue { venue: usize },
+    OpenVenue { venue: usize },
+    SetVenueBudget { venue: usize, change: BudgetChange },
+    SetDistrictBudget { district: usize, change: BudgetChange },
+    AddStaff { venue: usize, role: StaffRole, count: u32 },
+    ActivitySubsidy { group: Group, amount_weekly_nok: f64, duration_days: Option<u32> },
+    SetFee { venue: usize, cost_nok: f64 },
+    AntiStigmaCampaign { strength: f64, duration_days: u32 },
+    Lockdown { duration_days: u32 },
+    SocialMediaShift { delta: f64 },
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Event {
+    pub day: u32,
+    pub action: Action,
+    /// The user's note, if any, for reports.
+    pub note: Option<String>,
+}
+
+/// A validated scenario: everything the model core needs, with every value checked.
+#[derive(Clone, Debug, Serialize)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    pub run: RunSettings,
+    pub analysis: Analysis,
+    pub population: Population,
+    pub districts: Vec<District>,
+    pub venues: Vec<Venue>,
+    pub params: Params,
+    pub events: Vec<Event>,
+}
+
+impl Scenario {
+    /// Reads, merges and validates a scenario file.
+    pub fn from_file(path: &Path) -> Result<Scenario, Error> {
+        Self::load(Origin::Disk, path)
+    }
+
+    /// Reads, merges and validates a scenario from disk or from the scenarios compiled into the binary.
+    pub fn load(origin: Origin, path: &Path) -> Result<Scenario, Error> {
+        let loaded = load::load(origin, path)?;
+        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("scenario");
+        validate::validate(&loaded, stem).map_err(Error::Scenario)
+    }
+
+    /// Parses a scenario from TOML text (no `extends`), for tests and tools.
+    pub fn from_toml_str(text: &str) -> Result<Scenario, Error> {
+        let dir = std::env::temp_dir();
+        let path = dir.join(format!("supportsim-inline-{}-{:?}.toml", std::process::id(), std::thread::current().id()));
+        std::fs::write(&path, text).map_err(|e| Error::write(&path, e))?;
+        let result = Self::from_file(&path);
+        let _ = std::fs::remove_file(&path);
+        result
+    }
+
+    pub fn district_names(&self) -> Vec<String> {
+        self.districts.iter().map(|d| d.name.clone()).collect()
+    }
+
+    /// The same scenario without its events: the `baseline` arm of a what-if.
+    pub fn without_events(&self) -> Scenario {
+        Scenario { events: Vec::new(), ..self.clone() }
+    }
+
+    pub fn venue_index(&self, name: &str) -> Option<usize> {
+        self.venues.iter().position(|v| v.name == name)
+    }
+}
+
+/// " (did you mean `x`?)" when a candidate is close to `word`, else "".
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    let best = candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(word, c), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    match best {
+        Some((_, c)) => format!(" (did you mean `{c}`?)"),
+        None => String::new(),
+    }
+}

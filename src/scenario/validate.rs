@@ -1,0 +1,553 @@
+//! Validation: from the merged raw TOML to a resolved [`Scenario`], reporting every problem at once, each
+//! with its dotted path, file and line. Defaults for omitted keys live here and are listed in
+//! docs/scenarios.md.
+
+use super::load::Loaded;
+use super::raw::{Num, RawEvent, RawScenario, RawVenue};
+use super::*;
+use crate::error::{Problem, Problems};
+use crate::params::{Params, INTEGER_PARAMS, PARAM_SPECS};
+use crate::types::{weekday_index, Diagnosis, WEEKDAYS};
+
+/// Keys each table accepts, for "did you mean" on unknown keys. A test checks these against the raw types.
+pub const KNOWN_KEYS: &[(&str, &[&str])] = &[
+    ("", &["name", "description", "extends", "run", "analysis", "population", "districts", "venues", "params", "events"]),
+    ("run", &["days", "burn_in_days", "replicates", "seed", "record_every_days"]),
+    ("analysis", &["window_days"]),
+    ("population", &["n_agents", "service_user_share", "diagnosis_shares"]),
+    ("districts", &["name", "population_share", "budget_nok"]),
+    (
+        "venues",
+        &[
+            "name", "district", "kind", "capacity", "cost_nok", "open_days", "rituals", "openness", "professionals",
+            "volunteers", "lived_experience_share", "stability", "budget_nok", "budget_full_nok", "open",
+        ],
+    ),
+    (
+        "events",
+        &[
+            "day", "action", "venue", "district", "factor", "amount", "role", "count", "group", "amount_weekly_nok",
+            "cost_nok", "strength", "duration_days", "delta", "note",
+        ],
+    ),
+];
+
+pub const ACTIONS: &[&str] = &[
+    "close_venue",
+    "open_venue",
+    "set_budget",
+    "add_staff",
+    "activity_subsidy",
+    "remove_fee",
+    "set_fee",
+    "anti_stigma_campaign",
+    "lockdown",
+    "social_media_shift",
+];
+
+const KINDS: &[&str] = &["meeting_place", "peer_cafe", "service", "commercial"];
+
+/// Collects problems with their paths; files and lines are added at the end.
+struct Checker {
+    problems: Vec<(String, String)>,
+}
+
+impl Checker {
+    fn err(&mut self, path: impl Into<String>, msg: impl Into<String>) {
+        self.problems.push((path.into(), msg.into()));
+    }
+
+    /// A number in [lo, hi], or the default when absent.
+    fn num(&mut self, path: &str, v: Option<Num>, default: f64, lo: f64, hi: f64) -> f64 {
+        match v {
+            None => default,
+            Some(Num(x)) if x.is_finite() && x >= lo && x <= hi => x,
+            Some(Num(x)) => {
+                self.err(path, format!("must be between {lo} and {hi}, got {x}"));
+                default
+            }
+        }
+    }
+
+    /// A whole number in [lo, hi], or the default when absent.
+    fn int(&mut self, path: &str, v: Option<Num>, default: u64, lo: u64, hi: u64) -> u64 {
+        match v {
+            None => default,
+            Some(Num(x)) if x.fract() == 0.0 && x >= lo as f64 && x <= hi as f64 => x as u64,
+            Some(Num(x)) if x.fract() != 0.0 => {
+                self.err(path, format!("must be a whole number, got {x}"));
+                default
+            }
+            Some(Num(x)) => {
+                self.err(path, format!("must be between {lo} and {hi}, got {x}"));
+                default
+            }
+        }
+    }
+
+    fn required<T>(&mut self, path: &str, v: Option<T>) -> Option<T> {
+        if v.is_none() {
+            self.err(path, "is required");
+        }
+        v
+    }
+}
+
+fn path_string(path: &serde_ignored::Path) -> String {
+    use serde_ignored::Path as P;
+    match path {
+        P::Root => String::new(),
+        P::Seq { parent, index } => format!("{}[{index}]", path_string(parent)),
+        P::Map { parent, key } => {
+            let p = path_string(parent);
+            if p.is_empty() {
+                key.clone()
+            } else {
+                format!("{p}.{key}")
+            }
+        }
+        P::Some { parent } | P::NewtypeStruct { parent } | P::NewtypeVariant { parent } => path_string(parent),
+    }
+}
+
+/// The table an unknown key sits in (`venues[2].capcity` → `venues`), to look up the keys it accepts.
+fn section_of(path: &str) -> &str {
+    match path.rfind('.') {
+        None => "",
+        Some(i) => {
+            let parent = &path[..i];
+            let first = parent.split(['.', '[']).next().unwrap_or("");
+            first
+        }
+    }
+}
+
+fn locate_all(loaded: &Loaded, problems: Vec<(String, String)>) -> Vec<Problem> {
+    let mut out: Vec<Problem> = problems
+        .into_iter()
+        .map(|(path, message)| {
+            let (file, line) = loaded.locate(&path);
+            Problem { file, line, path, message }
+        })
+        .collect();
+    out.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    out
+}
+
+/// Validates a loaded scenario; `default_name` names it when the file gives no `name`.
+pub fn validate(loaded: &Loaded, default_name: &str) -> Result<Scenario, Problems> {
+    let mut unknown: Vec<String> = Vec::new();
+    let value = toml::Value::Table(loaded.merged.clone());
+    let raw: Result<RawScenario, _> = serde_path_to_error::deserialize(serde_ignored::Deserializer::new(
+        value,
+        &mut |p: serde_ignored::Path| unknown.push(path_string(&p)),
+    ));
+    let mut c = Checker { problems: Vec::new() };
+    for path in &unknown {
+        let key = path.rsplit(['.', ']']).next().unwrap_or(path);
+        let section = section_of(path);
+        if section == "params" {
+            continue; // params is a map; unknown names are reported below with the parameter list.
+        }
+        let known = KNOWN_KEYS.iter().find(|(s, _)| *s == section).map(|(_, k)| *k).unwrap_or(&[]);
+        c.err(path.clone(), format!("unknown key{}", did_you_mean(key, known.iter().copied())));
+    }
+    let raw = match raw {
+        Ok(r) => r,
+        Err(e) => {
+            let path = e.path().to_string();
+            let msg = e.inner().to_string();
+            let msg = msg.lines().next().unwrap_or("").to_string();
+            c.err(if path == "." { String::new() } else { path }, format!("wrong type: {msg}"));
+            return Err(Problems(locate_all(loaded, c.problems)));
+        }
+    };
+    let scenario = resolve(&mut c, raw, default_name);
+    if c.problems.is_empty() {
+        Ok(scenario)
+    } else {
+        Err(Problems(locate_all(loaded, c.problems)))
+    }
+}
+
+fn resolve(c: &mut Checker, raw: RawScenario, default_name: &str) -> Scenario {
+    let r = raw.run.unwrap_or_default();
+    let days = c.int("run.days", r.days, 728, 1, 36_500) as u32;
+    let burn_in_days = c.int("run.burn_in_days", r.burn_in_days, 182, 0, 36_500) as u32;
+    if burn_in_days >= days {
+        c.err("run.burn_in_days", format!("must be less than run.days ({days}), got {burn_in_days}"));
+    }
+    let run = RunSettings {
+        days,
+        burn_in_days,
+        replicates: c.int("run.replicates", r.replicates, 8, 1, 100_000) as u32,
+        seed: c.int("run.seed", r.seed, 20_221_001, 0, u64::MAX >> 11) as u64,
+        record_every_days: c.int("run.record_every_days", r.record_every_days, 7, 1, 3650) as u32,
+    };
+    let a = raw.analysis.unwrap_or_default();
+    let window_default = 182.min(days.saturating_sub(burn_in_days)).max(1) as u64;
+    let window_days = c.int("analysis.window_days", a.window_days, window_default, 1, 36_500) as u32;
+    if window_days > days.saturating_sub(burn_in_days) && burn_in_days < days {
+        c.err(
+            "analysis.window_days",
+            format!("must fit after the burn-in ({} days are left), got {window_days}", days - burn_in_days),
+        );
+    }
+    if window_days < run.record_every_days {
+        c.err(
+            "analysis.window_days",
+            format!("must hold at least one recording period of {} days, got {window_days}", run.record_every_days),
+        );
+    }
+
+    let p = raw.population.unwrap_or_default();
+    let mut diagnosis_shares = [0.35, 0.2, 0.15, 0.15, 0.15];
+    if let Some(shares) = p.diagnosis_shares {
+        diagnosis_shares = [0.0; 5];
+        for (k, v) in shares {
+            let path = format!("population.diagnosis_shares.{k}");
+            match Diagnosis::CLINICAL.iter().position(|d| d.name() == k) {
+                Some(i) => diagnosis_shares[i] = c.num(&path, Some(v), 0.0, 0.0, 1.0),
+                None => c.err(
+                    &path,
+                    format!("unknown diagnosis{}", did_you_mean(&k, Diagnosis::CLINICAL.iter().map(|d| d.name()))),
+                ),
+            }
+        }
+        let sum: f64 = diagnosis_shares.iter().sum();
+        if (sum - 1.0).abs() > 1e-6 {
+            c.err("population.diagnosis_shares", format!("shares must sum to 1, got {sum:.4}"));
+        }
+    }
+    let population = Population {
+        n_agents: c.int("population.n_agents", p.n_agents, 20_000, 10, 50_000_000) as u32,
+        service_user_share: c.num("population.service_user_share", p.service_user_share, 0.05, 0.0, 1.0),
+        diagnosis_shares,
+    };
+
+    let mut districts = Vec::new();
+    for (i, d) in raw.districts.unwrap_or_default().into_iter().enumerate() {
+        let path = format!("districts[{i}]");
+        let name = c.required(&format!("{path}.name"), d.name).unwrap_or_default();
+        if !name.is_empty() && districts.iter().any(|x: &District| x.name == name) {
+            c.err(format!("{path}.name"), format!("district `{name}` is defined twice"));
+        }
+        districts.push(District {
+            name,
+            population_share: c.num(&format!("{path}.population_share"), d.population_share, 0.0, 0.0, 1.0),
+            budget_nok: c.num(&format!("{path}.budget_nok"), d.budget_nok, 0.0, 0.0, 1e12),
+        });
+    }
+    if districts.is_empty() {
+        c.err("districts", "at least one district is required");
+    } else {
+        let sum: f64 = districts.iter().map(|d| d.population_share).sum();
+        if (sum - 1.0).abs() > 1e-6 {
+            c.err("districts", format!("population_share values must sum to 1, got {sum:.4}"));
+        }
+    }
+    let district_names: Vec<String> = districts.iter().map(|d| d.name.clone()).collect();
+
+    let mut venues = Vec::new();
+    for (i, v) in raw.venues.unwrap_or_default().into_iter().enumerate() {
+        let venue = resolve_venue(c, i, v, &district_names);
+        if !venue.name.is_empty() && venues.iter().any(|x: &Venue| x.name == venue.name) {
+            c.err(format!("venues[{i}].name"), format!("venue `{}` is defined twice", venue.name));
+        }
+        venues.push(venue);
+    }
+    if venues.len() >= crate::types::NO_VENUE as usize {
+        c.err("venues", format!("at most {} venues are supported", crate::types::NO_VENUE - 1));
+    }
+
+    let mut params = Params::default();
+    for (k, Num(x)) in raw.params.unwrap_or_default() {
+        let path = format!("params.{k}");
+        match PARAM_SPECS.iter().find(|s| s.name == k) {
+            None => c.err(
+                &path,
+                format!(
+                    "unknown parameter{} (`supportsim params` lists them)",
+                    did_you_mean(&k, PARAM_SPECS.iter().map(|s| s.name))
+                ),
+            ),
+            Some(spec) => {
+                if !x.is_finite() || x < spec.min || x > spec.max {
+                    c.err(&path, format!("must be between {} and {} ({}), got {x}", spec.min, spec.max, spec.unit));
+                } else if INTEGER_PARAMS.contains(&spec.name) && x.fract() != 0.0 {
+                    c.err(&path, format!("must be a whole number, got {x}"));
+                } else {
+                    params.set(&k, x);
+                }
+            }
+        }
+    }
+
+    let venue_names: Vec<&str> = venues.iter().map(|v| v.name.as_str()).collect();
+    let mut events = Vec::new();
+    for (i, e) in raw.events.unwrap_or_default().into_iter().enumerate() {
+        if let Some(ev) = resolve_event(c, i, e, &venue_names, &venues, &districts, days) {
+            events.push(ev);
+        }
+    }
+    check_event_sequence(c, &events, &venues);
+
+    Scenario {
+        name: raw.name.unwrap_or_else(|| default_name.to_string()),
+        description: raw.description.unwrap_or_default(),
+        run,
+        analysis: Analysis { window_days },
+        population,
+        districts,
+        venues,
+        params,
+        events,
+    }
+}
+
+fn resolve_venue(c: &mut Checker, i: usize, v: RawVenue, districts: &[String]) -> Venue {
+    let path = format!("venues[{i}]");
+    let name = c.required(&format!("{path}.name"), v.name).unwrap_or_default();
+    let district = match c.required(&format!("{path}.district"), v.district) {
+        Some(d) => districts.iter().position(|x| *x == d).unwrap_or_else(|| {
+            c.err(
+                format!("{path}.district"),
+                format!("unknown district `{d}`{}", did_you_mean(&d, districts.iter().map(String::as_str))),
+            );
+            0
+        }),
+        None => 0,
+    };
+    let kind = match c.required(&format!("{path}.kind"), v.kind).as_deref() {
+        Some("meeting_place") => VenueKind::MeetingPlace,
+        Some("peer_cafe") => VenueKind::PeerCafe,
+        Some("service") => VenueKind::Service,
+        Some("commercial") => VenueKind::Commercial,
+        Some(other) => {
+            c.err(
+                format!("{path}.kind"),
+                format!("unknown kind `{other}`{} (use {})", did_you_mean(other, KINDS.iter().copied()), KINDS.join(", ")),
+            );
+            VenueKind::MeetingPlace
+        }
+        None => VenueKind::MeetingPlace,
+    };
+    let mut open_days = [true, true, true, true, true, false, false];
+    if let Some(days) = v.open_days {
+        open_days = [false; 7];
+        for (j, d) in days.iter().enumerate() {
+            match weekday_index(d) {
+                Some(w) => open_days[w] = true,
+                None => c.err(
+                    format!("{path}.open_days[{j}]"),
+                    format!("unknown weekday `{d}`{} (use {})", did_you_mean(d, WEEKDAYS), WEEKDAYS.join(", ")),
+                ),
+            }
+        }
+    }
+    let mut rituals = [Ritual::None; 7];
+    for (day, ritual) in v.rituals.unwrap_or_default() {
+        let rpath = format!("{path}.rituals.{day}");
+        let r = match ritual.as_str() {
+            "meal" => Ritual::Meal,
+            "quiz" => Ritual::Quiz,
+            "none" => Ritual::None,
+            other => {
+                c.err(&rpath, format!("unknown ritual `{other}` (use meal, quiz or none)"));
+                Ritual::None
+            }
+        };
+        match weekday_index(&day) {
+            Some(w) if open_days[w] => rituals[w] = r,
+            Some(_) => c.err(&rpath, format!("the venue is not open on `{day}` (add it to open_days)")),
+            None => c.err(&rpath, format!("unknown weekday `{day}`{}", did_you_mean(&day, WEEKDAYS))),
+        }
+    }
+    let budget_full_nok = c.num(&format!("{path}.budget_full_nok"), v.budget_full_nok, 0.0, 0.0, 1e12);
+    let budget_nok = c.num(&format!("{path}.budget_nok"), v.budget_nok, budget_full_nok, 0.0, 1e12);
+    if budget_nok > 0.0 && budget_full_nok == 0.0 {
+        c.err(format!("{path}.budget_full_nok"), "is required when budget_nok is given (the budget of full service)");
+    }
+    if !kind.is_funded() && budget_full_nok > 0.0 {
+        c.err(format!("{path}.budget_full_nok"), "commercial venues have no public budget");
+    }
+    Venue {
+        name,
+        district,
+        kind,
+        capacity: c.int(&format!("{path}.capacity"), v.capacity, 40, 1, 1_000_000) as u32,
+        cost_nok: c.num(&format!("{path}.cost_nok"), v.cost_nok, 0.0, 0.0, 1e6),
+        open_days,
+        rituals,
+        openness: c.num(&format!("{path}.openness"), v.openness, 0.7, 0.0, 1.0),
+        professionals: c.int(&format!("{path}.professionals"), v.professionals, 0, 0, 10_000) as u32,
+        volunteers: c.int(&format!("{path}.volunteers"), v.volunteers, 0, 0, 10_000) as u32,
+        lived_experience_share: c.num(&format!("{path}.lived_experience_share"), v.lived_experience_share, 0.0, 0.0, 1.0),
+        stability: c.num(&format!("{path}.stability"), v.stability, 0.7, 0.0, 1.0),
+        budget_nok,
+        budget_full_nok,
+        open: v.open.unwrap_or(true),
+    }
+}
+
+fn resolve_event(
+    c: &mut Checker,
+    i: usize,
+    e: RawEvent,
+    venue_names: &[&str],
+    venues: &[Venue],
+    districts: &[District],
+    days: u32,
+) -> Option<Event> {
+    let path = format!("events[{i}]");
+    let day = c.required(&format!("{path}.day"), e.day);
+    let day = day.map(|d| c.int(&format!("{path}.day"), Some(d), 0, 0, days.saturating_sub(1) as u64) as u32);
+    let action = c.required(&format!("{path}.action"), e.action.clone())?;
+    let day = day?;
+    let venue = |c: &mut Checker| -> Option<usize> {
+        let name = c.required(&format!("{path}.venue"), e.venue.clone())?;
+        let found = venue_names.iter().position(|v| *v == name);
+        if found.is_none() {
+            c.err(
+                format!("{path}.venue"),
+                format!("unknown venue `{name}`{}", did_you_mean(&name, venue_names.iter().copied())),
+            );
+        }
+        found
+    };
+    let budget_change = |c: &mut Checker| -> Option<BudgetChange> {
+        match (e.factor, e.amount) {
+            (Some(f), None) => Some(BudgetChange::Factor(c.num(&format!("{path}.factor"), Some(f), 1.0, 0.0, 100.0))),
+            (None, Some(a)) => Some(BudgetChange::Amount(c.num(&format!("{path}.amount"), Some(a), 0.0, 0.0, 1e12))),
+            _ => {
+                c.err(&path, "set_budget needs exactly one of `factor` or `amount`");
+                None
+            }
+        }
+    };
+    let duration = |c: &mut Checker, required: bool| -> Option<u32> {
+        let p = format!("{path}.duration_days");
+        if required {
+            c.required(&p, e.duration_days)?;
+        }
+        e.duration_days.map(|d| c.int(&p, Some(d), 1, 1, 36_500) as u32)
+    };
+    let action = match action.as_str() {
+        "close_venue" => Action::CloseVenue { venue: venue(c)? },
+        "open_venue" => Action::OpenVenue { venue: venue(c)? },
+        "set_budget" => match (&e.venue, &e.district) {
+            (Some(_), None) => {
+                let v = venue(c)?;
+                let change = budget_change(c)?;
+                if venues[v].budget_full_nok == 0.0 {
+                    c.err(
+                        format!("{path}.venue"),
+                        format!("venue `{}` has no budget (give it budget_full_nok)", venues[v].name),
+                    );
+                }
+                Action::SetVenueBudget { venue: v, change }
+            }
+            (None, Some(d)) => {
+                let Some(di) = districts.iter().position(|x| x.name == *d) else {
+                    c.err(
+                        format!("{path}.district"),
+                        format!("unknown district `{d}`{}", did_you_mean(d, districts.iter().map(|x| x.name.as_str()))),
+                    );
+                    return None;
+                };
+                let change = budget_change(c)?;
+                if matches!(change, BudgetChange::Amount(_)) && districts[di].budget_nok == 0.0 {
+                    c.err(format!("{path}.amount"), format!("district `{d}` has no budget_nok to scale from"));
+                }
+                Action::SetDistrictBudget { district: di, change }
+            }
+            _ => {
+                c.err(&path, "set_budget needs exactly one of `venue` or `district`");
+                return None;
+            }
+        },
+        "add_staff" => {
+            let v = venue(c)?;
+            let role = match c.required(&format!("{path}.role"), e.role.clone())?.as_str() {
+                "peer_worker" => StaffRole::PeerWorker,
+                "professional" => StaffRole::Professional,
+                "volunteer" => StaffRole::Volunteer,
+                other => {
+                    c.err(format!("{path}.role"), format!("unknown role `{other}` (use peer_worker, professional or volunteer)"));
+                    return None;
+                }
+            };
+            let count = c.int(&format!("{path}.count"), e.count, 1, 1, 10_000) as u32;
+            Action::AddStaff { venue: v, role, count }
+        }
+        "activity_subsidy" => {
+            let names: Vec<String> = districts.iter().map(|d| d.name.clone()).collect();
+            let gname = e.group.clone().unwrap_or_else(|| "service_users".into());
+            let group = match crate::groups::Group::parse(&gname, &names) {
+                Ok(g) => g,
+                Err(msg) => {
+                    c.err(format!("{path}.group"), msg);
+                    return None;
+                }
+            };
+            let amount = c.required(&format!("{path}.amount_weekly_nok"), e.amount_weekly_nok)?;
+            let amount_weekly_nok = c.num(&format!("{path}.amount_weekly_nok"), Some(amount), 0.0, 0.0, 1e6);
+            Action::ActivitySubsidy { group, amount_weekly_nok, duration_days: duration(c, false) }
+        }
+        "remove_fee" => Action::SetFee { venue: venue(c)?, cost_nok: 0.0 },
+        "set_fee" => {
+            let v = venue(c)?;
+            let cost = c.required(&format!("{path}.cost_nok"), e.cost_nok)?;
+            Action::SetFee { venue: v, cost_nok: c.num(&format!("{path}.cost_nok"), Some(cost), 0.0, 0.0, 1e6) }
+        }
+        "anti_stigma_campaign" => {
+            let s = c.required(&format!("{path}.strength"), e.strength)?;
+            let strength = c.num(&format!("{path}.strength"), Some(s), 0.0, 0.0, 1.0);
+            Action::AntiStigmaCampaign { strength, duration_days: duration(c, true)? }
+        }
+        "lockdown" => Action::Lockdown { duration_days: duration(c, true)? },
+        "social_media_shift" => {
+            let d = c.required(&format!("{path}.delta"), e.delta)?;
+            Action::SocialMediaShift { delta: c.num(&format!("{path}.delta"), Some(d), 0.0, -1.0, 1.0) }
+        }
+        other => {
+            c.err(
+                format!("{path}.action"),
+                format!("unknown action `{other}`{} (use {})", did_you_mean(other, ACTIONS.iter().copied()), ACTIONS.join(", ")),
+            );
+            return None;
+        }
+    };
+    Some(Event { day, action, note: e.note })
+}
+
+/// Checks that only make sense over the whole timeline: closing a venue that is already closed.
+fn check_event_sequence(c: &mut Checker, events: &[Event], venues: &[Venue]) {
+    let mut order: Vec<(usize, &Event)> = events.iter().enumerate().collect();
+    order.sort_by_key(|(i, e)| (e.day, *i));
+    let mut open: Vec<bool> = venues.iter().map(|v| v.open).collect();
+    for (i, e) in order {
+        match e.action {
+            Action::CloseVenue { venue } => {
+                if !open[venue] {
+                    c.err(format!("events[{i}].venue"), format!("venue `{}` is already closed on day {}", venues[venue].name, e.day));
+                }
+                open[venue] = false;
+            }
+            Action::OpenVenue { venue } => open[venue] = true,
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn section_of_paths() {
+        assert_eq!(section_of("venues[2].capcity"), "venues");
+        assert_eq!(section_of("run.dayz"), "run");
+        assert_eq!(section_of("nmae"), "");
+    }
+}

@@ -1,0 +1,295 @@
+//! One run of one arm and replicate: builds the town, then steps days through the phases in the order fixed
+//! by `dynamics`, recording metrics every `record_every_days`. No IO: agent-level records go to an
+//! [`AgentObserver`] the caller provides.
+//!
+//! Invariant: a run is a function of (scenario, replicate) alone; it never depends on the thread count.
+
+use crate::dynamics::inner::{self, PeriodAcc};
+use crate::dynamics::{going_out, meeting, support, Daily, DayContext};
+use crate::groups::Group;
+use crate::metrics::{self, N_METRICS};
+use crate::network::Network;
+use crate::population::{self, Agent, AgentState};
+use crate::scenario::{Event, Scenario};
+use crate::types::{AgentIdx, MentalState, VenueIdx, NO_VENUE};
+use crate::venues::VenueState;
+use rayon::prelude::*;
+
+#[derive(Clone, Debug)]
+pub struct Campaign {
+    pub strength: f64,
+    pub start: u32,
+    pub end: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct Subsidy {
+    pub group: Group,
+    pub amount_weekly_nok: f32,
+    pub until: Option<u32>,
+}
+
+/// An episode of struggling or crisis, for `episodes.csv`.
+#[derive(Clone, Debug)]
+pub struct Episode {
+    pub agent: AgentIdx,
+    pub start_day: u32,
+    /// None when still going at the end of the run (censored).
+    pub end_day: Option<u32>,
+    pub worst: MentalState,
+    pub mean_support: f32,
+}
+
+/// Receives agent-level records during a run (for `--record-agents`).
+pub trait AgentObserver {
+    fn on_record(&mut self, day: u32, world: &World);
+    fn on_episode(&mut self, world: &World, episode: Episode);
+    fn on_finish(&mut self, world: &World);
+    /// The first error the observer met (for example, a full disk), reported after the run.
+    fn take_error(&mut self) -> Option<crate::error::Error> {
+        None
+    }
+}
+
+/// The running town.
+pub struct World<'a> {
+    pub scenario: &'a Scenario,
+    pub replicate: u32,
+    pub agents: Vec<Agent>,
+    pub states: Vec<AgentState>,
+    next: Vec<AgentState>,
+    pub network: Network,
+    pub staff: Vec<Vec<AgentIdx>>,
+    pub venues: Vec<VenueState>,
+    pub district_budget: Vec<f64>,
+    pub lockdown_until: u32,
+    pub campaigns: Vec<Campaign>,
+    pub subsidies: Vec<Subsidy>,
+    pub venue_today: Vec<VenueIdx>,
+    pub daily: Vec<Daily>,
+    pub period: Vec<PeriodAcc>,
+    pub visits_period: Vec<u32>,
+    pub groups: Vec<Group>,
+    resident_stigma_mean: f32,
+}
+
+/// Metrics of one run: `values[record][group][metric]` flattened, plus venue rows.
+#[derive(Clone, Debug)]
+pub struct RunResult {
+    pub record_days: Vec<u32>,
+    pub n_groups: usize,
+    pub values: Vec<f64>,
+    /// Per record: (venue, operating, visits in the period).
+    pub venue_rows: Vec<Vec<(bool, u32)>>,
+}
+
+impl RunResult {
+    pub fn value(&self, record: usize, group: usize, metric: usize) -> f64 {
+        self.values[(record * self.n_groups + group) * N_METRICS + metric]
+    }
+}
+
+impl<'a> World<'a> {
+    pub fn new(scenario: &'a Scenario, replicate: u32) -> Self {
+        let town = population::build(scenario, replicate);
+        let n = town.agents.len();
+        let threshold = scenario.params.ritual_budget_threshold;
+        let residents: Vec<f32> = town
+            .agents
+            .iter()
+            .filter(|a| a.role == crate::types::Role::Resident)
+            .map(|a| a.stigma_attitude)
+            .collect();
+        let resident_stigma_mean = residents.iter().sum::<f32>() / residents.len().max(1) as f32;
+        World {
+            scenario,
+            replicate,
+            next: town.states.clone(),
+            states: town.states,
+            agents: town.agents,
+            network: town.network,
+            staff: town.staff,
+            venues: scenario.venues.iter().map(|v| VenueState::new(v, threshold)).collect(),
+            district_budget: scenario.districts.iter().map(|d| d.budget_nok).collect(),
+            lockdown_until: 0,
+            campaigns: Vec::new(),
+            subsidies: Vec::new(),
+            venue_today: vec![NO_VENUE; n],
+            daily: vec![Daily::default(); n],
+            period: vec![PeriodAcc::default(); n],
+            visits_period: vec![0; scenario.venues.len()],
+            groups: Group::standard(&scenario.district_names()),
+            resident_stigma_mean,
+        }
+    }
+
+    fn context(&self, day: u32) -> DayContext {
+        let s = self.scenario;
+        let mut ctx = DayContext::new(day, s.run.seed, self.replicate);
+        let lockdown = day < self.lockdown_until;
+        for (v, venue) in s.venues.iter().enumerate() {
+            let st = &self.venues[v];
+            let open = !lockdown && st.open_on(venue.kind, ctx.weekday);
+            ctx.open_today.push(open);
+            ctx.ritual_today.push(if open { st.rituals[ctx.weekday] } else { Default::default() });
+            ctx.cost_today.push(st.cost_nok as f32);
+            ctx.active_staff.push(if open { st.active_staff(self.staff[v].len()) as u16 } else { 0 });
+        }
+        let mut m = 1.0f64;
+        for c in &self.campaigns {
+            if day >= c.start && day < c.end {
+                m *= 1.0 - c.strength;
+            } else if day >= c.end {
+                m *= 1.0 - c.strength * s.params.campaign_persistence;
+            }
+        }
+        ctx.stigma_multiplier = m as f32;
+        ctx.public_stigma = self.resident_stigma_mean * m as f32;
+        let active: Vec<&Subsidy> = self.subsidies.iter().filter(|x| x.until.is_none_or(|u| day < u)).collect();
+        if !active.is_empty() {
+            ctx.subsidy_nok = self
+                .agents
+                .iter()
+                .map(|a| {
+                    active
+                        .iter()
+                        .filter(|x| x.group.contains(a.role, a.district, a.income_quartile, a.diagnosis))
+                        .map(|x| x.amount_weekly_nok)
+                        .sum()
+                })
+                .collect();
+        }
+        ctx
+    }
+
+    /// Advances one day through every phase.
+    pub fn step(&mut self, day: u32, events_today: &[(usize, &Event)], observer: &mut Option<&mut dyn AgentObserver>) {
+        // 1. Events.
+        for &(i, e) in events_today {
+            crate::events::apply(self, e, i);
+        }
+        let ctx = self.context(day);
+        let s = self.scenario;
+        // 2. Going out.
+        self.daily.par_iter_mut().with_min_len(4096).for_each(|d| *d = Daily::default());
+        going_out::run(&ctx, s, &self.agents, &self.states, &self.network, &mut self.venue_today);
+        // 3. Meeting.
+        let mut attendees: Vec<Vec<AgentIdx>> = vec![Vec::new(); s.venues.len()];
+        for (i, &v) in self.venue_today.iter().enumerate() {
+            if v != NO_VENUE {
+                attendees[v as usize].push(i as AgentIdx);
+            }
+        }
+        let visits = meeting::run(
+            &ctx,
+            s,
+            &self.agents,
+            &self.states,
+            &mut self.network,
+            &attendees,
+            &mut self.venue_today,
+            &mut self.daily,
+        );
+        for (total, v) in self.visits_period.iter_mut().zip(visits) {
+            *total += v;
+        }
+        // 4 and 7. Support along ties; decay of unused ties.
+        support::run(&ctx, &s.params, &self.agents, &self.states, &mut self.network, &self.venue_today, &mut self.daily);
+        // 5 and 6. Inner state and mental state.
+        {
+            let (agents, states, daily, venue_today) = (&self.agents, &self.states, &self.daily, &self.venue_today);
+            let ctx = &ctx;
+            self.next.par_iter_mut().zip(self.period.par_iter_mut()).enumerate().with_min_len(1024).for_each(
+                |(i, (next, period))| {
+                    let v = venue_today[i];
+                    let cost = if v == NO_VENUE { 0.0 } else { ctx.cost_today[v as usize] };
+                    *next = inner::step(ctx, &s.params, i, &agents[i], &states[i], &daily[i], v, cost, period);
+                },
+            );
+        }
+        if let Some(obs) = observer.as_deref_mut() {
+            for i in 0..self.states.len() {
+                let (old, new) = (&self.states[i], &self.next[i]);
+                if old.mental != MentalState::Well && new.mental == MentalState::Well {
+                    let days = (day + 1).saturating_sub(old.episode_start).max(1);
+                    let ep = Episode {
+                        agent: i as AgentIdx,
+                        start_day: old.episode_start,
+                        end_day: Some(day + 1),
+                        worst: old.episode_worst,
+                        mean_support: new.episode_support / days as f32,
+                    };
+                    obs.on_episode(self, ep);
+                }
+            }
+        }
+        std::mem::swap(&mut self.states, &mut self.next);
+        debug_assert!(self.states.iter().all(|s| s.loneliness.is_finite() && (0.0..=1.0).contains(&s.loneliness)));
+    }
+
+    /// Computes the metrics of the period that ends now and resets the period counters.
+    fn record(&mut self, period_days: u32) -> (Vec<f64>, Vec<(bool, u32)>) {
+        let values = metrics::compute(self, period_days);
+        let venue_rows = self
+            .scenario
+            .venues
+            .iter()
+            .enumerate()
+            .map(|(v, venue)| (self.venues[v].operating(venue.kind), self.visits_period[v]))
+            .collect();
+        self.period.iter_mut().for_each(|p| *p = PeriodAcc::default());
+        self.visits_period.iter_mut().for_each(|v| *v = 0);
+        (values, venue_rows)
+    }
+
+    /// Episodes still open at the end of the run (right-censored).
+    pub fn open_episodes(&self, end_day: u32) -> Vec<Episode> {
+        self.states
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.mental != MentalState::Well)
+            .map(|(i, s)| Episode {
+                agent: i as AgentIdx,
+                start_day: s.episode_start,
+                end_day: None,
+                worst: s.episode_worst,
+                mean_support: s.episode_support / (end_day.saturating_sub(s.episode_start).max(1)) as f32,
+            })
+            .collect()
+    }
+}
+
+/// Runs one arm of one replicate to the end.
+pub fn run(scenario: &Scenario, replicate: u32, mut observer: Option<&mut dyn AgentObserver>) -> RunResult {
+    let mut world = World::new(scenario, replicate);
+    let mut events: Vec<(usize, &Event)> = scenario.events.iter().enumerate().collect();
+    events.sort_by_key(|(i, e)| (e.day, *i));
+    let mut next_event = 0;
+    let every = scenario.run.record_every_days;
+    let mut result = RunResult { record_days: Vec::new(), n_groups: world.groups.len(), values: Vec::new(), venue_rows: Vec::new() };
+    let mut last_record = 0;
+    for day in 0..scenario.run.days {
+        let start = next_event;
+        while next_event < events.len() && events[next_event].1.day == day {
+            next_event += 1;
+        }
+        world.step(day, &events[start..next_event], &mut observer);
+        if (day + 1) % every == 0 {
+            let (values, venues) = world.record(day + 1 - last_record);
+            last_record = day + 1;
+            result.record_days.push(day + 1);
+            result.values.extend(values);
+            result.venue_rows.push(venues);
+            if let Some(obs) = observer.as_deref_mut() {
+                obs.on_record(day + 1, &world);
+            }
+        }
+    }
+    if let Some(obs) = observer.as_deref_mut() {
+        for ep in world.open_episodes(scenario.run.days) {
+            obs.on_episode(&world, ep);
+        }
+        obs.on_finish(&world);
+    }
+    result
+}
