@@ -50,15 +50,27 @@ pub const METRIC_DOCS: [(&str, &str, &str); N_METRICS] = [
     ("ghosted_ties", "per 1,000 per week", "Contacts along a tie that did not happen only because the other end pulled away (ghosting)."),
 ];
 
-/// Group indices an agent belongs to, given the standard group layout of `Group::standard`.
-fn groups_of(world: &World, i: usize, out: &mut Vec<usize>) {
-    out.clear();
-    let a = &world.agents[i];
-    for (g, group) in world.groups.iter().enumerate() {
-        if group.contains(a.role, a.district, a.income_quartile, a.diagnosis) {
-            out.push(g);
-        }
-    }
+/// End marker in an agent's list of group indices.
+pub const NO_GROUP: u8 = u8::MAX;
+
+/// The groups (indices into `groups`) each agent belongs to, at most 8, ended by [`NO_GROUP`].
+pub fn memberships(groups: &[crate::groups::Group], agents: &[crate::population::Agent]) -> Vec<[u8; 8]> {
+    assert!(groups.len() < NO_GROUP as usize, "too many groups for u8 indices");
+    agents
+        .iter()
+        .map(|a| {
+            let mut m = [NO_GROUP; 8];
+            let mut k = 0;
+            for (g, group) in groups.iter().enumerate() {
+                if group.contains(a.role, a.district, a.income_quartile, a.diagnosis) {
+                    assert!(k < 8, "an agent is in more than 8 standard groups");
+                    m[k] = g as u8;
+                    k += 1;
+                }
+            }
+            m
+        })
+        .collect()
 }
 
 /// Metric values for every group, `[group][metric]` flattened.
@@ -67,7 +79,6 @@ pub fn compute(world: &World, period_days: u32) -> Vec<f64> {
     let n_groups = world.groups.len();
     let mut sums = vec![0.0f64; n_groups * N_METRICS];
     let mut counts = vec![0u64; n_groups];
-    let mut member = Vec::with_capacity(8);
     let strong = p.strong_tie_threshold as f32;
     let lonely = p.lonely_threshold as f32;
     for i in 0..world.agents.len() {
@@ -94,8 +105,7 @@ pub fn compute(world: &World, period_days: u32) -> Vec<f64> {
             acc.rejections as f64,
             acc.ghosted as f64,
         ];
-        groups_of(world, i, &mut member);
-        for &g in &member {
+        for g in world.memberships[i].iter().take_while(|g| **g != NO_GROUP).map(|g| *g as usize) {
             counts[g] += 1;
             let base = g * N_METRICS;
             for (m, v) in row.iter().enumerate() {

@@ -82,7 +82,7 @@ define_params! {
         "Mean stigma attitude of service users and staff.";
     social_media_mean = 0.5, "score", [0.0, 1.0], ASSUMPTION,
         "Mean social media use.";
-    contact_need_mean = 1.2, "contact units/day", [0.01, 20.0], ASSUMPTION,
+    contact_need_mean = 1.4, "contact units/day", [0.01, 20.0], ASSUMPTION,
         "Mean daily contact and support an agent needs not to feel lonely (individual needs vary around it).";
 
     // --- Initial network ---
@@ -90,9 +90,9 @@ define_params! {
         "Mean number of kin ties of a resident at start.";
     friend_ties_resident = 6.0, "ties", [0.0, 60.0], ASSUMPTION,
         "Mean number of old-friend ties of a resident at start.";
-    kin_ties_service_user = 4.0, "ties", [0.0, 60.0], "Palumbo et al. 2015: networks in psychosis ~11.7 people, 43% family",
+    kin_ties_service_user = 3.0, "ties", [0.0, 60.0], "Palumbo et al. 2015: networks in psychosis ~11.7 people, 43% family",
         "Mean number of kin ties of a service user at start.";
-    friend_ties_service_user = 2.5, "ties", [0.0, 60.0], "Palumbo et al. 2015: ~3.4 friends",
+    friend_ties_service_user = 2.0, "ties", [0.0, 60.0], "Palumbo et al. 2015: ~3.4 friends",
         "Mean number of old-friend ties of a service user at start.";
     p_friend_same_district = 0.8, "probability", [0.0, 1.0], ASSUMPTION,
         "Chance that an old friend lives in the same district.";
@@ -126,8 +126,8 @@ define_params! {
         "Others an attendee meets per visit.";
     meal_meeting_multiplier = 2.0, "factor", [1.0, 10.0], "assumption (the study: shared meals)",
         "Multiplier on meetings per visit at a meal.";
-    p_tie_form = 0.12, "probability", [0.0, 1.0], ASSUMPTION,
-        "Chance that a meeting of strangers forms a tie.";
+    p_tie_form = 0.05, "probability", [0.0, 1.0], "assumption (the study: stable environments)",
+        "Chance that a meeting of strangers forms a tie, times the venue's stability.";
     ritual_tie_multiplier = 2.0, "factor", [1.0, 10.0], "assumption (the study: healing rituals build relationships)",
         "Multiplier on tie formation and strengthening at a ritual (meal, quiz).";
     tie_initial_strength = 0.15, "strength", [0.0, 1.0], ASSUMPTION,
@@ -288,8 +288,10 @@ define_params! {
         "Support an agent in crisis can give, relative to a well one.";
 
     // --- Venue pull by kind ---
-    resident_public_venue_pull = 0.3, "factor", [0.0, 10.0], ASSUMPTION,
+    resident_public_venue_pull = 0.05, "factor", [0.0, 10.0], "assumption (the study: meeting places serve people with mental-health challenges)",
         "Pull of meeting places and peer cafés for residents, relative to commercial venues.";
+    service_venue_pull = 0.5, "factor", [0.0, 10.0], "assumption (services are appointment-based, less of a social place)",
+        "Pull of service venues for service users, relative to meeting places and peer cafés.";
     service_user_commercial_pull = 0.4, "factor", [0.0, 10.0], "assumption (the study: economic barriers)",
         "Pull of commercial venues for service users, relative to meeting places, peer cafés and services.";
 

@@ -7,7 +7,8 @@ use crate::params::Params;
 use crate::rng::{Purpose, Stream};
 use crate::scenario::Scenario;
 use crate::types::{AgentIdx, Diagnosis, MentalState, Role, VenueIdx, NO_VENUE};
-use rand_distr::{Beta, Distribution, LogNormal, Poisson};
+use rand::RngCore;
+use rand_distr::{Beta, Distribution, Gamma, LogNormal, Poisson};
 
 /// What kind of staff an agent is at its venue, if any.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -154,7 +155,7 @@ pub fn build(scenario: &Scenario, replicate: u32) -> Town {
 
     let income_res = LogNormal::new(p.income_median_weekly_nok.ln(), p.income_sigma).expect("valid lognormal");
     let income_ben = LogNormal::new(p.benefit_weekly_nok.ln(), p.benefit_sigma).expect("valid lognormal");
-    let need = LogNormal::new((p.contact_need_mean).ln() - 0.08, 0.4).expect("valid lognormal");
+    let need = LogNormal::new(p.contact_need_mean.ln() - 0.125, 0.5).expect("valid lognormal");
     let stigma_res = beta_with_mean(p.stigma_attitude_resident, 6.0);
     let stigma_su = beta_with_mean(p.stigma_attitude_service_user, 6.0);
     let social = beta_with_mean(p.social_media_mean, 4.0);
@@ -264,54 +265,68 @@ fn assign_income_quartiles(agents: &mut [Agent]) {
     }
 }
 
-/// Kin and old-friend ties: each agent draws how many it wants and finds partners (own district mostly for
-/// friends, anywhere for kin). Service users start with smaller networks, more of them family.
+/// Kin and old-friend ties by a configuration model: each agent draws how many kin and friends it has
+/// (over-dispersed: a gamma-mixed Poisson, so some people have very few), its "stubs" are shuffled and paired
+/// (friends within the district with probability `p_friend_same_district`, kin anywhere), so each agent ends
+/// with about the number it drew. Service users start with smaller networks, more of them family.
 fn initial_network(scenario: &Scenario, p: &Params, replicate: u32, agents: &[Agent]) -> Network {
     let n = agents.len();
     let mut net = Network::new(n, p.max_ties_usize());
-    let mut by_district: Vec<Vec<AgentIdx>> = vec![Vec::new(); scenario.districts.len()];
-    for (i, a) in agents.iter().enumerate() {
-        by_district[a.district as usize].push(i as AgentIdx);
-    }
+    let n_districts = scenario.districts.len();
+    let mut kin_stubs: Vec<(u64, AgentIdx)> = Vec::new();
+    let mut local_stubs: Vec<Vec<(u64, AgentIdx)>> = vec![Vec::new(); n_districts];
+    let mut wide_stubs: Vec<(u64, AgentIdx)> = Vec::new();
+    let sociability = Gamma::new(2.0, 0.5).expect("valid gamma");
     for (i, a) in agents.iter().enumerate() {
         let mut s = Stream::new(scenario.run.seed, replicate, Purpose::InitTies, 0, i as u64);
-        let su = a.role == Role::ServiceUser;
-        let (kin_mean, friend_mean) = if su {
+        let (kin_mean, friend_mean) = if a.role == Role::ServiceUser {
             (p.kin_ties_service_user, p.friend_ties_service_user)
         } else {
             (p.kin_ties_resident, p.friend_ties_resident)
         };
-        // Each tie is made by one of its two ends, so each end asks for half its expected count.
-        let want = |mean: f64, s: &mut Stream| -> usize {
+        let g: f64 = sociability.sample(&mut s);
+        let draw = |mean: f64, s: &mut Stream| -> usize {
             if mean <= 0.0 {
                 0
             } else {
-                Poisson::new(mean / 2.0).map(|d| d.sample(s) as usize).unwrap_or(0)
+                Poisson::new(mean * g).map(|d| d.sample(s) as usize).unwrap_or(0)
             }
         };
-        let n_kin = want(kin_mean, &mut s);
-        let n_friend = want(friend_mean, &mut s);
-        for k in 0..n_kin + n_friend {
-            let kin = k < n_kin;
-            let other = if !kin && s.chance(p.p_friend_same_district) {
-                let pool = &by_district[a.district as usize];
-                pool[s.below(pool.len())]
+        for _ in 0..draw(kin_mean, &mut s) {
+            kin_stubs.push((s.next_u64(), i as AgentIdx));
+        }
+        for _ in 0..draw(friend_mean, &mut s) {
+            if s.chance(p.p_friend_same_district) {
+                local_stubs[a.district as usize].push((s.next_u64(), i as AgentIdx));
             } else {
-                s.below(n) as AgentIdx
-            };
-            // Service users' friends drift away before the run starts: their old ties are weaker.
-            let (lo, hi) = if kin { (0.5, 0.95) } else if su { (0.2, 0.6) } else { (0.3, 0.85) };
-            let strength = (lo + (hi - lo) * s.uniform()) as f32;
-            let formed = -(365 + s.below(3650) as i32);
-            net.add_pair(
-                i as AgentIdx,
-                other,
-                strength,
-                formed,
-                if kin { TieKind::Kin } else { TieKind::Friend },
-            );
+                wide_stubs.push((s.next_u64(), i as AgentIdx));
+            }
         }
     }
+    let pair_up = |mut stubs: Vec<(u64, AgentIdx)>, kind: TieKind, net: &mut Network| {
+        stubs.sort_unstable();
+        for pair in stubs.chunks_exact(2) {
+            let (a, b) = (pair[0].1, pair[1].1);
+            // The stub keys are uniform: reuse them for strength and age, so no other stream is needed.
+            let u = (pair[0].0 >> 11) as f64 / (1u64 << 53) as f64;
+            let v = (pair[1].0 >> 11) as f64 / (1u64 << 53) as f64;
+            let su = agents[a as usize].role == Role::ServiceUser || agents[b as usize].role == Role::ServiceUser;
+            // Service users' friends have drifted before the run starts: their old friendships are weaker.
+            let (lo, hi) = match kind {
+                TieKind::Kin => (0.4, 0.9),
+                _ if su => (0.15, 0.55),
+                _ => (0.2, 0.8),
+            };
+            let strength = (lo + (hi - lo) * u) as f32;
+            let formed = -(365 + (v * 3650.0) as i32);
+            net.add_pair(a, b, strength, formed, kind);
+        }
+    };
+    pair_up(kin_stubs, TieKind::Kin, &mut net);
+    for stubs in local_stubs {
+        pair_up(stubs, TieKind::Friend, &mut net);
+    }
+    pair_up(wide_stubs, TieKind::Friend, &mut net);
     net
 }
 

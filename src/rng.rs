@@ -43,11 +43,22 @@ const GOLDEN_GAMMA: u64 = 0x9e37_79b9_7f4a_7c15;
 /// The key of one stream. Fields are combined by chained mixing so that nearby keys give unrelated streams.
 #[inline]
 pub fn stream_key(seed: u64, replicate: u32, purpose: Purpose, day: u32, entity: u64) -> u64 {
+    entity_key(day_prefix(seed, replicate, purpose, day), entity)
+}
+
+/// The part of a stream key shared by all entities on one day for one purpose; hot loops compute it once.
+#[inline]
+pub fn day_prefix(seed: u64, replicate: u32, purpose: Purpose, day: u32) -> u64 {
     let mut h = mix64(seed ^ GOLDEN_GAMMA);
     h = mix64(h ^ (replicate as u64).wrapping_mul(GOLDEN_GAMMA));
     h = mix64(h ^ (purpose as u64).wrapping_mul(0xd6e8_feb8_6659_fd93));
-    h = mix64(h ^ (day as u64).wrapping_mul(0xa076_1d64_78bd_642f));
-    mix64(h ^ entity.wrapping_mul(0xe703_7ed1_a0b4_28db))
+    mix64(h ^ (day as u64).wrapping_mul(0xa076_1d64_78bd_642f))
+}
+
+/// Completes a key from a [`day_prefix`] and an entity.
+#[inline]
+pub fn entity_key(prefix: u64, entity: u64) -> u64 {
+    mix64(prefix ^ entity.wrapping_mul(0xe703_7ed1_a0b4_28db))
 }
 
 /// A small counter-based generator (SplitMix64) started at a stream key. Cheap to create, so a fresh one is
@@ -61,6 +72,12 @@ impl Stream {
     #[inline]
     pub fn new(seed: u64, replicate: u32, purpose: Purpose, day: u32, entity: u64) -> Self {
         Stream { state: stream_key(seed, replicate, purpose, day, entity) }
+    }
+
+    /// The same stream as [`Stream::new`], from a precomputed [`day_prefix`].
+    #[inline]
+    pub fn from_prefix(prefix: u64, entity: u64) -> Self {
+        Stream { state: entity_key(prefix, entity) }
     }
 
     /// A uniform number in [0, 1) with 53 random bits.
@@ -104,8 +121,8 @@ impl RngCore for Stream {
 
 /// A single uniform number for a decision keyed by (purpose, day, entity); the common case of one draw.
 #[inline]
-pub fn uniform_once(seed: u64, replicate: u32, purpose: Purpose, day: u32, entity: u64) -> f64 {
-    Stream::new(seed, replicate, purpose, day, entity).uniform()
+pub fn uniform_once(prefix: u64, entity: u64) -> f64 {
+    Stream::from_prefix(prefix, entity).uniform()
 }
 
 /// The entity key of an unordered agent pair, so both ends of a tie draw the same number.
@@ -131,6 +148,14 @@ mod tests {
 
     const KNOWN: [u64; 3] = [0, 0, 0];
     const KNOWN_KEY: u64 = 0;
+
+    #[test]
+    fn prefix_form_equals_full_key() {
+        let prefix = day_prefix(9, 1, Purpose::TieContact, 30);
+        let a = Stream::from_prefix(prefix, 77).next_u64();
+        let b = Stream::new(9, 1, Purpose::TieContact, 30, 77).next_u64();
+        assert_eq!(a, b);
+    }
 
     #[test]
     fn keys_differ_by_every_field() {

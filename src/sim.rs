@@ -5,7 +5,7 @@
 //! Invariant: a run is a function of (scenario, replicate) alone; it never depends on the thread count.
 
 use crate::dynamics::inner::{self, PeriodAcc};
-use crate::dynamics::{going_out, meeting, support, Daily, DayContext};
+use crate::dynamics::{going_out, meeting, support, Daily, DayContext, LnRatios, PeerView};
 use crate::groups::Group;
 use crate::metrics::{self, N_METRICS};
 use crate::network::Network;
@@ -70,6 +70,8 @@ pub struct World<'a> {
     pub period: Vec<PeriodAcc>,
     pub visits_period: Vec<u32>,
     pub groups: Vec<Group>,
+    /// Group indices of each agent (see `metrics::memberships`).
+    pub memberships: Vec<[u8; 8]>,
     resident_stigma_mean: f32,
 }
 
@@ -101,6 +103,8 @@ impl<'a> World<'a> {
             .map(|a| a.stigma_attitude)
             .collect();
         let resident_stigma_mean = residents.iter().sum::<f32>() / residents.len().max(1) as f32;
+        let groups = Group::standard(&scenario.district_names());
+        let memberships = metrics::memberships(&groups, &town.agents);
         World {
             scenario,
             replicate,
@@ -118,7 +122,8 @@ impl<'a> World<'a> {
             daily: vec![Daily::default(); n],
             period: vec![PeriodAcc::default(); n],
             visits_period: vec![0; scenario.venues.len()],
-            groups: Group::standard(&scenario.district_names()),
+            groups,
+            memberships,
             resident_stigma_mean,
         }
     }
@@ -143,7 +148,20 @@ impl<'a> World<'a> {
                 m *= 1.0 - c.strength * s.params.campaign_persistence;
             }
         }
+        ctx.peers = self
+            .agents
+            .par_iter()
+            .zip(self.states.par_iter())
+            .with_min_len(4096)
+            .map(|(a, st)| PeerView {
+                mental: st.mental,
+                lived_experience: a.lived_experience,
+                habit_today: st.habit_venue[ctx.weekday],
+                social_media: a.social_media,
+            })
+            .collect();
         ctx.stigma_multiplier = m as f32;
+        ctx.ln_rr = LnRatios::new(&s.params);
         ctx.public_stigma = self.resident_stigma_mean * m as f32;
         let active: Vec<&Subsidy> = self.subsidies.iter().filter(|x| x.until.is_none_or(|u| day < u)).collect();
         if !active.is_empty() {
@@ -194,7 +212,7 @@ impl<'a> World<'a> {
             *total += v;
         }
         // 4 and 7. Support along ties; decay of unused ties.
-        support::run(&ctx, &s.params, &self.agents, &self.states, &mut self.network, &self.venue_today, &mut self.daily);
+        support::run(&ctx, &s.params, &mut self.network, &self.venue_today, &mut self.daily);
         // 5 and 6. Inner state and mental state.
         {
             let (agents, states, daily, venue_today) = (&self.agents, &self.states, &self.daily, &self.venue_today);

@@ -76,7 +76,7 @@ fn choose(
     }
     // Friends who habitually go somewhere on this weekday pull the agent there (yesterday's habits).
     for t in network.ties(i as u32) {
-        let fv = states[t.other as usize].habit_venue[w];
+        let fv = ctx.peers[t.other as usize].habit_today;
         if fv != NO_VENUE && (fv as usize) < n_venues && weight[fv as usize] > 0.0 {
             weight[fv as usize] *= 1.0 + p.friend_pull as f32 * t.strength;
         }
@@ -136,6 +136,7 @@ fn kind_pull(p: &Params, a: &Agent, kind: VenueKind) -> f32 {
         VenueKind::PeerCafe if !a.lived_experience => 0.0,
         VenueKind::Commercial if su => p.service_user_commercial_pull as f32,
         VenueKind::Commercial => 1.0,
+        VenueKind::Service => p.service_venue_pull as f32,
         _ if su => 1.0,
         _ => p.resident_public_venue_pull as f32,
     }

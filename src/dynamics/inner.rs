@@ -115,8 +115,8 @@ pub fn step(
     let next_state = match s.mental {
         MentalState::Well => {
             let base = if a.role == Role::ServiceUser { p.onset_rate_service_user } else { p.onset_rate_resident };
-            let mut h = base * p.rr_onset_lonely.powf(l) * p.rr_onset_shame.powf(n.shame as f64);
-            h *= p.rr_onset_giving.powf(n.giving_recent as f64);
+            let r = &ctx.ln_rr;
+            let mut h = base * (r.onset_lonely * l + r.onset_shame * n.shame as f64 + r.onset_giving * n.giving_recent as f64).exp();
             if low_support {
                 h *= p.rr_onset_low_support;
             }
@@ -133,7 +133,8 @@ pub fn step(
             }
         }
         MentalState::Struggling => {
-            let mut h_crisis = p.crisis_rate * p.rr_crisis_lonely.powf(l) * p.rr_crisis_hope.powf(hope_exposure);
+            let r = &ctx.ln_rr;
+            let mut h_crisis = p.crisis_rate * (r.crisis_lonely * l + r.crisis_hope * hope_exposure).exp();
             if low_support {
                 h_crisis *= p.rr_crisis_low_support;
             }
@@ -143,7 +144,7 @@ pub fn step(
             let weekly = if s.fast_episode { p.remission_fast_weekly } else { p.remission_slow_weekly };
             let severe = ((l - p.lonely_threshold) / (1.0 - p.lonely_threshold).max(1e-9)).clamp(0.0, 1.0);
             let mut h_well = weekly / 7.0 * (1.0 + (p.rr_remission_lonely - 1.0) * severe);
-            h_well *= p.rr_remission_hope.powf(hope_exposure);
+            h_well *= (r.remission_hope * hope_exposure).exp();
             if !low_support {
                 h_well *= p.rr_remission_support;
             }

@@ -152,7 +152,7 @@ fn venue_day(
                         acc[i].shame_gain += p.shame_per_rejection as f32;
                         continue;
                     }
-                    if (u3 as f32) < p.p_tie_form as f32 * ritual_mult {
+                    if (u3 as f32) < p.p_tie_form as f32 * ritual_mult * stability {
                         out.ops.push(TieOp::Form(a, b));
                     }
                 }

@@ -31,6 +31,17 @@ pub struct Daily {
     pub turned_away: bool,
 }
 
+/// The part of an agent that others read each day, packed small so that random access along ties stays in
+/// cache. Built once per day from yesterday's state.
+#[derive(Clone, Copy, Debug)]
+pub struct PeerView {
+    pub mental: MentalState,
+    pub lived_experience: bool,
+    /// Habitual venue for today's weekday.
+    pub habit_today: VenueIdx,
+    pub social_media: f32,
+}
+
 /// Everything about today that every agent reads: computed once per day by the simulation.
 #[derive(Clone, Debug)]
 pub struct DayContext {
@@ -50,6 +61,36 @@ pub struct DayContext {
     pub public_stigma: f32,
     /// Per agent: weekly activity subsidy in force (empty when there is none).
     pub subsidy_nok: Vec<f32>,
+    /// Per agent: what others see of it today.
+    pub peers: Vec<PeerView>,
+    /// Natural logs of the hazard ratios with continuous exposures (`rr^x = exp(x ln rr)`).
+    pub ln_rr: LnRatios,
+}
+
+/// Logs of hazard ratios, computed once per day so the per-agent step needs only `exp`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LnRatios {
+    pub onset_lonely: f64,
+    pub onset_shame: f64,
+    pub onset_giving: f64,
+    pub crisis_lonely: f64,
+    pub crisis_hope: f64,
+    pub remission_hope: f64,
+}
+
+impl LnRatios {
+    pub fn new(p: &crate::params::Params) -> Self {
+        // A ratio of 0 would give ln = -inf; exp(-inf * 0) is NaN, so floor it at a tiny positive ratio.
+        let ln = |x: f64| x.max(1e-12).ln();
+        LnRatios {
+            onset_lonely: ln(p.rr_onset_lonely),
+            onset_shame: ln(p.rr_onset_shame),
+            onset_giving: ln(p.rr_onset_giving),
+            crisis_lonely: ln(p.rr_crisis_lonely),
+            crisis_hope: ln(p.rr_crisis_hope),
+            remission_hope: ln(p.rr_remission_hope),
+        }
+    }
 }
 
 impl DayContext {
@@ -66,6 +107,8 @@ impl DayContext {
             stigma_multiplier: 1.0,
             public_stigma: 0.0,
             subsidy_nok: Vec::new(),
+            peers: Vec::new(),
+            ln_rr: LnRatios::default(),
         }
     }
 

@@ -11,11 +11,10 @@
 //! Every quantity that touches a tie is a symmetric function of the pair (ordered by agent index) and one
 //! number from the pair's stream, so each end updates its own copy and both copies stay bit-identical.
 
-use super::{is_unwell, Daily, DayContext};
+use super::{is_unwell, Daily, DayContext, PeerView};
 use crate::network::{Network, Tie, TieKind};
 use crate::params::Params;
-use crate::population::{Agent, AgentState};
-use crate::rng::{pair_entity, uniform_once, Purpose};
+use crate::rng::{day_prefix, pair_entity, uniform_once, Purpose};
 use crate::types::{AgentIdx, MentalState, VenueIdx, NO_VENUE};
 use rayon::prelude::*;
 
@@ -24,13 +23,20 @@ struct Consts {
     outreach_scale: f32,
     sm_boost: f32,
     daily_decay: f32,
+    /// Decay multiplier of a tie by age in days: 1 + (m − 1)·exp(−age / maturity), tabulated.
+    newness: Vec<f32>,
+}
+
+impl Consts {
+    #[inline]
+    fn newness(&self, age: i32) -> f32 {
+        self.newness.get(age.max(0) as usize).copied().unwrap_or(1.0)
+    }
 }
 
 pub fn run(
     ctx: &DayContext,
     p: &Params,
-    agents: &[Agent],
-    states: &[AgentState],
     network: &mut Network,
     venue_today: &[VenueIdx],
     daily: &mut [Daily],
@@ -39,15 +45,19 @@ pub fn run(
         outreach_scale: (1.0 - p.individualism_outreach_effect * p.individualism) as f32,
         sm_boost: p.social_media_contact_boost as f32,
         daily_decay: (1.0 - (1.0 - p.tie_decay_yearly).powf(1.0 / 365.0)) as f32,
+        newness: (0..(20.0 * p.tie_maturity_days) as usize)
+            .map(|age| (1.0 + (p.new_tie_decay_multiplier - 1.0) * (-(age as f64) / p.tie_maturity_days).exp()) as f32)
+            .collect(),
     };
     let tie_floor = p.tie_floor as f32;
+    let prefix = day_prefix(ctx.seed, ctx.replicate, Purpose::TieContact, ctx.day);
     network.per_agent_mut().zip(daily.par_iter_mut()).enumerate().with_min_len(512).for_each(
         |(a, ((slots, count), d))| {
             let n = *count as usize;
             let mut kept = 0;
             for k in 0..n {
                 let mut tie = slots[k];
-                update_tie(ctx, p, &consts, agents, states, venue_today, a as AgentIdx, &mut tie, d);
+                update_tie(ctx, p, &consts, prefix, venue_today, a as AgentIdx, &mut tie, d);
                 if tie.strength >= tie_floor {
                     slots[kept] = tie;
                     kept += 1;
@@ -60,19 +70,19 @@ pub fn run(
 
 /// Outreach of `from` toward `to` per day, with and without ghosting.
 #[inline]
-fn outreach(p: &Params, c: &Consts, from: &Agent, fs: &AgentState, ts: &AgentState, kind: TieKind, s: f32, sm: f32) -> (f32, f32) {
+fn outreach(p: &Params, c: &Consts, from: &PeerView, to: &PeerView, kind: TieKind, s: f32, sm: f32) -> (f32, f32) {
     let base = match kind {
         TieKind::Kin => p.contact_rate_kin,
         _ => p.contact_rate_friend,
     } as f32;
     let mut x = base * s * c.outreach_scale * (1.0 + c.sm_boost * sm);
-    if is_unwell(fs.mental) {
+    if is_unwell(from.mental) {
         x *= p.withdraw_outreach as f32;
     }
     let ghost = if from.lived_experience {
         1.0
     } else {
-        match ts.mental {
+        match to.mental {
             MentalState::Well => 1.0,
             MentalState::Struggling => p.ghosting_struggling as f32,
             MentalState::Crisis => p.ghosting_crisis as f32,
@@ -87,8 +97,7 @@ fn update_tie(
     ctx: &DayContext,
     p: &Params,
     c: &Consts,
-    agents: &[Agent],
-    states: &[AgentState],
+    prefix: u64,
     venue_today: &[VenueIdx],
     a: AgentIdx,
     tie: &mut Tie,
@@ -96,8 +105,7 @@ fn update_tie(
 ) {
     let b = tie.other;
     let (lo, hi) = if a < b { (a, b) } else { (b, a) };
-    let (al, ah) = (&agents[lo as usize], &agents[hi as usize]);
-    let (sl, sh) = (&states[lo as usize], &states[hi as usize]);
+    let (al, ah) = (&ctx.peers[lo as usize], &ctx.peers[hi as usize]);
     let s = tie.strength;
     let sm = 0.5 * (al.social_media + ah.social_media);
     let va = venue_today[a as usize];
@@ -105,10 +113,10 @@ fn update_tie(
     let remote = if in_person {
         false
     } else {
-        let (p_lh, p_lh_ng) = outreach(p, c, al, sl, sh, tie.kind, s, sm);
-        let (p_hl, p_hl_ng) = outreach(p, c, ah, sh, sl, tie.kind, s, sm);
+        let (p_lh, p_lh_ng) = outreach(p, c, al, ah, tie.kind, s, sm);
+        let (p_hl, p_hl_ng) = outreach(p, c, ah, al, tie.kind, s, sm);
         let p_contact = 1.0 - (1.0 - p_lh) * (1.0 - p_hl);
-        let u = uniform_once(ctx.seed, ctx.replicate, Purpose::TieContact, ctx.day, pair_entity(a, b)) as f32;
+        let u = uniform_once(prefix, pair_entity(a, b)) as f32;
         let contact = u < p_contact;
         if !contact {
             // Contact that only ghosting prevented, counted at the ghosted end.
@@ -126,9 +134,8 @@ fn update_tie(
 
     if in_person || remote {
         // Support received by a from b, by layer.
-        let giver = &agents[b as usize];
-        let gs = &states[b as usize];
-        let capacity = match gs.mental {
+        let giver = &ctx.peers[b as usize];
+        let capacity = match giver.mental {
             MentalState::Well => 1.0,
             MentalState::Struggling => p.give_capacity_struggling as f32,
             MentalState::Crisis => p.give_capacity_crisis as f32,
@@ -144,17 +151,17 @@ fn update_tie(
         d.instrumental += k * i as f32;
         d.informational += k * (f + le) as f32;
         // Giving lifts the giver: a supports b when b is unwell and a is not in crisis.
-        if is_unwell(gs.mental) && states[a as usize].mental != MentalState::Crisis {
+        if is_unwell(giver.mental) && ctx.peers[a as usize].mental != MentalState::Crisis {
             d.gave = true;
         }
         let gain = p.tie_gain_contact as f32 * if in_person { 1.0 } else { 0.25 };
         tie.strength = (s + gain * (1.0 - s)).min(1.0);
         tie.last_contact_day = ctx.day as i32;
     } else {
-        let age = (ctx.day as i32 - tie.formed_day).max(0) as f32;
+        let age = ctx.day as i32 - tie.formed_day;
         let kind = if tie.kind == TieKind::Kin { p.kin_decay_factor as f32 } else { 1.0 };
-        let newness = 1.0 + (p.new_tie_decay_multiplier as f32 - 1.0) * (-age / p.tie_maturity_days as f32).exp();
-        let ghost = (is_unwell(sl.mental) && !ah.lived_experience) || (is_unwell(sh.mental) && !al.lived_experience);
+        let newness = c.newness(age);
+        let ghost = (is_unwell(al.mental) && !ah.lived_experience) || (is_unwell(ah.mental) && !al.lived_experience);
         let ghost = if ghost { p.ghost_decay_multiplier as f32 } else { 1.0 };
         let social = 1.0 - p.social_media_decay_reduction as f32 * sm;
         let rate = (c.daily_decay * kind * newness * ghost * social).min(1.0);
