@@ -83,7 +83,27 @@ pub fn run(scenario: &Scenario, options: &Options, observers: Option<&ObserverFa
     } else {
         indicatif::ProgressBar::hidden()
     };
+    // Without agent records, a what-if runs the arms' shared days (before the first event) once per
+    // replicate and forks; the result is identical to running the arms apart (common random numbers), which
+    // a test checks. With agent records each arm runs alone so every arm's records are complete.
+    let share = arms.len() == 2 && observers.is_none();
     let results: Result<Vec<RunResult>> = pool.install(|| {
+        if share {
+            let fork_day = scenario.events.iter().map(|e| e.day).min().unwrap_or(0);
+            let pairs: Vec<(RunResult, RunResult)> = (0..replicates)
+                .into_par_iter()
+                .map(|r| {
+                    let mut base = sim::Runner::new(&arms[0].1, r);
+                    base.advance_to(fork_day, None);
+                    let scen = base.fork(&arms[1].1);
+                    let (b, s) = rayon::join(|| base.finish(None), || scen.finish(None));
+                    bar.inc(2);
+                    (b, s)
+                })
+                .collect();
+            let (b, s): (Vec<RunResult>, Vec<RunResult>) = pairs.into_iter().unzip();
+            return Ok(b.into_iter().chain(s).collect());
+        }
         jobs.par_iter()
             .map(|&(a, r)| {
                 let (name, arm) = &arms[a];

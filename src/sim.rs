@@ -52,6 +52,7 @@ pub trait AgentObserver {
 }
 
 /// The running town.
+#[derive(Clone)]
 pub struct World<'a> {
     pub scenario: &'a Scenario,
     pub replicate: u32,
@@ -181,7 +182,7 @@ impl<'a> World<'a> {
     }
 
     /// Advances one day through every phase.
-    pub fn step(&mut self, day: u32, events_today: &[(usize, &Event)], observer: &mut Option<&mut dyn AgentObserver>) {
+    pub fn step<'o>(&mut self, day: u32, events_today: &[(usize, &Event)], observer: Option<&mut (dyn AgentObserver + 'o)>) {
         // 1. Events.
         for &(i, e) in events_today {
             crate::events::apply(self, e, i);
@@ -225,7 +226,7 @@ impl<'a> World<'a> {
                 },
             );
         }
-        if let Some(obs) = observer.as_deref_mut() {
+        if let Some(obs) = observer {
             for i in 0..self.states.len() {
                 let (old, new) = (&self.states[i], &self.next[i]);
                 if old.mental != MentalState::Well && new.mental == MentalState::Well {
@@ -277,37 +278,67 @@ impl<'a> World<'a> {
     }
 }
 
-/// Runs one arm of one replicate to the end.
-pub fn run(scenario: &Scenario, replicate: u32, mut observer: Option<&mut dyn AgentObserver>) -> RunResult {
-    let mut world = World::new(scenario, replicate);
-    let mut events: Vec<(usize, &Event)> = scenario.events.iter().enumerate().collect();
-    events.sort_by_key(|(i, e)| (e.day, *i));
-    let mut next_event = 0;
-    let every = scenario.run.record_every_days;
-    let mut result = RunResult { record_days: Vec::new(), n_groups: world.groups.len(), values: Vec::new(), venue_rows: Vec::new() };
-    let mut last_record = 0;
-    for day in 0..scenario.run.days {
-        let start = next_event;
-        while next_event < events.len() && events[next_event].1.day == day {
-            next_event += 1;
-        }
-        world.step(day, &events[start..next_event], &mut observer);
-        if (day + 1) % every == 0 {
-            let (values, venues) = world.record(day + 1 - last_record);
-            last_record = day + 1;
-            result.record_days.push(day + 1);
-            result.values.extend(values);
-            result.venue_rows.push(venues);
-            if let Some(obs) = observer.as_deref_mut() {
-                obs.on_record(day + 1, &world);
+/// A run in progress: the world, the day it has reached, and the metrics recorded so far.
+#[derive(Clone)]
+pub struct Runner<'a> {
+    world: World<'a>,
+    day: u32,
+    last_record: u32,
+    result: RunResult,
+}
+
+impl<'a> Runner<'a> {
+    pub fn new(scenario: &'a Scenario, replicate: u32) -> Self {
+        let world = World::new(scenario, replicate);
+        let result = RunResult { record_days: Vec::new(), n_groups: world.groups.len(), values: Vec::new(), venue_rows: Vec::new() };
+        Runner { world, day: 0, last_record: 0, result }
+    }
+
+    /// Steps days until `end_day` (exclusive), applying the scenario's events and recording metrics.
+    pub fn advance_to<'o>(&mut self, end_day: u32, mut observer: Option<&mut (dyn AgentObserver + 'o)>) {
+        let scenario = self.world.scenario;
+        let every = scenario.run.record_every_days;
+        while self.day < end_day.min(scenario.run.days) {
+            let day = self.day;
+            let today: Vec<(usize, &Event)> = scenario.events.iter().enumerate().filter(|(_, e)| e.day == day).collect();
+            self.world.step(day, &today, observer.as_deref_mut());
+            if (day + 1) % every == 0 {
+                let (values, venues) = self.world.record(day + 1 - self.last_record);
+                self.last_record = day + 1;
+                self.result.record_days.push(day + 1);
+                self.result.values.extend(values);
+                self.result.venue_rows.push(venues);
+                if let Some(obs) = observer.as_deref_mut() {
+                    obs.on_record(day + 1, &self.world);
+                }
             }
+            self.day += 1;
         }
     }
-    if let Some(obs) = observer.as_deref_mut() {
-        for ep in world.open_episodes(scenario.run.days) {
-            obs.on_episode(&world, ep);
-        }
-        obs.on_finish(&world);
+
+    /// A copy of this run that goes on under another scenario: the two arms of a what-if are identical until
+    /// the first event (common random numbers), so the scenario arm can start from the baseline arm's state.
+    pub fn fork(&self, scenario: &'a Scenario) -> Runner<'a> {
+        let mut other = self.clone();
+        other.world.scenario = scenario;
+        other
     }
-    result
+
+    /// Runs to the end and returns the metrics.
+    pub fn finish<'o>(mut self, mut observer: Option<&mut (dyn AgentObserver + 'o)>) -> RunResult {
+        let days = self.world.scenario.run.days;
+        self.advance_to(days, observer.as_deref_mut());
+        if let Some(obs) = observer {
+            for ep in self.world.open_episodes(days) {
+                obs.on_episode(&self.world, ep);
+            }
+            obs.on_finish(&self.world);
+        }
+        self.result
+    }
+}
+
+/// Runs one arm of one replicate to the end.
+pub fn run<'o>(scenario: &Scenario, replicate: u32, observer: Option<&mut (dyn AgentObserver + 'o)>) -> RunResult {
+    Runner::new(scenario, replicate).finish(observer)
 }
