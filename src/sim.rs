@@ -137,7 +137,11 @@ impl<'a> World<'a> {
             let st = &self.venues[v];
             let open = !lockdown && st.open_on(venue.kind, ctx.weekday);
             ctx.open_today.push(open);
-            ctx.ritual_today.push(if open { st.rituals[ctx.weekday] } else { Default::default() });
+            let ritual = if open { st.rituals[ctx.weekday] } else { Default::default() };
+            if ritual != crate::types::Ritual::None {
+                ctx.ritual_venues.push(v as VenueIdx);
+            }
+            ctx.ritual_today.push(ritual);
             ctx.cost_today.push(st.cost_nok as f32);
             ctx.active_staff.push(if open { st.active_staff(self.staff[v].len()) as u16 } else { 0 });
         }
@@ -158,6 +162,7 @@ impl<'a> World<'a> {
                 mental: st.mental,
                 lived_experience: a.lived_experience,
                 habit_today: st.habit_venue[ctx.weekday],
+                venue_today: NO_VENUE,
                 social_media: a.social_media,
             })
             .collect();
@@ -187,7 +192,7 @@ impl<'a> World<'a> {
         for &(i, e) in events_today {
             crate::events::apply(self, e, i);
         }
-        let ctx = self.context(day);
+        let mut ctx = self.context(day);
         let s = self.scenario;
         // 2. Going out.
         self.daily.par_iter_mut().with_min_len(4096).for_each(|d| *d = Daily::default());
@@ -213,7 +218,8 @@ impl<'a> World<'a> {
             *total += v;
         }
         // 4 and 7. Support along ties; decay of unused ties.
-        support::run(&ctx, &s.params, &mut self.network, &self.venue_today, &mut self.daily);
+        ctx.peers.par_iter_mut().zip(self.venue_today.par_iter()).with_min_len(4096).for_each(|(p, v)| p.venue_today = *v);
+        support::run(&ctx, &s.params, &mut self.network, &mut self.daily);
         // 5 and 6. Inner state and mental state.
         {
             let (agents, states, daily, venue_today) = (&self.agents, &self.states, &self.daily, &self.venue_today);

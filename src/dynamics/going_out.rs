@@ -54,46 +54,15 @@ fn choose(
     let u_go = rng.uniform();
     let money = ctx.money_available(a.leisure_weekly_nok, s, i);
 
-    // Which venues could this agent go to today, and how strongly does each pull?
     let n_venues = scenario.venues.len().min(MAX_STACK_VENUES);
-    let mut weight = [0.0f32; MAX_STACK_VENUES];
-    let mut any_ritual = false;
-    let stigma = stigma_weight(p, a.diagnosis);
-    for (v, venue) in scenario.venues.iter().enumerate().take(n_venues) {
-        if !ctx.open_today[v] || ctx.cost_today[v] > money {
-            continue;
-        }
-        let kind_pull = kind_pull(p, a, venue.kind);
-        if kind_pull <= 0.0 {
-            continue;
-        }
-        let district = if venue.district == a.district as usize { 1.0 } else { p.other_district_weight as f32 };
-        let welcome = 1.0 - (1.0 - venue.openness as f32) * stigma;
-        let ritual = ctx.ritual_today[v] != Ritual::None;
-        any_ritual |= ritual && district == 1.0;
-        let ritual_pull = if ritual { 1.0 + p.ritual_pull as f32 } else { 1.0 };
-        weight[v] = kind_pull * district * welcome * ritual_pull;
-    }
-    // Friends who habitually go somewhere on this weekday pull the agent there (yesterday's habits).
-    for t in network.ties(i as u32) {
-        let fv = ctx.peers[t.other as usize].habit_today;
-        if fv != NO_VENUE && (fv as usize) < n_venues && weight[fv as usize] > 0.0 {
-            weight[fv as usize] *= 1.0 + p.friend_pull as f32 * t.strength;
-        }
-    }
-    let hv = s.habit_venue[w];
-    let habit = if hv != NO_VENUE && (hv as usize) < n_venues && weight[hv as usize] > 0.0 {
-        weight[hv as usize] *= 1.0 + 4.0 * s.habit_strength[w];
-        s.habit_strength[w]
-    } else {
-        0.0
-    };
-    let total: f32 = weight[..n_venues].iter().sum();
-    if total <= 0.0 {
-        return NO_VENUE;
-    }
+    let venues = &scenario.venues;
+    let available = |v: usize| ctx.open_today[v] && ctx.cost_today[v] <= money && kind_pull(p, a, venues[v].kind) > 0.0;
 
-    // Whether to go out at all.
+    // Whether to go out at all: decided first, since most agents stay in on most days.
+    let hv = s.habit_venue[w];
+    let habit = if hv != NO_VENUE && (hv as usize) < n_venues && available(hv as usize) { s.habit_strength[w] } else { 0.0 };
+    let any_ritual =
+        ctx.ritual_venues.iter().any(|&v| venues[v as usize].district == a.district as usize && available(v as usize));
     let base = match a.role {
         Role::ServiceUser => p.p_go_out_service_user,
         _ => p.p_go_out_resident,
@@ -109,6 +78,33 @@ fn choose(
     };
     p_go *= 1.0 - p.shame_withdrawal as f32 * s.shame;
     if (u_go as f32) >= p_go.min(1.0) {
+        return NO_VENUE;
+    }
+
+    // Which venues could this agent go to today, and how strongly does each pull?
+    let mut weight = [0.0f32; MAX_STACK_VENUES];
+    let stigma = stigma_weight(p, a.diagnosis);
+    for (v, venue) in venues.iter().enumerate().take(n_venues) {
+        if !available(v) {
+            continue;
+        }
+        let district = if venue.district == a.district as usize { 1.0 } else { p.other_district_weight as f32 };
+        let welcome = 1.0 - (1.0 - venue.openness as f32) * stigma;
+        let ritual_pull = if ctx.ritual_today[v] != Ritual::None { 1.0 + p.ritual_pull as f32 } else { 1.0 };
+        weight[v] = kind_pull(p, a, venue.kind) * district * welcome * ritual_pull;
+    }
+    // Friends who habitually go somewhere on this weekday pull the agent there (yesterday's habits).
+    for t in network.ties(i as u32) {
+        let fv = ctx.peers[t.other as usize].habit_today;
+        if fv != NO_VENUE && (fv as usize) < n_venues && weight[fv as usize] > 0.0 {
+            weight[fv as usize] *= 1.0 + p.friend_pull as f32 * t.strength;
+        }
+    }
+    if habit > 0.0 {
+        weight[hv as usize] *= 1.0 + 4.0 * habit;
+    }
+    let total: f32 = weight[..n_venues].iter().sum();
+    if total <= 0.0 {
         return NO_VENUE;
     }
 

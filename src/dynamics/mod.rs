@@ -37,8 +37,10 @@ pub struct Daily {
 pub struct PeerView {
     pub mental: MentalState,
     pub lived_experience: bool,
-    /// Habitual venue for today's weekday.
+    /// Habitual venue for today's weekday (yesterday's habits).
     pub habit_today: VenueIdx,
+    /// Where the agent is today; filled in after the meeting phase, `NO_VENUE` before.
+    pub venue_today: VenueIdx,
     pub social_media: f32,
 }
 
@@ -52,6 +54,8 @@ pub struct DayContext {
     /// Per venue: open today (operating, open this weekday, no lockdown).
     pub open_today: Vec<bool>,
     pub ritual_today: Vec<Ritual>,
+    /// Venues holding a ritual today.
+    pub ritual_venues: Vec<VenueIdx>,
     pub cost_today: Vec<f32>,
     /// Per venue: staff working today (the first n of its staff list).
     pub active_staff: Vec<u16>,
@@ -102,6 +106,7 @@ impl DayContext {
             replicate,
             open_today: Vec::new(),
             ritual_today: Vec::new(),
+            ritual_venues: Vec::new(),
             cost_today: Vec::new(),
             active_staff: Vec::new(),
             stigma_multiplier: 1.0,

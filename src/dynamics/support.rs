@@ -15,7 +15,7 @@ use super::{is_unwell, Daily, DayContext, PeerView};
 use crate::network::{Network, Tie, TieKind};
 use crate::params::Params;
 use crate::rng::{day_prefix, pair_entity, uniform_once, Purpose};
-use crate::types::{AgentIdx, MentalState, VenueIdx, NO_VENUE};
+use crate::types::{AgentIdx, MentalState, NO_VENUE};
 use rayon::prelude::*;
 
 /// Per-day constants of the pass.
@@ -38,7 +38,6 @@ pub fn run(
     ctx: &DayContext,
     p: &Params,
     network: &mut Network,
-    venue_today: &[VenueIdx],
     daily: &mut [Daily],
 ) {
     let consts = Consts {
@@ -57,7 +56,7 @@ pub fn run(
             let mut kept = 0;
             for k in 0..n {
                 let mut tie = slots[k];
-                update_tie(ctx, p, &consts, prefix, venue_today, a as AgentIdx, &mut tie, d);
+                update_tie(ctx, p, &consts, prefix, a as AgentIdx, &mut tie, d);
                 if tie.strength >= tie_floor {
                     slots[kept] = tie;
                     kept += 1;
@@ -98,7 +97,6 @@ fn update_tie(
     p: &Params,
     c: &Consts,
     prefix: u64,
-    venue_today: &[VenueIdx],
     a: AgentIdx,
     tie: &mut Tie,
     d: &mut Daily,
@@ -108,8 +106,8 @@ fn update_tie(
     let (al, ah) = (&ctx.peers[lo as usize], &ctx.peers[hi as usize]);
     let s = tie.strength;
     let sm = 0.5 * (al.social_media + ah.social_media);
-    let va = venue_today[a as usize];
-    let in_person = va != NO_VENUE && va == venue_today[b as usize];
+    let va = ctx.peers[a as usize].venue_today;
+    let in_person = va != NO_VENUE && va == ctx.peers[b as usize].venue_today;
     let remote = if in_person {
         false
     } else {
