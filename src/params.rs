@@ -68,7 +68,7 @@ define_params! {
         "Median weekly income of service users, who live on benefits.";
     benefit_sigma = 0.15, "log-sd", [0.0, 2.0], ASSUMPTION,
         "Spread (log-normal sigma) of benefit income.";
-    leisure_share = 0.05, "share", [0.0, 1.0], "assumption; calibration target SSB 2023: 11.2% of lowest vs 1.1% of highest income quartile cannot afford a regular leisure activity",
+    leisure_share = 0.02, "share", [0.0, 1.0], "assumption; calibration target SSB 2023: 11.2% of lowest vs 1.1% of highest income quartile cannot afford a regular leisure activity",
         "Share of weekly income available to spend on venue visits (reset each Monday).";
     money_stress_weekly_nok = 220.0, "NOK/week", [0.0, 100000.0], ASSUMPTION,
         "Weekly leisure money below which an agent lives with money stress.";
@@ -106,7 +106,7 @@ define_params! {
         "Baseline daily chance that a resident visits a venue.";
     p_go_out_service_user = 0.12, "probability/day", [0.0, 1.0], ASSUMPTION,
         "Baseline daily chance that a service user visits a venue.";
-    habit_pull = 0.8, "share", [0.0, 1.0], "assumption (the study: weekly rhythm)",
+    habit_pull = 0.4, "share", [0.0, 1.0], "assumption (the study: weekly rhythm)",
         "How far a full-strength weekly habit raises the chance of going out on that weekday.";
     withdraw_struggling = 0.6, "factor", [0.0, 1.0], "assumption (the study: isolation as a strategy not to be a burden)",
         "Multiplier on going out while struggling.";
@@ -143,7 +143,7 @@ define_params! {
     staff_support = 0.6, "support units", [0.0, 10.0], ASSUMPTION,
         "Support one staff contact gives (professionals: informational and instrumental; volunteers: emotional and informational), times venue stability.";
     hope_gain_lived_experience = 0.08, "score", [0.0, 1.0], "assumption (the study: vicarious hope)",
-        "Hope gained from contact with a well peer, volunteer or worker with lived experience.";
+        "Share of the gap to full hope gained from contact with a well peer, volunteer or worker with lived experience.";
     meeting_support = 0.3, "support units", [0.0, 10.0], ASSUMPTION,
         "Emotional support two attendees exchange when they meet.";
 
@@ -185,7 +185,7 @@ define_params! {
     social_media_rumination = 0.004, "score/day", [0.0, 1.0], "assumption (MODEL.md §2: social media raises rumination and shame when struggling)",
         "Daily shame from social media at full use while struggling or in crisis.";
     hope_gain_giving = 0.01, "score", [0.0, 1.0], "assumption (the study: mutual support, able to give)",
-        "Hope gained on a day an agent (not in crisis) gives support.";
+        "Share of the gap to full hope gained on a day an agent (not in crisis) gives support.";
     rr_onset_giving = 0.8, "ratio", [0.0, 5.0], "assumption (the study: mutual support)",
         "Hazard ratio of onset for an agent who gave support recently (exposure = recent giving, 0..1).";
 
@@ -202,10 +202,10 @@ define_params! {
         "Weight of today in the running mean of support received.";
     low_support = 0.5, "support units/day", [0.0, 20.0], ASSUMPTION,
         "Running mean of support below which an agent lacks support.";
-    habit_gain = 0.3, "share", [0.0, 1.0], ASSUMPTION,
-        "Share of the remaining gap a weekday habit gains per attended week.";
-    habit_decay = 0.15, "share", [0.0, 1.0], ASSUMPTION,
-        "Share of a weekday habit lost per week it is not kept.";
+    habit_gain = 0.2, "share", [0.0, 1.0], ASSUMPTION,
+        "Share of the remaining gap the weekday habit (the rhythm of going out that weekday) gains per week the agent goes out.";
+    habit_decay = 0.25, "share", [0.0, 1.0], ASSUMPTION,
+        "Share of the weekday habit lost per week the agent stays in on that weekday.";
     habit_threshold = 0.4, "strength", [0.0, 1.0], ASSUMPTION,
         "Habit strength at which losing the venue breaks the agent's rhythm.";
     rhythm_loss_days = 56.0, "days", [0.0, 3650.0], "assumption (the study: social rhythm; Goddard, Burns & Catty 2004)",

@@ -93,6 +93,12 @@ fn choose(
         let ritual_pull = if ctx.ritual_today[v] != Ritual::None { 1.0 + p.ritual_pull as f32 } else { 1.0 };
         weight[v] = kind_pull(p, a, venue.kind) * district * welcome * ritual_pull;
     }
+    // With nowhere attractive to go (only venues of a kind the agent rarely uses, or only ones far away, or
+    // nothing affordable), the agent mostly stays in: the pull of what is open scales the chance of going.
+    let pull: f32 = weight[..n_venues].iter().sum();
+    if (u_go as f32) >= p_go.min(1.0) * pull.min(1.0) {
+        return NO_VENUE;
+    }
     // Friends who habitually go somewhere on this weekday pull the agent there (yesterday's habits).
     for t in network.ties(i as u32) {
         let fv = ctx.peers[t.other as usize].habit_today;

@@ -52,10 +52,12 @@ pub fn step(
     n.giving_recent = s.giving_recent + 0.1 * ((gave as u8 as f32) - s.giving_recent);
 
     // Hope: vicarious hope from lived experience, the lift of giving, relaxing to baseline.
-    let mut hope = s.hope + p.hope_relax as f32 * (p.hope_baseline as f32 - s.hope) + d.hope_gain;
+    // Gains fill part of the remaining gap to full hope, so hope does not pile up at its ceiling.
+    let mut gain = d.hope_gain;
     if gave {
-        hope += p.hope_gain_giving as f32;
+        gain += p.hope_gain_giving as f32;
     }
+    let hope = s.hope + p.hope_relax as f32 * (p.hope_baseline as f32 - s.hope) + gain.min(1.0) * (1.0 - s.hope);
     n.hope = hope.clamp(0.0, 1.0);
 
     // Shame: rejections, felt public stigma of the diagnosis, rumination on social media while unwell.
@@ -77,15 +79,10 @@ pub fn step(
     if hv != NO_VENUE && hs >= p.habit_threshold as f32 && !ctx.is_open(hv) {
         n.rhythm_broken_until = ctx.day + p.rhythm_loss_days as u32;
     }
+    // The habit is the rhythm of going out on this weekday, and where the agent went last time.
     if visiting {
-        if hv == venue {
-            n.habit_strength[w] = hs + p.habit_gain as f32 * (1.0 - hs);
-        } else if hs < p.habit_gain as f32 {
-            n.habit_venue[w] = venue;
-            n.habit_strength[w] = p.habit_gain as f32;
-        } else {
-            n.habit_strength[w] = hs * (1.0 - p.habit_decay as f32);
-        }
+        n.habit_venue[w] = venue;
+        n.habit_strength[w] = hs + p.habit_gain as f32 * (1.0 - hs);
     } else if !working {
         n.habit_strength[w] = hs * (1.0 - p.habit_decay as f32);
         if n.habit_strength[w] < 0.01 {

@@ -67,14 +67,20 @@ pub fn run(
     );
 }
 
-/// Outreach of `from` toward `to` per day, with and without ghosting.
+/// Daily outreach along a tie from a well agent to a well agent.
 #[inline]
-fn outreach(p: &Params, c: &Consts, from: &PeerView, to: &PeerView, kind: TieKind, s: f32, sm: f32) -> (f32, f32) {
+fn outreach_base(p: &Params, c: &Consts, kind: TieKind, s: f32, sm: f32) -> f32 {
     let base = match kind {
         TieKind::Kin => p.contact_rate_kin,
         _ => p.contact_rate_friend,
     } as f32;
-    let mut x = base * s * c.outreach_scale * (1.0 + c.sm_boost * sm);
+    base * s * c.outreach_scale * (1.0 + c.sm_boost * sm)
+}
+
+/// Outreach of `from` toward `to` per day, with and without ghosting.
+#[inline]
+fn outreach(p: &Params, c: &Consts, from: &PeerView, to: &PeerView, kind: TieKind, s: f32, sm: f32) -> (f32, f32) {
+    let mut x = outreach_base(p, c, kind, s, sm);
     if is_unwell(from.mental) {
         x *= p.withdraw_outreach as f32;
     }
@@ -111,23 +117,29 @@ fn update_tie(
     let remote = if in_person {
         false
     } else {
-        let (p_lh, p_lh_ng) = outreach(p, c, al, ah, tie.kind, s, sm);
-        let (p_hl, p_hl_ng) = outreach(p, c, ah, al, tie.kind, s, sm);
-        let p_contact = 1.0 - (1.0 - p_lh) * (1.0 - p_hl);
         let u = uniform_once(prefix, pair_entity(a, b)) as f32;
-        let contact = u < p_contact;
-        if !contact {
-            // Contact that only ghosting prevented, counted at the ghosted end.
-            let p_no_ghost_toward_a = if a == lo {
-                1.0 - (1.0 - p_lh) * (1.0 - p_hl_ng)
-            } else {
-                1.0 - (1.0 - p_lh_ng) * (1.0 - p_hl)
-            };
-            if u < p_no_ghost_toward_a {
-                d.ghosted += 1;
+        if !is_unwell(al.mental) && !is_unwell(ah.mental) {
+            // Fast path for the common case, same numbers as the general one: no withdrawal, no ghosting.
+            let x = outreach_base(p, c, tie.kind, s, sm).min(1.0);
+            u < 1.0 - (1.0 - x) * (1.0 - x)
+        } else {
+            let (p_lh, p_lh_ng) = outreach(p, c, al, ah, tie.kind, s, sm);
+            let (p_hl, p_hl_ng) = outreach(p, c, ah, al, tie.kind, s, sm);
+            let p_contact = 1.0 - (1.0 - p_lh) * (1.0 - p_hl);
+            let contact = u < p_contact;
+            if !contact {
+                // Contact that only ghosting prevented, counted at the ghosted end.
+                let p_no_ghost_toward_a = if a == lo {
+                    1.0 - (1.0 - p_lh) * (1.0 - p_hl_ng)
+                } else {
+                    1.0 - (1.0 - p_lh_ng) * (1.0 - p_hl)
+                };
+                if u < p_no_ghost_toward_a {
+                    d.ghosted += 1;
+                }
             }
+            contact
         }
-        contact
     };
 
     if in_person || remote {

@@ -61,6 +61,13 @@ fn read(origin: Origin, path: &Path) -> Result<String, Error> {
 
 /// Reads a scenario and its `extends` chain.
 pub fn load(origin: Origin, path: &Path) -> Result<Loaded, Error> {
+    load_with_text(origin, path, None)
+}
+
+/// Like [`load`], with the first file's text given (it is not read from `path`, which only names it and
+/// anchors relative `extends`).
+pub fn load_with_text(origin: Origin, path: &Path, first_text: Option<String>) -> Result<Loaded, Error> {
+    let mut first_text = first_text;
     let mut chain: Vec<(String, String, Table)> = Vec::new();
     let mut seen: Vec<PathBuf> = Vec::new();
     let mut next = Some(path.to_path_buf());
@@ -78,7 +85,7 @@ pub fn load(origin: Origin, path: &Path) -> Result<Loaded, Error> {
             }])));
         }
         seen.push(key);
-        let text = match read(origin, &p) {
+        let text = match first_text.take().map(Ok).unwrap_or_else(|| read(origin, &p)) {
             Ok(t) => t,
             Err(e) => match &referrer {
                 Some((file, line)) => {

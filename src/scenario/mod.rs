@@ -131,14 +131,13 @@ impl Scenario {
         validate::validate(&loaded, stem).map_err(Error::Scenario)
     }
 
-    /// Parses a scenario from TOML text (no `extends`), for tests and tools.
-    pub fn from_toml_str(text: &str) -> Result<Scenario, Error> {
-        let dir = std::env::temp_dir();
-        let path = dir.join(format!("supportsim-inline-{}-{:?}.toml", std::process::id(), std::thread::current().id()));
-        std::fs::write(&path, text).map_err(|e| Error::write(&path, e))?;
-        let result = Self::from_file(&path);
-        let _ = std::fs::remove_file(&path);
-        result
+    /// Parses a scenario from TOML text; `name` labels messages and a relative `extends` is read from the
+    /// current folder.
+    pub fn from_toml_str(name: &str, text: &str) -> Result<Scenario, Error> {
+        let path = Path::new(name);
+        let loaded = load::load_with_text(Origin::Disk, path, Some(text.to_string()))?;
+        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("scenario");
+        validate::validate(&loaded, stem).map_err(Error::Scenario)
     }
 
     pub fn district_names(&self) -> Vec<String> {

@@ -1,0 +1,97 @@
+//! The binary: exit codes, output folders, overwrite rules, agent records and the parameter table.
+
+use std::path::Path;
+use std::process::Command;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_supportsim"))
+}
+
+fn small_scenario(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("small.toml");
+    let text = crate::common::TOWN.replace("n_agents = 1500", "n_agents = 400").replace("replicates = 4", "replicates = 2");
+    std::fs::write(&path, format!("{text}\n[[events]]\nday = 112\naction = \"close_venue\"\nvenue = \"a_meeting\"\n")).unwrap();
+    path
+}
+
+#[test]
+fn run_writes_a_complete_folder_and_prints_effects() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = small_scenario(dir.path());
+    let out = dir.path().join("out");
+    let o = bin().args(["run"]).arg(&scenario).arg("--out").arg(&out).args(["--threads", "2", "--record-agents"]).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("district:a/service_users") && stdout.contains("95% interval"), "{stdout}");
+    for f in ["manifest.json", "timeseries.csv", "venues.csv", "effects.csv", "agents.csv", "ties.csv", "episodes.csv"] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+    let ts = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
+    let header = ts.lines().next().unwrap();
+    assert!(header.starts_with("arm,replicate,day,group,loneliness_mean,lonely_share,"), "{header}");
+    let eff = std::fs::read_to_string(out.join("effects.csv")).unwrap();
+    assert_eq!(eff.lines().next().unwrap(), "group,metric,baseline_mean,scenario_mean,difference,ci_low,ci_high,relative_change");
+    let venues = std::fs::read_to_string(out.join("venues.csv")).unwrap();
+    assert_eq!(venues.lines().next().unwrap(), "arm,replicate,day,venue,open,attendance");
+    let episodes = std::fs::read_to_string(out.join("episodes.csv")).unwrap();
+    assert!(episodes.lines().count() > 10);
+    assert!(episodes.lines().next().unwrap().contains("start_day,end_day,censored,worst_state,mean_support"));
+    let ties = std::fs::read_to_string(out.join("ties.csv")).unwrap();
+    assert!(ties.lines().count() > 100);
+    let manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["replicates"], 2);
+    assert_eq!(manifest["scenario"]["name"], "test_town");
+    assert!(manifest["command_line"].as_array().unwrap().len() > 3);
+    // No part files or temporary folders are left behind.
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(leftovers.len(), 2, "{leftovers:?}");
+    assert!(std::fs::read_dir(&out).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().ends_with(".part")));
+
+    // Running again replaces supportsim's own folder, and says so.
+    let o = bin().args(["run"]).arg(&scenario).arg("--out").arg(&out).args(["-q"]).output().unwrap();
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("replaced the earlier supportsim output"));
+    assert!(!out.join("agents.csv").exists(), "the old folder was replaced, not merged");
+}
+
+#[test]
+fn a_folder_supportsim_did_not_write_is_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = small_scenario(dir.path());
+    let out = dir.path().join("mine");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("thesis.docx"), "precious").unwrap();
+    let o = bin().args(["run"]).arg(&scenario).arg("--out").arg(&out).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("was not written by supportsim"));
+    assert_eq!(std::fs::read_to_string(out.join("thesis.docx")).unwrap(), "precious");
+}
+
+#[test]
+fn bad_input_exits_2_with_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[run]\ndays = -3\n").unwrap();
+    for args in [vec!["validate"], vec!["run"]] {
+        let o = bin().args(&args).arg(&bad).output().unwrap();
+        assert_eq!(o.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("bad.toml:2: run.days"), "{err}");
+    }
+    let o = bin().args(["run", "no/such/file.toml"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot read no/such/file.toml"));
+    let o = bin().args(["frobnicate"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn validate_accepts_good_files_and_params_lists_every_parameter() {
+    let o = bin().args(["validate", "scenarios/baseline.toml", "scenarios/venue_closure.toml"]).output().unwrap();
+    assert!(o.status.success());
+    let o = bin().args(["params"]).output().unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    for p in supportsim::params::PARAM_SPECS {
+        assert!(text.contains(p.name), "{} missing", p.name);
+    }
+}

@@ -1,0 +1,11 @@
+//! Integration tests, built as one binary so the suite stays fast. Each module is one concern.
+
+mod common;
+
+mod cli;
+mod determinism;
+mod golden;
+mod mechanisms;
+mod properties;
+mod validation;
+mod whatif;
