@@ -162,7 +162,8 @@ pub fn run_scenario(mut scenario: Scenario, args: &CommonRunArgs, command_line: 
     }
     let target = args.out.clone().unwrap_or_else(|| Path::new("output").join(&scenario.name));
     let dir = OutputDir::create(&target, args.force)?;
-    let options = experiment::Options { threads: args.threads, progress: !args.quiet && std::io::stderr().is_terminal() };
+    let options =
+        experiment::Options { threads: args.threads, progress: !args.quiet && std::io::stderr().is_terminal() };
     let arms = experiment::arms_of(&scenario);
     eprintln!(
         "supportsim: {} — {} agents, {} days, {} replicate{} × {} arm{}",
@@ -219,7 +220,8 @@ fn write_all(dir: &OutputDir, exp: &Experiment, args: &CommonRunArgs, command_li
         AgentRecorder::concatenate(&dir.temp, &jobs)?;
         files.extend(output::AGENT_FILES);
     }
-    let prov = Provenance { command_line: command_line.to_vec(), threads: args.threads, record_agents: args.record_agents };
+    let prov =
+        Provenance { command_line: command_line.to_vec(), threads: args.threads, record_agents: args.record_agents };
     // The manifest goes last: its presence marks a complete folder.
     output::write_manifest(&dir.path("manifest.json"), exp, &prov, &files)
 }
@@ -322,7 +324,10 @@ pub fn print_summary(exp: &Experiment) {
             println!("\n* interval excludes zero. All groups and metrics: effects.csv.");
         }
         None => {
-            println!("\nLevels over the last {window} days (mean over {} replicates; no events, so no effects):\n", exp.scenario.run.replicates);
+            println!(
+                "\nLevels over the last {window} days (mean over {} replicates; no events, so no effects):\n",
+                exp.scenario.run.replicates
+            );
             println!("{:<30} {:<22} {:>10}", "group", "metric", "mean");
             let arm = &exp.arms[0];
             for g in &groups {

@@ -76,8 +76,10 @@ pub fn run(scenario: &Scenario, options: &Options, observers: Option<&ObserverFa
     let bar = if options.progress {
         let bar = indicatif::ProgressBar::new(jobs.len() as u64);
         bar.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} runs, ETA {eta}")
-                .expect("valid template"),
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} runs, ETA {eta}",
+            )
+            .expect("valid template"),
         );
         bar
     } else {

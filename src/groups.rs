@@ -31,7 +31,10 @@ impl Group {
         let mut g = Group::new(name.to_string());
         let district = |d: &str| -> Result<u8, String> {
             districts.iter().position(|x| x == d).map(|i| i as u8).ok_or_else(|| {
-                format!("unknown district `{d}`{}", crate::scenario::did_you_mean(d, districts.iter().map(String::as_str)))
+                format!(
+                    "unknown district `{d}`{}",
+                    crate::scenario::did_you_mean(d, districts.iter().map(String::as_str))
+                )
             })
         };
         match name {

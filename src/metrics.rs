@@ -47,7 +47,11 @@ pub const METRIC_DOCS: [(&str, &str, &str); N_METRICS] = [
     ("hope_mean", "score 0–1", "Mean hope."),
     ("shame_mean", "score 0–1", "Mean shame."),
     ("rejections", "per 1,000 per week", "Times rejected by a stranger for the diagnosis's stigma."),
-    ("ghosted_ties", "per 1,000 per week", "Contacts along a tie that did not happen only because the other end pulled away (ghosting)."),
+    (
+        "ghosted_ties",
+        "per 1,000 per week",
+        "Contacts along a tie that did not happen only because the other end pulled away (ghosting).",
+    ),
 ];
 
 /// End marker in an agent's list of group indices.
@@ -125,7 +129,9 @@ pub fn compute(world: &World, period_days: u32) -> Vec<f64> {
             *x /= n as f64;
             match METRICS[m] {
                 "new_crises" | "recoveries" | "rejections" | "ghosted_ties" => *x *= 1000.0 * per_week,
-                "support_emotional" | "support_instrumental" | "support_informational" => *x /= period_days.max(1) as f64,
+                "support_emotional" | "support_instrumental" | "support_informational" => {
+                    *x /= period_days.max(1) as f64
+                }
                 _ => {}
             }
         }

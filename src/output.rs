@@ -170,10 +170,7 @@ pub struct Provenance {
 }
 
 pub fn write_manifest(path: &Path, exp: &Experiment, prov: &Provenance, files: &[&str]) -> Result<()> {
-    let started = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+    let started = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let manifest = serde_json::json!({
         "supportsim_version": env!("CARGO_PKG_VERSION"),
         "git_commit": option_env!("SUPPORTSIM_GIT_COMMIT").unwrap_or("unknown"),
@@ -276,11 +273,9 @@ impl AgentRecorder {
 
     /// Joins the part files of all jobs, in job order, into the final CSV files.
     pub fn concatenate(dir: &Path, jobs: &[(&'static str, u32)]) -> Result<()> {
-        for (file, header) in [
-            ("agents.csv", &AGENTS_HEADER[..]),
-            ("ties.csv", &TIES_HEADER[..]),
-            ("episodes.csv", &EPISODES_HEADER[..]),
-        ] {
+        for (file, header) in
+            [("agents.csv", &AGENTS_HEADER[..]), ("ties.csv", &TIES_HEADER[..]), ("episodes.csv", &EPISODES_HEADER[..])]
+        {
             let path = dir.join(file);
             let mut out = BufWriter::new(File::create(&path).map_err(|e| Error::write(&path, e))?);
             writeln!(out, "{}", header.join(",")).map_err(|e| Error::write(&path, e))?;
@@ -294,7 +289,6 @@ impl AgentRecorder {
         }
         Ok(())
     }
-
 }
 
 impl AgentObserver for AgentRecorder {

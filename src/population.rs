@@ -189,8 +189,7 @@ pub fn build(scenario: &Scenario, replicate: u32) -> Town {
             }
         };
         let lived_experience = le || service_user || diagnosis != Diagnosis::None;
-        let stigma_attitude =
-            if role == Role::Resident { stigma_res.sample(&mut s) } else { stigma_su.sample(&mut s) };
+        let stigma_attitude = if role == Role::Resident { stigma_res.sample(&mut s) } else { stigma_su.sample(&mut s) };
         let social_media = social.sample(&mut s);
         let contact_need = need.sample(&mut s);
         let work_contact = if service_user { p.work_contact_service_user } else { p.work_contact_resident };

@@ -97,12 +97,8 @@ impl<'a> World<'a> {
         let town = population::build(scenario, replicate);
         let n = town.agents.len();
         let threshold = scenario.params.ritual_budget_threshold;
-        let residents: Vec<f32> = town
-            .agents
-            .iter()
-            .filter(|a| a.role == crate::types::Role::Resident)
-            .map(|a| a.stigma_attitude)
-            .collect();
+        let residents: Vec<f32> =
+            town.agents.iter().filter(|a| a.role == crate::types::Role::Resident).map(|a| a.stigma_attitude).collect();
         let resident_stigma_mean = residents.iter().sum::<f32>() / residents.len().max(1) as f32;
         let groups = Group::standard(&scenario.district_names());
         let memberships = metrics::memberships(&groups, &town.agents);
@@ -187,7 +183,12 @@ impl<'a> World<'a> {
     }
 
     /// Advances one day through every phase.
-    pub fn step<'o>(&mut self, day: u32, events_today: &[(usize, &Event)], observer: Option<&mut (dyn AgentObserver + 'o)>) {
+    pub fn step<'o>(
+        &mut self,
+        day: u32,
+        events_today: &[(usize, &Event)],
+        observer: Option<&mut (dyn AgentObserver + 'o)>,
+    ) {
         // 1. Events.
         for &(i, e) in events_today {
             crate::events::apply(self, e, i);
@@ -218,7 +219,11 @@ impl<'a> World<'a> {
             *total += v;
         }
         // 4 and 7. Support along ties; decay of unused ties.
-        ctx.peers.par_iter_mut().zip(self.venue_today.par_iter()).with_min_len(4096).for_each(|(p, v)| p.venue_today = *v);
+        ctx.peers
+            .par_iter_mut()
+            .zip(self.venue_today.par_iter())
+            .with_min_len(4096)
+            .for_each(|(p, v)| p.venue_today = *v);
         support::run(&ctx, &s.params, &mut self.network, &mut self.daily);
         // 5 and 6. Inner state and mental state.
         {
@@ -296,7 +301,12 @@ pub struct Runner<'a> {
 impl<'a> Runner<'a> {
     pub fn new(scenario: &'a Scenario, replicate: u32) -> Self {
         let world = World::new(scenario, replicate);
-        let result = RunResult { record_days: Vec::new(), n_groups: world.groups.len(), values: Vec::new(), venue_rows: Vec::new() };
+        let result = RunResult {
+            record_days: Vec::new(),
+            n_groups: world.groups.len(),
+            values: Vec::new(),
+            venue_rows: Vec::new(),
+        };
         Runner { world, day: 0, last_record: 0, result }
     }
 
@@ -306,7 +316,8 @@ impl<'a> Runner<'a> {
         let every = scenario.run.record_every_days;
         while self.day < end_day.min(scenario.run.days) {
             let day = self.day;
-            let today: Vec<(usize, &Event)> = scenario.events.iter().enumerate().filter(|(_, e)| e.day == day).collect();
+            let today: Vec<(usize, &Event)> =
+                scenario.events.iter().enumerate().filter(|(_, e)| e.day == day).collect();
             self.world.step(day, &today, observer.as_deref_mut());
             if (day + 1) % every == 0 {
                 let (values, venues) = self.world.record(day + 1 - self.last_record);

@@ -51,13 +51,8 @@ impl Diagnosis {
         Diagnosis::Personality,
     ];
     /// The diagnoses a service user can have (index i of `diagnosis_shares`).
-    pub const CLINICAL: [Diagnosis; 5] = [
-        Diagnosis::Depression,
-        Diagnosis::Anxiety,
-        Diagnosis::Bipolar,
-        Diagnosis::Psychosis,
-        Diagnosis::Personality,
-    ];
+    pub const CLINICAL: [Diagnosis; 5] =
+        [Diagnosis::Depression, Diagnosis::Anxiety, Diagnosis::Bipolar, Diagnosis::Psychosis, Diagnosis::Personality];
 
     pub fn name(self) -> &'static str {
         match self {

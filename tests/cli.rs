@@ -9,8 +9,10 @@ fn bin() -> Command {
 
 fn small_scenario(dir: &Path) -> std::path::PathBuf {
     let path = dir.join("small.toml");
-    let text = crate::common::TOWN.replace("n_agents = 1500", "n_agents = 400").replace("replicates = 4", "replicates = 2");
-    std::fs::write(&path, format!("{text}\n[[events]]\nday = 112\naction = \"close_venue\"\nvenue = \"a_meeting\"\n")).unwrap();
+    let text =
+        crate::common::TOWN.replace("n_agents = 1500", "n_agents = 400").replace("replicates = 4", "replicates = 2");
+    std::fs::write(&path, format!("{text}\n[[events]]\nday = 112\naction = \"close_venue\"\nvenue = \"a_meeting\"\n"))
+        .unwrap();
     path
 }
 
@@ -19,18 +21,29 @@ fn run_writes_a_complete_folder_and_prints_effects() {
     let dir = tempfile::tempdir().unwrap();
     let scenario = small_scenario(dir.path());
     let out = dir.path().join("out");
-    let o = bin().args(["run"]).arg(&scenario).arg("--out").arg(&out).args(["--threads", "2", "--record-agents"]).output().unwrap();
+    let o = bin()
+        .args(["run"])
+        .arg(&scenario)
+        .arg("--out")
+        .arg(&out)
+        .args(["--threads", "2", "--record-agents"])
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(stdout.contains("district:a/service_users") && stdout.contains("95% interval"), "{stdout}");
-    for f in ["manifest.json", "timeseries.csv", "venues.csv", "effects.csv", "agents.csv", "ties.csv", "episodes.csv"] {
+    for f in ["manifest.json", "timeseries.csv", "venues.csv", "effects.csv", "agents.csv", "ties.csv", "episodes.csv"]
+    {
         assert!(out.join(f).is_file(), "{f} missing");
     }
     let ts = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
     let header = ts.lines().next().unwrap();
     assert!(header.starts_with("arm,replicate,day,group,loneliness_mean,lonely_share,"), "{header}");
     let eff = std::fs::read_to_string(out.join("effects.csv")).unwrap();
-    assert_eq!(eff.lines().next().unwrap(), "group,metric,baseline_mean,scenario_mean,difference,ci_low,ci_high,relative_change");
+    assert_eq!(
+        eff.lines().next().unwrap(),
+        "group,metric,baseline_mean,scenario_mean,difference,ci_low,ci_high,relative_change"
+    );
     let venues = std::fs::read_to_string(out.join("venues.csv")).unwrap();
     assert_eq!(venues.lines().next().unwrap(), "arm,replicate,day,venue,open,attendance");
     let episodes = std::fs::read_to_string(out.join("episodes.csv")).unwrap();
@@ -38,7 +51,8 @@ fn run_writes_a_complete_folder_and_prints_effects() {
     assert!(episodes.lines().next().unwrap().contains("start_day,end_day,censored,worst_state,mean_support"));
     let ties = std::fs::read_to_string(out.join("ties.csv")).unwrap();
     assert!(ties.lines().count() > 100);
-    let manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["replicates"], 2);
     assert_eq!(manifest["scenario"]["name"], "test_town");
     assert!(manifest["command_line"].as_array().unwrap().len() > 3);

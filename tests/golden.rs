@@ -19,5 +19,9 @@ fn small_what_if_matches_golden_effects() {
         std::fs::write(golden, &got).unwrap();
     }
     let want = std::fs::read_to_string(golden).expect("golden file exists (UPDATE_GOLDEN=1 writes it)");
-    assert!(got == want, "effects differ from {}; if the change is intended, rerun with UPDATE_GOLDEN=1", golden.display());
+    assert!(
+        got == want,
+        "effects differ from {}; if the change is intended, rerun with UPDATE_GOLDEN=1",
+        golden.display()
+    );
 }

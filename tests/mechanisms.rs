@@ -11,8 +11,10 @@ use supportsim::types::{Diagnosis, Role, NO_VENUE};
 /// professionals at a venue add informational support for those who go there.
 #[test]
 fn support_layers_differ_by_source() {
-    let kin_only = run(&town("[params]\nfriend_ties_resident = 0\nfriend_ties_service_user = 0\nkin_ties_resident = 8\n"));
-    let friends_only = run(&town("[params]\nkin_ties_resident = 0\nkin_ties_service_user = 0\nfriend_ties_resident = 8\n"));
+    let kin_only =
+        run(&town("[params]\nfriend_ties_resident = 0\nfriend_ties_service_user = 0\nkin_ties_resident = 8\n"));
+    let friends_only =
+        run(&town("[params]\nkin_ties_resident = 0\nkin_ties_service_user = 0\nfriend_ties_resident = 8\n"));
     let ratio = |e| level(e, "residents", "support_instrumental") / level(e, "residents", "support_emotional");
     assert!(ratio(&kin_only) > 1.5 * ratio(&friends_only), "{} vs {}", ratio(&kin_only), ratio(&friends_only));
 
@@ -22,7 +24,10 @@ fn support_layers_differ_by_source() {
         v.volunteers = 0;
     }));
     let g = "district:a/service_users";
-    let (w, wo) = (per_replicate(&with_staff, 0, g, "support_informational"), per_replicate(&without, 0, g, "support_informational"));
+    let (w, wo) = (
+        per_replicate(&with_staff, 0, g, "support_informational"),
+        per_replicate(&without, 0, g, "support_informational"),
+    );
     assert!(paired_greater(&w, &wo), "{w:?} vs {wo:?}");
 }
 
@@ -95,13 +100,20 @@ fn venue_stability_builds_ties() {
 /// rejections than depression; raising openness cuts rejections.
 #[test]
 fn low_openness_rejects_high_stigma_diagnoses() {
+    // Enough people with each diagnosis that the comparison has power: a town where 30% are service
+    // users, half with psychosis and half with depression.
     let more = |mut s: supportsim::Scenario| {
         s.run.replicates = 8;
+        s.population.service_user_share = 0.3;
+        s.population.diagnosis_shares = [0.5, 0.0, 0.0, 0.5, 0.0];
         s
     };
     let closed = run(&more(town_with_venue("a_meeting", "openness", "0.1", "")));
     let open = run(&more(town_with_venue("a_meeting", "openness", "1.0", "")));
-    let (psy, dep) = (per_replicate(&closed, 0, "diagnosis:psychosis", "rejections"), per_replicate(&closed, 0, "diagnosis:depression", "rejections"));
+    let (psy, dep) = (
+        per_replicate(&closed, 0, "diagnosis:psychosis", "rejections"),
+        per_replicate(&closed, 0, "diagnosis:depression", "rejections"),
+    );
     assert!(paired_greater(&psy, &dep), "{psy:?} vs {dep:?}");
     assert!(paired_greater(
         &per_replicate(&closed, 0, "service_users", "rejections"),
@@ -160,7 +172,11 @@ fn lost_rhythm_raises_crises() {
     let b = run(&without);
     let g = "district:a/service_users";
     let crises = |e| {
-        let d: Vec<f64> = per_replicate(e, 1, g, "new_crises").iter().zip(per_replicate(e, 0, g, "new_crises")).map(|(s, b)| s - b).collect();
+        let d: Vec<f64> = per_replicate(e, 1, g, "new_crises")
+            .iter()
+            .zip(per_replicate(e, 0, g, "new_crises"))
+            .map(|(s, b)| s - b)
+            .collect();
         d
     };
     assert!(paired_greater(&crises(&a), &crises(&b)), "{:?} vs {:?}", crises(&a), crises(&b));
@@ -231,7 +247,10 @@ fn social_media_and_individualism_shape_contact() {
     assert!(shame.ci_low > 0.0, "rumination while unwell: {shame:?}");
     let low = run(&town("[params]\nindividualism = 0.0\n"));
     let high = run(&town("[params]\nindividualism = 1.0\n"));
-    assert!(paired_greater(&per_replicate(&high, 0, "all", "loneliness_mean"), &per_replicate(&low, 0, "all", "loneliness_mean")));
+    assert!(paired_greater(
+        &per_replicate(&high, 0, "all", "loneliness_mean"),
+        &per_replicate(&low, 0, "all", "loneliness_mean")
+    ));
 }
 
 /// Roles and districts: staff work at their venue on open days, districts get their population shares,
@@ -247,7 +266,8 @@ fn roles_and_districts() {
     assert_eq!(staff, 1 + 3 + 2 + 2, "staff as configured");
     world.step(0, &[], None); // Monday: a_meeting open
     let v = s.venue_index("a_meeting").unwrap() as u16;
-    let working = world.agents.iter().enumerate().filter(|(i, a)| a.staff_venue == v && world.venue_today[*i] == v).count();
+    let working =
+        world.agents.iter().enumerate().filter(|(i, a)| a.staff_venue == v && world.venue_today[*i] == v).count();
     assert!(working >= 3, "staff on duty");
     world.step(1, &[], None); // Tuesday: a_meeting closed
     assert!(world.agents.iter().enumerate().all(|(i, a)| a.staff_venue != v || world.venue_today[i] != v));
@@ -273,7 +293,9 @@ fn anti_stigma_campaign_cuts_rejections() {
 /// Peer workers (hired from well service users) bring hope to their venue's district.
 #[test]
 fn peer_workers_bring_hope() {
-    let exp = run(&town("[[events]]\nday = 112\naction = \"add_staff\"\nvenue = \"b_meeting\"\nrole = \"peer_worker\"\ncount = 3\n"));
+    let exp = run(&town(
+        "[[events]]\nday = 112\naction = \"add_staff\"\nvenue = \"b_meeting\"\nrole = \"peer_worker\"\ncount = 3\n",
+    ));
     let e = effect(&exp, "district:b/service_users", "hope_mean");
     assert!(e.ci_low > 0.0, "{e:?}");
 }

@@ -127,11 +127,16 @@ fn extends_merges_venues_by_name_and_appends_events() {
     let s = Scenario::from_file(&child).unwrap();
     let cafe = &s.venues[s.venue_index("north_cafe").unwrap()];
     assert_eq!(cafe.cost_nok, 10.0);
-    assert_eq!(cafe.capacity, 120, "other keys inherited");
+    assert_eq!(cafe.capacity, base.venues[base.venue_index("north_cafe").unwrap()].capacity, "other keys inherited");
+    assert_eq!(cafe.kind, supportsim::types::VenueKind::Commercial);
     assert_eq!(s.venues.len(), base.venues.len() + 1);
 
     // A mistake in the child is reported against the child's file and line.
-    std::fs::write(&child, format!("extends = {:?}\n[[venues]]\nname = \"north_cafe\"\nopenness = 2\n", base_path.display().to_string())).unwrap();
+    std::fs::write(
+        &child,
+        format!("extends = {:?}\n[[venues]]\nname = \"north_cafe\"\nopenness = 2\n", base_path.display().to_string()),
+    )
+    .unwrap();
     let err = Scenario::from_file(&child).unwrap_err().to_string();
     assert!(err.contains("child.toml:4: venues[2].openness: must be between 0 and 1, got 2"), "{err}");
 }

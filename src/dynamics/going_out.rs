@@ -45,7 +45,10 @@ fn choose(
     // Staff on duty go to work unless in crisis.
     if a.staff_kind != StaffKind::None {
         let v = a.staff_venue;
-        if ctx.is_open(v) && (a.staff_rank as usize) < ctx.active_staff[v as usize] as usize && s.mental != MentalState::Crisis {
+        if ctx.is_open(v)
+            && (a.staff_rank as usize) < ctx.active_staff[v as usize] as usize
+            && s.mental != MentalState::Crisis
+        {
             return v;
         }
     }
@@ -60,7 +63,8 @@ fn choose(
 
     // Whether to go out at all: decided first, since most agents stay in on most days.
     let hv = s.habit_venue[w];
-    let habit = if hv != NO_VENUE && (hv as usize) < n_venues && available(hv as usize) { s.habit_strength[w] } else { 0.0 };
+    let habit =
+        if hv != NO_VENUE && (hv as usize) < n_venues && available(hv as usize) { s.habit_strength[w] } else { 0.0 };
     let any_ritual =
         ctx.ritual_venues.iter().any(|&v| venues[v as usize].district == a.district as usize && available(v as usize));
     let base = match a.role {

@@ -113,7 +113,8 @@ pub fn step(
         MentalState::Well => {
             let base = if a.role == Role::ServiceUser { p.onset_rate_service_user } else { p.onset_rate_resident };
             let r = &ctx.ln_rr;
-            let mut h = base * (r.onset_lonely * l + r.onset_shame * n.shame as f64 + r.onset_giving * n.giving_recent as f64).exp();
+            let mut h = base
+                * (r.onset_lonely * l + r.onset_shame * n.shame as f64 + r.onset_giving * n.giving_recent as f64).exp();
             if low_support {
                 h *= p.rr_onset_low_support;
             }

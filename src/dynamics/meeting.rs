@@ -96,7 +96,8 @@ fn venue_day(
     let (staff, mut visitors): (Vec<AgentIdx>, Vec<AgentIdx>) =
         list.iter().partition(|&&a| agents[a as usize].staff_venue as usize == v);
     if visitors.len() > venue.capacity as usize {
-        let mut keyed: Vec<(u64, AgentIdx)> = visitors.iter().map(|&a| (rand::RngCore::next_u64(&mut rng), a)).collect();
+        let mut keyed: Vec<(u64, AgentIdx)> =
+            visitors.iter().map(|&a| (rand::RngCore::next_u64(&mut rng), a)).collect();
         keyed.sort_unstable();
         out.turned_away = keyed[venue.capacity as usize..].iter().map(|&(_, a)| a).collect();
         let mut kept: Vec<AgentIdx> = keyed[..venue.capacity as usize].iter().map(|&(_, a)| a).collect();
@@ -109,7 +110,8 @@ fn venue_day(
 
     let ritual = ctx.ritual_today[v];
     let ritual_mult = if ritual != Ritual::None { p.ritual_tie_multiplier as f32 } else { 1.0 };
-    let meetings = (p.meetings_per_visit * if ritual == Ritual::Meal { p.meal_meeting_multiplier } else { 1.0 }).round() as usize;
+    let meetings =
+        (p.meetings_per_visit * if ritual == Ritual::Meal { p.meal_meeting_multiplier } else { 1.0 }).round() as usize;
     let stability = venue.stability as f32;
     let closedness = (1.0 - venue.openness) as f32;
     let le_hope = |giver: AgentIdx| {

@@ -34,12 +34,7 @@ impl Consts {
     }
 }
 
-pub fn run(
-    ctx: &DayContext,
-    p: &Params,
-    network: &mut Network,
-    daily: &mut [Daily],
-) {
+pub fn run(ctx: &DayContext, p: &Params, network: &mut Network, daily: &mut [Daily]) {
     let consts = Consts {
         outreach_scale: (1.0 - p.individualism_outreach_effect * p.individualism) as f32,
         sm_boost: p.social_media_contact_boost as f32,
@@ -98,15 +93,7 @@ fn outreach(p: &Params, c: &Consts, from: &PeerView, to: &PeerView, kind: TieKin
 
 #[allow(clippy::too_many_arguments)]
 #[inline]
-fn update_tie(
-    ctx: &DayContext,
-    p: &Params,
-    c: &Consts,
-    prefix: u64,
-    a: AgentIdx,
-    tie: &mut Tie,
-    d: &mut Daily,
-) {
+fn update_tie(ctx: &DayContext, p: &Params, c: &Consts, prefix: u64, a: AgentIdx, tie: &mut Tie, d: &mut Daily) {
     let b = tie.other;
     let (lo, hi) = if a < b { (a, b) } else { (b, a) };
     let (al, ah) = (&ctx.peers[lo as usize], &ctx.peers[hi as usize]);
@@ -129,11 +116,8 @@ fn update_tie(
             let contact = u < p_contact;
             if !contact {
                 // Contact that only ghosting prevented, counted at the ghosted end.
-                let p_no_ghost_toward_a = if a == lo {
-                    1.0 - (1.0 - p_lh) * (1.0 - p_hl_ng)
-                } else {
-                    1.0 - (1.0 - p_lh_ng) * (1.0 - p_hl)
-                };
+                let p_no_ghost_toward_a =
+                    if a == lo { 1.0 - (1.0 - p_lh) * (1.0 - p_hl_ng) } else { 1.0 - (1.0 - p_lh_ng) * (1.0 - p_hl) };
                 if u < p_no_ghost_toward_a {
                     d.ghosted += 1;
                 }

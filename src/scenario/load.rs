@@ -46,14 +46,14 @@ fn line_of(text: &str, offset: usize) -> usize {
 
 fn read(origin: Origin, path: &Path) -> Result<String, Error> {
     match origin {
-        Origin::Disk => std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.to_path_buf(), source }),
+        Origin::Disk => {
+            std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })
+        }
         Origin::Embedded => {
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            EMBEDDED.iter().find(|(n, _)| *n == name).map(|(_, t)| t.to_string()).ok_or_else(|| {
-                Error::Read {
-                    path: path.to_path_buf(),
-                    source: std::io::Error::new(std::io::ErrorKind::NotFound, "not an embedded scenario"),
-                }
+            EMBEDDED.iter().find(|(n, _)| *n == name).map(|(_, t)| t.to_string()).ok_or_else(|| Error::Read {
+                path: path.to_path_buf(),
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, "not an embedded scenario"),
             })
         }
     }
@@ -159,9 +159,9 @@ pub fn merge(parent: &mut Table, child: Table) {
             (Some(Value::Array(p)), Value::Array(c)) if NAMED_ARRAYS.contains(&key.as_str()) => {
                 for item in c {
                     let name = item.get("name").and_then(Value::as_str).map(str::to_owned);
-                    let existing = name.as_deref().and_then(|n| {
-                        p.iter_mut().find(|e| e.get("name").and_then(Value::as_str) == Some(n))
-                    });
+                    let existing = name
+                        .as_deref()
+                        .and_then(|n| p.iter_mut().find(|e| e.get("name").and_then(Value::as_str) == Some(n)));
                     match (existing, item) {
                         (Some(Value::Table(pt)), Value::Table(ct)) => merge(pt, ct),
                         (_, item) => p.push(item),
@@ -256,7 +256,11 @@ impl Loaded {
                         break;
                     };
                     let found = if NAMED_ARRAYS.contains(&array_name.as_str()) {
-                        let name = self.merged.get(&array_name).and_then(|a| a.get(*i)).and_then(|e| e.get("name"))
+                        let name = self
+                            .merged
+                            .get(&array_name)
+                            .and_then(|a| a.get(*i))
+                            .and_then(|e| e.get("name"))
                             .and_then(Value::as_str);
                         name.and_then(|n| elems.iter().position(|e| e.get("name").and_then(|v| v.as_str()) == Some(n)))
                     } else if array_name == "events" {

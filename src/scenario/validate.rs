@@ -11,7 +11,10 @@ use crate::types::{weekday_index, Diagnosis, WEEKDAYS};
 
 /// Keys each table accepts, for "did you mean" on unknown keys. A test checks these against the raw types.
 pub const KNOWN_KEYS: &[(&str, &[&str])] = &[
-    ("", &["name", "description", "extends", "run", "analysis", "population", "districts", "venues", "params", "events"]),
+    (
+        "",
+        &["name", "description", "extends", "run", "analysis", "population", "districts", "venues", "params", "events"],
+    ),
     ("run", &["days", "burn_in_days", "replicates", "seed", "record_every_days"]),
     ("analysis", &["window_days"]),
     ("population", &["n_agents", "service_user_share", "diagnosis_shares"]),
@@ -19,15 +22,41 @@ pub const KNOWN_KEYS: &[(&str, &[&str])] = &[
     (
         "venues",
         &[
-            "name", "district", "kind", "capacity", "cost_nok", "open_days", "rituals", "openness", "professionals",
-            "volunteers", "lived_experience_share", "stability", "budget_nok", "budget_full_nok", "open",
+            "name",
+            "district",
+            "kind",
+            "capacity",
+            "cost_nok",
+            "open_days",
+            "rituals",
+            "openness",
+            "professionals",
+            "volunteers",
+            "lived_experience_share",
+            "stability",
+            "budget_nok",
+            "budget_full_nok",
+            "open",
         ],
     ),
     (
         "events",
         &[
-            "day", "action", "venue", "district", "factor", "amount", "role", "count", "group", "amount_weekly_nok",
-            "cost_nok", "strength", "duration_days", "delta", "note",
+            "day",
+            "action",
+            "venue",
+            "district",
+            "factor",
+            "amount",
+            "role",
+            "count",
+            "group",
+            "amount_weekly_nok",
+            "cost_nok",
+            "strength",
+            "duration_days",
+            "delta",
+            "note",
         ],
     ),
 ];
@@ -138,10 +167,10 @@ fn locate_all(loaded: &Loaded, problems: Vec<(String, String)>) -> Vec<Problem> 
 pub fn validate(loaded: &Loaded, default_name: &str) -> Result<Scenario, Problems> {
     let mut unknown: Vec<String> = Vec::new();
     let value = toml::Value::Table(loaded.merged.clone());
-    let raw: Result<RawScenario, _> = serde_path_to_error::deserialize(serde_ignored::Deserializer::new(
-        value,
-        &mut |p: serde_ignored::Path| unknown.push(path_string(&p)),
-    ));
+    let raw: Result<RawScenario, _> =
+        serde_path_to_error::deserialize(serde_ignored::Deserializer::new(value, &mut |p: serde_ignored::Path| {
+            unknown.push(path_string(&p))
+        }));
     let mut c = Checker { problems: Vec::new() };
     for path in &unknown {
         let key = path.rsplit(['.', ']']).next().unwrap_or(path);
@@ -181,7 +210,7 @@ fn resolve(c: &mut Checker, raw: RawScenario, default_name: &str) -> Scenario {
         days,
         burn_in_days,
         replicates: c.int("run.replicates", r.replicates, 8, 1, 100_000) as u32,
-        seed: c.int("run.seed", r.seed, 20_221_001, 0, u64::MAX >> 11) as u64,
+        seed: c.int("run.seed", r.seed, 20_221_001, 0, u64::MAX >> 11),
         record_every_days: c.int("run.record_every_days", r.record_every_days, 7, 1, 3650) as u32,
     };
     let a = raw.analysis.unwrap_or_default();
@@ -326,7 +355,11 @@ fn resolve_venue(c: &mut Checker, i: usize, v: RawVenue, districts: &[String]) -
         Some(other) => {
             c.err(
                 format!("{path}.kind"),
-                format!("unknown kind `{other}`{} (use {})", did_you_mean(other, KINDS.iter().copied()), KINDS.join(", ")),
+                format!(
+                    "unknown kind `{other}`{} (use {})",
+                    did_you_mean(other, KINDS.iter().copied()),
+                    KINDS.join(", ")
+                ),
             );
             VenueKind::MeetingPlace
         }
@@ -382,7 +415,13 @@ fn resolve_venue(c: &mut Checker, i: usize, v: RawVenue, districts: &[String]) -
         openness: c.num(&format!("{path}.openness"), v.openness, 0.7, 0.0, 1.0),
         professionals: c.int(&format!("{path}.professionals"), v.professionals, 0, 0, 10_000) as u32,
         volunteers: c.int(&format!("{path}.volunteers"), v.volunteers, 0, 0, 10_000) as u32,
-        lived_experience_share: c.num(&format!("{path}.lived_experience_share"), v.lived_experience_share, 0.0, 0.0, 1.0),
+        lived_experience_share: c.num(
+            &format!("{path}.lived_experience_share"),
+            v.lived_experience_share,
+            0.0,
+            0.0,
+            1.0,
+        ),
         stability: c.num(&format!("{path}.stability"), v.stability, 0.7, 0.0, 1.0),
         budget_nok,
         budget_full_nok,
@@ -473,7 +512,10 @@ fn resolve_event(
                 "professional" => StaffRole::Professional,
                 "volunteer" => StaffRole::Volunteer,
                 other => {
-                    c.err(format!("{path}.role"), format!("unknown role `{other}` (use peer_worker, professional or volunteer)"));
+                    c.err(
+                        format!("{path}.role"),
+                        format!("unknown role `{other}` (use peer_worker, professional or volunteer)"),
+                    );
                     return None;
                 }
             };
@@ -513,7 +555,11 @@ fn resolve_event(
         other => {
             c.err(
                 format!("{path}.action"),
-                format!("unknown action `{other}`{} (use {})", did_you_mean(other, ACTIONS.iter().copied()), ACTIONS.join(", ")),
+                format!(
+                    "unknown action `{other}`{} (use {})",
+                    did_you_mean(other, ACTIONS.iter().copied()),
+                    ACTIONS.join(", ")
+                ),
             );
             return None;
         }
@@ -530,7 +576,10 @@ fn check_event_sequence(c: &mut Checker, events: &[Event], venues: &[Venue]) {
         match e.action {
             Action::CloseVenue { venue } => {
                 if !open[venue] {
-                    c.err(format!("events[{i}].venue"), format!("venue `{}` is already closed on day {}", venues[venue].name, e.day));
+                    c.err(
+                        format!("events[{i}].venue"),
+                        format!("venue `{}` is already closed on day {}", venues[venue].name, e.day),
+                    );
                 }
                 open[venue] = false;
             }
