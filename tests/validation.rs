@@ -171,3 +171,15 @@ fn known_keys_table_matches_the_raw_types() {
         }
     }
 }
+
+#[test]
+fn odd_parameter_table_is_current() {
+    let odd = std::fs::read_to_string("docs/ODD.md").unwrap();
+    let start = odd.find("<!-- params:start").expect("start marker");
+    let body_start = odd[start..].find('\n').unwrap() + start + 1;
+    let end = odd.find("<!-- params:end -->").expect("end marker");
+    assert!(
+        odd[body_start..end] == supportsim::params::markdown_table(),
+        "docs/ODD.md's parameter table is stale: regenerate it with `supportsim params --markdown`"
+    );
+}

@@ -65,16 +65,19 @@ fn choose(
     let hv = s.habit_venue[w];
     let habit =
         if hv != NO_VENUE && (hv as usize) < n_venues && available(hv as usize) { s.habit_strength[w] } else { 0.0 };
-    let any_ritual =
-        ctx.ritual_venues.iter().any(|&v| venues[v as usize].district == a.district as usize && available(v as usize));
+    // A ritual draws people in as far as they care for the venue that holds it.
+    let ritual_interest = ctx
+        .ritual_venues
+        .iter()
+        .filter(|&&v| venues[v as usize].district == a.district as usize && available(v as usize))
+        .map(|&v| kind_pull(p, a, venues[v as usize].kind).min(1.0))
+        .fold(0.0f32, f32::max);
     let base = match a.role {
         Role::ServiceUser => p.p_go_out_service_user,
         _ => p.p_go_out_resident,
     } as f32;
     let mut p_go = base + (1.0 - base) * p.habit_pull as f32 * habit;
-    if any_ritual {
-        p_go *= 1.0 + p.ritual_pull as f32;
-    }
+    p_go *= 1.0 + p.ritual_pull as f32 * ritual_interest;
     p_go *= match s.mental {
         MentalState::Well => 1.0,
         MentalState::Struggling => p.withdraw_struggling as f32,
