@@ -156,30 +156,29 @@ fn rituals_build_more_ties() {
     assert!(paired_greater(&per_replicate(&with, 0, g, "ties_mean"), &per_replicate(&without, 0, g, "ties_mean")));
 }
 
-/// Losing a habitual venue breaks the rhythm and raises the crisis hazard: the closure's rise in crises is
-/// larger with the lost-rhythm ratios than without them.
+/// Losing a habitual venue breaks the rhythm and raises the crisis hazard: after a closure, more service
+/// users are unwell (struggling or in crisis) with the lost-rhythm ratios than without them.
 #[test]
 fn lost_rhythm_raises_crises() {
     let closure = "[[events]]\nday = 112\naction = \"close_venue\"\nvenue = \"a_meeting\"\n";
-    let mut with = town(closure);
-    let mut without = town(&format!("{closure}\n[params]\nrr_crisis_lost_rhythm = 1.0\nrr_onset_lost_rhythm = 1.0\n"));
-    for s in [&mut with, &mut without] {
+    let prepare = |mut s: supportsim::Scenario| {
         s.run.replicates = 8;
+        s.population.service_user_share = 0.3;
         s.analysis.window_days = 56;
         s.run.days = 168;
-    }
-    let a = run(&with);
-    let b = run(&without);
-    let g = "district:a/service_users";
-    let crises = |e| {
-        let d: Vec<f64> = per_replicate(e, 1, g, "new_crises")
-            .iter()
-            .zip(per_replicate(e, 0, g, "new_crises"))
-            .map(|(s, b)| s - b)
-            .collect();
-        d
+        s
     };
-    assert!(paired_greater(&crises(&a), &crises(&b)), "{:?} vs {:?}", crises(&a), crises(&b));
+    let with = run(&prepare(town(closure)));
+    let without =
+        run(&prepare(town(&format!("{closure}\n[params]\nrr_crisis_lost_rhythm = 1.0\nrr_onset_lost_rhythm = 1.0\n"))));
+    let g = "district:a/service_users";
+    let unwell = |e| {
+        let c = per_replicate(e, 1, g, "crisis_share");
+        let s = per_replicate(e, 1, g, "struggling_share");
+        c.iter().zip(s).map(|(c, s)| c + s).collect::<Vec<f64>>()
+    };
+    let (a, b) = (unwell(&with), unwell(&without));
+    assert!(paired_greater(&a, &b), "{a:?} vs {b:?}");
 }
 
 /// Personal economics (pattern 4): a fee at the only meeting place cuts attendance of the lowest income
