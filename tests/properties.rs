@@ -103,3 +103,22 @@ fn recorded_metrics_are_sane_over_seeds() {
         assert!(closed_rows.into_iter().all(|(_, visits)| *visits == 0));
     }
 }
+
+/// Towns with more venues than the stack buffer of the venue choice still use all of them.
+#[test]
+fn many_venues_are_all_reachable() {
+    let mut s = town("");
+    let template = s.venues[s.venue_index("a_cafe").unwrap()].clone();
+    for k in 0..80 {
+        let mut v = template.clone();
+        v.name = format!("extra_{k}");
+        s.venues.push(v);
+    }
+    let mut world = World::new(&s, 0);
+    let mut beyond = 0;
+    for day in 0..14 {
+        world.step(day, &[], None);
+        beyond += world.venue_today.iter().filter(|&&v| v != NO_VENUE && v >= 64).count();
+    }
+    assert!(beyond > 0, "no visits to venues past the 64th");
+}

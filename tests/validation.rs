@@ -183,3 +183,10 @@ fn odd_parameter_table_is_current() {
         "docs/ODD.md's parameter table is stale: regenerate it with `supportsim params --markdown`"
     );
 }
+
+#[test]
+fn population_must_hold_the_staff() {
+    let base = std::fs::read_to_string("scenarios/baseline.toml").unwrap().replace("n_agents = 20000", "n_agents = 60");
+    let p = problems(&base);
+    assert!(p.iter().any(|x| x.contains("population.n_agents: must be at least twice the venues' staff")), "{p:?}");
+}

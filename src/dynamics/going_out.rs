@@ -13,7 +13,7 @@ use crate::scenario::Scenario;
 use crate::types::{MentalState, Ritual, Role, VenueIdx, VenueKind, NO_VENUE};
 use rayon::prelude::*;
 
-/// Most venues a town may have for the stack buffer of venue weights.
+/// Towns with up to this many venues keep venue weights on the stack; larger ones use a heap buffer.
 const MAX_STACK_VENUES: usize = 64;
 
 pub fn run(
@@ -57,7 +57,7 @@ fn choose(
     let u_go = rng.uniform();
     let money = ctx.money_available(a.leisure_weekly_nok, s, i);
 
-    let n_venues = scenario.venues.len().min(MAX_STACK_VENUES);
+    let n_venues = scenario.venues.len();
     let venues = &scenario.venues;
     let available = |v: usize| ctx.open_today[v] && ctx.cost_today[v] <= money && kind_pull(p, a, venues[v].kind) > 0.0;
 
@@ -89,7 +89,14 @@ fn choose(
     }
 
     // Which venues could this agent go to today, and how strongly does each pull?
-    let mut weight = [0.0f32; MAX_STACK_VENUES];
+    let mut stack = [0.0f32; MAX_STACK_VENUES];
+    let mut heap = Vec::new();
+    let weight: &mut [f32] = if n_venues <= MAX_STACK_VENUES {
+        &mut stack[..n_venues]
+    } else {
+        heap.resize(n_venues, 0.0);
+        &mut heap
+    };
     let stigma = stigma_weight(p, a.diagnosis);
     for (v, venue) in venues.iter().enumerate().take(n_venues) {
         if !available(v) {
@@ -102,7 +109,7 @@ fn choose(
     }
     // With nowhere attractive to go (only venues of a kind the agent rarely uses, or only ones far away, or
     // nothing affordable), the agent mostly stays in: the pull of what is open scales the chance of going.
-    let pull: f32 = weight[..n_venues].iter().sum();
+    let pull: f32 = weight.iter().sum();
     if (u_go as f32) >= p_go.min(1.0) * pull.min(1.0) {
         return NO_VENUE;
     }
@@ -116,14 +123,14 @@ fn choose(
     if habit > 0.0 {
         weight[hv as usize] *= 1.0 + 4.0 * habit;
     }
-    let total: f32 = weight[..n_venues].iter().sum();
+    let total: f32 = weight.iter().sum();
     if total <= 0.0 {
         return NO_VENUE;
     }
 
     // Which venue: weighted draw.
     let mut x = rng.uniform() as f32 * total;
-    for (v, wv) in weight[..n_venues].iter().enumerate() {
+    for (v, wv) in weight.iter().enumerate() {
         if *wv > 0.0 {
             if x < *wv {
                 return v as VenueIdx;

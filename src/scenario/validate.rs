@@ -267,6 +267,9 @@ fn resolve(c: &mut Checker, raw: RawScenario, default_name: &str) -> Scenario {
             budget_nok: c.num(&format!("{path}.budget_nok"), d.budget_nok, 0.0, 0.0, 1e12),
         });
     }
+    if districts.len() > 100 {
+        c.err("districts", format!("at most 100 districts are supported, got {}", districts.len()));
+    }
     if districts.is_empty() {
         c.err("districts", "at least one district is required");
     } else {
@@ -287,6 +290,17 @@ fn resolve(c: &mut Checker, raw: RawScenario, default_name: &str) -> Scenario {
     }
     if venues.len() >= crate::types::NO_VENUE as usize {
         c.err("venues", format!("at most {} venues are supported", crate::types::NO_VENUE - 1));
+    }
+
+    let n_staff: u64 = venues.iter().map(|v| (v.professionals + v.volunteers) as u64).sum();
+    if n_staff * 2 > population.n_agents as u64 {
+        c.err(
+            "population.n_agents",
+            format!(
+                "must be at least twice the venues' staff ({n_staff} professionals and volunteers), got {}",
+                population.n_agents
+            ),
+        );
     }
 
     let mut params = Params::default();
