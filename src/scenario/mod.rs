@@ -1,6 +1,7 @@
 //! Scenarios: the raw TOML form (`raw`), files and `extends` chains (`load`), and validation into the
 //! resolved [`Scenario`] that the model core takes (`validate`). Errors live here, not in the core.
 
+mod events;
 pub mod load;
 pub mod raw;
 pub mod validate;
@@ -12,6 +13,7 @@ use crate::types::{Ritual, VenueKind};
 use serde::Serialize;
 use std::path::Path;
 
+pub use events::ACTIONS;
 pub use load::Origin;
 
 #[derive(Clone, Debug, Serialize)]
