@@ -2,6 +2,7 @@
 
 mod common;
 
+mod bad_inputs;
 mod cli;
 mod determinism;
 mod golden;

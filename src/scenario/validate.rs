@@ -204,13 +204,15 @@ fn resolve(c: &mut Checker, raw: RawScenario, default_name: &str) -> Scenario {
     let a = raw.analysis.unwrap_or_default();
     let window_default = 182.min(days.saturating_sub(burn_in_days)).max(1) as u64;
     let window_days = c.int("analysis.window_days", a.window_days, window_default, 1, 36_500) as u32;
-    if window_days > days.saturating_sub(burn_in_days) && burn_in_days < days {
+    // Window checks only make sense once the burn-in itself is valid.
+    let burn_in_ok = burn_in_days < days;
+    if window_days > days.saturating_sub(burn_in_days) && burn_in_ok {
         c.err(
             "analysis.window_days",
             format!("must fit after the burn-in ({} days are left), got {window_days}", days - burn_in_days),
         );
     }
-    if window_days < run.record_every_days {
+    if window_days < run.record_every_days && burn_in_ok {
         c.err(
             "analysis.window_days",
             format!("must hold at least one recording period of {} days, got {window_days}", run.record_every_days),
