@@ -5,6 +5,7 @@ mod common;
 mod bad_inputs;
 mod cli;
 mod determinism;
+mod fuzz;
 mod golden;
 mod mechanisms;
 mod properties;
