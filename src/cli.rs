@@ -10,6 +10,8 @@ use crate::scenario::{Action, Origin, Scenario};
 use clap::{Args, Parser, Subcommand};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -75,8 +77,9 @@ pub struct CommonRunArgs {
     pub quiet: bool,
 }
 
-/// Runs the command line; returns the process exit code for non-error outcomes.
-pub fn main_with_args(args: Vec<String>) -> Result<i32> {
+/// Runs the command line; returns the process exit code for non-error outcomes. `cancel`, when given, is
+/// set by the binary's signal handler: long runs then stop at the next day boundary.
+pub fn main_with_args(args: Vec<String>, cancel: Option<Arc<AtomicBool>>) -> Result<i32> {
     let cli = Cli::try_parse_from(&args).map_err(|e| {
         if matches!(e.kind(), clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion) {
             print!("{e}");
@@ -93,12 +96,12 @@ pub fn main_with_args(args: Vec<String>) -> Result<i32> {
     match cli.command {
         None => {
             let scenario = Scenario::load(Origin::Embedded, Path::new("venue_closure.toml"))?;
-            run_scenario(scenario, &CommonRunArgs::default(), &args)?;
+            run_scenario(scenario, &CommonRunArgs::default(), &args, cancel)?;
             Ok(0)
         }
         Some(Command::Run(run)) => {
             let scenario = Scenario::from_file(&run.scenario)?;
-            run_scenario(scenario, &run.common, &args)?;
+            run_scenario(scenario, &run.common, &args, cancel)?;
             Ok(0)
         }
         Some(Command::Validate { scenarios }) => {
@@ -147,7 +150,12 @@ pub fn main_with_args(args: Vec<String>) -> Result<i32> {
 }
 
 /// Applies command-line overrides, runs the experiment, writes the output folder and prints the effects.
-pub fn run_scenario(mut scenario: Scenario, args: &CommonRunArgs, command_line: &[String]) -> Result<PathBuf> {
+pub fn run_scenario(
+    mut scenario: Scenario,
+    args: &CommonRunArgs,
+    command_line: &[String],
+    cancel: Option<Arc<AtomicBool>>,
+) -> Result<PathBuf> {
     if let Some(r) = args.replicates {
         if r == 0 {
             return Err(Error::Usage("--replicates must be at least 1".into()));
@@ -160,10 +168,11 @@ pub fn run_scenario(mut scenario: Scenario, args: &CommonRunArgs, command_line: 
     if args.threads == Some(0) {
         return Err(Error::Usage("--threads must be at least 1".into()));
     }
+    check_memory(&scenario, args)?;
     let target = args.out.clone().unwrap_or_else(|| Path::new("output").join(&scenario.name));
     let dir = OutputDir::create(&target, args.force)?;
     let options =
-        experiment::Options { threads: args.threads, progress: !args.quiet && std::io::stderr().is_terminal() };
+        experiment::Options { threads: args.threads, progress: !args.quiet && std::io::stderr().is_terminal(), cancel };
     let arms = experiment::arms_of(&scenario);
     eprintln!(
         "supportsim: {} — {} agents, {} days, {} replicate{} × {} arm{}",
@@ -204,6 +213,35 @@ pub fn run_scenario(mut scenario: Scenario, args: &CommonRunArgs, command_line: 
         exp.wall_seconds
     );
     Ok(path)
+}
+
+/// Memory this machine has available, from /proc/meminfo (Linux); None where unknown.
+fn available_memory_bytes() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// Refuses a run whose towns would not fit in memory (unless `--force`), saying how much it needs.
+fn check_memory(scenario: &Scenario, args: &CommonRunArgs) -> Result<()> {
+    let threads = args.threads.unwrap_or_else(rayon::current_num_threads).max(1) as u64;
+    let arms = experiment::arms_of(scenario).len() as u64;
+    // Replicates run side by side, one per thread; a what-if holds both arms of a replicate at once.
+    let concurrent = threads.min(scenario.run.replicates as u64) * arms;
+    let per_town =
+        scenario.population.n_agents as u64 * crate::sim::bytes_per_agent(scenario.params.max_ties_usize()) as u64;
+    let needed = per_town * concurrent * 5 / 4;
+    match available_memory_bytes() {
+        Some(avail) if needed > avail && !args.force => Err(Error::Usage(format!(
+            "this run needs about {:.1} GiB ({} agents × {} bytes × {concurrent} towns at once) but {:.1} GiB is              available; use fewer --threads or agents, or pass --force to try anyway",
+            needed as f64 / (1u64 << 30) as f64,
+            scenario.population.n_agents,
+            crate::sim::bytes_per_agent(scenario.params.max_ties_usize()),
+            avail as f64 / (1u64 << 30) as f64
+        ))),
+        _ => Ok(()),
+    }
 }
 
 fn write_all(dir: &OutputDir, exp: &Experiment, args: &CommonRunArgs, command_line: &[String]) -> Result<()> {

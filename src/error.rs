@@ -56,6 +56,8 @@ pub enum Error {
     Write { path: PathBuf, source: std::io::Error },
     #[error("{0}")]
     Usage(String),
+    #[error("interrupted: stopped at a day boundary; no output folder was written (the partial one was removed)")]
+    Interrupted,
 }
 
 impl Error {

@@ -20,6 +20,9 @@ pub struct Options {
     pub threads: Option<usize>,
     /// Show a progress bar on stderr when it is a terminal.
     pub progress: bool,
+    /// When set (by a signal handler), runs stop at the next day boundary and the experiment returns
+    /// [`Error::Interrupted`].
+    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// Results of one arm, one [`RunResult`] per replicate.
@@ -95,7 +98,7 @@ pub fn run(scenario: &Scenario, options: &Options, observers: Option<&ObserverFa
             let pairs: Vec<(RunResult, RunResult)> = (0..replicates)
                 .into_par_iter()
                 .map(|r| {
-                    let mut base = sim::Runner::new(&arms[0].1, r);
+                    let mut base = sim::Runner::new(&arms[0].1, r).with_cancel(options.cancel.clone());
                     base.advance_to(fork_day, None);
                     let scen = base.fork(&arms[1].1);
                     let (b, s) = rayon::join(|| base.finish(None), || scen.finish(None));
@@ -110,7 +113,9 @@ pub fn run(scenario: &Scenario, options: &Options, observers: Option<&ObserverFa
             .map(|&(a, r)| {
                 let (name, arm) = &arms[a];
                 let mut obs = observers.map(|f| f(name, r)).transpose()?;
-                let result = sim::run(arm, r, obs.as_deref_mut().map(|o| o as &mut dyn AgentObserver));
+                let result = sim::Runner::new(arm, r)
+                    .with_cancel(options.cancel.clone())
+                    .finish(obs.as_deref_mut().map(|o| o as &mut dyn AgentObserver));
                 bar.inc(1);
                 match obs.as_mut().and_then(|o| o.take_error()) {
                     Some(e) => Err(e),
@@ -120,6 +125,9 @@ pub fn run(scenario: &Scenario, options: &Options, observers: Option<&ObserverFa
             .collect()
     });
     let results = results?;
+    if options.cancel.as_ref().is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed)) {
+        return Err(Error::Interrupted);
+    }
     bar.finish_and_clear();
     let mut results = results.into_iter();
     let arms: Vec<Arm> = arms

@@ -76,6 +76,20 @@ pub struct World<'a> {
     resident_stigma_mean: f32,
 }
 
+/// Memory one running town needs per agent, ties included (for the estimate `run` checks before it starts).
+pub fn bytes_per_agent(max_ties: usize) -> usize {
+    use std::mem::size_of;
+    size_of::<Agent>()
+        + 2 * size_of::<AgentState>()
+        + max_ties * size_of::<crate::network::Tie>()
+        + 1
+        + size_of::<Daily>()
+        + size_of::<PeriodAcc>()
+        + size_of::<PeerView>()
+        + size_of::<VenueIdx>()
+        + 8
+}
+
 /// Metrics of one run: `values[record][group][metric]` flattened, plus venue rows.
 #[derive(Clone, Debug)]
 pub struct RunResult {
@@ -296,6 +310,7 @@ pub struct Runner<'a> {
     day: u32,
     last_record: u32,
     result: RunResult,
+    cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl<'a> Runner<'a> {
@@ -307,14 +322,25 @@ impl<'a> Runner<'a> {
             values: Vec::new(),
             venue_rows: Vec::new(),
         };
-        Runner { world, day: 0, last_record: 0, result }
+        Runner { world, day: 0, last_record: 0, result, cancel: None }
+    }
+
+    /// Stops stepping at the next day boundary once `cancel` is set (the run's result is then incomplete,
+    /// and the caller must not present it as a result).
+    pub fn with_cancel(mut self, cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>) -> Self {
+        self.cancel = cancel;
+        self
+    }
+
+    fn cancelled(&self) -> bool {
+        self.cancel.as_ref().is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
     }
 
     /// Steps days until `end_day` (exclusive), applying the scenario's events and recording metrics.
     pub fn advance_to<'o>(&mut self, end_day: u32, mut observer: Option<&mut (dyn AgentObserver + 'o)>) {
         let scenario = self.world.scenario;
         let every = scenario.run.record_every_days;
-        while self.day < end_day.min(scenario.run.days) {
+        while self.day < end_day.min(scenario.run.days) && !self.cancelled() {
             let day = self.day;
             let today: Vec<(usize, &Event)> =
                 scenario.events.iter().enumerate().filter(|(_, e)| e.day == day).collect();

@@ -109,3 +109,57 @@ fn validate_accepts_good_files_and_params_lists_every_parameter() {
         assert!(text.contains(p.name), "{} missing", p.name);
     }
 }
+
+/// Ctrl-C (SIGINT) stops a run at the next day boundary, removes the partial folder and exits 130; nothing
+/// with a manifest is left behind.
+#[test]
+fn an_interrupt_stops_the_run_and_leaves_no_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let child = bin()
+        .args(["run", "scenarios/baseline.toml", "--replicates", "4", "-q", "--out"])
+        .arg(&out)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the run is under way (its first line is printed before the simulation starts).
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let started = std::time::Instant::now();
+    let o = child.wait_with_output().unwrap();
+    assert!(started.elapsed().as_secs() < 20, "stopped promptly");
+    assert_eq!(o.status.code(), Some(130), "{}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("interrupted"), "{err}");
+    assert!(!out.exists(), "no output folder");
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert!(left.is_empty(), "the partial folder was removed: {left:?}");
+}
+
+#[test]
+fn a_run_too_big_for_memory_is_refused_with_an_estimate() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.toml");
+    let base = std::fs::canonicalize("scenarios/baseline.toml").unwrap();
+    std::fs::write(&path, format!("extends = {:?}\n[population]\nn_agents = 50000000\n", base.display().to_string()))
+        .unwrap();
+    let o =
+        bin().args(["run"]).arg(&path).args(["--threads", "8", "--out"]).arg(dir.path().join("out")).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("this run needs about") && err.contains("--force"), "{err}");
+    assert!(!dir.path().join("out").exists());
+}
+
+#[test]
+fn an_unwritable_output_path_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = small_scenario(dir.path());
+    let o =
+        bin().args(["run"]).arg(&scenario).args(["--out", "/proc/supportsim-cannot-write/out", "-q"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("cannot write /proc/supportsim-cannot-write"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}

@@ -6,7 +6,7 @@ use supportsim::experiment::{self, Options};
 use supportsim::output;
 
 fn timeseries_bytes(threads: usize, scenario: &supportsim::Scenario) -> Vec<u8> {
-    let exp = experiment::run(scenario, &Options { threads: Some(threads), progress: false }, None).unwrap();
+    let exp = experiment::run(scenario, &Options { threads: Some(threads), ..Options::default() }, None).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("timeseries.csv");
     output::write_timeseries(&path, &exp).unwrap();
