@@ -268,7 +268,13 @@ impl<'a> World<'a> {
             }
         }
         std::mem::swap(&mut self.states, &mut self.next);
-        debug_assert!(self.states.iter().all(|s| s.loneliness.is_finite() && (0.0..=1.0).contains(&s.loneliness)));
+        // Invariants, checked in debug builds (release-mode property tests check them from outside).
+        debug_assert!(self
+            .states
+            .iter()
+            .all(|s| [s.loneliness, s.hope, s.shame].iter().all(|x| x.is_finite() && (0.0..=1.0).contains(x))));
+        debug_assert!(self.states.iter().all(|s| s.support_recent.is_finite() && s.support_recent >= 0.0));
+        debug_assert_eq!(self.network.check_symmetric(), Ok(()));
     }
 
     /// Computes the metrics of the period that ends now and resets the period counters.

@@ -163,3 +163,23 @@ fn an_unwritable_output_path_is_a_clear_error() {
     assert!(err.contains("cannot write /proc/supportsim-cannot-write"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
 }
+
+/// A run killed outright (SIGKILL, no chance to clean up) never leaves a folder with a manifest under the
+/// target name: at most a hidden `.NAME.partial-PID` folder beside it.
+#[test]
+fn a_killed_run_leaves_no_complete_looking_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let mut child =
+        bin().args(["run", "scenarios/baseline.toml", "--replicates", "4", "-q", "--out"]).arg(&out).spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(!out.exists(), "no folder under the target name");
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        assert!(name.starts_with(".out.partial-"), "unexpected {name}");
+        assert!(!path.join("manifest.json").exists(), "a partial folder never has a manifest");
+    }
+}
