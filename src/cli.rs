@@ -36,6 +36,11 @@ pub enum Command {
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
     },
+    /// Re-render charts/ and report.html from a saved output folder, without simulating.
+    Report {
+        /// An output folder written by `supportsim run`.
+        dir: PathBuf,
+    },
     /// List every model parameter with its default, unit, valid range and source.
     Params {
         /// Print a Markdown table instead of plain text.
@@ -127,6 +132,17 @@ pub fn main_with_args(args: Vec<String>, cancel: Option<Arc<AtomicBool>>) -> Res
                 }
             }
             Ok(if failed { 2 } else { 0 })
+        }
+        Some(Command::Report { dir }) => {
+            if !dir.join("manifest.json").is_file() {
+                return Err(Error::Usage(format!(
+                    "{} is not a supportsim output folder (no manifest.json)",
+                    dir.display()
+                )));
+            }
+            crate::report::render(&dir)?;
+            eprintln!("wrote {} and {}", dir.join("charts").display(), dir.join("report.html").display());
+            Ok(0)
         }
         Some(Command::Params { markdown }) => {
             if markdown {
@@ -260,8 +276,11 @@ fn write_all(dir: &OutputDir, exp: &Experiment, args: &CommonRunArgs, command_li
     }
     let prov =
         Provenance { command_line: command_line.to_vec(), threads: args.threads, record_agents: args.record_agents };
-    // The manifest goes last: its presence marks a complete folder.
-    output::write_manifest(&dir.path("manifest.json"), exp, &prov, &files)
+    files.extend(["charts/", "report.html"]);
+    output::write_manifest(&dir.path("manifest.json"), exp, &prov, &files)?;
+    // Charts and the report are rendered from the saved files only, as `supportsim report` does. The folder
+    // becomes visible under its name only after this, so it is complete whenever it has a manifest.
+    crate::report::render(&dir.temp)
 }
 
 /// Districts named by the scenario's events, for the headline rows of the effect table.

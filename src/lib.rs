@@ -21,6 +21,7 @@ pub mod network;
 pub mod output;
 pub mod params;
 pub mod population;
+pub mod report;
 pub mod rng;
 pub mod scenario;
 pub mod sim;

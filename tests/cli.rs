@@ -183,3 +183,34 @@ fn a_killed_run_leaves_no_complete_looking_folder() {
         assert!(!path.join("manifest.json").exists(), "a partial folder never has a manifest");
     }
 }
+
+/// `supportsim report DIR` re-renders charts and the report from saved output, byte for byte.
+#[test]
+fn report_reproduces_charts_and_html_from_saved_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = small_scenario(dir.path());
+    let out = dir.path().join("out");
+    let o = bin().args(["run"]).arg(&scenario).arg("--out").arg(&out).args(["-q"]).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("<h2>Findings</h2>") && html.contains("data:image/png;base64,"));
+    assert!(!html.contains("http://") && !html.contains("https://"), "the report needs no network");
+    let mut before = Vec::new();
+    for entry in std::fs::read_dir(out.join("charts")).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(bytes.len() > 1000, "{} is nearly empty", path.display());
+        before.push((path, bytes));
+    }
+    assert!(before.len() >= 10, "PNG and SVG for each chart");
+    std::fs::remove_dir_all(out.join("charts")).unwrap();
+    std::fs::remove_file(out.join("report.html")).unwrap();
+    let o = bin().args(["report"]).arg(&out).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for (path, bytes) in before {
+        assert!(std::fs::read(&path).unwrap() == bytes, "{} differs when re-rendered", path.display());
+    }
+    assert_eq!(std::fs::read_to_string(out.join("report.html")).unwrap(), html);
+    let o = bin().args(["report"]).arg(dir.path()).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "a folder without a manifest is refused");
+}

@@ -1,0 +1,329 @@
+//! Charts with plotters, each written as PNG and SVG: key metrics over time per arm with 95% bands and event
+//! markers, the effect across groups (inequality of impact), and venue attendance. Text is drawn with the
+//! bundled DejaVu Sans (ab_glyph), so PNGs are identical on every machine.
+
+use super::data::{Band, Saved};
+use crate::error::{Error, Result};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::path::Path;
+
+/// Okabe–Ito colour-blind-safe palette.
+pub const PALETTE: [RGBColor; 8] = [
+    RGBColor(0, 114, 178),
+    RGBColor(213, 94, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(230, 159, 0),
+    RGBColor(86, 180, 233),
+    RGBColor(240, 228, 66),
+    RGBColor(0, 0, 0),
+];
+
+static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+
+/// Registers the bundled font once.
+pub fn register_font() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
+    });
+}
+
+fn arm_color(arm: &str) -> RGBColor {
+    if arm == "baseline" {
+        PALETTE[0]
+    } else {
+        PALETTE[1]
+    }
+}
+
+fn draw_err<E: std::fmt::Display>(path: &Path) -> impl Fn(E) -> Error + '_ {
+    move |e| Error::write(path, std::io::Error::other(format!("chart: {e}")))
+}
+
+/// Draws with both backends: `name.png` and `name.svg` in `dir`. A macro, because a closure cannot be
+/// generic over the backend.
+macro_rules! both {
+    ($dir:expr, $name:expr, $size:expr, |$root:ident| $draw:expr) => {{
+        let png = $dir.join(format!("{}.png", $name));
+        {
+            let $root = BitMapBackend::new(&png, $size).into_drawing_area();
+            $draw.map_err(draw_err(&png))?;
+            $root.present().map_err(draw_err(&png))?;
+        }
+        let svg = $dir.join(format!("{}.svg", $name));
+        {
+            let $root = SVGBackend::new(&svg, $size).into_drawing_area();
+            $draw.map_err(draw_err(&svg))?;
+            $root.present().map_err(draw_err(&svg))?;
+        }
+    }};
+}
+
+/// Human label of a metric with its unit.
+pub fn metric_label(metric: &str) -> &'static str {
+    match metric {
+        "lonely_share" => "lonely (share)",
+        "loneliness_mean" => "loneliness (mean score 0–1)",
+        "crisis_share" => "in crisis (share)",
+        "struggling_share" => "struggling (share)",
+        "attended_share" => "went to a venue this week (share)",
+        "ties_mean" => "ties per person",
+        "isolated_share" => "no strong tie (share)",
+        "hope_mean" => "hope (mean score 0–1)",
+        "support_emotional" => "emotional support (units/day)",
+        _ => "value",
+    }
+}
+
+fn panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    saved: &Saved,
+    group: &str,
+    metric: &str,
+    legend: bool,
+) -> std::result::Result<(), String> {
+    // Every metric is non-negative and shares are at most 1: clip the bands to what the metric can take.
+    let top = if metric.ends_with("_share") { 1.0 } else { f64::INFINITY };
+    let bands: Vec<(String, Band)> = saved
+        .arms
+        .iter()
+        .map(|a| {
+            let mut b = saved.band(a, group, metric);
+            b.low.iter_mut().for_each(|y| *y = y.clamp(0.0, top));
+            b.high.iter_mut().for_each(|y| *y = y.clamp(0.0, top));
+            (a.clone(), b)
+        })
+        .collect();
+    let days: Vec<u32> = bands.iter().flat_map(|(_, b)| b.days.iter().copied()).collect();
+    let (x0, x1) = (0.0, days.iter().copied().max().unwrap_or(7) as f64 / 7.0);
+    let ys: Vec<f64> = bands.iter().flat_map(|(_, b)| b.low.iter().chain(&b.high).copied()).collect();
+    let (mut y0, mut y1) = ys.iter().fold((f64::MAX, f64::MIN), |(lo, hi), y| (lo.min(*y), hi.max(*y)));
+    if !y0.is_finite() || !y1.is_finite() {
+        (y0, y1) = (0.0, 1.0);
+    }
+    let pad = ((y1 - y0) * 0.1).max(1e-6);
+    let mut chart = ChartBuilder::on(area)
+        .caption(metric_label(metric), ("sans-serif", 16))
+        .margin(8)
+        .x_label_area_size(32)
+        .y_label_area_size(56)
+        .build_cartesian_2d(x0..x1, (y0 - pad).max(0.0)..y1 + pad)
+        .map_err(|e| e.to_string())?;
+    chart
+        .configure_mesh()
+        .x_desc("week")
+        .label_style(("sans-serif", 12))
+        .light_line_style(RGBColor(235, 235, 235))
+        .draw()
+        .map_err(|e| e.to_string())?;
+    for (arm, b) in &bands {
+        let c = arm_color(arm);
+        let upper: Vec<(f64, f64)> = b.days.iter().zip(&b.high).map(|(d, y)| (*d as f64 / 7.0, *y)).collect();
+        let lower: Vec<(f64, f64)> = b.days.iter().zip(&b.low).rev().map(|(d, y)| (*d as f64 / 7.0, *y)).collect();
+        let poly: Vec<(f64, f64)> = upper.into_iter().chain(lower).collect();
+        chart.draw_series(std::iter::once(Polygon::new(poly, c.mix(0.2)))).map_err(|e| e.to_string())?;
+        let line: Vec<(f64, f64)> = b.days.iter().zip(&b.mean).map(|(d, y)| (*d as f64 / 7.0, *y)).collect();
+        let s = chart.draw_series(LineSeries::new(line, c.stroke_width(2))).map_err(|e| e.to_string())?;
+        if legend {
+            s.label(arm.as_str()).legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
+        }
+    }
+    for (day, label) in saved.events() {
+        let x = day as f64 / 7.0;
+        let (lo, hi) = (chart.y_range().start, chart.y_range().end);
+        chart
+            .draw_series(std::iter::once(PathElement::new(vec![(x, lo), (x, hi)], BLACK.stroke_width(1))))
+            .map_err(|e| e.to_string())?;
+        if legend {
+            chart
+                .draw_series(std::iter::once(Text::new(format!(" {label}"), (x, hi), ("sans-serif", 12).into_font())))
+                .map_err(|e| e.to_string())?;
+        }
+    }
+    if legend {
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 12))
+            .draw()
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+const TIME_METRICS: [&str; 6] =
+    ["lonely_share", "loneliness_mean", "crisis_share", "attended_share", "ties_mean", "isolated_share"];
+
+fn group_chart<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    saved: &Saved,
+    group: &str,
+) -> std::result::Result<(), String> {
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    let title = format!("{group}: mean over replicates with 95% band");
+    let root = root.titled(&title, ("sans-serif", 20)).map_err(|e| e.to_string())?;
+    for (k, area) in root.split_evenly((2, 3)).iter().enumerate() {
+        panel(area, saved, group, TIME_METRICS[k], k == 0)?;
+    }
+    Ok(())
+}
+
+/// The effect (difference with 95% interval) of one metric across groups, one row per group.
+fn effect_chart<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    saved: &Saved,
+    metric: &str,
+    groups: &[String],
+) -> std::result::Result<(), String> {
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    let rows: Vec<(&String, f64, f64, f64)> = groups
+        .iter()
+        .filter_map(|g| saved.effect(g, metric).map(|e| (g, e.difference, e.ci_low, e.ci_high)))
+        .filter(|(_, d, _, _)| d.is_finite())
+        .collect();
+    let scale = if metric.ends_with("_share") { 100.0 } else { 1.0 };
+    let unit = if metric.ends_with("_share") { "percentage points" } else { "difference" };
+    let xs: Vec<f64> = rows.iter().flat_map(|r| [r.1, r.2, r.3]).filter(|x| x.is_finite()).map(|x| x * scale).collect();
+    let (lo, hi) = xs.iter().fold((0.0f64, 0.0f64), |(a, b), x| (a.min(*x), b.max(*x)));
+    let pad = ((hi - lo) * 0.1).max(1e-3);
+    let n = rows.len().max(1);
+    let names: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
+    let mut chart = ChartBuilder::on(root)
+        .caption(format!("Effect on {}: scenario − baseline, 95% interval", metric_label(metric)), ("sans-serif", 18))
+        .margin(10)
+        .x_label_area_size(36)
+        .y_label_area_size(230)
+        .build_cartesian_2d(lo - pad..hi + pad, -0.5..n as f64 - 0.5)
+        .map_err(|e| e.to_string())?;
+    chart
+        .configure_mesh()
+        .x_desc(unit)
+        .y_labels(n)
+        .y_label_formatter(&|y| {
+            let i = y.round();
+            if (y - i).abs() < 0.01 && i >= 0.0 && (i as usize) < names.len() {
+                names[names.len() - 1 - i as usize].clone()
+            } else {
+                String::new()
+            }
+        })
+        .label_style(("sans-serif", 13))
+        .light_line_style(RGBColor(235, 235, 235))
+        .draw()
+        .map_err(|e| e.to_string())?;
+    chart
+        .draw_series(std::iter::once(PathElement::new(vec![(0.0, -0.5), (0.0, n as f64 - 0.5)], BLACK.stroke_width(1))))
+        .map_err(|e| e.to_string())?;
+    for (k, (_, d, l, h)) in rows.iter().enumerate() {
+        let y = (n - 1 - k) as f64;
+        let c = PALETTE[1];
+        if l.is_finite() && h.is_finite() {
+            chart
+                .draw_series(std::iter::once(PathElement::new(vec![(l * scale, y), (h * scale, y)], c.stroke_width(3))))
+                .map_err(|e| e.to_string())?;
+        }
+        chart.draw_series(std::iter::once(Circle::new((d * scale, y), 5, c.filled()))).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// Attendance over time of the venues in the affected districts (or all venues), scenario arm solid,
+/// baseline dashed-free thin line.
+fn venue_chart<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, saved: &Saved) -> std::result::Result<(), String> {
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    let affected = saved.affected_districts();
+    let venues = saved.manifest["scenario"]["venues"].as_array().cloned().unwrap_or_default();
+    let districts = saved.manifest["scenario"]["districts"].as_array().cloned().unwrap_or_default();
+    let names: Vec<String> = venues
+        .iter()
+        .filter(|v| {
+            let d = v["district"].as_u64().and_then(|i| districts.get(i as usize)).and_then(|d| d["name"].as_str());
+            affected.is_empty() || d.is_some_and(|d| affected.iter().any(|a| a == d))
+        })
+        .filter_map(|v| v["name"].as_str().map(str::to_string))
+        .take(PALETTE.len())
+        .collect();
+    let max_y = saved.venues.values().flat_map(|v| v.iter().map(|(_, y)| *y)).fold(1.0f64, f64::max);
+    let max_x = saved.venues.values().flat_map(|v| v.iter().map(|(d, _)| *d)).max().unwrap_or(7) as f64 / 7.0;
+    let mut chart = ChartBuilder::on(root)
+        .caption("Venue attendance (visits per recording period, mean over replicates)", ("sans-serif", 18))
+        .margin(10)
+        .x_label_area_size(36)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0.0..max_x, 0.0..max_y * 1.1)
+        .map_err(|e| e.to_string())?;
+    chart
+        .configure_mesh()
+        .x_desc("week")
+        .y_desc("visits")
+        .label_style(("sans-serif", 12))
+        .draw()
+        .map_err(|e| e.to_string())?;
+    for (k, name) in names.iter().enumerate() {
+        let c = PALETTE[k];
+        for arm in &saved.arms {
+            let Some(points) = saved.venues.get(&(arm.clone(), name.clone())) else { continue };
+            let line: Vec<(f64, f64)> = points.iter().map(|(d, y)| (*d as f64 / 7.0, *y)).collect();
+            let width = if arm == "baseline" && saved.arms.len() > 1 { 1 } else { 2 };
+            let s = chart.draw_series(LineSeries::new(line, c.stroke_width(width))).map_err(|e| e.to_string())?;
+            if arm != "baseline" || saved.arms.len() == 1 {
+                s.label(name.as_str())
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
+            }
+        }
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 12))
+        .draw()
+        .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// Renders every chart into `dir/charts`; returns the chart names (without extension) in report order.
+pub fn render(saved: &Saved, charts_dir: &Path) -> Result<Vec<(String, String)>> {
+    register_font();
+    std::fs::create_dir_all(charts_dir).map_err(|e| Error::write(charts_dir, e))?;
+    let mut out = Vec::new();
+    let mut groups = vec!["all".to_string(), "service_users".to_string()];
+    for d in saved.affected_districts() {
+        groups.push(format!("district:{d}/service_users"));
+    }
+    for g in &groups {
+        let name = format!("time_{}", g.replace([':', '/'], "_"));
+        both!(charts_dir, name, (1200, 700), |r| group_chart(&r, saved, g));
+        out.push((
+            name,
+            format!("Key metrics over time for {g}, per arm, with 95% bands; vertical lines mark events."),
+        ));
+    }
+    if !saved.effects.is_empty() {
+        let mut egroups: Vec<String> = vec!["all".into(), "service_users".into(), "residents".into()];
+        egroups.extend((1..=4).map(|q| format!("income:q{q}")));
+        egroups.extend(
+            ["none", "depression", "anxiety", "bipolar", "psychosis", "personality"]
+                .iter()
+                .map(|d| format!("diagnosis:{d}")),
+        );
+        let districts = saved.manifest["scenario"]["districts"].as_array().cloned().unwrap_or_default();
+        for d in districts.iter().filter_map(|d| d["name"].as_str()) {
+            egroups.push(format!("district:{d}"));
+            egroups.push(format!("district:{d}/service_users"));
+        }
+        for metric in ["lonely_share", "crisis_share", "ties_mean"] {
+            let name = format!("effect_{metric}");
+            both!(charts_dir, name, (1000, 720), |r| effect_chart(&r, saved, metric, &egroups));
+            out.push((name, format!("Effect on {} by group: who is hit hardest.", metric_label(metric))));
+        }
+    }
+    both!(charts_dir, "venues", (1100, 600), |r| venue_chart(&r, saved));
+    out.push(("venues".into(), "Attendance at the venues of the affected districts; thin lines: baseline.".into()));
+    Ok(out)
+}
