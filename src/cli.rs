@@ -68,6 +68,9 @@ pub struct CommonRunArgs {
     /// Root seed (overrides run.seed).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Analysis window in days: effects average the last DAYS of the run (overrides analysis.window_days).
+    #[arg(long, value_name = "DAYS")]
+    pub window: Option<u32>,
     /// Worker threads (default: all cores). Results are identical at any thread count.
     #[arg(long)]
     pub threads: Option<usize>,
@@ -180,6 +183,16 @@ pub fn run_scenario(
     }
     if let Some(s) = args.seed {
         scenario.run.seed = s;
+    }
+    if let Some(w) = args.window {
+        let after_burn_in = scenario.run.days - scenario.run.burn_in_days;
+        if w < scenario.run.record_every_days || w > after_burn_in {
+            return Err(Error::Usage(format!(
+                "--window must be between {} (one recording period) and {after_burn_in} (the days after the burn-in), got {w}",
+                scenario.run.record_every_days
+            )));
+        }
+        scenario.analysis.window_days = w;
     }
     if args.threads == Some(0) {
         return Err(Error::Usage("--threads must be at least 1".into()));

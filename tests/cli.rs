@@ -214,3 +214,18 @@ fn report_reproduces_charts_and_html_from_saved_output() {
     let o = bin().args(["report"]).arg(dir.path()).output().unwrap();
     assert_eq!(o.status.code(), Some(2), "a folder without a manifest is refused");
 }
+
+#[test]
+fn window_flag_sets_the_analysis_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = small_scenario(dir.path());
+    let out = dir.path().join("w");
+    let o = bin().args(["run"]).arg(&scenario).arg("--out").arg(&out).args(["-q", "--window", "28"]).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["scenario"]["analysis"]["window_days"], 28);
+    let o = bin().args(["run"]).arg(&scenario).arg("--out").arg(&out).args(["-q", "--window", "3"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--window must be between 7"));
+}

@@ -133,6 +133,23 @@ impl Saved {
         b
     }
 
+    /// Time to effect: the first recording day on or after `from_day` at which the 95% interval of the
+    /// paired difference (scenario − baseline, replicate by replicate) excludes zero.
+    pub fn time_to_effect(&self, group: &str, metric: &str, from_day: u32) -> Option<u32> {
+        let key = |arm: &str| (arm.to_string(), group.to_string(), metric.to_string());
+        let base = self.series.get(&key("baseline"))?;
+        let scen = self.series.get(&key("scenario"))?;
+        for (day, b) in base.range(from_day..) {
+            let Some(s) = scen.get(day) else { continue };
+            let d: Vec<f64> = b.iter().zip(s).map(|(x, y)| y - x).filter(|x| x.is_finite()).collect();
+            let (_, lo, hi) = mean_ci(&d);
+            if lo > 0.0 || hi < 0.0 {
+                return Some(*day);
+            }
+        }
+        None
+    }
+
     pub fn effect(&self, group: &str, metric: &str) -> Option<&EffectRow> {
         self.effects.iter().find(|e| e.group == group && e.metric == metric)
     }

@@ -51,8 +51,16 @@ fn findings(saved: &Saved) -> Vec<String> {
                     "the 95% interval includes no change"
                 };
                 let verb = if e.difference >= 0.0 { "rose" } else { "fell" };
+                let first_event = saved.events().iter().map(|(d, _)| *d).min().unwrap_or(0);
+                let when = match saved.time_to_effect(g, metric, first_event) {
+                    Some(day) => format!(
+                        "; the weekly difference was first distinguishable from zero {} weeks after the first event",
+                        day.saturating_sub(first_event).div_ceil(7)
+                    ),
+                    None => String::new(),
+                };
                 out.push(format!(
-                    "In <b>{}</b>, {} {verb} from {} to {} over the last {weeks} weeks: {} (95% interval {} to {}); {sure}.",
+                    "In <b>{}</b>, {} {verb} from {} to {} over the last {weeks} weeks: {} (95% interval {} to {}); {sure}{when}.",
                     esc(g),
                     metric_label(metric),
                     fmt_value(metric, e.baseline_mean),
