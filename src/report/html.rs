@@ -46,17 +46,20 @@ fn findings(saved: &Saved) -> Vec<String> {
         for metric in ["lonely_share", "crisis_share", "ties_mean"] {
             if let Some(e) = saved.effect(g, metric) {
                 let sure = if e.ci_low > 0.0 || e.ci_high < 0.0 {
-                    "the 95% interval excludes no change"
+                    "the interval excludes zero, so the change is reliable in the model"
                 } else {
-                    "the 95% interval includes no change"
+                    "the interval includes zero, so the model shows no reliable change"
                 };
                 let verb = if e.difference >= 0.0 { "rose" } else { "fell" };
                 let first_event = saved.events().iter().map(|(d, _)| *d).min().unwrap_or(0);
                 let when = match saved.time_to_effect(g, metric, first_event) {
-                    Some(day) => format!(
-                        "; the weekly difference was first distinguishable from zero {} weeks after the first event",
-                        day.saturating_sub(first_event).div_ceil(7)
-                    ),
+                    Some(day) => {
+                        let weeks = day.saturating_sub(first_event).div_ceil(7);
+                        format!(
+                            "; the weekly difference was first distinguishable from zero {weeks} week{} after the first event",
+                            if weeks == 1 { "" } else { "s" }
+                        )
+                    }
                     None => String::new(),
                 };
                 out.push(format!(
