@@ -229,3 +229,21 @@ fn window_flag_sets_the_analysis_window() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--window must be between 7"));
 }
+
+/// A full disk is a clear error, not a panic: writing output to /dev/full (always "no space left").
+#[test]
+fn a_full_disk_is_a_clear_error() {
+    let mut s = crate::common::town("");
+    s.population.n_agents = 300;
+    s.run.replicates = 1;
+    s.run.days = 14;
+    s.run.burn_in_days = 0;
+    s.analysis.window_days = 7;
+    let exp = crate::common::run(&s);
+    let full = std::path::Path::new("/dev/full");
+    if !full.exists() {
+        return; // not a Linux-like system; nothing to simulate a full disk with
+    }
+    let err = supportsim::output::write_timeseries(full, &exp).unwrap_err().to_string();
+    assert!(err.contains("cannot write /dev/full") && err.contains("space"), "{err}");
+}
