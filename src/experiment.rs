@@ -143,6 +143,78 @@ pub fn run(scenario: &Scenario, options: &Options, observers: Option<&ObserverFa
     Ok(exp)
 }
 
+/// The town of a scenario without its events, names and descriptions: what must match for a comparison.
+fn town_key(s: &Scenario) -> String {
+    let mut t = s.without_events();
+    t.name.clear();
+    t.description.clear();
+    serde_json::to_string(&t).unwrap_or_default()
+}
+
+/// Several what-ifs against one baseline on the same seeds (`supportsim compare`): one [`Experiment`] per
+/// option, each with the shared baseline arm, so options can be ranked by their paired effects. Identical
+/// to running each option alone (common random numbers), which a test checks.
+pub fn compare(scenarios: &[Scenario], options: &Options) -> Result<Vec<Experiment>> {
+    let started = std::time::Instant::now();
+    let first = scenarios.first().ok_or_else(|| Error::Usage("compare needs at least one scenario".into()))?;
+    for s in scenarios {
+        if s.events.is_empty() {
+            return Err(Error::Usage(format!("`{}` has no events, so there is nothing to compare", s.name)));
+        }
+        if town_key(s) != town_key(first) {
+            return Err(Error::Usage(format!(
+                "`{}` and `{}` describe different towns or run settings (beyond their events); compare needs \
+                 options on the same baseline (extend the same file, change only [[events]])",
+                first.name, s.name
+            )));
+        }
+    }
+    let baseline = first.without_events();
+    let replicates = first.run.replicates;
+    let fork_day = scenarios.iter().flat_map(|s| s.events.iter().map(|e| e.day)).min().unwrap_or(0);
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(t) = options.threads {
+        builder = builder.num_threads(t);
+    }
+    let pool = builder.build().map_err(|e| Error::Usage(format!("cannot start {:?} threads: {e}", options.threads)))?;
+    let per_rep: Vec<(RunResult, Vec<RunResult>)> = pool.install(|| {
+        (0..replicates)
+            .into_par_iter()
+            .map(|r| {
+                let mut base = sim::Runner::new(&baseline, r).with_cancel(options.cancel.clone());
+                base.advance_to(fork_day, None);
+                let forks: Vec<sim::Runner> = scenarios.iter().map(|s| base.fork(s)).collect();
+                let arms: Vec<RunResult> = forks.into_par_iter().map(|f| f.finish(None)).collect();
+                (base.finish(None), arms)
+            })
+            .collect()
+    });
+    if options.cancel.as_ref().is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed)) {
+        return Err(Error::Interrupted);
+    }
+    let group_names: Vec<String> =
+        crate::groups::Group::standard(&first.district_names()).into_iter().map(|g| g.name).collect();
+    let wall = started.elapsed().as_secs_f64();
+    let mut out = Vec::new();
+    for (k, s) in scenarios.iter().enumerate() {
+        let base_runs: Vec<RunResult> = per_rep.iter().map(|(b, _)| b.clone()).collect();
+        let scen_runs: Vec<RunResult> = per_rep.iter().map(|(_, a)| a[k].clone()).collect();
+        let mut exp = Experiment {
+            scenario: s.clone(),
+            arms: vec![
+                Arm { name: BASELINE, scenario: baseline.clone(), runs: base_runs },
+                Arm { name: SCENARIO, scenario: s.clone(), runs: scen_runs },
+            ],
+            group_names: group_names.clone(),
+            effects: None,
+            wall_seconds: wall,
+        };
+        exp.effects = Some(effects(&exp));
+        out.push(exp);
+    }
+    Ok(out)
+}
+
 /// Mean of a metric over the analysis window (the last `window_days` of the run), skipping empty groups.
 pub fn window_mean(run: &RunResult, scenario: &Scenario, group: usize, metric: usize) -> f64 {
     let from = scenario.run.days.saturating_sub(scenario.analysis.window_days);

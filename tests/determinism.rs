@@ -90,3 +90,33 @@ factor = 1.0
         assert!(e.difference == 0.0 || e.difference.is_nan(), "{} {} differs: {}", e.group, e.metric, e.difference);
     }
 }
+
+/// `compare` runs several options on one baseline; each option's effects equal running it alone on the same
+/// seeds, so the ranking is the one single runs would give.
+#[test]
+fn compare_equals_running_each_option_alone() {
+    let close = town("[[events]]\nday = 112\naction = \"close_venue\"\nvenue = \"a_meeting\"\n");
+    let half = town("[[events]]\nday = 140\naction = \"set_budget\"\nvenue = \"a_meeting\"\nfactor = 0.5\n");
+    let exps = experiment::compare(&[close.clone(), half.clone()], &Options::default()).unwrap();
+    for (exp, alone) in exps.iter().zip([run(&close), run(&half)]) {
+        for (a, b) in exp.effects.as_ref().unwrap().iter().zip(alone.effects.as_ref().unwrap()) {
+            let same = |x: f64, y: f64| x == y || (x.is_nan() && y.is_nan());
+            let equal = a.group == b.group
+                && a.metric == b.metric
+                && same(a.baseline_mean, b.baseline_mean)
+                && same(a.scenario_mean, b.scenario_mean)
+                && same(a.difference, b.difference)
+                && same(a.ci_low, b.ci_low)
+                && same(a.ci_high, b.ci_high)
+                && same(a.relative_change, b.relative_change);
+            assert!(equal, "{} {}:\n{a:?}\n{b:?}", exp.scenario.name, a.metric);
+        }
+    }
+    let g = "district:a/service_users";
+    let rank = |e: &supportsim::experiment::Experiment| effect(e, g, "attended_share").difference;
+    assert!(rank(&exps[0]) < rank(&exps[1]), "closing costs more attendance than halving");
+    // Options on different towns are refused.
+    let mut other = half.clone();
+    other.population.n_agents += 1;
+    assert!(experiment::compare(&[close, other], &Options::default()).is_err());
+}

@@ -179,12 +179,23 @@ fn effect_chart<DB: DrawingBackend>(
     metric: &str,
     groups: &[String],
 ) -> std::result::Result<(), String> {
-    root.fill(&WHITE).map_err(|e| e.to_string())?;
-    let rows: Vec<(&String, f64, f64, f64)> = groups
+    let rows: Vec<(String, f64, f64, f64)> = groups
         .iter()
-        .filter_map(|g| saved.effect(g, metric).map(|e| (g, e.difference, e.ci_low, e.ci_high)))
+        .filter_map(|g| saved.effect(g, metric).map(|e| (g.clone(), e.difference, e.ci_low, e.ci_high)))
         .filter(|(_, d, _, _)| d.is_finite())
         .collect();
+    let title = format!("Effect on {}: scenario − baseline, 95% interval", metric_label(metric));
+    interval_chart(root, &title, metric, &rows)
+}
+
+/// Rows of (label, difference, interval low, interval high), one line each, on one scale.
+fn interval_chart<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    metric: &str,
+    rows: &[(String, f64, f64, f64)],
+) -> std::result::Result<(), String> {
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
     let scale = if metric.ends_with("_share") { 100.0 } else { 1.0 };
     let unit = if metric.ends_with("_share") { "percentage points" } else { "difference" };
     let xs: Vec<f64> = rows.iter().flat_map(|r| [r.1, r.2, r.3]).filter(|x| x.is_finite()).map(|x| x * scale).collect();
@@ -193,10 +204,10 @@ fn effect_chart<DB: DrawingBackend>(
     let n = rows.len().max(1);
     let names: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
     let mut chart = ChartBuilder::on(root)
-        .caption(format!("Effect on {}: scenario − baseline, 95% interval", metric_label(metric)), ("sans-serif", 18))
+        .caption(title, ("sans-serif", 18))
         .margin(10)
         .x_label_area_size(36)
-        .y_label_area_size(230)
+        .y_label_area_size(260)
         .build_cartesian_2d(lo - pad..hi + pad, -0.5..n as f64 - 0.5)
         .map_err(|e| e.to_string())?;
     chart
@@ -228,6 +239,17 @@ fn effect_chart<DB: DrawingBackend>(
         }
         chart.draw_series(std::iter::once(Circle::new((d * scale, y), 5, c.filled()))).map_err(|e| e.to_string())?;
     }
+    Ok(())
+}
+
+/// The side-by-side chart of `supportsim compare`: one row per (option, group), for one metric.
+pub fn comparison_chart(charts_dir: &Path, metric: &str, rows: &[(String, f64, f64, f64)]) -> Result<()> {
+    register_font();
+    std::fs::create_dir_all(charts_dir).map_err(|e| Error::write(charts_dir, e))?;
+    let name = format!("compare_{metric}");
+    let title = format!("Options compared: effect on {}, 95% interval", metric_label(metric));
+    let height = 120 + 34 * rows.len() as u32;
+    both!(charts_dir, name, (1000, height), |r| interval_chart(&r, &title, metric, rows));
     Ok(())
 }
 
