@@ -6,7 +6,7 @@ use crate::experiment::{self, Experiment};
 use crate::metrics::METRICS;
 use crate::output::{self, AgentRecorder, OutputDir, Provenance};
 use crate::params::PARAM_SPECS;
-use crate::scenario::{Action, Origin, Scenario};
+use crate::scenario::{Origin, Scenario};
 use clap::{Args, Parser, Subcommand};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -215,6 +215,12 @@ pub fn run_scenario(
         arms.len(),
         if arms.len() == 1 { "" } else { "s" },
     );
+    if args.record_agents && scenario.analysis.target_interval_width.is_some() {
+        dir.abandon();
+        return Err(Error::Usage(
+            "analysis.target_interval_width cannot be combined with --record-agents; record agents with a fixed --replicates".into(),
+        ));
+    }
     let temp = dir.temp.clone();
     let factory = move |arm: &'static str, rep: u32| -> Result<Box<dyn crate::sim::AgentObserver + Send>> {
         Ok(Box::new(AgentRecorder::new(&temp, arm, rep)?))
@@ -237,6 +243,18 @@ pub fn run_scenario(
     let replaced = dir.replaces;
     let path = dir.commit()?;
     print_summary(&exp);
+    if let Some(target) = exp.scenario.analysis.target_interval_width {
+        let (group, metric) = exp.scenario.headline();
+        eprintln!(
+            "target interval width {target} for {group} {metric}: used {} replicates{}",
+            exp.scenario.run.replicates,
+            if exp.scenario.run.replicates >= exp.scenario.analysis.max_replicates {
+                " (the cap, max_replicates)"
+            } else {
+                ""
+            }
+        );
+    }
     eprintln!(
         "wrote {}{} in {:.1} s",
         path.display(),
@@ -496,25 +514,7 @@ fn write_all(dir: &OutputDir, exp: &Experiment, args: &CommonRunArgs, command_li
 
 /// Districts named by the scenario's events, for the headline rows of the effect table.
 fn affected_districts(s: &Scenario) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for e in &s.events {
-        let d = match &e.action {
-            Action::CloseVenue { venue }
-            | Action::OpenVenue { venue }
-            | Action::SetVenueBudget { venue, .. }
-            | Action::AddStaff { venue, .. }
-            | Action::SetFee { venue, .. } => Some(s.venues[*venue].district),
-            Action::SetDistrictBudget { district, .. } => Some(*district),
-            _ => None,
-        };
-        if let Some(d) = d {
-            let name = s.districts[d].name.clone();
-            if !out.contains(&name) {
-                out.push(name);
-            }
-        }
-    }
-    out
+    s.affected_districts()
 }
 
 const HEADLINE_METRICS: [&str; 9] = [

@@ -95,17 +95,48 @@ pub fn run(scenario: &Scenario, options: &Options, observers: Option<&ObserverFa
     let results: Result<Vec<RunResult>> = pool.install(|| {
         if share {
             let fork_day = scenario.events.iter().map(|e| e.day).min().unwrap_or(0);
-            let pairs: Vec<(RunResult, RunResult)> = (0..replicates)
-                .into_par_iter()
-                .map(|r| {
-                    let mut base = sim::Runner::new(&arms[0].1, r).with_cancel(options.cancel.clone());
-                    base.advance_to(fork_day, None);
-                    let scen = base.fork(&arms[1].1);
-                    let (b, s) = rayon::join(|| base.finish(None), || scen.finish(None));
-                    bar.inc(2);
-                    (b, s)
-                })
-                .collect();
+            let run_pairs = |reps: std::ops::Range<u32>| -> Vec<(RunResult, RunResult)> {
+                reps.into_par_iter()
+                    .map(|r| {
+                        let mut base = sim::Runner::new(&arms[0].1, r).with_cancel(options.cancel.clone());
+                        base.advance_to(fork_day, None);
+                        let scen = base.fork(&arms[1].1);
+                        let (b, s) = rayon::join(|| base.finish(None), || scen.finish(None));
+                        bar.inc(2);
+                        (b, s)
+                    })
+                    .collect()
+            };
+            let mut pairs = run_pairs(0..replicates);
+            // Adaptive replicates: add batches until the headline interval is narrow enough or the cap is hit.
+            if let Some(target) = scenario.analysis.target_interval_width {
+                let (group, metric) = scenario.headline();
+                let names: Vec<String> =
+                    crate::groups::Group::standard(&scenario.district_names()).into_iter().map(|g| g.name).collect();
+                let g = names.iter().position(|n| *n == group);
+                let m = METRICS.iter().position(|x| *x == metric);
+                if let (Some(g), Some(m)) = (g, m) {
+                    loop {
+                        let d: Vec<f64> = pairs
+                            .iter()
+                            .map(|(b, s)| window_mean(s, scenario, g, m) - window_mean(b, scenario, g, m))
+                            .filter(|x| x.is_finite())
+                            .collect();
+                        let (_, lo, hi) = mean_ci(&d);
+                        let n = pairs.len() as u32;
+                        let cap = scenario.analysis.max_replicates;
+                        if (hi - lo) <= target
+                            || n >= cap
+                            || options.cancel.as_ref().is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
+                        {
+                            break;
+                        }
+                        let add = n.min(cap - n).max(1);
+                        bar.inc_length(2 * add as u64);
+                        pairs.extend(run_pairs(n..n + add));
+                    }
+                }
+            }
             let (b, s): (Vec<RunResult>, Vec<RunResult>) = pairs.into_iter().unzip();
             return Ok(b.into_iter().chain(s).collect());
         }
@@ -129,11 +160,19 @@ pub fn run(scenario: &Scenario, options: &Options, observers: Option<&ObserverFa
         return Err(Error::Interrupted);
     }
     bar.finish_and_clear();
+    // Adaptive replicates may have run more than asked: record how many were used.
+    let used = (results.len() / arms.len()) as u32;
     let mut results = results.into_iter();
     let arms: Vec<Arm> = arms
         .into_iter()
-        .map(|(name, scenario)| Arm { name, scenario, runs: results.by_ref().take(replicates as usize).collect() })
+        .map(|(name, mut scenario)| {
+            scenario.run.replicates = used;
+            Arm { name, scenario, runs: results.by_ref().take(used as usize).collect() }
+        })
         .collect();
+    let mut scenario = scenario.clone();
+    scenario.run.replicates = used;
+    let scenario = &scenario;
     let group_names = crate::groups::Group::standard(&scenario.district_names()).into_iter().map(|g| g.name).collect();
     let mut exp = Experiment { scenario: scenario.clone(), arms, group_names, effects: None, wall_seconds: 0.0 };
     if exp.arms.len() == 2 {

@@ -120,3 +120,31 @@ fn compare_equals_running_each_option_alone() {
     other.population.n_agents += 1;
     assert!(experiment::compare(&[close, other], &Options::default()).is_err());
 }
+
+/// `[analysis] target_interval_width` adds replicates until the headline interval is narrow enough or the
+/// cap is reached; the replicates it adds are the same ones a fixed larger run would use.
+#[test]
+fn target_interval_width_adds_replicates_up_to_the_cap() {
+    let base = "[[events]]\nday = 112\naction = \"close_venue\"\nvenue = \"a_meeting\"\n";
+    let mut tight = town(base);
+    tight.run.replicates = 2;
+    tight.analysis.target_interval_width = Some(1e-6);
+    tight.analysis.max_replicates = 6;
+    let exp = run(&tight);
+    assert_eq!(exp.scenario.run.replicates, 6, "an unreachable target stops at the cap");
+    assert_eq!(exp.arms[1].runs.len(), 6);
+    let mut fixed = town(base);
+    fixed.run.replicates = 6;
+    let same = run(&fixed);
+    assert_eq!(exp.arms[1].runs[5].values.len(), same.arms[1].runs[5].values.len());
+    assert!(exp.arms[1].runs[5]
+        .values
+        .iter()
+        .zip(&same.arms[1].runs[5].values)
+        .all(|(a, b)| a.to_bits() == b.to_bits()));
+
+    let mut loose = town(base);
+    loose.run.replicates = 2;
+    loose.analysis.target_interval_width = Some(1.0);
+    assert_eq!(run(&loose).scenario.run.replicates, 2, "a reached target adds nothing");
+}

@@ -29,6 +29,14 @@ pub struct RunSettings {
 pub struct Analysis {
     /// Effects are averaged over the last `window_days` days of the run.
     pub window_days: u32,
+    /// When set, replicates are added until the headline effect's 95% interval is at most this wide (in the
+    /// metric's own units: a share of 0.02 is 2 percentage points) or `max_replicates` is reached.
+    pub target_interval_width: Option<f64>,
+    pub max_replicates: u32,
+    /// The effect the target applies to; `None` means the service users of the first district an event
+    /// touches (or all service users).
+    pub headline_group: Option<String>,
+    pub headline_metric: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -149,6 +157,39 @@ impl Scenario {
     /// The same scenario without its events: the `baseline` arm of a what-if.
     pub fn without_events(&self) -> Scenario {
         Scenario { events: Vec::new(), ..self.clone() }
+    }
+
+    /// Districts named by the events (directly, or through a venue), in event order.
+    pub fn affected_districts(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for e in &self.events {
+            let d = match &e.action {
+                Action::CloseVenue { venue }
+                | Action::OpenVenue { venue }
+                | Action::SetVenueBudget { venue, .. }
+                | Action::AddStaff { venue, .. }
+                | Action::SetFee { venue, .. } => Some(self.venues[*venue].district),
+                Action::SetDistrictBudget { district, .. } => Some(*district),
+                _ => None,
+            };
+            if let Some(d) = d {
+                let name = self.districts[d].name.clone();
+                if !out.contains(&name) {
+                    out.push(name);
+                }
+            }
+        }
+        out
+    }
+
+    /// The group and metric of the headline effect: `[analysis]` settings, else the lonely share of the
+    /// service users of the first district an event touches (or of all service users).
+    pub fn headline(&self) -> (String, String) {
+        let group = self.analysis.headline_group.clone().unwrap_or_else(|| match self.affected_districts().first() {
+            Some(d) => format!("district:{d}/service_users"),
+            None => "service_users".into(),
+        });
+        (group, self.analysis.headline_metric.clone())
     }
 
     pub fn venue_index(&self, name: &str) -> Option<usize> {

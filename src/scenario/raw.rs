@@ -56,6 +56,10 @@ pub struct RawRun {
 #[derive(Debug, Default, Deserialize)]
 pub struct RawAnalysis {
     pub window_days: Option<Num>,
+    pub target_interval_width: Option<Num>,
+    pub max_replicates: Option<Num>,
+    pub headline_group: Option<String>,
+    pub headline_metric: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -17,7 +17,7 @@ pub const KNOWN_KEYS: &[(&str, &[&str])] = &[
         &["name", "description", "extends", "run", "analysis", "population", "districts", "venues", "params", "events"],
     ),
     ("run", &["days", "burn_in_days", "replicates", "seed", "record_every_days"]),
-    ("analysis", &["window_days"]),
+    ("analysis", &["window_days", "target_interval_width", "max_replicates", "headline_group", "headline_metric"]),
     ("population", &["n_agents", "service_user_share", "diagnosis_shares"]),
     ("districts", &["name", "population_share", "budget_nok"]),
     (
@@ -219,6 +219,30 @@ fn resolve(c: &mut Checker, raw: RawScenario, default_name: &str) -> Scenario {
         );
     }
 
+    let target_interval_width =
+        a.target_interval_width.map(|w| c.num("analysis.target_interval_width", Some(w), 0.01, 1e-9, 1e9));
+    let max_replicates = c.int("analysis.max_replicates", a.max_replicates, 100, 1, 100_000) as u32;
+    if max_replicates < run.replicates && target_interval_width.is_some() {
+        c.err(
+            "analysis.max_replicates",
+            format!("must be at least run.replicates ({}), got {max_replicates}", run.replicates),
+        );
+    }
+    let headline_metric = a.headline_metric.unwrap_or_else(|| "lonely_share".into());
+    if !crate::metrics::METRICS.contains(&headline_metric.as_str()) {
+        c.err(
+            "analysis.headline_metric",
+            format!("unknown metric `{headline_metric}`{}", did_you_mean(&headline_metric, crate::metrics::METRICS)),
+        );
+    }
+    let analysis = Analysis {
+        window_days,
+        target_interval_width,
+        max_replicates,
+        headline_group: a.headline_group,
+        headline_metric,
+    };
+
     let p = raw.population.unwrap_or_default();
     let mut diagnosis_shares = [0.35, 0.2, 0.15, 0.15, 0.15];
     if let Some(shares) = p.diagnosis_shares {
@@ -269,6 +293,11 @@ fn resolve(c: &mut Checker, raw: RawScenario, default_name: &str) -> Scenario {
         }
     }
     let district_names: Vec<String> = districts.iter().map(|d| d.name.clone()).collect();
+    if let Some(g) = &analysis.headline_group {
+        if let Err(msg) = crate::groups::Group::parse(g, &district_names) {
+            c.err("analysis.headline_group", msg);
+        }
+    }
 
     let mut venues = Vec::new();
     for (i, v) in raw.venues.unwrap_or_default().into_iter().enumerate() {
@@ -329,7 +358,7 @@ fn resolve(c: &mut Checker, raw: RawScenario, default_name: &str) -> Scenario {
         name: raw.name.unwrap_or_else(|| default_name.to_string()),
         description: raw.description.unwrap_or_default(),
         run,
-        analysis: Analysis { window_days },
+        analysis,
         population,
         districts,
         venues,
