@@ -3,6 +3,7 @@
 mod common;
 
 mod bad_inputs;
+mod browser;
 mod cli;
 mod determinism;
 mod fuzz;

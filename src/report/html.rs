@@ -210,7 +210,10 @@ pub fn write(saved: &Saved, charts: &[(String, String)], path: &Path) -> Result<
     let _ = writeln!(
         h,
         "<h2>Provenance</h2><ul><li>supportsim {} (git commit {})</li><li>seed {}, {} replicates, arms: {}</li>\
-         <li>command: <code>{}</code></li><li>simulated in {:.1} s</li></ul>\n</body></html>",
+         <li>command: <code>{}</code></li><li>simulated in {:.1} s</li></ul>\n\
+         <script>window.addEventListener('load',function(){{var n=0;document.querySelectorAll('figure.chart img')\
+         .forEach(function(i){{if(i.complete&&i.naturalWidth>0)n++;}});document.body.dataset.chartsRendered=n;}});</script>\n\
+         </body></html>",
         esc(m["supportsim_version"].as_str().unwrap_or("?")),
         esc(m["git_commit"].as_str().unwrap_or("unknown")),
         m["seed"],
