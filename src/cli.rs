@@ -350,32 +350,14 @@ fn write_comparison(dir: &OutputDir, exps: &[Experiment], command_line: &[String
     let path = dir.path("comparison.csv");
     let mut w = csv::Writer::from_path(&path).map_err(|e| Error::write(&path, std::io::Error::other(e)))?;
     let err = |e: csv::Error| Error::write(dir.path("comparison.csv"), std::io::Error::other(e));
-    w.write_record([
-        "option",
-        "group",
-        "metric",
-        "baseline_mean",
-        "scenario_mean",
-        "difference",
-        "ci_low",
-        "ci_high",
-        "relative_change",
-    ])
-    .map_err(err)?;
+    let mut header = vec!["option"];
+    header.extend(output::EFFECTS_HEADER);
+    w.write_record(&header).map_err(err)?;
     for exp in exps {
         for e in exp.effects.as_deref().unwrap_or_default() {
-            w.write_record([
-                exp.scenario.name.clone(),
-                e.group.clone(),
-                e.metric.to_string(),
-                output::num(e.baseline_mean),
-                output::num(e.scenario_mean),
-                output::num(e.difference),
-                output::num(e.ci_low),
-                output::num(e.ci_high),
-                output::num(e.relative_change),
-            ])
-            .map_err(err)?;
+            let mut row = vec![exp.scenario.name.clone()];
+            row.extend(output::effect_record(e));
+            w.write_record(&row).map_err(err)?;
         }
     }
     w.flush().map_err(|e| Error::write(&path, e))?;
@@ -529,28 +511,12 @@ const HEADLINE_METRICS: [&str; 9] = [
     "hope_mean",
 ];
 
-fn is_share(metric: &str) -> bool {
-    metric.ends_with("_share")
-}
-
 fn fmt_level(metric: &str, x: f64) -> String {
-    if !x.is_finite() {
-        "–".into()
-    } else if is_share(metric) {
-        format!("{:.1}%", 100.0 * x)
-    } else {
-        format!("{x:.3}")
-    }
+    crate::metrics::format_level(metric, x)
 }
 
 fn fmt_diff(metric: &str, x: f64) -> String {
-    if !x.is_finite() {
-        "–".into()
-    } else if is_share(metric) {
-        format!("{:+.1} pp", 100.0 * x)
-    } else {
-        format!("{x:+.3}")
-    }
+    crate::metrics::format_difference(metric, x, "pp")
 }
 
 /// Prints the headline effect table (or, without events, the levels) to stdout.

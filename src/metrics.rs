@@ -138,3 +138,25 @@ pub fn compute(world: &World, period_days: u32) -> Vec<f64> {
     }
     sums
 }
+
+/// Formats a level for people: shares as percentages, other metrics with three decimals, "–" if undefined.
+pub fn format_level(metric: &str, x: f64) -> String {
+    if !x.is_finite() {
+        "–".into()
+    } else if metric.ends_with("_share") {
+        format!("{:.1}%", 100.0 * x)
+    } else {
+        format!("{x:.3}")
+    }
+}
+
+/// Formats a difference for people: shares in percentage points (`points_unit`, e.g. "pp"), others signed.
+pub fn format_difference(metric: &str, x: f64, points_unit: &str) -> String {
+    if !x.is_finite() {
+        "–".into()
+    } else if metric.ends_with("_share") {
+        format!("{:+.1} {points_unit}", 100.0 * x)
+    } else {
+        format!("{x:+.3}")
+    }
+}

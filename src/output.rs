@@ -132,32 +132,30 @@ pub fn write_venues(path: &Path, exp: &Experiment) -> Result<()> {
     w.flush().map_err(|e| Error::write(path, e))
 }
 
+/// Columns of `effects.csv` (a contract, MODEL.md §7).
+pub const EFFECTS_HEADER: [&str; 8] =
+    ["group", "metric", "baseline_mean", "scenario_mean", "difference", "ci_low", "ci_high", "relative_change"];
+
+/// One effect as CSV fields, in the order of [`EFFECTS_HEADER`].
+pub fn effect_record(e: &Effect) -> [String; 8] {
+    [
+        e.group.clone(),
+        e.metric.to_string(),
+        num(e.baseline_mean),
+        num(e.scenario_mean),
+        num(e.difference),
+        num(e.ci_low),
+        num(e.ci_high),
+        num(e.relative_change),
+    ]
+}
+
 pub fn write_effects(path: &Path, effects: &[Effect]) -> Result<()> {
     let mut w = csv_writer(path)?;
     let err = csv_err(path);
-    w.write_record([
-        "group",
-        "metric",
-        "baseline_mean",
-        "scenario_mean",
-        "difference",
-        "ci_low",
-        "ci_high",
-        "relative_change",
-    ])
-    .map_err(&err)?;
+    w.write_record(EFFECTS_HEADER).map_err(&err)?;
     for e in effects {
-        let row = [
-            e.group.clone(),
-            e.metric.to_string(),
-            num(e.baseline_mean),
-            num(e.scenario_mean),
-            num(e.difference),
-            num(e.ci_low),
-            num(e.ci_high),
-            num(e.relative_change),
-        ];
-        w.write_record(&row).map_err(&err)?;
+        w.write_record(effect_record(e)).map_err(&err)?;
     }
     w.flush().map_err(|e| Error::write(path, e))
 }

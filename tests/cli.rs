@@ -247,3 +247,42 @@ fn a_full_disk_is_a_clear_error() {
     let err = supportsim::output::write_timeseries(full, &exp).unwrap_err().to_string();
     assert!(err.contains("cannot write /dev/full") && err.contains("space"), "{err}");
 }
+
+#[test]
+fn compare_writes_a_ranked_table_csv_and_charts() {
+    let dir = tempfile::tempdir().unwrap();
+    let text =
+        crate::common::TOWN.replace("n_agents = 1500", "n_agents = 400").replace("replicates = 4", "replicates = 2");
+    let a = dir.path().join("close.toml");
+    let b = dir.path().join("half.toml");
+    std::fs::write(
+        &a,
+        format!(
+            "{}\n[[events]]\nday = 112\naction = \"close_venue\"\nvenue = \"a_meeting\"\n",
+            text.replace("test_town", "close")
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        &b,
+        format!(
+            "{}\n[[events]]\nday = 112\naction = \"set_budget\"\nvenue = \"a_meeting\"\nfactor = 0.5\n",
+            text.replace("test_town", "half")
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("cmp");
+    let o = bin().arg("compare").arg(&a).arg(&b).arg("--out").arg(&out).arg("-q").output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("Options ranked") && stdout.contains("close") && stdout.contains("half"), "{stdout}");
+    let csv = std::fs::read_to_string(out.join("comparison.csv")).unwrap();
+    assert!(
+        csv.starts_with("option,group,metric,baseline_mean,scenario_mean,difference,ci_low,ci_high,relative_change\n")
+    );
+    assert!(csv.contains("\nclose,all,") && csv.contains("\nhalf,all,"));
+    assert!(
+        out.join("charts/compare_lonely_share.png").is_file() && out.join("charts/compare_lonely_share.svg").is_file()
+    );
+    assert!(out.join("manifest.json").is_file());
+}

@@ -15,23 +15,11 @@ fn esc(s: &str) -> String {
 }
 
 fn fmt_value(metric: &str, x: f64) -> String {
-    if !x.is_finite() {
-        "–".into()
-    } else if metric.ends_with("_share") {
-        format!("{:.1}%", 100.0 * x)
-    } else {
-        format!("{x:.3}")
-    }
+    crate::metrics::format_level(metric, x)
 }
 
 fn fmt_diff(metric: &str, x: f64) -> String {
-    if !x.is_finite() {
-        "–".into()
-    } else if metric.ends_with("_share") {
-        format!("{:+.1} points", 100.0 * x)
-    } else {
-        format!("{x:+.3}")
-    }
+    crate::metrics::format_difference(metric, x, "points")
 }
 
 /// Headline findings, written from the effects.
