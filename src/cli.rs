@@ -336,7 +336,7 @@ fn compare_scenarios(
 fn comparison_groups(exps: &[Experiment]) -> Vec<String> {
     let mut groups = vec!["service_users".to_string()];
     for e in exps {
-        for d in affected_districts(&e.scenario) {
+        for d in e.scenario.affected_districts() {
             let g = format!("district:{d}/service_users");
             if !groups.contains(&g) {
                 groups.push(g);
@@ -494,11 +494,6 @@ fn write_all(dir: &OutputDir, exp: &Experiment, args: &CommonRunArgs, command_li
     crate::report::render(&dir.temp)
 }
 
-/// Districts named by the scenario's events, for the headline rows of the effect table.
-fn affected_districts(s: &Scenario) -> Vec<String> {
-    s.affected_districts()
-}
-
 const HEADLINE_METRICS: [&str; 9] = [
     "lonely_share",
     "loneliness_mean",
@@ -522,7 +517,7 @@ fn fmt_diff(metric: &str, x: f64) -> String {
 /// Prints the headline effect table (or, without events, the levels) to stdout.
 pub fn print_summary(exp: &Experiment) {
     let mut groups = vec!["all".to_string(), "service_users".into(), "residents".into()];
-    for d in affected_districts(&exp.scenario) {
+    for d in exp.scenario.affected_districts() {
         groups.push(format!("district:{d}"));
         groups.push(format!("district:{d}/service_users"));
     }

@@ -86,7 +86,7 @@ impl Stream {
         (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
     }
 
-    /// True with probability `p` (p is clamped to [0, 1]).
+    /// True with probability `p` (below 0 never, 1 or above always).
     #[inline]
     pub fn chance(&mut self, p: f64) -> bool {
         self.uniform() < p
