@@ -50,6 +50,9 @@ impl fmt::Display for Problems {
 pub enum Error {
     #[error("{0}")]
     Scenario(Problems),
+    /// Problems in a calibration targets file.
+    #[error("{}", .0.to_string().replacen("in the scenario", "in the targets file", 1))]
+    Targets(Problems),
     #[error("cannot read {path}: {source}")]
     Read { path: PathBuf, source: std::io::Error },
     #[error("cannot write {path}: {source}")]

@@ -111,8 +111,7 @@ pub fn run(scenario: &Scenario, options: &Options, observers: Option<&ObserverFa
             // Adaptive replicates: add batches until the headline interval is narrow enough or the cap is hit.
             if let Some(target) = scenario.analysis.target_interval_width {
                 let (group, metric) = scenario.headline();
-                let names: Vec<String> =
-                    crate::groups::Group::standard(&scenario.district_names()).into_iter().map(|g| g.name).collect();
+                let names: Vec<String> = crate::groups::Group::of(scenario).into_iter().map(|g| g.name).collect();
                 let g = names.iter().position(|n| *n == group);
                 let m = METRICS.iter().position(|x| *x == metric);
                 if let (Some(g), Some(m)) = (g, m) {
@@ -173,7 +172,7 @@ pub fn run(scenario: &Scenario, options: &Options, observers: Option<&ObserverFa
     let mut scenario = scenario.clone();
     scenario.run.replicates = used;
     let scenario = &scenario;
-    let group_names = crate::groups::Group::standard(&scenario.district_names()).into_iter().map(|g| g.name).collect();
+    let group_names = crate::groups::Group::of(scenario).into_iter().map(|g| g.name).collect();
     let mut exp = Experiment { scenario: scenario.clone(), arms, group_names, effects: None, wall_seconds: 0.0 };
     if exp.arms.len() == 2 {
         exp.effects = Some(effects(&exp));
@@ -231,8 +230,7 @@ pub fn compare(scenarios: &[Scenario], options: &Options) -> Result<Vec<Experime
     if options.cancel.as_ref().is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed)) {
         return Err(Error::Interrupted);
     }
-    let group_names: Vec<String> =
-        crate::groups::Group::standard(&first.district_names()).into_iter().map(|g| g.name).collect();
+    let group_names: Vec<String> = crate::groups::Group::of(first).into_iter().map(|g| g.name).collect();
     let wall = started.elapsed().as_secs_f64();
     let mut out = Vec::new();
     for (k, s) in scenarios.iter().enumerate() {

@@ -26,44 +26,58 @@ impl Group {
             && self.diagnosis.is_none_or(|x| x == diagnosis)
     }
 
-    /// Parses a group name against the scenario's district names; the error says what is accepted.
+    /// Parses a group name against the scenario's district names; the error says what is accepted. A name is
+    /// one filter or several joined by `/`, all of which must hold (`district:north/service_users`,
+    /// `service_users/diagnosis:psychosis`, `district:south/income:q1`).
     pub fn parse(name: &str, districts: &[String]) -> Result<Group, String> {
         let mut g = Group::new(name.to_string());
-        let district = |d: &str| -> Result<u8, String> {
-            districts.iter().position(|x| x == d).map(|i| i as u8).ok_or_else(|| {
-                format!(
-                    "unknown district `{d}`{}",
-                    crate::scenario::did_you_mean(d, districts.iter().map(String::as_str))
-                )
-            })
-        };
-        match name {
-            "all" => {}
-            "service_users" => g.role = Some(Role::ServiceUser),
-            "residents" => g.role = Some(Role::Resident),
-            _ => {
-                if let Some(rest) = name.strip_prefix("district:") {
-                    if let Some(d) = rest.strip_suffix("/service_users") {
-                        g.district = Some(district(d)?);
-                        g.role = Some(Role::ServiceUser);
+        let usage = "use all, service_users, residents, district:<name>, income:q1…q4 or diagnosis:<name>, \
+                     or several joined by `/`, as in district:<name>/service_users";
+        for part in name.split('/') {
+            let twice = |what: &str| format!("group `{name}` names {what} twice");
+            match part {
+                "all" => {}
+                "service_users" | "residents" => {
+                    if g.role.is_some() {
+                        return Err(twice("a role"));
+                    }
+                    g.role = Some(if part == "residents" { Role::Resident } else { Role::ServiceUser });
+                }
+                _ => {
+                    if let Some(d) = part.strip_prefix("district:") {
+                        if g.district.is_some() {
+                            return Err(twice("a district"));
+                        }
+                        g.district = Some(districts.iter().position(|x| x == d).map(|i| i as u8).ok_or_else(|| {
+                            format!(
+                                "unknown district `{d}`{}",
+                                crate::scenario::did_you_mean(d, districts.iter().map(String::as_str))
+                            )
+                        })?);
+                    } else if let Some(q) = part.strip_prefix("income:q") {
+                        if g.income_quartile.is_some() {
+                            return Err(twice("an income quartile"));
+                        }
+                        match q.parse::<u8>() {
+                            Ok(q @ 1..=4) => g.income_quartile = Some(q - 1),
+                            _ => return Err(format!("unknown income quartile `{part}` (use income:q1 … income:q4)")),
+                        }
+                    } else if let Some(d) = part.strip_prefix("diagnosis:") {
+                        if g.diagnosis.is_some() {
+                            return Err(twice("a diagnosis"));
+                        }
+                        match Diagnosis::ALL.iter().find(|x| x.name() == d) {
+                            Some(x) => g.diagnosis = Some(*x),
+                            None => {
+                                return Err(format!(
+                                    "unknown diagnosis `{d}`{}",
+                                    crate::scenario::did_you_mean(d, Diagnosis::ALL.iter().map(|x| x.name()))
+                                ))
+                            }
+                        }
                     } else {
-                        g.district = Some(district(rest)?);
+                        return Err(format!("unknown group `{name}` ({usage})"));
                     }
-                } else if let Some(q) = name.strip_prefix("income:q") {
-                    match q.parse::<u8>() {
-                        Ok(q @ 1..=4) => g.income_quartile = Some(q - 1),
-                        _ => return Err(format!("unknown income quartile `{name}` (use income:q1 … income:q4)")),
-                    }
-                } else if let Some(d) = name.strip_prefix("diagnosis:") {
-                    match Diagnosis::ALL.iter().find(|x| x.name() == d) {
-                        Some(x) => g.diagnosis = Some(*x),
-                        None => return Err(format!("unknown diagnosis `{d}`")),
-                    }
-                } else {
-                    return Err(format!(
-                        "unknown group `{name}` (use all, service_users, residents, district:<name>, \
-                         district:<name>/service_users, income:q1…q4 or diagnosis:<name>)"
-                    ));
                 }
             }
         }
@@ -84,5 +98,17 @@ impl Group {
             names.push(format!("diagnosis:{}", d.name()));
         }
         names.iter().map(|n| Group::parse(n, districts).expect("standard group names parse")).collect()
+    }
+
+    /// The groups reported for a scenario: the standard ones, then its `analysis.groups` (already checked).
+    pub fn of(scenario: &crate::Scenario) -> Vec<Group> {
+        let districts = scenario.district_names();
+        let mut groups = Group::standard(&districts);
+        for name in &scenario.analysis.groups {
+            if !groups.iter().any(|g| &g.name == name) {
+                groups.push(Group::parse(name, &districts).expect("analysis.groups are checked when loading"));
+            }
+        }
+        groups
     }
 }

@@ -10,6 +10,7 @@
 //! through the phases in [`dynamics`]) → [`metrics`] → [`experiment`] (arms × replicates, paired effects) →
 //! [`output`] (CSV, JSON). See ARCHITECTURE.md.
 
+pub mod calibrate;
 pub mod cli;
 pub mod dynamics;
 pub mod error;
@@ -24,6 +25,7 @@ pub mod population;
 pub mod report;
 pub mod rng;
 pub mod scenario;
+pub mod sensitivity;
 pub mod sim;
 pub mod types;
 pub mod venues;

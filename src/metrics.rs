@@ -57,17 +57,17 @@ pub const METRIC_DOCS: [(&str, &str, &str); N_METRICS] = [
 /// End marker in an agent's list of group indices.
 pub const NO_GROUP: u8 = u8::MAX;
 
-/// The groups (indices into `groups`) each agent belongs to, at most 8, ended by [`NO_GROUP`].
-pub fn memberships(groups: &[crate::groups::Group], agents: &[crate::population::Agent]) -> Vec<[u8; 8]> {
+/// The groups (indices into `groups`) each agent belongs to, at most 16, ended by [`NO_GROUP`].
+pub fn memberships(groups: &[crate::groups::Group], agents: &[crate::population::Agent]) -> Vec<[u8; 16]> {
     assert!(groups.len() < NO_GROUP as usize, "too many groups for u8 indices");
     agents
         .iter()
         .map(|a| {
-            let mut m = [NO_GROUP; 8];
+            let mut m = [NO_GROUP; 16];
             let mut k = 0;
             for (g, group) in groups.iter().enumerate() {
                 if group.contains(a.role, a.district, a.income_quartile, a.diagnosis) {
-                    assert!(k < 8, "an agent is in more than 8 standard groups");
+                    assert!(k < 16, "an agent is in more than 16 groups");
                     m[k] = g as u8;
                     k += 1;
                 }

@@ -77,6 +77,24 @@ impl OutputDir {
     pub fn abandon(self) {
         let _ = fs::remove_dir_all(&self.temp);
     }
+
+    /// Moves the folder into place if writing it succeeded, else removes it; returns the value and where
+    /// the folder is.
+    pub fn finish<T>(self, written: Result<T>) -> Result<(T, PathBuf)> {
+        match written {
+            Ok(v) => Ok((v, self.commit()?)),
+            Err(e) => {
+                self.abandon();
+                Err(e)
+            }
+        }
+    }
+}
+
+/// Writes a JSON value, pretty-printed, with a final newline.
+pub fn write_json(path: &Path, value: &serde_json::Value) -> Result<()> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| Error::write(path, std::io::Error::other(e)))?;
+    fs::write(path, text + "\n").map_err(|e| Error::write(path, e))
 }
 
 fn csv_writer(path: &Path) -> Result<csv::Writer<BufWriter<File>>> {
@@ -186,8 +204,7 @@ pub fn write_manifest(path: &Path, exp: &Experiment, prov: &Provenance, files: &
         "wall_seconds": exp.wall_seconds,
         "scenario": exp.scenario,
     });
-    let text = serde_json::to_string_pretty(&manifest).map_err(|e| Error::write(path, std::io::Error::other(e)))?;
-    fs::write(path, text + "\n").map_err(|e| Error::write(path, e))
+    write_json(path, &manifest)
 }
 
 /// Writes agent-level records of one (arm, replicate) job into part files, concatenated later in job order.

@@ -50,7 +50,7 @@ const ASSUMPTION: &str = "assumption";
 
 define_params! {
     // --- Thresholds used by metrics and mechanisms ---
-    lonely_threshold = 0.5, "score", [0.0, 1.0], "assumption; calibration target SSB 2021: 11% of Norwegians much bothered by loneliness",
+    lonely_threshold = 0.44, "score", [0.0, 1.0], "calibrated (calibration/targets.toml) to SSB 2021 (11% much bothered by loneliness) and Badcock et al. 2015",
         "Loneliness score at or above which an agent counts as lonely (`lonely_share`).";
     strong_tie_threshold = 0.35, "strength", [0.0, 1.0], ASSUMPTION,
         "Tie strength above which a tie counts as strong; an agent with none is isolated (`isolated_share`).";
@@ -68,8 +68,11 @@ define_params! {
         "Median weekly income of service users, who live on benefits.";
     benefit_sigma = 0.15, "log-sd", [0.0, 2.0], ASSUMPTION,
         "Spread (log-normal sigma) of benefit income.";
-    leisure_share = 0.02, "share", [0.0, 1.0], "assumption; calibration target SSB 2023: 11.2% of lowest vs 1.1% of highest income quartile cannot afford a regular leisure activity",
-        "Share of weekly income available to spend on venue visits (reset each Monday).";
+    leisure_share = 0.08, "share", [0.0, 1.0], "calibrated (calibration/targets.toml) to SSB 2023: 11.2% of the lowest vs 1.1% of the highest income quartile cannot afford a regular leisure activity",
+        "Median share of weekly income available to spend on venue visits (reset each Monday).";
+    leisure_sigma = 1.2, "log-sd", [0.0, 3.0],
+        "calibrated (calibration/targets.toml) to SSB 2023 (see leisure_share)",
+        "Spread between people of the share of income left for leisure (rent, debt, household size): each agent's share is `leisure_share` times a log-normal factor with this log-sd and median 1. Without it no one in the top quartile could ever be short of money.";
     money_stress_weekly_nok = 220.0, "NOK/week", [0.0, 100000.0], ASSUMPTION,
         "Weekly leisure money below which an agent lives with money stress.";
     resident_depression_share = 0.05, "share", [0.0, 1.0], ASSUMPTION,
@@ -88,17 +91,20 @@ define_params! {
     // --- Initial network ---
     kin_ties_resident = 4.0, "ties", [0.0, 60.0], ASSUMPTION,
         "Mean number of kin ties of a resident at start.";
-    friend_ties_resident = 6.0, "ties", [0.0, 60.0], ASSUMPTION,
+    friend_ties_resident = 8.0, "ties", [0.0, 60.0], "assumption, set by hand so residents' networks start near their size after the burn-in (docs/validation.md)",
         "Mean number of old-friend ties of a resident at start.";
     kin_ties_service_user = 3.0, "ties", [0.0, 60.0], "Palumbo et al. 2015: networks in psychosis ~11.7 people, 43% family",
         "Mean number of kin ties of a service user at start.";
     friend_ties_service_user = 2.0, "ties", [0.0, 60.0], "Palumbo et al. 2015: ~3.4 friends",
         "Mean number of old-friend ties of a service user at start.";
+    venue_ties_service_user = 8.0, "ties", [0.0, 60.0],
+        "assumption, set by hand so service users' networks match Palumbo et al. 2015 (about 11.7 people in psychosis; monitored in calibration/targets.toml)",
+        "Mean number of ties at start between service users of the same district who know each other from its meeting places and services (tie kind `venue`, formed before the run). Seeds the network near the state the venue dynamics keep it in, so the burn-in need not grow it from nothing.";
     p_friend_same_district = 0.8, "probability", [0.0, 1.0], ASSUMPTION,
         "Chance that an old friend lives in the same district.";
     work_contact_resident = 0.5, "contact units/day", [0.0, 10.0], "assumption (MODEL.md §3: residents have daily contact at work or at home)",
         "Daily contact outside venues for residents, volunteers and professionals.";
-    work_contact_service_user = 0.1, "contact units/day", [0.0, 10.0], "assumption (service users on benefits mostly lack work contact)",
+    work_contact_service_user = 0.0, "contact units/day", [0.0, 10.0], "calibrated (calibration/targets.toml) to Badcock et al. 2015 (about 80% lonely in psychosis)",
         "Daily contact outside venues for service users.";
 
     // --- Going out ---
@@ -142,7 +148,10 @@ define_params! {
         "Attendees one active staff member supports per open day.";
     staff_support = 0.6, "support units", [0.0, 10.0], ASSUMPTION,
         "Support one staff contact gives (professionals: informational and instrumental; volunteers: emotional and informational), times venue stability.";
-    hope_gain_lived_experience = 0.08, "score", [0.0, 1.0], "assumption (the study: vicarious hope)",
+    peer_outreach_per_day = 2.0, "people/day", [0.0, 50.0],
+        "assumption (a peer worker's caseload; the trial's dose is set per person, see docs/validation.md)",
+        "Service users who are struggling or in crisis and stayed in that one peer worker on duty reaches out to per day (a visit or a call): support (`staff_support` emotional and informational) and vicarious hope.";
+    hope_gain_lived_experience = 0.0096, "score", [0.0, 1.0], "calibrated (calibration/peer_support.toml) to peer support's effect on personal recovery, SMD about 0.2",
         "Share of the gap to full hope gained from contact with a well peer, volunteer or worker with lived experience.";
     meeting_support = 0.3, "support units", [0.0, 10.0], ASSUMPTION,
         "Emotional support two attendees exchange when they meet.";
@@ -193,7 +202,10 @@ define_params! {
     loneliness_rate = 0.05, "1/day", [0.0, 1.0], ASSUMPTION,
         "Speed at which loneliness moves toward the day's unmet need.";
     hope_baseline = 0.4, "score", [0.0, 1.0], ASSUMPTION,
-        "Level hope relaxes to.";
+        "Mean of the level each agent's hope relaxes to.";
+    hope_baseline_concentration = 8.0, "beta concentration", [1.0, 1000.0],
+        "assumption (people differ in their baseline hope; personal-recovery scales have wide spread)",
+        "How tightly agents' own hope baselines cluster around `hope_baseline` (a beta distribution with this concentration: 8 gives a standard deviation of about 0.16).";
     hope_relax = 0.02, "1/day", [0.0, 1.0], ASSUMPTION,
         "Speed at which hope relaxes.";
     shame_relax = 0.01, "1/day", [0.0, 1.0], ASSUMPTION,
@@ -220,15 +232,15 @@ define_params! {
         "Baseline daily hazard of struggling -> crisis.";
     crisis_resolution_rate = 0.05, "1/day", [0.0, 1.0], ASSUMPTION,
         "Baseline daily hazard of crisis -> struggling.";
-    remission_fast_weekly = 0.091, "1/week", [0.0, 1.0], "Spijker et al. 2002 (two-class fit, MODEL.md §5)",
+    remission_fast_weekly = 0.0813, "1/week", [0.0, 1.0], "calibrated (calibration/targets.toml) to Spijker et al. 2002 (two-class fit, MODEL.md §5)",
         "Weekly remission hazard of the fast class of episodes.";
     remission_slow_weekly = 0.004, "1/week", [0.0, 1.0], "Spijker et al. 2002 (two-class fit, MODEL.md §5)",
         "Weekly remission hazard of the slow class of episodes.";
-    remission_fast_share = 0.7, "share", [0.0, 1.0], "Spijker et al. 2002 (two-class fit, MODEL.md §5)",
+    remission_fast_share = 0.688, "share", [0.0, 1.0], "calibrated (calibration/targets.toml) to Spijker et al. 2002 (two-class fit, MODEL.md §5)",
         "Share of episodes in the fast class.";
     rr_onset_lonely = 2.6, "ratio", [0.0, 20.0], "Teo et al. 2013: poor relationship quality OR 2.60",
         "Onset hazard ratio at full loneliness (exposure = loneliness).";
-    rr_onset_low_support = 1.79, "ratio", [0.0, 20.0], "Teo et al. 2013: lack of support OR 1.79",
+    rr_onset_low_support = 1.3, "ratio", [0.0, 20.0], "calibrated (calibration/targets.toml) so a virtual cohort shows Teo et al. 2013's OR 1.79 for lack of support (the observed OR also carries loneliness)",
         "Onset hazard ratio while support is low.";
     rr_onset_money_stress = 1.5, "ratio", [0.0, 20.0], ASSUMPTION,
         "Onset hazard ratio under money stress.";
@@ -242,8 +254,13 @@ define_params! {
         "Crisis hazard ratio at full loneliness (exposure = loneliness).";
     rr_crisis_low_support = 1.79, "ratio", [0.0, 20.0], "assumption, by analogy with Teo et al. 2013",
         "Crisis hazard ratio while support is low.";
-    rr_crisis_hope = 0.7, "ratio", [0.0, 20.0], "Johnson et al. 2018 (CORE): readmission 29% vs 38% with peer support",
+    rr_crisis_hope = 0.7, "ratio", [0.0, 20.0], "assumption (hope protects against crisis)",
         "Crisis hazard ratio at full hope above baseline.";
+    rr_crisis_peer_support = 0.45, "ratio", [0.0, 20.0],
+        "calibrated (calibration/peer_support.toml: CORE trial, Johnson et al. 2018, readmission 29% vs 38%)",
+        "Crisis hazard ratio while a peer worker's support is recent (within `peer_support_days`): peer-supported self-management, such as a crisis plan made with someone who has been there.";
+    peer_support_days = 28.0, "days", [0.0, 3650.0], "assumption (CORE: sessions over about 4 months)",
+        "How long after a contact with a peer worker its protection against crisis lasts.";
     rr_remission_lonely = 0.25, "ratio", [0.0, 20.0], "Holvast et al. 2015: very severe loneliness and remission OR 0.25",
         "Remission hazard ratio at full loneliness, rising linearly from the lonely threshold.";
     rr_remission_hope = 1.5, "ratio", [0.0, 20.0], "assumption (peer support, personal recovery SMD ~0.2)",
@@ -264,6 +281,9 @@ define_params! {
         "Decay multiplier of a tie to a struggling or crisis agent, unless the other has lived experience.";
     social_media_decay_reduction = 0.5, "share", [0.0, 1.0], "assumption (MODEL.md §2: social media keeps weak ties alive)",
         "How far full social media use of both ends slows the decay of an unused tie.";
+    tie_turnover_yearly = 0.16, "share/year", [0.0, 1.0],
+        "assumption, of the order of Mollenhorst, Volker & Flap 2014 (about 30% of personal network members remain after 7 years)",
+        "Yearly chance that a friendship or venue tie ends for reasons outside the model (a move, a new job, a life change), whatever its strength; kin ties do not turn over. Without it, ties that stay in contact never end and networks fill up to `max_ties`.";
     tie_gain_contact = 0.01, "strength", [0.0, 1.0], ASSUMPTION,
         "Strength gained (times the remaining gap) per in-person contact along a tie; remote contact gains a quarter.";
 

@@ -8,7 +8,7 @@ use crate::rng::{Purpose, Stream};
 use crate::scenario::Scenario;
 use crate::types::{AgentIdx, Diagnosis, MentalState, Role, VenueIdx, NO_VENUE};
 use rand::RngCore;
-use rand_distr::{Beta, Distribution, Gamma, LogNormal, Poisson};
+use rand_distr::{Beta, Distribution, Gamma, LogNormal, Poisson, StandardNormal};
 
 /// What kind of staff an agent is at its venue, if any.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,6 +51,8 @@ pub struct Agent {
     pub staff_kind: StaffKind,
     /// Position in the venue's staff list: the first `active_staff` of them work on an open day.
     pub staff_rank: u16,
+    /// The level this agent's hope relaxes to.
+    pub hope_baseline: f32,
 }
 
 /// Dynamic state, double buffered: phases read today's copy and write tomorrow's.
@@ -70,6 +72,8 @@ pub struct AgentState {
     pub money_left_nok: f32,
     /// The weekly rhythm is broken until this day (exclusive).
     pub rhythm_broken_until: u32,
+    /// The day until which a peer worker's support protects against crisis (0: none yet).
+    pub peer_support_until: u32,
     pub habit_venue: [VenueIdx; 7],
     pub habit_strength: [f32; 7],
     /// Current struggling/crisis episode: start day, worst state, summed support.
@@ -159,6 +163,7 @@ pub fn build(scenario: &Scenario, replicate: u32) -> Town {
     let stigma_res = beta_with_mean(p.stigma_attitude_resident, 6.0);
     let stigma_su = beta_with_mean(p.stigma_attitude_service_user, 6.0);
     let social = beta_with_mean(p.social_media_mean, 4.0);
+    let hope_dist = beta_with_mean(p.hope_baseline, p.hope_baseline_concentration);
 
     let mut agents = Vec::with_capacity(plan.len());
     let mut states = Vec::with_capacity(plan.len());
@@ -192,6 +197,9 @@ pub fn build(scenario: &Scenario, replicate: u32) -> Town {
         let stigma_attitude = if role == Role::Resident { stigma_res.sample(&mut s) } else { stigma_su.sample(&mut s) };
         let social_media = social.sample(&mut s);
         let contact_need = need.sample(&mut s);
+        let z: f64 = StandardNormal.sample(&mut s);
+        let leisure_factor = (p.leisure_sigma * z).exp();
+        let hope_baseline: f64 = hope_dist.sample(&mut s);
         let work_contact = if service_user { p.work_contact_service_user } else { p.work_contact_resident };
         agents.push(Agent {
             district,
@@ -201,7 +209,7 @@ pub fn build(scenario: &Scenario, replicate: u32) -> Town {
             case_decision: service_user,
             income_weekly_nok: income as f32,
             income_quartile: 0,
-            leisure_weekly_nok: (income * p.leisure_share) as f32,
+            leisure_weekly_nok: (income * p.leisure_share * leisure_factor) as f32,
             stigma_attitude: stigma_attitude as f32,
             social_media: social_media as f32,
             contact_need: contact_need as f32,
@@ -209,6 +217,7 @@ pub fn build(scenario: &Scenario, replicate: u32) -> Town {
             staff_venue,
             staff_kind,
             staff_rank: 0,
+            hope_baseline: hope_baseline as f32,
         });
         let u = s.uniform();
         let (pw, pc) = if service_user { (0.45, 0.9) } else { (0.92, 0.99) };
@@ -225,12 +234,13 @@ pub fn build(scenario: &Scenario, replicate: u32) -> Town {
             days_in_state: 0,
             fast_episode,
             loneliness: if service_user { 0.5 } else { 0.2 },
-            hope: p.hope_baseline as f32,
+            hope: hope_baseline as f32,
             shame: if service_user { 0.3 } else { 0.05 },
             support_recent: 1.0,
             giving_recent: 0.0,
             money_left_nok: 0.0,
             rhythm_broken_until: 0,
+            peer_support_until: 0,
             habit_venue: [NO_VENUE; 7],
             habit_strength: [0.0; 7],
             episode_start: 0,
@@ -267,7 +277,10 @@ fn assign_income_quartiles(agents: &mut [Agent]) {
 /// Kin and old-friend ties by a configuration model: each agent draws how many kin and friends it has
 /// (over-dispersed: a gamma-mixed Poisson, so some people have very few), its "stubs" are shuffled and paired
 /// (friends within the district with probability `p_friend_same_district`, kin anywhere), so each agent ends
-/// with about the number it drew. Service users start with smaller networks, more of them family.
+/// with about the number it drew. Service users start with smaller networks, more of them family, plus ties
+/// among the service users of their district (`venue_ties_service_user`: people who know each other from
+/// the district's meeting places and services), so the network starts near the state the venue dynamics
+/// keep it in.
 fn initial_network(scenario: &Scenario, p: &Params, replicate: u32, agents: &[Agent]) -> Network {
     let n = agents.len();
     let mut net = Network::new(n, p.max_ties_usize());
@@ -275,6 +288,7 @@ fn initial_network(scenario: &Scenario, p: &Params, replicate: u32, agents: &[Ag
     let mut kin_stubs: Vec<(u64, AgentIdx)> = Vec::new();
     let mut local_stubs: Vec<Vec<(u64, AgentIdx)>> = vec![Vec::new(); n_districts];
     let mut wide_stubs: Vec<(u64, AgentIdx)> = Vec::new();
+    let mut venue_stubs: Vec<Vec<(u64, AgentIdx)>> = vec![Vec::new(); n_districts];
     let sociability = Gamma::new(2.0, 0.5).expect("valid gamma");
     for (i, a) in agents.iter().enumerate() {
         let mut s = Stream::new(scenario.run.seed, replicate, Purpose::InitTies, 0, i as u64);
@@ -299,6 +313,11 @@ fn initial_network(scenario: &Scenario, p: &Params, replicate: u32, agents: &[Ag
                 local_stubs[a.district as usize].push((s.next_u64(), i as AgentIdx));
             } else {
                 wide_stubs.push((s.next_u64(), i as AgentIdx));
+            }
+        }
+        if a.role == Role::ServiceUser {
+            for _ in 0..draw(p.venue_ties_service_user, &mut s) {
+                venue_stubs[a.district as usize].push((s.next_u64(), i as AgentIdx));
             }
         }
     }
@@ -326,6 +345,9 @@ fn initial_network(scenario: &Scenario, p: &Params, replicate: u32, agents: &[Ag
         pair_up(stubs, TieKind::Friend, &mut net);
     }
     pair_up(wide_stubs, TieKind::Friend, &mut net);
+    for stubs in venue_stubs {
+        pair_up(stubs, TieKind::Venue, &mut net);
+    }
     net
 }
 

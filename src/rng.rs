@@ -28,6 +28,10 @@ pub enum Purpose {
     Event = 7,
     /// Staff assignment at initialization.
     InitStaff = 8,
+    /// Whether a friendship ends this week for reasons outside the model (keyed by the unordered pair).
+    TieTurnover = 9,
+    /// Whom peer workers reach out to (keyed by venue).
+    Outreach = 10,
 }
 
 /// The SplitMix64 finalizer: a bijective avalanche on 64 bits (Steele, Lea & Flood 2014).

@@ -5,7 +5,7 @@
 //! Invariant: a run is a function of (scenario, replicate) alone; it never depends on the thread count.
 
 use crate::dynamics::inner::{self, PeriodAcc};
-use crate::dynamics::{going_out, meeting, support, Daily, DayContext, LnRatios, PeerView};
+use crate::dynamics::{going_out, meeting, outreach, support, Daily, DayContext, LnRatios, PeerView};
 use crate::groups::Group;
 use crate::metrics::{self, N_METRICS};
 use crate::network::Network;
@@ -42,6 +42,8 @@ pub struct Episode {
 
 /// Receives agent-level records during a run (for `--record-agents`).
 pub trait AgentObserver {
+    /// Called at the end of each recording period, before its per-agent accumulators (`World::period`)
+    /// are reset.
     fn on_record(&mut self, day: u32, world: &World);
     fn on_episode(&mut self, world: &World, episode: Episode);
     fn on_finish(&mut self, world: &World);
@@ -72,7 +74,7 @@ pub struct World<'a> {
     pub visits_period: Vec<u32>,
     pub groups: Vec<Group>,
     /// Group indices of each agent (see `metrics::memberships`).
-    pub memberships: Vec<[u8; 8]>,
+    pub memberships: Vec<[u8; 16]>,
     resident_stigma_mean: f32,
 }
 
@@ -87,7 +89,7 @@ pub fn bytes_per_agent(max_ties: usize) -> usize {
         + size_of::<PeriodAcc>()
         + size_of::<PeerView>()
         + size_of::<VenueIdx>()
-        + 8
+        + std::mem::size_of::<[u8; 16]>()
 }
 
 /// Metrics of one run: `values[record][group][metric]` flattened, plus venue rows.
@@ -114,7 +116,7 @@ impl<'a> World<'a> {
         let residents: Vec<f32> =
             town.agents.iter().filter(|a| a.role == crate::types::Role::Resident).map(|a| a.stigma_attitude).collect();
         let resident_stigma_mean = residents.iter().sum::<f32>() / residents.len().max(1) as f32;
-        let groups = Group::standard(&scenario.district_names());
+        let groups = Group::of(scenario);
         let memberships = metrics::memberships(&groups, &town.agents);
         World {
             scenario,
@@ -232,6 +234,19 @@ impl<'a> World<'a> {
         for (total, v) in self.visits_period.iter_mut().zip(visits) {
             *total += v;
         }
+        // 3b. Peer outreach to those who stayed in.
+        outreach::run(
+            s.run.seed,
+            self.replicate,
+            day,
+            &s.params,
+            &self.agents,
+            &self.states,
+            &self.staff,
+            |v| s.venues[v].district,
+            &self.venue_today,
+            &mut self.daily,
+        );
         // 4 and 7. Support along ties; decay of unused ties.
         ctx.peers
             .par_iter_mut()
@@ -352,17 +367,28 @@ impl<'a> Runner<'a> {
                 scenario.events.iter().enumerate().filter(|(_, e)| e.day == day).collect();
             self.world.step(day, &today, observer.as_deref_mut());
             if (day + 1) % every == 0 {
+                // The observer sees the period's accumulators before they are reset.
+                if let Some(obs) = observer.as_deref_mut() {
+                    obs.on_record(day + 1, &self.world);
+                }
                 let (values, venues) = self.world.record(day + 1 - self.last_record);
                 self.last_record = day + 1;
                 self.result.record_days.push(day + 1);
                 self.result.values.extend(values);
                 self.result.venue_rows.push(venues);
-                if let Some(obs) = observer.as_deref_mut() {
-                    obs.on_record(day + 1, &self.world);
-                }
             }
             self.day += 1;
         }
+    }
+
+    /// The town as it stands at the current day.
+    pub fn world(&self) -> &World<'a> {
+        &self.world
+    }
+
+    /// The next day to be stepped.
+    pub fn day(&self) -> u32 {
+        self.day
     }
 
     /// A copy of this run that goes on under another scenario: the two arms of a what-if are identical until

@@ -4,11 +4,13 @@ mod common;
 
 mod bad_inputs;
 mod browser;
+mod calibration;
 mod cli;
 mod determinism;
 mod fuzz;
 mod golden;
 mod mechanisms;
+mod patterns;
 mod properties;
 mod validation;
 mod whatif;

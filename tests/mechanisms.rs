@@ -147,15 +147,6 @@ fn the_friday_quiz_draws_people() {
     assert!(paired_greater(&with, &without), "{with:?} vs {without:?}");
 }
 
-/// Rituals yield more lasting ties than the same opening hours without them.
-#[test]
-fn rituals_build_more_ties() {
-    let with = run(&town(""));
-    let without = run(&town_with_venue("a_meeting", "rituals", "{}", ""));
-    let g = "district:a/service_users";
-    assert!(paired_greater(&per_replicate(&with, 0, g, "ties_mean"), &per_replicate(&without, 0, g, "ties_mean")));
-}
-
 /// Losing a habitual venue breaks the rhythm and raises the crisis hazard: after a closure, more service
 /// users are unwell (struggling or in crisis) with the lost-rhythm ratios than without them.
 #[test]
@@ -179,18 +170,6 @@ fn lost_rhythm_raises_crises() {
     };
     let (a, b) = (unwell(&with), unwell(&without));
     assert!(paired_greater(&a, &b), "{a:?} vs {b:?}");
-}
-
-/// Personal economics (pattern 4): a fee at the only meeting place cuts attendance of the lowest income
-/// quartile far more than that of the highest.
-#[test]
-fn a_fee_keeps_the_poor_away() {
-    let s = town("[[events]]\nday = 112\naction = \"set_fee\"\nvenue = \"a_cafe\"\ncost_nok = 250\n");
-    let exp = run(&s);
-    let q1 = effect(&exp, "income:q1", "attended_share");
-    let q4 = effect(&exp, "income:q4", "attended_share");
-    assert!(q1.ci_high < 0.0, "{q1:?}");
-    assert!(q1.difference < 2.0 * q4.difference, "q1 {q1:?} vs q4 {q4:?}");
 }
 
 /// Service economics: half the budget means fewer open days and less attendance; zero closes the venue.

@@ -57,7 +57,7 @@ pub fn step(
     if gave {
         gain += p.hope_gain_giving as f32;
     }
-    let hope = s.hope + p.hope_relax as f32 * (p.hope_baseline as f32 - s.hope) + gain.min(1.0) * (1.0 - s.hope);
+    let hope = s.hope + p.hope_relax as f32 * (a.hope_baseline - s.hope) + gain.min(1.0) * (1.0 - s.hope);
     n.hope = hope.clamp(0.0, 1.0);
 
     // Shame: rejections, felt public stigma of the diagnosis, rumination on social media while unwell.
@@ -78,6 +78,9 @@ pub fn step(
     let hs = s.habit_strength[w];
     if hv != NO_VENUE && hs >= p.habit_threshold as f32 && !ctx.is_open(hv) {
         n.rhythm_broken_until = ctx.day + p.rhythm_loss_days as u32;
+    }
+    if d.peer_support {
+        n.peer_support_until = ctx.day + 1 + p.peer_support_days as u32;
     }
     // The habit is the rhythm of going out on this weekday, and where the agent went last time.
     if visiting {
@@ -138,6 +141,9 @@ pub fn step(
             }
             if rhythm_broken {
                 h_crisis *= p.rr_crisis_lost_rhythm;
+            }
+            if ctx.day < n.peer_support_until {
+                h_crisis *= p.rr_crisis_peer_support;
             }
             let weekly = if s.fast_episode { p.remission_fast_weekly } else { p.remission_slow_weekly };
             let severe = ((l - p.lonely_threshold) / (1.0 - p.lonely_threshold).max(1e-9)).clamp(0.0, 1.0);

@@ -199,6 +199,7 @@ fn venue_day(
                     d.informational += amount;
                     if giver.staff_kind == StaffKind::PeerWorker {
                         d.emotional += 0.5 * amount;
+                        d.peer_support = true;
                     }
                 }
             }

@@ -1,8 +1,8 @@
 //! The day loop's phases, one file each, and their fixed order (MODEL.md §4):
 //!
-//! 1. events (`crate::events`), 2. going out (`going_out`), 3. meeting at venues (`meeting`),
-//! 4. support along ties and 7. tie decay (`support`, one pass over the tie table), 5. inner state and
-//! 6. mental state (`inner`), 8. metrics (`crate::metrics`).
+//! events (`crate::events`); going out (`going_out`); meeting at venues (`meeting`); peer outreach
+//! (`outreach`); support along ties with tie decay and turnover (`support`, one pass over the tie table);
+//! inner state and mental state (`inner`); metrics (`crate::metrics`).
 //!
 //! Invariant: dynamics never does IO and never creates a generator except through `crate::rng` streams keyed
 //! by (seed, replicate, purpose, day, entity). Per-agent phases are pulls: an agent writes only its own next
@@ -11,6 +11,7 @@
 pub mod going_out;
 pub mod inner;
 pub mod meeting;
+pub mod outreach;
 pub mod support;
 
 use crate::population::AgentState;
@@ -27,6 +28,8 @@ pub struct Daily {
     pub rejections: u16,
     pub ghosted: u16,
     pub gave: bool,
+    /// Supported by a peer worker today (at a venue or by outreach).
+    pub peer_support: bool,
     /// Turned away because the venue was full.
     pub turned_away: bool,
 }

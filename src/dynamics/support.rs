@@ -6,7 +6,8 @@
 //! who is struggling or in crisis, unless they have lived experience. Support flows by layer (kin give more
 //! instrumental help, friends more emotional support, lived experience adds information) and giving lifts
 //! the giver. Unused ties decay: kin slowly, new ties fast, ties to an unwell agent faster (ghosting),
-//! social media slows it; ties below the floor are dropped.
+//! social media slows it; ties below the floor are dropped. Once a week (Sundays) a non-kin tie may end
+//! whatever its strength (`tie_turnover_yearly`: moves, new jobs, life changes outside the model).
 //!
 //! Every quantity that touches a tie is a symmetric function of the pair (ordered by agent index) and one
 //! number from the pair's stream, so each end updates its own copy and both copies stay bit-identical.
@@ -25,6 +26,9 @@ struct Consts {
     daily_decay: f32,
     /// Decay multiplier of a tie by age in days: 1 + (m − 1)·exp(−age / maturity), tabulated.
     newness: Vec<f32>,
+    /// Chance that a non-kin tie ends this week (turnover is drawn once a week, on Sundays), or zero.
+    turnover_weekly: f64,
+    turnover_prefix: u64,
 }
 
 impl Consts {
@@ -42,6 +46,8 @@ pub fn run(ctx: &DayContext, p: &Params, network: &mut Network, daily: &mut [Dai
         newness: (0..(20.0 * p.tie_maturity_days) as usize)
             .map(|age| (1.0 + (p.new_tie_decay_multiplier - 1.0) * (-(age as f64) / p.tie_maturity_days).exp()) as f32)
             .collect(),
+        turnover_weekly: if ctx.weekday == 6 { 1.0 - (1.0 - p.tie_turnover_yearly).powf(7.0 / 365.0) } else { 0.0 },
+        turnover_prefix: day_prefix(ctx.seed, ctx.replicate, Purpose::TieTurnover, ctx.day),
     };
     let tie_floor = p.tie_floor as f32;
     let prefix = day_prefix(ctx.seed, ctx.replicate, Purpose::TieContact, ctx.day);
@@ -52,7 +58,11 @@ pub fn run(ctx: &DayContext, p: &Params, network: &mut Network, daily: &mut [Dai
             for k in 0..n {
                 let mut tie = slots[k];
                 update_tie(ctx, p, &consts, prefix, a as AgentIdx, &mut tie, d);
-                if tie.strength >= tie_floor {
+                let ends = consts.turnover_weekly > 0.0
+                    && tie.kind != TieKind::Kin
+                    && uniform_once(consts.turnover_prefix, pair_entity(a as AgentIdx, tie.other))
+                        < consts.turnover_weekly;
+                if tie.strength >= tie_floor && !ends {
                     slots[kept] = tie;
                     kept += 1;
                 }

@@ -37,6 +37,8 @@ pub struct Analysis {
     /// touches (or all service users).
     pub headline_group: Option<String>,
     pub headline_metric: String,
+    /// Extra groups reported beside the standard ones (filters joined by `/`).
+    pub groups: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]

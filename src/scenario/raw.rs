@@ -60,6 +60,7 @@ pub struct RawAnalysis {
     pub max_replicates: Option<Num>,
     pub headline_group: Option<String>,
     pub headline_metric: Option<String>,
+    pub groups: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

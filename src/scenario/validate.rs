@@ -17,7 +17,10 @@ pub const KNOWN_KEYS: &[(&str, &[&str])] = &[
         &["name", "description", "extends", "run", "analysis", "population", "districts", "venues", "params", "events"],
     ),
     ("run", &["days", "burn_in_days", "replicates", "seed", "record_every_days"]),
-    ("analysis", &["window_days", "target_interval_width", "max_replicates", "headline_group", "headline_metric"]),
+    (
+        "analysis",
+        &["window_days", "target_interval_width", "max_replicates", "headline_group", "headline_metric", "groups"],
+    ),
     ("population", &["n_agents", "service_user_share", "diagnosis_shares"]),
     ("districts", &["name", "population_share", "budget_nok"]),
     (
@@ -61,6 +64,9 @@ pub const KNOWN_KEYS: &[(&str, &[&str])] = &[
         ],
     ),
 ];
+
+/// Most extra groups `analysis.groups` may add (an agent keeps its group indices in a fixed array).
+pub const MAX_EXTRA_GROUPS: usize = 8;
 
 const KINDS: &[&str] = &["meeting_place", "peer_cafe", "service", "commercial"];
 
@@ -241,6 +247,7 @@ fn resolve(c: &mut Checker, raw: RawScenario, default_name: &str) -> Scenario {
         max_replicates,
         headline_group: a.headline_group,
         headline_metric,
+        groups: a.groups.unwrap_or_default(),
     };
 
     let p = raw.population.unwrap_or_default();
@@ -297,6 +304,20 @@ fn resolve(c: &mut Checker, raw: RawScenario, default_name: &str) -> Scenario {
         if let Err(msg) = crate::groups::Group::parse(g, &district_names) {
             c.err("analysis.headline_group", msg);
         }
+    }
+
+    let standard: Vec<String> = crate::groups::Group::standard(&district_names).into_iter().map(|g| g.name).collect();
+    for (i, g) in analysis.groups.iter().enumerate() {
+        match crate::groups::Group::parse(g, &district_names) {
+            Err(msg) => c.err(format!("analysis.groups[{i}]"), msg),
+            Ok(_) if standard.contains(g) || analysis.groups[..i].contains(g) => {
+                c.err(format!("analysis.groups[{i}]"), format!("group `{g}` is already reported"))
+            }
+            Ok(_) => {}
+        }
+    }
+    if analysis.groups.len() > MAX_EXTRA_GROUPS {
+        c.err("analysis.groups", format!("at most {MAX_EXTRA_GROUPS} extra groups, got {}", analysis.groups.len()));
     }
 
     let mut venues = Vec::new();
