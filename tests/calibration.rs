@@ -196,20 +196,10 @@ fn oat_writes_a_table_of_headline_effects() {
 fn an_interrupted_calibration_leaves_no_output() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let child = bin()
-        .args(["calibrate", "calibration/targets.toml", "-q", "--out"])
-        .arg(&out)
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(1500));
-    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
-    assert!(status.success());
-    let started = std::time::Instant::now();
-    let o = child.wait_with_output().unwrap();
-    assert!(started.elapsed().as_secs() < 20, "stopped promptly");
-    assert_eq!(o.status.code(), Some(130), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("interrupted"));
+    let args = ["calibrate", "calibration/targets.toml", "-q", "--out"];
+    let mut args: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();
+    args.push(out.as_os_str());
+    crate::common::interrupt_after_start(&args);
     let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert!(left.is_empty(), "nothing left behind: {left:?}");
 }

@@ -116,22 +116,10 @@ fn validate_accepts_good_files_and_params_lists_every_parameter() {
 fn an_interrupt_stops_the_run_and_leaves_no_output() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let child = bin()
-        .args(["run", "scenarios/baseline.toml", "--replicates", "4", "-q", "--out"])
-        .arg(&out)
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Wait until the run is under way (its first line is printed before the simulation starts).
-    std::thread::sleep(std::time::Duration::from_millis(1500));
-    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
-    assert!(status.success());
-    let started = std::time::Instant::now();
-    let o = child.wait_with_output().unwrap();
-    assert!(started.elapsed().as_secs() < 20, "stopped promptly");
-    assert_eq!(o.status.code(), Some(130), "{}", String::from_utf8_lossy(&o.stderr));
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("interrupted"), "{err}");
+    let args = ["run", "scenarios/baseline.toml", "--replicates", "4", "-q", "--out"];
+    let mut args: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();
+    args.push(out.as_os_str());
+    crate::common::interrupt_after_start(&args);
     assert!(!out.exists(), "no output folder");
     let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert!(left.is_empty(), "the partial folder was removed: {left:?}");

@@ -157,3 +157,22 @@ pub fn paired_greater(high: &[f64], low: &[f64]) -> bool {
     let (_, lo, _) = experiment::mean_ci(&d);
     lo > 0.0
 }
+
+/// Starts the binary with `args`, sends it SIGINT after 1.5 s (once it is under way), and returns its
+/// output; asserts that it stopped within 20 s with exit code 130 and said it was interrupted.
+pub fn interrupt_after_start(args: &[&std::ffi::OsStr]) -> std::process::Output {
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_supportsim"))
+        .args(args)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let status = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let started = std::time::Instant::now();
+    let o = child.wait_with_output().unwrap();
+    assert!(started.elapsed().as_secs() < 20, "stopped promptly");
+    assert_eq!(o.status.code(), Some(130), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("interrupted"));
+    o
+}

@@ -1,5 +1,8 @@
-//! The command line: `run`, `validate`, `params`, and the embedded default what-if when no command is given.
+//! The command line: `run`, `compare`, `validate`, `report`, `params`, and the embedded default what-if when no
+//! command is given; `research` holds `calibrate` and `oat`.
 //! Parses arguments with clap, calls the library, prints results; `main` maps errors to exit code 2.
+
+mod research;
 
 use crate::error::{Error, Result};
 use crate::experiment::{self, Experiment};
@@ -202,11 +205,11 @@ pub fn main_with_args(args: Vec<String>, cancel: Option<Arc<AtomicBool>>) -> Res
             Ok(0)
         }
         Some(Command::Calibrate { targets, out, threads, force, quiet, check }) => {
-            calibrate(&targets, out, threads, force, quiet, check, &args, cancel)?;
+            research::calibrate(&targets, out, threads, force, quiet, check, &args, cancel)?;
             Ok(0)
         }
         Some(Command::Oat { scenario, vary, common }) => {
-            oat(&scenario, &vary, &common, &args, cancel)?;
+            research::oat(&scenario, &vary, &common, &args, cancel)?;
             Ok(0)
         }
         Some(Command::Params { markdown }) => {
@@ -228,157 +231,6 @@ pub fn main_with_args(args: Vec<String>, cancel: Option<Arc<AtomicBool>>) -> Res
             Ok(0)
         }
     }
-}
-
-/// A progress bar on stderr counting `what`, hidden with --quiet or when stderr is not a terminal.
-fn progress_bar(len: usize, what: &str, quiet: bool) -> indicatif::ProgressBar {
-    if quiet || !std::io::stderr().is_terminal() {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new(len as u64);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(&format!(
-            "{{bar:40}} {{pos}}/{{len}} {what}, {{elapsed}} elapsed, ETA {{eta}}"
-        ))
-        .expect("valid template"),
-    );
-    bar
-}
-
-fn oat(
-    path: &Path,
-    vary: &[String],
-    args: &CommonRunArgs,
-    command_line: &[String],
-    cancel: Option<Arc<AtomicBool>>,
-) -> Result<()> {
-    use crate::sensitivity::{self, Variation};
-    let mut scenario = Scenario::from_file(path)?;
-    apply_overrides(&mut scenario, args)?;
-    if args.record_agents {
-        return Err(Error::Usage("--record-agents is not available with oat".into()));
-    }
-    let variations: Vec<Variation> = vary
-        .iter()
-        .map(|v| Variation::parse(v, &scenario).map_err(|m| Error::Usage(format!("--vary {m}"))))
-        .collect::<Result<_>>()?;
-    check_memory(&scenario, args)?;
-    let target = args.out.clone().unwrap_or_else(|| Path::new("output").join(format!("{}_oat", scenario.name)));
-    let dir = OutputDir::create(&target, args.force)?;
-    let runs = 1 + 2 * variations.len();
-    eprintln!(
-        "supportsim oat: {} — {} what-ifs of {} replicates (the scenario's values, then each parameter low and high)",
-        scenario.name, runs, scenario.run.replicates
-    );
-    let bar = progress_bar(runs, "what-ifs", args.quiet);
-    let options = experiment::Options { threads: args.threads, progress: false, cancel };
-    let result =
-        sensitivity::one_at_a_time(&scenario, &variations, &options, |k| bar.set_position(k as u64)).and_then(|s| {
-            sensitivity::write_csv(&dir.path("oat.csv"), &s)?;
-            let manifest = serde_json::json!({
-                "supportsim_version": env!("CARGO_PKG_VERSION"),
-                "command_line": command_line,
-                "scenario_name": scenario.name,
-                "seed": scenario.run.seed,
-                "replicates": scenario.run.replicates,
-                "files": ["oat.csv"],
-                "scenario": scenario,
-            });
-            output::write_json(&dir.path("manifest.json"), &manifest)?;
-            Ok(s)
-        });
-    bar.finish_and_clear();
-    let (s, path) = dir.finish(result)?;
-    let fmt = |p: &sensitivity::Point| {
-        format!(
-            "{} ({} to {})",
-            crate::metrics::format_difference(&s.metric, p.difference, "pp"),
-            crate::metrics::format_difference(&s.metric, p.ci_low, "pp"),
-            crate::metrics::format_difference(&s.metric, p.ci_high, "pp")
-        )
-    };
-    println!("headline: {} of {}, at the scenario's values {}", s.metric, s.group, fmt(&s.reference));
-    println!("{:<30} {:>10} {:<32} {:>10} {:<32} {:>10}", "parameter", "low", "effect", "high", "effect", "swing");
-    for r in &s.rows {
-        println!(
-            "{:<30} {:>10} {:<32} {:>10} {:<32} {:>10}",
-            r.name,
-            r.low.value,
-            fmt(&r.low),
-            r.high.value,
-            fmt(&r.high),
-            crate::metrics::format_difference(&s.metric, r.swing(), "pp")
-        );
-    }
-    eprintln!("wrote {}", path.display());
-    Ok(())
-}
-
-#[allow(clippy::too_many_arguments)]
-fn calibrate(
-    targets: &Path,
-    out: Option<PathBuf>,
-    threads: Option<usize>,
-    force: bool,
-    quiet: bool,
-    check: bool,
-    command_line: &[String],
-    cancel: Option<Arc<AtomicBool>>,
-) -> Result<()> {
-    let cal = crate::calibrate::targets::load(targets)?;
-    let out = out.unwrap_or_else(|| Path::new("output").join("calibration"));
-    if threads == Some(0) {
-        return Err(Error::Usage("--threads must be at least 1".into()));
-    }
-    // Refuse an occupied folder before hours of work, not after.
-    OutputDir::create(&out, force)?.abandon();
-    eprintln!(
-        "supportsim calibrate: {} targets, {} free parameters, {} of {} days",
-        cal.targets.len(),
-        cal.parameters.len(),
-        if check {
-            format!("checking the current values with {} replicates", cal.check_replicates)
-        } else {
-            format!("up to {} evaluations × {} replicates", cal.max_evaluations, cal.replicates)
-        },
-        cal.scenario.run.days
-    );
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(t) = threads {
-        builder = builder.num_threads(t);
-    }
-    let pool = builder.build().map_err(|e| Error::Usage(format!("cannot start {threads:?} threads: {e}")))?;
-    let bar = progress_bar(cal.max_evaluations, "evaluations", quiet);
-    let outcome = if check {
-        bar.set_length(1);
-        pool.install(|| cal.check(cancel))?
-    } else {
-        pool.install(|| cal.run(|done, _| bar.set_position(done as u64), cancel))?
-    };
-    bar.finish_and_clear();
-    crate::calibrate::write(&cal, &outcome, &out, force, command_line)?;
-    println!("{:<34} {:>10} {:>10} {:>22}  fit", "target", "value", "simulated", "95% interval");
-    for (t, f) in cal.targets.iter().zip(&outcome.fits) {
-        println!(
-            "{:<34} {:>10.4} {:>10.4} {:>22}  {}",
-            t.name,
-            t.value,
-            f.mean,
-            format!("{:.4} – {:.4}", f.ci_low, f.ci_high),
-            match (f.within(t), t.weight > 0.0) {
-                (true, true) => "within tolerance",
-                (false, true) => "OFF",
-                (true, false) => "within tolerance (monitored, not fitted)",
-                (false, false) => "OFF (monitored, not fitted)",
-            }
-        );
-    }
-    println!("{}", if check { "values checked (the scenario's own):" } else { "fitted values:" });
-    for (p, v) in cal.parameters.iter().zip(&outcome.fitted) {
-        println!("  {} = {v}", p.name);
-    }
-    eprintln!("wrote {} ({} evaluations, loss {:.3})", out.display(), outcome.history.len(), outcome.loss);
-    Ok(())
 }
 
 /// Applies command-line overrides, runs the experiment, writes the output folder and prints the effects.
@@ -442,7 +294,7 @@ pub fn run_scenario(
 }
 
 /// Applies `--replicates`, `--seed`, `--window` and checks `--threads`.
-fn apply_overrides(scenario: &mut Scenario, args: &CommonRunArgs) -> Result<()> {
+pub(crate) fn apply_overrides(scenario: &mut Scenario, args: &CommonRunArgs) -> Result<()> {
     if let Some(r) = args.replicates {
         if r == 0 {
             return Err(Error::Usage("--replicates must be at least 1".into()));
@@ -619,7 +471,7 @@ fn available_memory_bytes() -> Option<u64> {
 }
 
 /// Refuses a run whose towns would not fit in memory (unless `--force`), saying how much it needs.
-fn check_memory(scenario: &Scenario, args: &CommonRunArgs) -> Result<()> {
+pub(crate) fn check_memory(scenario: &Scenario, args: &CommonRunArgs) -> Result<()> {
     let threads = args.threads.unwrap_or_else(rayon::current_num_threads).max(1) as u64;
     let arms = experiment::arms_of(scenario).len() as u64;
     // Replicates run side by side, one per thread; a what-if holds both arms of a replicate at once.

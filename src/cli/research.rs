@@ -1,0 +1,163 @@
+//! The research commands: `calibrate` (fit parameters to real-world targets) and `oat` (one-at-a-time
+//! sensitivity of a what-if's headline effect).
+
+use super::{apply_overrides, check_memory, CommonRunArgs};
+use crate::error::{Error, Result};
+use crate::experiment;
+use crate::output::{self, OutputDir};
+use crate::scenario::Scenario;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+/// A progress bar on stderr counting `what`, hidden with --quiet or when stderr is not a terminal.
+fn progress_bar(len: usize, what: &str, quiet: bool) -> indicatif::ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(&format!(
+            "{{bar:40}} {{pos}}/{{len}} {what}, {{elapsed}} elapsed, ETA {{eta}}"
+        ))
+        .expect("valid template"),
+    );
+    bar
+}
+
+pub(super) fn oat(
+    path: &Path,
+    vary: &[String],
+    args: &CommonRunArgs,
+    command_line: &[String],
+    cancel: Option<Arc<AtomicBool>>,
+) -> Result<()> {
+    use crate::sensitivity::{self, Variation};
+    let mut scenario = Scenario::from_file(path)?;
+    apply_overrides(&mut scenario, args)?;
+    if args.record_agents {
+        return Err(Error::Usage("--record-agents is not available with oat".into()));
+    }
+    let variations: Vec<Variation> = vary
+        .iter()
+        .map(|v| Variation::parse(v, &scenario).map_err(|m| Error::Usage(format!("--vary {m}"))))
+        .collect::<Result<_>>()?;
+    check_memory(&scenario, args)?;
+    let target = args.out.clone().unwrap_or_else(|| Path::new("output").join(format!("{}_oat", scenario.name)));
+    let dir = OutputDir::create(&target, args.force)?;
+    let runs = 1 + 2 * variations.len();
+    eprintln!(
+        "supportsim oat: {} — {} what-ifs of {} replicates (the scenario's values, then each parameter low and high)",
+        scenario.name, runs, scenario.run.replicates
+    );
+    let bar = progress_bar(runs, "what-ifs", args.quiet);
+    let options = experiment::Options { threads: args.threads, progress: false, cancel };
+    let result =
+        sensitivity::one_at_a_time(&scenario, &variations, &options, |k| bar.set_position(k as u64)).and_then(|s| {
+            sensitivity::write_csv(&dir.path("oat.csv"), &s)?;
+            let manifest = serde_json::json!({
+                "supportsim_version": env!("CARGO_PKG_VERSION"),
+                "command_line": command_line,
+                "scenario_name": scenario.name,
+                "seed": scenario.run.seed,
+                "replicates": scenario.run.replicates,
+                "files": ["oat.csv"],
+                "scenario": scenario,
+            });
+            output::write_json(&dir.path("manifest.json"), &manifest)?;
+            Ok(s)
+        });
+    bar.finish_and_clear();
+    let (s, path) = dir.finish(result)?;
+    let fmt = |p: &sensitivity::Point| {
+        format!(
+            "{} ({} to {})",
+            crate::metrics::format_difference(&s.metric, p.difference, "pp"),
+            crate::metrics::format_difference(&s.metric, p.ci_low, "pp"),
+            crate::metrics::format_difference(&s.metric, p.ci_high, "pp")
+        )
+    };
+    println!("headline: {} of {}, at the scenario's values {}", s.metric, s.group, fmt(&s.reference));
+    println!("{:<30} {:>10} {:<32} {:>10} {:<32} {:>10}", "parameter", "low", "effect", "high", "effect", "swing");
+    for r in &s.rows {
+        println!(
+            "{:<30} {:>10} {:<32} {:>10} {:<32} {:>10}",
+            r.name,
+            r.low.value,
+            fmt(&r.low),
+            r.high.value,
+            fmt(&r.high),
+            crate::metrics::format_difference(&s.metric, r.swing(), "pp")
+        );
+    }
+    eprintln!("wrote {}", path.display());
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(super) fn calibrate(
+    targets: &Path,
+    out: Option<PathBuf>,
+    threads: Option<usize>,
+    force: bool,
+    quiet: bool,
+    check: bool,
+    command_line: &[String],
+    cancel: Option<Arc<AtomicBool>>,
+) -> Result<()> {
+    let cal = crate::calibrate::targets::load(targets)?;
+    let out = out.unwrap_or_else(|| Path::new("output").join("calibration"));
+    if threads == Some(0) {
+        return Err(Error::Usage("--threads must be at least 1".into()));
+    }
+    // Refuse an occupied folder before hours of work, not after.
+    OutputDir::create(&out, force)?.abandon();
+    eprintln!(
+        "supportsim calibrate: {} targets, {} free parameters, {} of {} days",
+        cal.targets.len(),
+        cal.parameters.len(),
+        if check {
+            format!("checking the current values with {} replicates", cal.check_replicates)
+        } else {
+            format!("up to {} evaluations × {} replicates", cal.max_evaluations, cal.replicates)
+        },
+        cal.scenario.run.days
+    );
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(t) = threads {
+        builder = builder.num_threads(t);
+    }
+    let pool = builder.build().map_err(|e| Error::Usage(format!("cannot start {threads:?} threads: {e}")))?;
+    let bar = progress_bar(cal.max_evaluations, "evaluations", quiet);
+    let outcome = if check {
+        bar.set_length(1);
+        pool.install(|| cal.check(cancel))?
+    } else {
+        pool.install(|| cal.run(|done, _| bar.set_position(done as u64), cancel))?
+    };
+    bar.finish_and_clear();
+    crate::calibrate::write(&cal, &outcome, &out, force, command_line)?;
+    println!("{:<34} {:>10} {:>10} {:>22}  fit", "target", "value", "simulated", "95% interval");
+    for (t, f) in cal.targets.iter().zip(&outcome.fits) {
+        println!(
+            "{:<34} {:>10.4} {:>10.4} {:>22}  {}",
+            t.name,
+            t.value,
+            f.mean,
+            format!("{:.4} – {:.4}", f.ci_low, f.ci_high),
+            match (f.within(t), t.weight > 0.0) {
+                (true, true) => "within tolerance",
+                (false, true) => "OFF",
+                (true, false) => "within tolerance (monitored, not fitted)",
+                (false, false) => "OFF (monitored, not fitted)",
+            }
+        );
+    }
+    println!("{}", if check { "values checked (the scenario's own):" } else { "fitted values:" });
+    for (p, v) in cal.parameters.iter().zip(&outcome.fitted) {
+        println!("  {} = {v}", p.name);
+    }
+    eprintln!("wrote {} ({} evaluations, loss {:.3})", out.display(), outcome.history.len(), outcome.loss);
+    Ok(())
+}
