@@ -236,14 +236,12 @@ impl<'a> World<'a> {
         }
         // 3b. Peer outreach to those who stayed in.
         outreach::run(
-            s.run.seed,
+            s,
             self.replicate,
             day,
-            &s.params,
             &self.agents,
             &self.states,
             &self.staff,
-            |v| s.venues[v].district,
             &self.venue_today,
             &mut self.daily,
         );

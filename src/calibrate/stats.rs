@@ -1,6 +1,7 @@
 //! The statistics a calibration target or a validation pattern is measured with, computed from one baseline
 //! run (no events) of one replicate. Each is a function of (scenario, replicate) alone.
 
+use crate::dynamics::outreach::unwell_service_user;
 use crate::experiment::window_mean;
 use crate::metrics::METRICS;
 use crate::scenario::Scenario;
@@ -86,11 +87,7 @@ pub struct TrialArm {
 impl TrialArm {
     fn new(world: &World, start: u32) -> Self {
         let cohort: Vec<u32> = (world.agents.iter().zip(&world.states).enumerate())
-            .filter(|(_, (a, s))| {
-                a.role == Role::ServiceUser
-                    && a.staff_kind == crate::population::StaffKind::None
-                    && s.mental != MentalState::Well
-            })
+            .filter(|(_, (a, s))| unwell_service_user(a, s))
             .map(|(i, _)| i as u32)
             .collect();
         TrialArm { start, crisis: vec![false; cohort.len()], cohort, hope: Vec::new() }
@@ -143,12 +140,7 @@ fn with_peer_workers(baseline: &Scenario, world: &World, day: u32) -> Scenario {
     let p = &baseline.params;
     for d in 0..baseline.districts.len() {
         let unwell = (world.agents.iter().zip(&world.states))
-            .filter(|(a, st)| {
-                a.district as usize == d
-                    && a.role == Role::ServiceUser
-                    && a.staff_kind == crate::population::StaffKind::None
-                    && st.mental != MentalState::Well
-            })
+            .filter(|(a, st)| a.district as usize == d && unwell_service_user(a, st))
             .count();
         let venue = (s.venues.iter().enumerate())
             .filter(|(_, v)| {

@@ -8,24 +8,28 @@
 //! (day, venue), so the outcome does not depend on the thread count.
 
 use super::{is_unwell, Daily};
-use crate::params::Params;
 use crate::population::{Agent, AgentState, StaffKind};
 use crate::rng::{Purpose, Stream};
+use crate::scenario::Scenario;
 use crate::types::{AgentIdx, Role, VenueIdx, NO_VENUE};
+
+/// Whether peer outreach is for this agent: a service user (not staff) who is struggling or in crisis.
+pub fn unwell_service_user(a: &Agent, s: &AgentState) -> bool {
+    a.role == Role::ServiceUser && a.staff_kind == StaffKind::None && is_unwell(s.mental)
+}
 
 #[allow(clippy::too_many_arguments)]
 pub fn run(
-    seed: u64,
+    scenario: &Scenario,
     replicate: u32,
     day: u32,
-    p: &Params,
     agents: &[Agent],
     states: &[AgentState],
     staff: &[Vec<AgentIdx>],
-    venue_district: impl Fn(usize) -> usize,
     venue_today: &[VenueIdx],
     daily: &mut [Daily],
 ) {
+    let p = &scenario.params;
     if p.peer_outreach_per_day <= 0.0 {
         return;
     }
@@ -38,25 +42,20 @@ pub fn run(
         return;
     }
     // Who could be reached, per district: unwell service users (yesterday's state) who stayed in today.
-    let n_districts = agents.iter().map(|a| a.district as usize + 1).max().unwrap_or(0);
-    let mut reachable: Vec<Vec<AgentIdx>> = vec![Vec::new(); n_districts];
+    let mut reachable: Vec<Vec<AgentIdx>> = vec![Vec::new(); scenario.districts.len()];
     for (i, (a, s)) in agents.iter().zip(states).enumerate() {
-        if a.role == Role::ServiceUser
-            && a.staff_kind == StaffKind::None
-            && is_unwell(s.mental)
-            && venue_today[i] == NO_VENUE
-        {
+        if unwell_service_user(a, s) && venue_today[i] == NO_VENUE {
             reachable[a.district as usize].push(i as AgentIdx);
         }
     }
     let amount = p.staff_support as f32;
     for v in 0..staff.len() {
         let workers: Vec<AgentIdx> = on_duty(v).collect();
-        let pool = &reachable[venue_district(v)];
+        let pool = &reachable[scenario.venues[v].district];
         if workers.is_empty() || pool.is_empty() {
             continue;
         }
-        let mut rng = Stream::new(seed, replicate, Purpose::Outreach, day, v as u64);
+        let mut rng = Stream::new(scenario.run.seed, replicate, Purpose::Outreach, day, v as u64);
         for &w in &workers {
             let whole = p.peer_outreach_per_day.floor();
             let contacts = whole as usize + rng.chance(p.peer_outreach_per_day - whole) as usize;
