@@ -53,6 +53,9 @@ pub enum Error {
     /// Problems in a calibration targets file.
     #[error("{}", .0.to_string().replacen("in the scenario", "in the targets file", 1))]
     Targets(Problems),
+    /// Problems in a sweep file.
+    #[error("{}", .0.to_string().replacen("in the scenario", "in the sweep file", 1))]
+    Sweep(Problems),
     #[error("cannot read {path}: {source}")]
     Read { path: PathBuf, source: std::io::Error },
     #[error("cannot write {path}: {source}")]
@@ -61,6 +64,12 @@ pub enum Error {
     Usage(String),
     #[error("interrupted: stopped at a day boundary; no output folder was written (the partial one was removed)")]
     Interrupted,
+    /// A sweep stopped by Ctrl-C or SIGTERM: its finished runs stay in the folder for `--resume`.
+    #[error(
+        "interrupted: {done} of {total} runs are saved in {}; run the same command with --resume to go on",
+        dir.display()
+    )]
+    SweepInterrupted { dir: PathBuf, done: usize, total: usize },
 }
 
 impl Error {

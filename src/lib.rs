@@ -27,6 +27,7 @@ pub mod rng;
 pub mod scenario;
 pub mod sensitivity;
 pub mod sim;
+pub mod sweep;
 pub mod types;
 pub mod venues;
 

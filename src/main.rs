@@ -25,7 +25,13 @@ fn main() {
             if !text.ends_with('\n') {
                 eprintln!();
             }
-            std::process::exit(if matches!(e, supportsim::Error::Interrupted) { 130 } else { 2 });
+            std::process::exit(
+                if matches!(e, supportsim::Error::Interrupted | supportsim::Error::SweepInterrupted { .. }) {
+                    130
+                } else {
+                    2
+                },
+            );
         }
     }
 }

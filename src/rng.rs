@@ -32,6 +32,12 @@ pub enum Purpose {
     TieTurnover = 9,
     /// Whom peer workers reach out to (keyed by venue).
     Outreach = 10,
+    /// The seed of one sweep run (keyed by point, with the replicate in the replicate field).
+    SweepSeed = 11,
+    /// Sampling a sweep design (random and Latin hypercube points; keyed by parameter).
+    SweepDesign = 12,
+    /// Bootstrap resampling of sensitivity indices (keyed by output and parameter).
+    Bootstrap = 13,
 }
 
 /// The SplitMix64 finalizer: a bijective avalanche on 64 bits (Steele, Lea & Flood 2014).

@@ -12,5 +12,6 @@ mod golden;
 mod mechanisms;
 mod patterns;
 mod properties;
+mod sweeps;
 mod validation;
 mod whatif;

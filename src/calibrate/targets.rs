@@ -5,10 +5,11 @@ use super::stats::Statistic;
 use crate::error::{Error, Problem, Problems};
 use crate::metrics::METRICS;
 use crate::params::PARAM_SPECS;
-use crate::scenario::load::{self, Loaded};
+use crate::scenario::filecheck::Checker;
+use crate::scenario::load;
 use crate::scenario::{did_you_mean, Origin, Scenario};
 use std::path::{Path, PathBuf};
-use toml::{Table, Value};
+use toml::Value;
 
 /// A parameter the search may move, within `[lo, hi]` (log-scaled when `log`).
 #[derive(Clone, Debug)]
@@ -69,76 +70,10 @@ const STATISTICS: &[&str] = &[
     "peer_trial_hope_smd",
 ];
 
-struct Checker<'a> {
-    loaded: &'a Loaded,
-    problems: Vec<Problem>,
-}
-
-impl Checker<'_> {
-    fn problem(&mut self, path: &str, message: impl Into<String>) {
-        let (file, line) = self.loaded.locate(path);
-        self.problems.push(Problem { file, line, path: path.into(), message: message.into() });
-    }
-
-    fn unknown_keys(&mut self, table: &Table, known: &[&str], prefix: &str) {
-        for key in table.keys() {
-            if !known.contains(&key.as_str()) {
-                let hint = did_you_mean(key, known.iter().copied());
-                self.problem(&format!("{prefix}{key}"), format!("unknown key `{key}`{hint}"));
-            }
-        }
-    }
-
-    /// Element `i` of an array of tables, with its unknown keys reported; None (and a problem) if it is not
-    /// a table.
-    fn element<'v>(&mut self, v: &'v Value, array: &str, i: usize, known: &[&str]) -> Option<&'v Table> {
-        let Some(t) = v.as_table() else {
-            self.problem(&format!("{array}[{i}]"), "must be a table");
-            return None;
-        };
-        self.unknown_keys(t, known, &format!("{array}[{i}]."));
-        Some(t)
-    }
-
-    fn number(&mut self, table: &Table, key: &str, path: &str) -> Option<f64> {
-        match table.get(key) {
-            None => None,
-            Some(Value::Integer(i)) => Some(*i as f64),
-            Some(Value::Float(f)) if f.is_finite() => Some(*f),
-            Some(_) => {
-                self.problem(path, "must be a number");
-                None
-            }
-        }
-    }
-
-    fn string(&mut self, table: &Table, key: &str, path: &str) -> Option<String> {
-        match table.get(key) {
-            None => None,
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(_) => {
-                self.problem(path, "must be a string in quotes");
-                None
-            }
-        }
-    }
-
-    fn positive_int(&mut self, table: &Table, key: &str, default: u64, min: u64) -> u64 {
-        match table.get(key) {
-            None => default,
-            Some(Value::Integer(i)) if *i >= min as i64 => *i as u64,
-            Some(_) => {
-                self.problem(key, format!("must be a whole number of at least {min}"));
-                default
-            }
-        }
-    }
-}
-
 /// Reads and checks a targets file.
 pub fn load(path: &Path) -> Result<Calibration, Error> {
     let loaded = load::load(Origin::Disk, path)?;
-    let mut c = Checker { loaded: &loaded, problems: Vec::new() };
+    let mut c = Checker::new(&loaded);
     let root = &loaded.merged;
     c.unknown_keys(root, TOP_KEYS, "");
 

@@ -47,9 +47,10 @@ pub enum Command {
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
     },
-    /// Re-render charts/ and report.html from a saved output folder, without simulating.
+    /// Re-render charts/ and report.html from a saved output folder, without simulating (for a sweep
+    /// folder: charts/, points.csv and sensitivity.csv from runs.csv).
     Report {
-        /// An output folder written by `supportsim run`.
+        /// An output folder written by `supportsim run`, `compare` or `sweep`/`merge`.
         dir: PathBuf,
     },
     /// Fit uncertain parameters to real-world targets; writes fitted.toml, fit.csv and search.csv.
@@ -82,6 +83,52 @@ pub enum Command {
         vary: Vec<String>,
         #[command(flatten)]
         common: CommonRunArgs,
+    },
+    /// Run a parameter sweep (grid, random, Latin hypercube or Sobol design) over points × replicates;
+    /// writes runs.csv as runs finish, then points.csv, sensitivity.csv and charts (docs/sweeps.md).
+    Sweep {
+        /// Sweep file (see docs/sweeps.md), e.g. sweeps/closure_cafe.toml.
+        sweep: PathBuf,
+        /// Output folder (default: output/<sweep name>/, or output/<sweep name>/shard-K-of-N/ with --shard).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Worker threads (default: all cores). Results are identical at any thread count.
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Run only share K of N (1-based) of the runs; combine the shard folders with `supportsim merge`.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<String>,
+        /// Go on with an interrupted sweep in the output folder, skipping its finished runs.
+        #[arg(long)]
+        resume: bool,
+        /// Replace the output folder (a finished or interrupted sweep, or a folder supportsim did not write).
+        #[arg(long)]
+        force: bool,
+        /// No progress bar.
+        #[arg(long, short)]
+        quiet: bool,
+        /// Do not run: write an sbatch script that runs the sweep as a Slurm array job of --shards tasks
+        /// and merges the shards in a dependent job.
+        #[arg(long, value_name = "FILE")]
+        slurm_script: Option<PathBuf>,
+        /// Number of array tasks (shards) for --slurm-script.
+        #[arg(long, value_name = "N", requires = "slurm_script")]
+        shards: Option<usize>,
+        /// An extra `#SBATCH` option for --slurm-script, e.g. --sbatch=--partition=short. Repeat for more.
+        #[arg(long, value_name = "OPTION", requires = "slurm_script", allow_hyphen_values = true)]
+        sbatch: Vec<String>,
+    },
+    /// Combine the finished shard folders of one sweep into the folder the unsharded sweep would have written.
+    Merge {
+        /// Shard folders written by `supportsim sweep --shard K/N`.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Output folder (default: output/<sweep name>/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Replace a non-empty output folder even if supportsim did not write it.
+        #[arg(long)]
+        force: bool,
     },
     /// List every model parameter with its default, unit, valid range and source.
     Params {
@@ -125,6 +172,21 @@ pub struct CommonRunArgs {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// A progress bar on stderr counting `what`, hidden with --quiet or when stderr is not a terminal.
+pub fn progress_bar(len: usize, what: &str, quiet: bool) -> indicatif::ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(&format!(
+            "{{bar:40}} {{pos}}/{{len}} {what}, {{elapsed}} elapsed, ETA {{eta}}"
+        ))
+        .expect("valid template"),
+    );
+    bar
 }
 
 /// Runs the command line; returns the process exit code for non-error outcomes. `cancel`, when given, is
@@ -200,6 +262,11 @@ pub fn main_with_args(args: Vec<String>, cancel: Option<Arc<AtomicBool>>) -> Res
                     dir.display()
                 )));
             }
+            if crate::sweep::store::is_sweep_folder(&dir) {
+                crate::sweep::store::report(&dir)?;
+                eprintln!("wrote {}, points.csv and sensitivity indices from runs.csv", dir.join("charts").display());
+                return Ok(0);
+            }
             crate::report::render(&dir)?;
             eprintln!("wrote {} and {}", dir.join("charts").display(), dir.join("report.html").display());
             Ok(0)
@@ -210,6 +277,16 @@ pub fn main_with_args(args: Vec<String>, cancel: Option<Arc<AtomicBool>>) -> Res
         }
         Some(Command::Oat { scenario, vary, common }) => {
             research::oat(&scenario, &vary, &common, &args, cancel)?;
+            Ok(0)
+        }
+        Some(Command::Sweep { sweep, out, threads, shard, resume, force, quiet, slurm_script, shards, sbatch }) => {
+            let opts = research::SweepArgs { out, threads, shard, resume, force, quiet, slurm_script, shards, sbatch };
+            research::sweep(&sweep, opts, &args, cancel)?;
+            Ok(0)
+        }
+        Some(Command::Merge { dirs, out, force }) => {
+            let path = crate::sweep::merge(&dirs, out.as_deref(), force, &args)?;
+            eprintln!("merged {} shards into {}", dirs.len(), path.display());
             Ok(0)
         }
         Some(Command::Params { markdown }) => {

@@ -1,30 +1,14 @@
-//! The research commands: `calibrate` (fit parameters to real-world targets) and `oat` (one-at-a-time
-//! sensitivity of a what-if's headline effect).
+//! The research commands: `calibrate` (fit parameters to real-world targets), `oat` (one-at-a-time
+//! sensitivity of a what-if's headline effect), `sweep` and `merge` (parameter sweeps, sharded or not).
 
-use super::{apply_overrides, check_memory, CommonRunArgs};
+use super::{apply_overrides, check_memory, progress_bar, CommonRunArgs};
 use crate::error::{Error, Result};
 use crate::experiment;
 use crate::output::{self, OutputDir};
 use crate::scenario::Scenario;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
-
-/// A progress bar on stderr counting `what`, hidden with --quiet or when stderr is not a terminal.
-fn progress_bar(len: usize, what: &str, quiet: bool) -> indicatif::ProgressBar {
-    if quiet || !std::io::stderr().is_terminal() {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new(len as u64);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(&format!(
-            "{{bar:40}} {{pos}}/{{len}} {what}, {{elapsed}} elapsed, ETA {{eta}}"
-        ))
-        .expect("valid template"),
-    );
-    bar
-}
 
 pub(super) fn oat(
     path: &Path,
@@ -159,5 +143,101 @@ pub(super) fn calibrate(
         println!("  {} = {v}", p.name);
     }
     eprintln!("wrote {} ({} evaluations, loss {:.3})", out.display(), outcome.history.len(), outcome.loss);
+    Ok(())
+}
+
+/// The options of `supportsim sweep`.
+pub(super) struct SweepArgs {
+    pub out: Option<PathBuf>,
+    pub threads: Option<usize>,
+    pub shard: Option<String>,
+    pub resume: bool,
+    pub force: bool,
+    pub quiet: bool,
+    pub slurm_script: Option<PathBuf>,
+    pub shards: Option<usize>,
+    pub sbatch: Vec<String>,
+}
+
+pub(super) fn sweep(
+    path: &Path,
+    args: SweepArgs,
+    command_line: &[String],
+    cancel: Option<Arc<AtomicBool>>,
+) -> Result<()> {
+    use crate::sweep::{self, Shard};
+    let s = sweep::load(path)?;
+    let plan = sweep::design::Plan::new(&s);
+    let runs = plan.len() * s.replicates as usize;
+    if plan.len() > sweep::spec::MAX_POINTS {
+        return Err(Error::Usage(format!(
+            "{}: {} points is more than the {} a sweep may have",
+            path.display(),
+            plan.len(),
+            sweep::spec::MAX_POINTS
+        )));
+    }
+    let target = args.out.clone();
+    if let Some(script) = &args.slurm_script {
+        let n = args.shards.ok_or_else(|| Error::Usage("--slurm-script needs --shards N (the array tasks)".into()))?;
+        if n == 0 || n > runs {
+            return Err(Error::Usage(format!("--shards must be from 1 to the number of runs ({runs})")));
+        }
+        let out = target.unwrap_or_else(|| sweep::store::default_dir(&s, None));
+        let job =
+            sweep::slurm::Job { sweep_file: path, out: &out, shards: n, threads: args.threads, sbatch: &args.sbatch };
+        sweep::slurm::write_script(script, &s, &job, args.force)?;
+        eprintln!(
+            "wrote {}: submit it with `bash {}` ({} array tasks of about {} runs each, then a merge into {})",
+            script.display(),
+            script.display(),
+            n,
+            runs.div_ceil(n),
+            out.display()
+        );
+        return Ok(());
+    }
+    let shard =
+        args.shard.as_deref().map(Shard::parse).transpose().map_err(|m| Error::Usage(format!("--shard {m}")))?;
+    let dir = target.unwrap_or_else(|| sweep::store::default_dir(&s, shard));
+    let share = shard.unwrap_or(Shard::WHOLE).runs(runs);
+    eprintln!(
+        "supportsim sweep: {} — {} design, {} points × {} replicates = {} runs{}{}",
+        s.name,
+        s.design.name(),
+        plan.len(),
+        s.replicates,
+        runs,
+        match shard {
+            Some(k) => format!("; shard {}/{} runs {} of them", k.index, k.count, share.len()),
+            None => String::new(),
+        },
+        if s.what_if() { " (each a pair of arms: baseline and scenario)" } else { "" }
+    );
+    let options = sweep::RunOptions {
+        threads: args.threads,
+        shard,
+        resume: args.resume,
+        force: args.force,
+        quiet: args.quiet,
+        cancel,
+        command_line: command_line.to_vec(),
+    };
+    let outcome = sweep::run(&s, &dir, &options)?;
+    if outcome.complete_before {
+        eprintln!("{} already holds this sweep, finished; nothing to do", dir.display());
+    } else {
+        eprintln!(
+            "{} runs in {:.1} s{}; results in {}",
+            outcome.runs,
+            outcome.wall_seconds,
+            if outcome.skipped > 0 {
+                format!(" ({} found finished and skipped)", outcome.skipped)
+            } else {
+                String::new()
+            },
+            outcome.dir.display()
+        );
+    }
     Ok(())
 }

@@ -38,7 +38,7 @@ fn arm_color(arm: &str) -> RGBColor {
     }
 }
 
-fn draw_err<E: std::fmt::Display>(path: &Path) -> impl Fn(E) -> Error + '_ {
+pub(crate) fn draw_err<E: std::fmt::Display>(path: &Path) -> impl Fn(E) -> Error + '_ {
     move |e| Error::write(path, std::io::Error::other(format!("chart: {e}")))
 }
 
@@ -60,6 +60,8 @@ macro_rules! both {
         }
     }};
 }
+
+pub(crate) use both;
 
 /// The legend box every chart uses.
 fn draw_legend<'a, DB: DrawingBackend + 'a>(

@@ -2,6 +2,7 @@
 //! resolved [`Scenario`] that the model core takes (`validate`). Errors live here, not in the core.
 
 mod events;
+pub mod filecheck;
 pub mod load;
 pub mod raw;
 pub mod validate;

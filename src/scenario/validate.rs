@@ -159,8 +159,14 @@ fn locate_all(loaded: &Loaded, problems: Vec<(String, String)>) -> Vec<Problem> 
 
 /// Validates a loaded scenario; `default_name` names it when the file gives no `name`.
 pub fn validate(loaded: &Loaded, default_name: &str) -> Result<Scenario, Problems> {
+    validate_table(loaded, &loaded.merged, default_name)
+}
+
+/// Validates `merged`, a variant of the loaded scenario's merged table (a sweep point sets some keys);
+/// problems are located in the loaded files.
+pub fn validate_table(loaded: &Loaded, merged: &toml::Table, default_name: &str) -> Result<Scenario, Problems> {
     let mut unknown: Vec<String> = Vec::new();
-    let value = toml::Value::Table(loaded.merged.clone());
+    let value = toml::Value::Table(merged.clone());
     let raw: Result<RawScenario, _> =
         serde_path_to_error::deserialize(serde_ignored::Deserializer::new(value, &mut |p: serde_ignored::Path| {
             unknown.push(path_string(&p))
