@@ -51,13 +51,19 @@ pub fn run(ctx: &DayContext, p: &Params, network: &mut Network, daily: &mut [Dai
     };
     let tie_floor = p.tie_floor as f32;
     let prefix = day_prefix(ctx.seed, ctx.replicate, Purpose::TieContact, ctx.day);
-    network.per_agent_mut().zip(daily.par_iter_mut()).enumerate().with_min_len(512).for_each(
-        |(a, ((slots, count), d))| {
+    network.per_agent_mut().zip(daily.par_iter_mut()).enumerate().with_min_len(512).for_each_init(
+        || Vec::with_capacity(64),
+        |others: &mut Vec<PeerView>, (a, ((slots, count), d))| {
             let n = *count as usize;
+            // Gather the other ends' views first: independent loads the CPU overlaps, instead of one cache
+            // miss at a time inside the long per-tie body (the views are scattered over the whole town).
+            others.clear();
+            others.extend(slots[..n].iter().map(|t| ctx.peers[t.other as usize]));
+            let me = ctx.peers[a];
             let mut kept = 0;
             for k in 0..n {
                 let mut tie = slots[k];
-                update_tie(ctx, p, &consts, prefix, a as AgentIdx, &mut tie, d);
+                update_tie(ctx, p, &consts, prefix, a as AgentIdx, &me, &others[k], &mut tie, d);
                 let ends = consts.turnover_weekly > 0.0
                     && tie.kind != TieKind::Kin
                     && uniform_once(consts.turnover_prefix, pair_entity(a as AgentIdx, tie.other))
@@ -101,16 +107,26 @@ fn outreach(p: &Params, c: &Consts, from: &PeerView, to: &PeerView, kind: TieKin
     ((x * ghost).min(1.0), x.min(1.0))
 }
 
+/// Updates agent a's copy of its tie to b; `me` and `other` are the two ends' views (a's and b's).
 #[allow(clippy::too_many_arguments)]
 #[inline]
-fn update_tie(ctx: &DayContext, p: &Params, c: &Consts, prefix: u64, a: AgentIdx, tie: &mut Tie, d: &mut Daily) {
+fn update_tie(
+    ctx: &DayContext,
+    p: &Params,
+    c: &Consts,
+    prefix: u64,
+    a: AgentIdx,
+    me: &PeerView,
+    other: &PeerView,
+    tie: &mut Tie,
+    d: &mut Daily,
+) {
     let b = tie.other;
-    let (lo, hi) = if a < b { (a, b) } else { (b, a) };
-    let (al, ah) = (&ctx.peers[lo as usize], &ctx.peers[hi as usize]);
+    let (lo, al, ah) = if a < b { (a, me, other) } else { (b, other, me) };
     let s = tie.strength;
     let sm = 0.5 * (al.social_media + ah.social_media);
-    let va = ctx.peers[a as usize].venue_today;
-    let in_person = va != NO_VENUE && va == ctx.peers[b as usize].venue_today;
+    let va = me.venue_today;
+    let in_person = va != NO_VENUE && va == other.venue_today;
     let remote = if in_person {
         false
     } else {
@@ -138,7 +154,7 @@ fn update_tie(ctx: &DayContext, p: &Params, c: &Consts, prefix: u64, a: AgentIdx
 
     if in_person || remote {
         // Support received by a from b, by layer.
-        let giver = &ctx.peers[b as usize];
+        let giver = other;
         let capacity = match giver.mental {
             MentalState::Well => 1.0,
             MentalState::Struggling => p.give_capacity_struggling as f32,
@@ -155,7 +171,7 @@ fn update_tie(ctx: &DayContext, p: &Params, c: &Consts, prefix: u64, a: AgentIdx
         d.instrumental += k * i as f32;
         d.informational += k * (f + le) as f32;
         // Giving lifts the giver: a supports b when b is unwell and a is not in crisis.
-        if is_unwell(giver.mental) && ctx.peers[a as usize].mental != MentalState::Crisis {
+        if is_unwell(giver.mental) && me.mental != MentalState::Crisis {
             d.gave = true;
         }
         let gain = p.tie_gain_contact as f32 * if in_person { 1.0 } else { 0.25 };
