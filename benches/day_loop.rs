@@ -1,6 +1,13 @@
-//! Day-loop throughput in agent-days per second, on the default town scaled to 10^4 and 10^5 agents, at 1
-//! and 2 threads. Each iteration runs 28 days after a 28-day warm-up (the town is built outside the timer).
-//! Run: `cargo bench --bench day_loop`. Record results in docs/performance.md.
+//! Day-loop throughput in agent-days per second (`Throughput::Elements`), on the default town scaled to
+//! 10^4, 10^5 and 10^6 agents (venue capacities scaled with it), at 1 and 2 threads; and each phase of one
+//! day on its own at 10^5 agents, 1 thread. Each day-loop iteration runs 14 days after a 28-day warm-up;
+//! towns are built, warmed and cloned outside the timer.
+//!
+//!     cargo bench --bench day_loop                     # everything (the 10^6 town takes a few minutes)
+//!     cargo bench --bench day_loop -- day_loop/1_thread/100000
+//!     cargo bench --bench day_loop -- phases
+//!
+//! Record results in docs/performance.md.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::path::Path;
@@ -8,27 +15,42 @@ use supportsim::scenario::Origin;
 use supportsim::sim::World;
 use supportsim::Scenario;
 
-const DAYS: u32 = 28;
+const WARM_UP_DAYS: u32 = 28;
+const DAYS: u32 = 14;
+
+/// The default town with `n_agents` people and venue capacities scaled to match.
+pub fn town(n_agents: u32) -> Scenario {
+    let mut s = Scenario::load(Origin::Embedded, Path::new("baseline.toml")).expect("embedded baseline");
+    let scale = n_agents as f64 / s.population.n_agents as f64;
+    s.population.n_agents = n_agents;
+    for v in &mut s.venues {
+        v.capacity = ((v.capacity as f64 * scale).round() as u32).max(1);
+    }
+    s
+}
+
+fn warm<'a>(s: &'a Scenario, pool: &rayon::ThreadPool) -> World<'a> {
+    let mut w = World::new(s, 0);
+    pool.install(|| (0..WARM_UP_DAYS).for_each(|d| w.step(d, &[], None)));
+    w
+}
 
 fn day_loop(c: &mut Criterion) {
-    let base = Scenario::load(Origin::Embedded, Path::new("baseline.toml")).expect("embedded baseline");
     let mut group = c.benchmark_group("day_loop");
     group.sample_size(10);
-    for n_agents in [10_000u32, 100_000] {
-        let mut s = base.clone();
-        s.population.n_agents = n_agents;
-        for v in &mut s.venues {
-            v.capacity = v.capacity * n_agents / 20_000;
-        }
+    for n_agents in [10_000u32, 100_000, 1_000_000] {
+        let s = town(n_agents);
         group.throughput(Throughput::Elements(n_agents as u64 * DAYS as u64));
         for threads in [1usize, 2] {
             let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-            let mut warm = World::new(&s, 0);
-            pool.install(|| (0..DAYS).for_each(|d| warm.step(d, &[], None)));
-            group.bench_with_input(BenchmarkId::new(format!("{threads}_threads"), n_agents), &n_agents, |b, _| {
+            let name = if threads == 1 { "1_thread".to_string() } else { format!("{threads}_threads") };
+            group.bench_with_input(BenchmarkId::new(name, n_agents), &n_agents, |b, _| {
+                let warmed = warm(&s, &pool);
                 b.iter_batched(
-                    || warm.clone(),
-                    |mut world| pool.install(|| (DAYS..2 * DAYS).for_each(|d| world.step(d, &[], None))),
+                    || warmed.clone(),
+                    |mut world| {
+                        pool.install(|| (WARM_UP_DAYS..WARM_UP_DAYS + DAYS).for_each(|d| world.step(d, &[], None)))
+                    },
                     criterion::BatchSize::LargeInput,
                 )
             });
@@ -37,5 +59,56 @@ fn day_loop(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, day_loop);
+/// The phases of one day, in order; each is timed alone with the ones before it run in the setup.
+const PHASES: [&str; 6] = ["begin_day", "going_out", "meeting", "outreach", "support", "inner"];
+
+fn phases(c: &mut Criterion) {
+    let n_agents = 100_000u32;
+    let s = town(n_agents);
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    let warmed = warm(&s, &pool);
+    let day = WARM_UP_DAYS;
+    let mut group = c.benchmark_group("phases");
+    group.sample_size(20);
+    group.throughput(Throughput::Elements(n_agents as u64));
+    for (k, phase) in PHASES.iter().enumerate() {
+        group.bench_function(*phase, |b| {
+            b.iter_batched(
+                || {
+                    let mut w = warmed.clone();
+                    let mut ctx = w.begin_day(day, &[]);
+                    pool.install(|| {
+                        for done in &PHASES[1..k.max(1)] {
+                            match *done {
+                                "going_out" => w.going_out(&ctx),
+                                "meeting" => w.meeting(&ctx),
+                                "outreach" => w.outreach(&ctx),
+                                "support" => w.support(&mut ctx),
+                                _ => unreachable!(),
+                            }
+                        }
+                    });
+                    (w, ctx)
+                },
+                |(mut w, mut ctx)| {
+                    pool.install(|| match *phase {
+                        "begin_day" => {
+                            ctx = w.begin_day(day, &[]);
+                        }
+                        "going_out" => w.going_out(&ctx),
+                        "meeting" => w.meeting(&ctx),
+                        "outreach" => w.outreach(&ctx),
+                        "support" => w.support(&mut ctx),
+                        _ => w.inner(&ctx),
+                    });
+                    (w, ctx)
+                },
+                criterion::BatchSize::LargeInput,
+            )
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, day_loop, phases);
 criterion_main!(benches);

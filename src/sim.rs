@@ -89,6 +89,7 @@ pub fn bytes_per_agent(max_ties: usize) -> usize {
         + size_of::<PeriodAcc>()
         + size_of::<PeerView>()
         + size_of::<VenueIdx>()
+        + size_of::<VenueIdx>()
         + std::mem::size_of::<[u8; 16]>()
 }
 
@@ -173,11 +174,11 @@ impl<'a> World<'a> {
             .map(|(a, st)| PeerView {
                 mental: st.mental,
                 lived_experience: a.lived_experience,
-                habit_today: st.habit_venue[ctx.weekday],
                 venue_today: NO_VENUE,
                 social_media: a.social_media,
             })
             .collect();
+        ctx.habits = self.states.par_iter().with_min_len(4096).map(|st| st.habit_venue[ctx.weekday]).collect();
         ctx.stigma_multiplier = m as f32;
         ctx.ln_rr = LnRatios::new(&s.params);
         ctx.public_stigma = self.resident_stigma_mean * m as f32;
@@ -205,16 +206,35 @@ impl<'a> World<'a> {
         events_today: &[(usize, &Event)],
         observer: Option<&mut (dyn AgentObserver + 'o)>,
     ) {
-        // 1. Events.
+        let mut ctx = self.begin_day(day, events_today);
+        self.going_out(&ctx);
+        self.meeting(&ctx);
+        self.outreach(&ctx);
+        self.support(&mut ctx);
+        self.inner(&ctx);
+        self.end_day(day, observer);
+    }
+
+    /// Phase 1 and the day's context: applies today's events, builds what every agent reads today and
+    /// clears the per-day accumulators. The phases below are public so benchmarks can time them one by one;
+    /// [`World::step`] runs them in order.
+    pub fn begin_day(&mut self, day: u32, events_today: &[(usize, &Event)]) -> DayContext {
         for &(i, e) in events_today {
             crate::events::apply(self, e, i);
         }
-        let mut ctx = self.context(day);
-        let s = self.scenario;
-        // 2. Going out.
+        let ctx = self.context(day);
         self.daily.par_iter_mut().with_min_len(4096).for_each(|d| *d = Daily::default());
-        going_out::run(&ctx, s, &self.agents, &self.states, &self.network, &mut self.venue_today);
-        // 3. Meeting.
+        ctx
+    }
+
+    /// Phase 2: who goes out, and where.
+    pub fn going_out(&mut self, ctx: &DayContext) {
+        going_out::run(ctx, self.scenario, &self.agents, &self.states, &self.network, &mut self.venue_today);
+    }
+
+    /// Phase 3: meetings at venues (new ties, support from meetings and staff, stigma and rejections).
+    pub fn meeting(&mut self, ctx: &DayContext) {
+        let s = self.scenario;
         let mut attendees: Vec<Vec<AgentIdx>> = vec![Vec::new(); s.venues.len()];
         for (i, &v) in self.venue_today.iter().enumerate() {
             if v != NO_VENUE {
@@ -222,7 +242,7 @@ impl<'a> World<'a> {
             }
         }
         let visits = meeting::run(
-            &ctx,
+            ctx,
             s,
             &self.agents,
             &self.states,
@@ -234,36 +254,47 @@ impl<'a> World<'a> {
         for (total, v) in self.visits_period.iter_mut().zip(visits) {
             *total += v;
         }
-        // 3b. Peer outreach to those who stayed in.
+    }
+
+    /// Phase 3b: peer workers reach out to unwell service users who stayed in.
+    pub fn outreach(&mut self, ctx: &DayContext) {
         outreach::run(
-            s,
+            self.scenario,
             self.replicate,
-            day,
+            ctx.day,
             &self.agents,
             &self.states,
             &self.staff,
             &self.venue_today,
             &mut self.daily,
         );
-        // 4 and 7. Support along ties; decay of unused ties.
+    }
+
+    /// Phases 4 and 7: contact and support along ties; decay and turnover of ties.
+    pub fn support(&mut self, ctx: &mut DayContext) {
         ctx.peers
             .par_iter_mut()
             .zip(self.venue_today.par_iter())
             .with_min_len(4096)
             .for_each(|(p, v)| p.venue_today = *v);
-        support::run(&ctx, &s.params, &mut self.network, &mut self.daily);
-        // 5 and 6. Inner state and mental state.
-        {
-            let (agents, states, daily, venue_today) = (&self.agents, &self.states, &self.daily, &self.venue_today);
-            let ctx = &ctx;
-            self.next.par_iter_mut().zip(self.period.par_iter_mut()).enumerate().with_min_len(1024).for_each(
-                |(i, (next, period))| {
-                    let v = venue_today[i];
-                    let cost = if v == NO_VENUE { 0.0 } else { ctx.cost_today[v as usize] };
-                    *next = inner::step(ctx, &s.params, i, &agents[i], &states[i], &daily[i], v, cost, period);
-                },
-            );
-        }
+        support::run(ctx, &self.scenario.params, &mut self.network, &mut self.daily);
+    }
+
+    /// Phases 5 and 6: inner state (loneliness, hope, shame, habits, money) and mental-state transitions.
+    pub fn inner(&mut self, ctx: &DayContext) {
+        let s = self.scenario;
+        let (agents, states, daily, venue_today) = (&self.agents, &self.states, &self.daily, &self.venue_today);
+        self.next.par_iter_mut().zip(self.period.par_iter_mut()).enumerate().with_min_len(1024).for_each(
+            |(i, (next, period))| {
+                let v = venue_today[i];
+                let cost = if v == NO_VENUE { 0.0 } else { ctx.cost_today[v as usize] };
+                *next = inner::step(ctx, &s.params, i, &agents[i], &states[i], &daily[i], v, cost, period);
+            },
+        );
+    }
+
+    /// Ends the day: reports finished episodes to the observer and makes today's next state current.
+    pub fn end_day<'o>(&mut self, day: u32, observer: Option<&mut (dyn AgentObserver + 'o)>) {
         if let Some(obs) = observer {
             for i in 0..self.states.len() {
                 let (old, new) = (&self.states[i], &self.next[i]);

@@ -115,7 +115,7 @@ fn choose(
     }
     // Friends who habitually go somewhere on this weekday pull the agent there (yesterday's habits).
     for t in network.ties(i as u32) {
-        let fv = ctx.peers[t.other as usize].habit_today;
+        let fv = ctx.habits[t.other as usize];
         if fv != NO_VENUE && (fv as usize) < n_venues && weight[fv as usize] > 0.0 {
             weight[fv as usize] *= 1.0 + p.friend_pull as f32 * t.strength;
         }

@@ -34,14 +34,13 @@ pub struct Daily {
     pub turned_away: bool,
 }
 
-/// The part of an agent that others read each day, packed small so that random access along ties stays in
-/// cache. Built once per day from yesterday's state.
+/// The part of an agent that the tie pass reads of the other end of each tie, packed into 8 bytes so that
+/// random access along ties stays in cache (a 10^5-agent town's views fit the L2 cache). Built once per day
+/// from yesterday's state.
 #[derive(Clone, Copy, Debug)]
 pub struct PeerView {
     pub mental: MentalState,
     pub lived_experience: bool,
-    /// Habitual venue for today's weekday (yesterday's habits).
-    pub habit_today: VenueIdx,
     /// Where the agent is today; filled in after the meeting phase, `NO_VENUE` before.
     pub venue_today: VenueIdx,
     pub social_media: f32,
@@ -70,6 +69,9 @@ pub struct DayContext {
     pub subsidy_nok: Vec<f32>,
     /// Per agent: what others see of it today.
     pub peers: Vec<PeerView>,
+    /// Per agent: habitual venue for today's weekday (yesterday's habits), which friends follow when going
+    /// out; apart from `peers` because only going out reads it.
+    pub habits: Vec<VenueIdx>,
     /// Natural logs of the hazard ratios with continuous exposures (`rr^x = exp(x ln rr)`).
     pub ln_rr: LnRatios,
 }
@@ -116,6 +118,7 @@ impl DayContext {
             public_stigma: 0.0,
             subsidy_nok: Vec::new(),
             peers: Vec::new(),
+            habits: Vec::new(),
             ln_rr: LnRatios::default(),
         }
     }
@@ -159,4 +162,13 @@ pub fn stigma_weight(p: &crate::params::Params, d: Diagnosis) -> f32 {
 #[inline]
 pub fn is_unwell(s: MentalState) -> bool {
     s != MentalState::Well
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn peer_view_stays_eight_bytes() {
+        // The tie pass reads one view per tie end at random; growing it costs cache misses at scale.
+        assert_eq!(std::mem::size_of::<super::PeerView>(), 8);
+    }
 }

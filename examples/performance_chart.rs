@@ -1,0 +1,123 @@
+//! Draws docs/performance-scaling.png and .svg from the measured figures in docs/performance.csv: time per
+//! agent-day against town size at 1 and 2 threads (with the 100 ns target), and the speed-up from a second
+//! thread.
+//!
+//!     cargo run --release --example performance_chart
+//!
+//! docs/performance.csv has one row per measurement: `agents,threads,ns_per_agent_day` (from
+//! `cargo bench --bench day_loop`).
+
+use plotters::prelude::*;
+use std::collections::BTreeMap;
+use supportsim::report::charts::{register_font, PALETTE};
+
+type Figures = BTreeMap<(u64, u64), f64>;
+
+fn read(path: &str) -> Figures {
+    let mut out = BTreeMap::new();
+    let mut r = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    for row in r.records() {
+        let row = row.unwrap_or_else(|e| panic!("{path}: {e}"));
+        let num = |i: usize| row[i].trim().parse::<f64>().unwrap_or_else(|e| panic!("{path}: `{}`: {e}", &row[i]));
+        out.insert((num(0) as u64, num(1) as u64), num(2));
+    }
+    out
+}
+
+fn draw<DB: DrawingBackend>(root: DrawingArea<DB, plotters::coord::Shift>, f: &Figures) -> Result<(), String> {
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    let (left, right) = root.split_horizontally(560);
+    let agents: Vec<u64> = f.keys().map(|k| k.0).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+    let top = f.values().fold(100.0f64, |a, b| a.max(*b)) * 1.15;
+    let mut chart = ChartBuilder::on(&left)
+        .caption("time per agent-day", ("sans-serif", 18))
+        .margin(12)
+        .x_label_area_size(44)
+        .y_label_area_size(56)
+        .build_cartesian_2d(3.5f64..6.5f64, 0.0..top)
+        .map_err(|e| e.to_string())?;
+    chart
+        .configure_mesh()
+        .x_desc("agents (log10)")
+        .y_desc("ns per agent-day")
+        .x_labels(7)
+        .x_label_formatter(&|x| if (x - x.round()).abs() < 1e-9 { format!("10^{x:.0}") } else { String::new() })
+        .label_style(("sans-serif", 13))
+        .light_line_style(RGBColor(235, 235, 235))
+        .draw()
+        .map_err(|e| e.to_string())?;
+    for (k, threads) in [1u64, 2].iter().enumerate() {
+        let pts: Vec<(f64, f64)> =
+            agents.iter().filter_map(|a| f.get(&(*a, *threads)).map(|v| ((*a as f64).log10(), *v))).collect();
+        let color = PALETTE[k];
+        chart
+            .draw_series(LineSeries::new(pts.clone(), color.stroke_width(2)))
+            .map_err(|e| e.to_string())?
+            .label(format!("{threads} thread{}", if *threads == 1 { "" } else { "s" }))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2)));
+        chart.draw_series(pts.iter().map(|p| Circle::new(*p, 4, color.filled()))).map_err(|e| e.to_string())?;
+    }
+    chart
+        .draw_series(std::iter::once(PathElement::new(vec![(3.5, 100.0), (6.5, 100.0)], BLACK.stroke_width(1))))
+        .map_err(|e| e.to_string())?
+        .label("target: 100 ns on one core")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLACK));
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 12))
+        .draw()
+        .map_err(|e| e.to_string())?;
+
+    let speedups: Vec<(f64, f64)> =
+        agents.iter().filter_map(|a| Some(((*a as f64).log10(), f.get(&(*a, 1))? / f.get(&(*a, 2))?))).collect();
+    let mut chart = ChartBuilder::on(&right)
+        .caption("speed-up from a second thread", ("sans-serif", 18))
+        .margin(12)
+        .x_label_area_size(44)
+        .y_label_area_size(56)
+        .build_cartesian_2d(3.5f64..6.5f64, 0.8..2.1)
+        .map_err(|e| e.to_string())?;
+    chart
+        .configure_mesh()
+        .x_desc("agents (log10)")
+        .y_desc("2 threads vs 1")
+        .x_labels(7)
+        .x_label_formatter(&|x| if (x - x.round()).abs() < 1e-9 { format!("10^{x:.0}") } else { String::new() })
+        .label_style(("sans-serif", 13))
+        .light_line_style(RGBColor(235, 235, 235))
+        .draw()
+        .map_err(|e| e.to_string())?;
+    chart
+        .draw_series(
+            speedups.iter().map(|(x, y)| Rectangle::new([(x - 0.15, 0.8), (x + 0.15, *y)], PALETTE[2].filled())),
+        )
+        .map_err(|e| e.to_string())?;
+    chart
+        .draw_series(std::iter::once(PathElement::new(vec![(3.5, 1.7), (6.5, 1.7)], BLACK)))
+        .map_err(|e| e.to_string())?
+        .label("target at 10^6: 1.7×")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLACK));
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 12))
+        .draw()
+        .map_err(|e| e.to_string())?;
+    root.present().map_err(|e| e.to_string())
+}
+
+fn main() {
+    register_font();
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/docs");
+    let f = read(&format!("{dir}/performance.csv"));
+    let size = (1120, 460);
+    draw(BitMapBackend::new(&format!("{dir}/performance-scaling.png"), size).into_drawing_area(), &f)
+        .expect("PNG chart");
+    draw(SVGBackend::new(&format!("{dir}/performance-scaling.svg"), size).into_drawing_area(), &f).expect("SVG chart");
+    println!("wrote {dir}/performance-scaling.png and .svg");
+}
