@@ -27,14 +27,37 @@ impl TieKind {
     }
 }
 
+/// One end's copy of a tie: 16 bytes (the kind shares a word with the day formed), as ties are most of a
+/// town's memory (`max_ties` slots per agent).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Tie {
     pub other: AgentIdx,
     pub strength: f32,
-    /// Day formed; negative for ties that predate the run.
-    pub formed_day: i32,
+    /// Day formed × 4 + kind; see [`Tie::formed_day`] and [`Tie::kind`].
+    formed_and_kind: i32,
     pub last_contact_day: i32,
-    pub kind: TieKind,
+}
+
+impl Tie {
+    /// A tie formed (and last in contact) on `day`; negative days are before the run. |day| < 2^29.
+    pub const fn new(other: AgentIdx, strength: f32, day: i32, kind: TieKind) -> Tie {
+        Tie { other, strength, formed_and_kind: day * 4 + kind as i32, last_contact_day: day }
+    }
+
+    /// Day formed; negative for ties that predate the run.
+    #[inline]
+    pub fn formed_day(&self) -> i32 {
+        self.formed_and_kind >> 2
+    }
+
+    #[inline]
+    pub fn kind(&self) -> TieKind {
+        match self.formed_and_kind & 3 {
+            0 => TieKind::Kin,
+            1 => TieKind::Friend,
+            _ => TieKind::Venue,
+        }
+    }
 }
 
 /// All ties of a town.
@@ -45,7 +68,7 @@ pub struct Network {
     pub slots: Vec<Tie>,
 }
 
-const EMPTY: Tie = Tie { other: 0, strength: 0.0, formed_day: 0, last_contact_day: 0, kind: TieKind::Friend };
+const EMPTY: Tie = Tie::new(0, 0.0, 0, TieKind::Friend);
 
 impl Network {
     pub fn new(n_agents: usize, max_ties: usize) -> Self {
@@ -123,7 +146,7 @@ impl Network {
         if !self.make_room(a, strength) || !self.make_room(b, strength) {
             return false;
         }
-        let tie = |other| Tie { other, strength, formed_day: day, last_contact_day: day, kind };
+        let tie = |other| Tie::new(other, strength, day, kind);
         for (x, y) in [(a, b), (b, a)] {
             let n = self.count[x as usize] as usize;
             self.slots[x as usize * self.max_ties + n] = tie(y);
@@ -155,7 +178,7 @@ impl Network {
             for t in self.ties(a) {
                 match self.find(t.other, a).map(|i| self.ties(t.other)[i]) {
                     None => return Err(format!("tie {a}->{} has no reverse", t.other)),
-                    Some(r) if r.strength.to_bits() != t.strength.to_bits() || r.formed_day != t.formed_day => {
+                    Some(r) if r.strength.to_bits() != t.strength.to_bits() || r.formed_day() != t.formed_day() => {
                         return Err(format!("tie {a}<->{} differs between ends", t.other))
                     }
                     _ => {}
@@ -177,6 +200,12 @@ mod tests {
     fn add_and_drop_weakest_keeps_symmetry() {
         let mut net = Network::new(5, 2);
         assert!(net.add_pair(0, 1, 0.5, 0, TieKind::Friend));
+        assert_eq!(std::mem::size_of::<Tie>(), 16, "ties are most of the memory: keep them at 16 bytes");
+        for (day, kind) in [(-3650, TieKind::Kin), (-1, TieKind::Venue), (0, TieKind::Friend), (36_500, TieKind::Venue)]
+        {
+            let t = Tie::new(7, 0.5, day, kind);
+            assert_eq!((t.formed_day(), t.kind(), t.last_contact_day), (day, kind, day));
+        }
         assert!(net.add_pair(0, 2, 0.2, 0, TieKind::Friend));
         assert!(!net.add_pair(0, 1, 0.9, 0, TieKind::Friend), "already tied");
         assert!(!net.add_pair(0, 3, 0.1, 0, TieKind::Friend), "full of stronger ties");

@@ -370,8 +370,8 @@ impl AgentObserver for AgentRecorder {
                     i.to_string(),
                     t.other.to_string(),
                     num(t.strength as f64),
-                    t.kind.name().to_string(),
-                    t.formed_day.to_string(),
+                    t.kind().name().to_string(),
+                    t.formed_day().to_string(),
                     t.last_contact_day.to_string(),
                 ];
                 let r = self.ties.write_record(&row);

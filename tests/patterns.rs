@@ -157,7 +157,9 @@ fn pattern_6_rituals_build_lasting_ties() {
                     .ties(i as u32)
                     .iter()
                     .filter(|t| {
-                        t.kind == supportsim::network::TieKind::Venue && t.formed_day >= 0 && end - t.formed_day >= 91
+                        t.kind() == supportsim::network::TieKind::Venue
+                            && t.formed_day() >= 0
+                            && end - t.formed_day() >= 91
                     })
                     .count()
             })

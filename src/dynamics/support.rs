@@ -65,7 +65,7 @@ pub fn run(ctx: &DayContext, p: &Params, network: &mut Network, daily: &mut [Dai
                 let mut tie = slots[k];
                 update_tie(ctx, p, &consts, prefix, a as AgentIdx, &me, &others[k], &mut tie, d);
                 let ends = consts.turnover_weekly > 0.0
-                    && tie.kind != TieKind::Kin
+                    && tie.kind() != TieKind::Kin
                     && uniform_once(consts.turnover_prefix, pair_entity(a as AgentIdx, tie.other))
                         < consts.turnover_weekly;
                 if tie.strength >= tie_floor && !ends {
@@ -133,11 +133,11 @@ fn update_tie(
         let u = uniform_once(prefix, pair_entity(a, b)) as f32;
         if !is_unwell(al.mental) && !is_unwell(ah.mental) {
             // Fast path for the common case, same numbers as the general one: no withdrawal, no ghosting.
-            let x = outreach_base(p, c, tie.kind, s, sm).min(1.0);
+            let x = outreach_base(p, c, tie.kind(), s, sm).min(1.0);
             u < 1.0 - (1.0 - x) * (1.0 - x)
         } else {
-            let (p_lh, p_lh_ng) = outreach(p, c, al, ah, tie.kind, s, sm);
-            let (p_hl, p_hl_ng) = outreach(p, c, ah, al, tie.kind, s, sm);
+            let (p_lh, p_lh_ng) = outreach(p, c, al, ah, tie.kind(), s, sm);
+            let (p_hl, p_hl_ng) = outreach(p, c, ah, al, tie.kind(), s, sm);
             let p_contact = 1.0 - (1.0 - p_lh) * (1.0 - p_hl);
             let contact = u < p_contact;
             if !contact {
@@ -162,7 +162,7 @@ fn update_tie(
         };
         let mode = if in_person { 1.0 } else { p.remote_support_factor as f32 };
         let k = s * mode * capacity;
-        let (e, i, f) = match tie.kind {
+        let (e, i, f) = match tie.kind() {
             TieKind::Kin => (p.layer_kin_emotional, p.layer_kin_instrumental, p.layer_kin_informational),
             _ => (p.layer_friend_emotional, p.layer_friend_instrumental, p.layer_friend_informational),
         };
@@ -178,8 +178,8 @@ fn update_tie(
         tie.strength = (s + gain * (1.0 - s)).min(1.0);
         tie.last_contact_day = ctx.day as i32;
     } else {
-        let age = ctx.day as i32 - tie.formed_day;
-        let kind = if tie.kind == TieKind::Kin { p.kin_decay_factor as f32 } else { 1.0 };
+        let age = ctx.day as i32 - tie.formed_day();
+        let kind = if tie.kind() == TieKind::Kin { p.kin_decay_factor as f32 } else { 1.0 };
         let newness = c.newness(age);
         let ghost = (is_unwell(al.mental) && !ah.lived_experience) || (is_unwell(ah.mental) && !al.lived_experience);
         let ghost = if ghost { p.ghost_decay_multiplier as f32 } else { 1.0 };
