@@ -262,8 +262,8 @@ pub fn main_with_args(args: Vec<String>, cancel: Option<Arc<AtomicBool>>) -> Res
                     dir.display()
                 )));
             }
-            if crate::sweep::store::is_sweep_folder(&dir) {
-                crate::sweep::store::report(&dir)?;
+            if crate::sweep::folder::is_sweep_folder(&dir) {
+                crate::sweep::folder::report(&dir)?;
                 eprintln!("wrote {}, points.csv and sensitivity indices from runs.csv", dir.join("charts").display());
                 return Ok(0);
             }

@@ -183,7 +183,7 @@ pub(super) fn sweep(
         if n == 0 || n > runs {
             return Err(Error::Usage(format!("--shards must be from 1 to the number of runs ({runs})")));
         }
-        let out = target.unwrap_or_else(|| sweep::store::default_dir(&s, None));
+        let out = target.unwrap_or_else(|| sweep::folder::default_dir(&s, None));
         let job =
             sweep::slurm::Job { sweep_file: path, out: &out, shards: n, threads: args.threads, sbatch: &args.sbatch };
         sweep::slurm::write_script(script, &s, &job, args.force)?;
@@ -199,7 +199,7 @@ pub(super) fn sweep(
     }
     let shard =
         args.shard.as_deref().map(Shard::parse).transpose().map_err(|m| Error::Usage(format!("--shard {m}")))?;
-    let dir = target.unwrap_or_else(|| sweep::store::default_dir(&s, shard));
+    let dir = target.unwrap_or_else(|| sweep::folder::default_dir(&s, shard));
     let share = shard.unwrap_or(Shard::WHOLE).runs(runs);
     eprintln!(
         "supportsim sweep: {} — {} design, {} points × {} replicates = {} runs{}{}",

@@ -11,7 +11,7 @@
 //! - Both with 95% percentile intervals from 1,000 bootstrap resamples of points (PRCC) or base samples
 //!   (Sobol), drawn from seeded streams so the intervals are reproducible.
 
-use super::store::{csv_line, Info, Output};
+use super::folder::{csv_line, Info, Output};
 use crate::error::{Error, Result};
 use crate::experiment::mean_ci;
 use crate::output::num;

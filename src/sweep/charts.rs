@@ -3,7 +3,7 @@
 //! grid a heatmap of each output's point means.
 
 use super::analysis::{Index, PointMeans};
-use super::store::{Info, Output};
+use super::folder::{Info, Output};
 use crate::error::Result;
 use crate::report::charts::{both, draw_err, register_font, PALETTE};
 use plotters::prelude::*;

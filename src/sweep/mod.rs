@@ -5,9 +5,10 @@
 //! early), which makes an interrupted sweep resumable from its last complete row and lets shards be
 //! concatenated into exactly the file one machine would have written. See docs/sweeps.md.
 //!
-//! - [`spec`]: the sweep file, checked like a scenario;
+//! - [`spec`]: the sweep file, checked like a scenario; [`path`]: dotted paths into the scenario;
 //! - [`design`]: grid, random, Latin hypercube and Saltelli/Sobol points;
-//! - [`store`]: running, the output folder, resume, shards and merge;
+//! - [`folder`]: the output folder and its manifest, shards, `merge` and `report`;
+//! - [`store`]: running a sweep or a shard into its folder, and resuming one;
 //! - [`analysis`]: `points.csv` (each point over replicates) and `sensitivity.csv` (PRCC, Sobol indices);
 //! - [`charts`]: tornado charts and two-parameter heatmaps;
 //! - [`slurm`]: the sbatch array-job script.
@@ -15,12 +16,15 @@
 pub mod analysis;
 pub mod charts;
 pub mod design;
+pub mod folder;
+pub mod path;
 pub mod slurm;
 pub mod spec;
 pub mod store;
 
+pub use folder::{merge, Shard};
 pub use spec::{load, Design, Sweep};
-pub use store::{merge, run, RunOptions, Shard};
+pub use store::{run, RunOptions};
 
 use crate::rng::{stream_key, Purpose};
 

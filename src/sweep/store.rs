@@ -1,192 +1,25 @@
-//! Running a sweep into its output folder; resume, shards and merge.
+//! Running a sweep (or one shard of it) into its folder, and resuming one.
 //!
-//! A sweep folder holds `manifest.json` (what the sweep is, its fingerprint, its shard, whether it is
-//! complete), `sweep.toml` (a copy of the sweep file) and, while it runs, `runs.partial.csv`. When every
-//! run of the folder's share is written the file becomes `runs.csv`; an unsharded sweep (or a merge) then
-//! adds `points.csv`, `sensitivity.csv` and `charts/`. Rows are written in run order (point, then
-//! replicate) whatever order runs finish in, one complete line at a time, so after a kill the file is a
-//! prefix of the finished one plus at most one torn line, which `--resume` cuts off before going on.
+//! Rows are written in run order (point, then replicate) whatever order runs finish in, one complete line at
+//! a time, so after a kill the file is a prefix of the finished one plus at most one torn line, which
+//! `--resume` cuts off before going on. The folder's format is in [`super::folder`].
 
 use super::analysis;
 use super::design::Plan;
+use super::folder::{csv_line, info, read_manifest, write_manifest, Info, Shard};
 use super::spec::{value_text, Sweep};
 use crate::error::{Error, Result};
 use crate::experiment::window_mean;
 use crate::groups::Group;
 use crate::metrics::METRICS;
-use crate::output::{self, OutputDir};
+use crate::output;
 use crate::sim::Runner;
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
-use std::io::{BufRead, BufReader, Read, Seek, Write};
+use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
-
-/// Share `index` (1-based) of `count`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Shard {
-    pub index: usize,
-    pub count: usize,
-}
-
-impl Shard {
-    pub const WHOLE: Shard = Shard { index: 1, count: 1 };
-
-    /// Parses `K/N` with 1 ≤ K ≤ N.
-    pub fn parse(text: &str) -> std::result::Result<Shard, String> {
-        let bad = || format!("`{text}`: write K/N with 1 ≤ K ≤ N, as in --shard 3/8");
-        let (k, n) = text.split_once('/').ok_or_else(bad)?;
-        let (k, n) = (k.trim().parse::<usize>().map_err(|_| bad())?, n.trim().parse::<usize>().map_err(|_| bad())?);
-        if k == 0 || k > n {
-            return Err(bad());
-        }
-        Ok(Shard { index: k, count: n })
-    }
-
-    /// The runs of this share: a contiguous block, so shards concatenate in order.
-    pub fn runs(&self, total: usize) -> std::ops::Range<usize> {
-        let at = |k: usize| ((k as u128 * total as u128) / self.count as u128) as usize;
-        at(self.index - 1)..at(self.index)
-    }
-}
-
-/// One summarised output column of `runs.csv`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Output {
-    /// `level` (a sweep without events), or `baseline`, `scenario`, `effect` (a what-if sweep).
-    pub quantity: String,
-    pub metric: String,
-    pub group: String,
-}
-
-impl Output {
-    pub fn column(&self) -> String {
-        if self.quantity == "level" {
-            format!("{}.{}", self.metric, self.group)
-        } else {
-            format!("{}.{}.{}", self.quantity, self.metric, self.group)
-        }
-    }
-}
-
-/// A swept parameter as the output describes it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ParameterInfo {
-    pub path: String,
-    /// Whether every value is a number (only those enter sensitivity indices).
-    pub numeric: bool,
-}
-
-/// What a sweep folder holds, from its manifest: everything the analysis and a merge need, so neither has to
-/// find the sweep file again.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Info {
-    pub name: String,
-    /// Hash of everything that determines the results (the resolved base scenario, parameters, design,
-    /// seed, replicates, summary, supportsim version).
-    pub fingerprint: String,
-    pub design: String,
-    pub samples: usize,
-    pub points: usize,
-    pub replicates: u32,
-    pub seed: u64,
-    pub what_if: bool,
-    pub window_days: u32,
-    pub parameters: Vec<ParameterInfo>,
-    pub outputs: Vec<Output>,
-    pub shard: Shard,
-    /// Runs of this folder: `first..end` of `points × replicates`.
-    pub first_run: usize,
-    pub end_run: usize,
-}
-
-impl Info {
-    pub fn total_runs(&self) -> usize {
-        self.points * self.replicates as usize
-    }
-
-    /// The header of `runs.csv`.
-    pub fn header(&self) -> Vec<String> {
-        let mut h: Vec<String> = vec!["point".into(), "replicate".into(), "seed".into()];
-        h.extend(self.parameters.iter().map(|p| p.path.clone()));
-        h.extend(self.outputs.iter().map(Output::column));
-        h
-    }
-
-    /// The quantity sensitivity indices are computed on: effects for a what-if, levels otherwise.
-    pub fn primary(&self) -> &'static str {
-        if self.what_if {
-            "effect"
-        } else {
-            "level"
-        }
-    }
-}
-
-/// FNV-1a, 64 bits: a stable hash for fingerprints (the same on every platform and version of Rust).
-fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        h ^= *b as u64;
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
-}
-
-/// The outputs of a sweep, in column order: for each group and metric, the level or the three what-if
-/// quantities.
-pub fn outputs(sweep: &Sweep) -> Vec<Output> {
-    let quantities: &[&str] = if sweep.what_if() { &["baseline", "scenario", "effect"] } else { &["level"] };
-    let mut out = Vec::new();
-    for g in &sweep.summary.groups {
-        for m in &sweep.summary.metrics {
-            for q in quantities {
-                out.push(Output { quantity: q.to_string(), metric: m.clone(), group: g.clone() });
-            }
-        }
-    }
-    out
-}
-
-/// The description of a sweep's output for one shard.
-pub fn info(sweep: &Sweep, plan: &Plan, shard: Shard) -> Info {
-    let parameters: Vec<ParameterInfo> =
-        sweep.parameters.iter().map(|p| ParameterInfo { path: p.path.clone(), numeric: p.domain.numeric() }).collect();
-    let definition = serde_json::json!({
-        "supportsim_version": env!("CARGO_PKG_VERSION"),
-        "scenario": sweep.base_scenario,
-        "design": sweep.design.name(),
-        "samples": sweep.samples,
-        "replicates": sweep.replicates,
-        "seed": sweep.seed,
-        "summary": sweep.summary,
-        "parameters": sweep.parameters.iter().map(|p| serde_json::json!({
-            "path": p.path,
-            "domain": format!("{:?}", p.domain),
-        })).collect::<Vec<_>>(),
-    });
-    let fingerprint = format!("{:016x}", fnv1a(definition.to_string().as_bytes()));
-    let total = plan.len() * sweep.replicates as usize;
-    let runs = shard.runs(total);
-    Info {
-        name: sweep.name.clone(),
-        fingerprint,
-        design: sweep.design.name().into(),
-        samples: sweep.samples,
-        points: plan.len(),
-        replicates: sweep.replicates,
-        seed: sweep.seed,
-        what_if: sweep.what_if(),
-        window_days: sweep.summary.window_days,
-        parameters,
-        outputs: outputs(sweep),
-        shard,
-        first_run: runs.start,
-        end_run: runs.end,
-    }
-}
 
 /// How to run a sweep.
 #[derive(Clone, Debug, Default)]
@@ -297,46 +130,6 @@ fn row_text(
     csv_line(&fields)
 }
 
-/// A CSV line (quoted where needed) with its final newline.
-pub fn csv_line<S: AsRef<[u8]>>(fields: &[S]) -> Vec<u8> {
-    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
-    w.write_record(fields).expect("writing to memory");
-    w.into_inner().expect("writing to memory")
-}
-
-fn read_manifest(dir: &Path) -> Result<Option<(Info, bool)>> {
-    let path = dir.join("manifest.json");
-    let Ok(text) = fs::read_to_string(&path) else { return Ok(None) };
-    let v: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| Error::Usage(format!("{}: not a readable manifest: {e}", path.display())))?;
-    if v.get("kind").and_then(|k| k.as_str()) != Some("sweep") {
-        return Ok(None);
-    }
-    let info: Info = serde_json::from_value(v["sweep"].clone())
-        .map_err(|e| Error::Usage(format!("{}: not a sweep manifest this version can read: {e}", path.display())))?;
-    let complete = v.get("complete").and_then(|c| c.as_bool()).unwrap_or(false);
-    Ok(Some((info, complete)))
-}
-
-fn write_manifest(dir: &Path, info: &Info, complete: bool, extra: serde_json::Value) -> Result<()> {
-    let mut m = serde_json::json!({
-        "kind": "sweep",
-        "complete": complete,
-        "supportsim_version": env!("CARGO_PKG_VERSION"),
-        "git_commit": option_env!("SUPPORTSIM_GIT_COMMIT"),
-        "sweep": info,
-    });
-    if let (Some(m), Some(e)) = (m.as_object_mut(), extra.as_object()) {
-        for (k, v) in e {
-            m.insert(k.clone(), v.clone());
-        }
-    }
-    // Written beside and renamed, so a kill never leaves a torn manifest.
-    let tmp = dir.join(".manifest.json.tmp");
-    output::write_json(&tmp, &m)?;
-    fs::rename(&tmp, dir.join("manifest.json")).map_err(|e| Error::write(dir.join("manifest.json"), e))
-}
-
 /// Reads the finished rows of `runs.partial.csv`: checks the header, keeps complete rows that are the
 /// expected runs in order, and cuts the file after the last of them. Returns how many runs are done.
 fn recover_rows(path: &Path, info: &Info) -> Result<usize> {
@@ -372,15 +165,6 @@ fn recover_rows(path: &Path, info: &Info) -> Result<usize> {
     file.set_len(keep as u64).map_err(|e| Error::write(path, e))?;
     file.seek(std::io::SeekFrom::End(0)).map_err(|e| Error::write(path, e))?;
     Ok(done)
-}
-
-/// The default folder of a sweep (or of one of its shards).
-pub fn default_dir(sweep: &Sweep, shard: Option<Shard>) -> PathBuf {
-    let base = Path::new("output").join(&sweep.name);
-    match shard {
-        Some(s) => base.join(format!("shard-{}-of-{}", s.index, s.count)),
-        None => base,
-    }
 }
 
 /// Runs a sweep (or one shard of it) into `dir`.
@@ -578,164 +362,4 @@ pub fn run(sweep: &Sweep, dir: &Path, options: &RunOptions) -> Result<Outcome> {
     extra["files"] = serde_json::json!(files);
     write_manifest(dir, &info, true, extra)?;
     Ok(Outcome { dir: dir.to_path_buf(), runs: written, skipped, complete_before: false, wall_seconds: wall })
-}
-
-/// True when `dir` holds a sweep (its manifest says so).
-pub fn is_sweep_folder(dir: &Path) -> bool {
-    matches!(read_manifest(dir), Ok(Some(_)))
-}
-
-/// Redraws a finished sweep folder's `points.csv`, `sensitivity.csv` and charts from its `runs.csv`
-/// (`supportsim report DIR`).
-pub fn report(dir: &Path) -> Result<()> {
-    match read_manifest(dir)? {
-        None => Err(Error::Usage(format!("{} is not a sweep folder", dir.display()))),
-        Some((_, false)) => {
-            Err(Error::Usage(format!("{} holds an unfinished sweep; finish it with --resume first", dir.display())))
-        }
-        Some((info, true)) if info.shard != Shard::WHOLE => Err(Error::Usage(format!(
-            "{} is shard {}/{} of a sweep; merge the shards (supportsim merge), then report the merged folder",
-            dir.display(),
-            info.shard.index,
-            info.shard.count
-        ))),
-        Some((info, true)) => analysis::write_all(dir, &info).map(|_| ()),
-    }
-}
-
-/// Merges complete shard folders of one sweep into `target`: the same files, byte for byte, as the sweep
-/// run unsharded, except the manifest's provenance.
-pub fn merge(dirs: &[PathBuf], target: Option<&Path>, force: bool, command_line: &[String]) -> Result<PathBuf> {
-    let started = std::time::Instant::now();
-    if dirs.is_empty() {
-        return Err(Error::Usage("merge needs the shard folders to combine".into()));
-    }
-    let mut shards: Vec<(PathBuf, Info)> = Vec::new();
-    for d in dirs {
-        match read_manifest(d)? {
-            None => {
-                return Err(Error::Usage(format!("{} is not a sweep folder (no sweep manifest.json)", d.display())))
-            }
-            Some((_, false)) => {
-                return Err(Error::Usage(format!(
-                    "{} is not finished; run its shard again with --resume, then merge",
-                    d.display()
-                )))
-            }
-            Some((info, true)) => shards.push((d.clone(), info)),
-        }
-    }
-    let first = shards[0].1.clone();
-    for (d, i) in &shards {
-        if i.fingerprint != first.fingerprint {
-            return Err(Error::Usage(format!(
-                "{} and {} come from different sweeps (fingerprints {} and {}: another sweep file, scenario, seed or \
-                 supportsim version); merge only shards of one sweep",
-                shards[0].0.display(),
-                d.display(),
-                first.fingerprint,
-                i.fingerprint
-            )));
-        }
-        if i.shard.count != first.shard.count {
-            return Err(Error::Usage(format!(
-                "{} is shard {}/{} but {} is shard {}/{}; merge shards of one split",
-                d.display(),
-                i.shard.index,
-                i.shard.count,
-                shards[0].0.display(),
-                first.shard.index,
-                first.shard.count
-            )));
-        }
-    }
-    shards.sort_by_key(|(_, i)| i.shard.index);
-    let n = first.shard.count;
-    for k in 1..=n {
-        let count = shards.iter().filter(|(_, i)| i.shard.index == k).count();
-        if count == 0 {
-            return Err(Error::Usage(format!("shard {k}/{n} is missing; merge needs all {n} shards")));
-        }
-        if count > 1 {
-            return Err(Error::Usage(format!("shard {k}/{n} is given twice")));
-        }
-    }
-    let mut info = first.clone();
-    info.shard = Shard::WHOLE;
-    info.first_run = 0;
-    info.end_run = info.total_runs();
-    let target = target.map(Path::to_path_buf).unwrap_or_else(|| Path::new("output").join(&info.name));
-    let dir = OutputDir::create(&target, force)?;
-    let written = (|| -> Result<Vec<&'static str>> {
-        let runs = dir.path("runs.csv");
-        let mut out = std::io::BufWriter::new(File::create(&runs).map_err(|e| Error::write(&runs, e))?);
-        let header = csv_line(&info.header());
-        out.write_all(&header).map_err(|e| Error::write(&runs, e))?;
-        for (d, i) in &shards {
-            let p = d.join("runs.csv");
-            let mut r = BufReader::new(File::open(&p).map_err(|e| Error::Read { path: p.clone(), source: e })?);
-            let mut line = Vec::new();
-            r.read_until(b'\n', &mut line).map_err(|e| Error::Read { path: p.clone(), source: e })?;
-            if line != header {
-                return Err(Error::Usage(format!("{}: its header does not match the other shards'", p.display())));
-            }
-            let mut rows = 0;
-            loop {
-                line.clear();
-                if r.read_until(b'\n', &mut line).map_err(|e| Error::Read { path: p.clone(), source: e })? == 0 {
-                    break;
-                }
-                out.write_all(&line).map_err(|e| Error::write(&runs, e))?;
-                rows += 1;
-            }
-            if rows != i.end_run - i.first_run {
-                return Err(Error::Usage(format!(
-                    "{}: {rows} rows where the shard should have {}",
-                    p.display(),
-                    i.end_run - i.first_run
-                )));
-            }
-        }
-        out.flush().map_err(|e| Error::write(&runs, e))?;
-        drop(out);
-        let toml_src = shards[0].0.join("sweep.toml");
-        fs::copy(&toml_src, dir.path("sweep.toml")).map_err(|e| Error::write(dir.path("sweep.toml"), e))?;
-        let mut files = vec!["manifest.json", "sweep.toml", "runs.csv"];
-        files.extend(analysis::write_all(&dir.temp, &info)?);
-        let extra = serde_json::json!({
-            "merged_from": shards.iter().map(|(d, _)| d.display().to_string()).collect::<Vec<_>>(),
-            "command_line": command_line,
-            "wall_seconds": started.elapsed().as_secs_f64(),
-            "files": files,
-        });
-        write_manifest(&dir.temp, &info, true, extra)?;
-        Ok(files)
-    })();
-    let (_, path) = dir.finish(written)?;
-    Ok(path)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shards_split_the_runs_into_contiguous_blocks_that_cover_each_run_once() {
-        for total in 0..60 {
-            for count in 1..12 {
-                let mut next = 0;
-                for index in 1..=count {
-                    let r = Shard { index, count }.runs(total);
-                    assert_eq!(r.start, next, "total {total}, shard {index}/{count}");
-                    assert!(r.len() <= total.div_ceil(count));
-                    next = r.end;
-                }
-                assert_eq!(next, total);
-            }
-        }
-        assert_eq!(Shard::parse("2/8"), Ok(Shard { index: 2, count: 8 }));
-        for bad in ["0/3", "4/3", "a/3", "3", "1/0"] {
-            assert!(Shard::parse(bad).is_err(), "{bad}");
-        }
-    }
 }
