@@ -2,6 +2,7 @@
 //! command is given; `research` holds `calibrate` and `oat`.
 //! Parses arguments with clap, calls the library, prints results; `main` maps errors to exit code 2.
 
+mod compare;
 mod research;
 
 use crate::error::{Error, Result};
@@ -228,7 +229,7 @@ pub fn main_with_args(args: Vec<String>, cancel: Option<Arc<AtomicBool>>) -> Res
             if !problems.is_empty() {
                 return Err(Error::Usage(problems.join("")));
             }
-            compare_scenarios(loaded, &common, &args, cancel)?;
+            compare::compare_scenarios(loaded, &common, &args, cancel)?;
             Ok(0)
         }
         Some(Command::Validate { scenarios }) => {
@@ -397,148 +398,6 @@ pub(crate) fn apply_overrides(scenario: &mut Scenario, args: &CommonRunArgs) -> 
     Ok(())
 }
 
-/// Runs `compare`: options on one baseline, a side-by-side table, `comparison.csv` and a chart.
-fn compare_scenarios(
-    mut scenarios: Vec<Scenario>,
-    args: &CommonRunArgs,
-    command_line: &[String],
-    cancel: Option<Arc<AtomicBool>>,
-) -> Result<PathBuf> {
-    if args.record_agents {
-        return Err(Error::Usage("--record-agents is not available with compare; run each option alone".into()));
-    }
-    for s in &mut scenarios {
-        apply_overrides(s, args)?;
-    }
-    check_memory(&scenarios[0], args)?;
-    let names: Vec<String> = scenarios.iter().map(|s| s.name.clone()).collect();
-    let target = args.out.clone().unwrap_or_else(|| Path::new("output").join(format!("compare_{}", names.join("_"))));
-    let dir = OutputDir::create(&target, args.force)?;
-    let options =
-        experiment::Options { threads: args.threads, progress: !args.quiet && std::io::stderr().is_terminal(), cancel };
-    eprintln!(
-        "supportsim: comparing {} options on one baseline, {} replicates",
-        names.len(),
-        scenarios[0].run.replicates
-    );
-    let result = experiment::compare(&scenarios, &options).and_then(|exps| {
-        write_comparison(&dir, &exps, command_line)?;
-        Ok(exps)
-    });
-    let (exps, path) = dir.finish(result)?;
-    print_comparison(&exps);
-    eprintln!("wrote {}", path.display());
-    Ok(path)
-}
-
-/// Headline groups of a comparison: all service users and those of every district an option touches.
-fn comparison_groups(exps: &[Experiment]) -> Vec<String> {
-    let mut groups = vec!["service_users".to_string()];
-    for e in exps {
-        for d in e.scenario.affected_districts() {
-            let g = format!("district:{d}/service_users");
-            if !groups.contains(&g) {
-                groups.push(g);
-            }
-        }
-    }
-    groups
-}
-
-fn write_comparison(dir: &OutputDir, exps: &[Experiment], command_line: &[String]) -> Result<()> {
-    let path = dir.path("comparison.csv");
-    let mut w = csv::Writer::from_path(&path).map_err(|e| Error::write(&path, std::io::Error::other(e)))?;
-    let err = |e: csv::Error| Error::write(dir.path("comparison.csv"), std::io::Error::other(e));
-    let mut header = vec!["option"];
-    header.extend(output::EFFECTS_HEADER);
-    w.write_record(&header).map_err(err)?;
-    for exp in exps {
-        for e in exp.effects.as_deref().unwrap_or_default() {
-            let mut row = vec![exp.scenario.name.clone()];
-            row.extend(output::effect_record(e));
-            w.write_record(&row).map_err(err)?;
-        }
-    }
-    w.flush().map_err(|e| Error::write(&path, e))?;
-    let groups = comparison_groups(exps);
-    for metric in ["lonely_share", "crisis_share", "ties_mean"] {
-        let mut rows = Vec::new();
-        for exp in exps {
-            for g in &groups {
-                if let Some(e) =
-                    exp.effects.as_deref().unwrap_or_default().iter().find(|e| e.group == *g && e.metric == metric)
-                {
-                    rows.push((format!("{} — {g}", exp.scenario.name), e.difference, e.ci_low, e.ci_high));
-                }
-            }
-        }
-        crate::report::charts::comparison_chart(&dir.path("charts"), metric, &rows)?;
-    }
-    let manifest = serde_json::json!({
-        "supportsim_version": env!("CARGO_PKG_VERSION"),
-        "git_commit": option_env!("SUPPORTSIM_GIT_COMMIT").unwrap_or("unknown"),
-        "command_line": command_line,
-        "kind": "comparison",
-        "options": exps.iter().map(|e| e.scenario.name.clone()).collect::<Vec<_>>(),
-        "seed": exps[0].scenario.run.seed,
-        "replicates": exps[0].scenario.run.replicates,
-        "files": ["manifest.json", "comparison.csv", "charts/"],
-        "wall_seconds": exps[0].wall_seconds,
-        "scenarios": exps.iter().map(|e| &e.scenario).collect::<Vec<_>>(),
-    });
-    output::write_json(&dir.path("manifest.json"), &manifest)
-}
-
-/// Side-by-side effects, options ranked by their effect on the lonely share of all service users.
-fn print_comparison(exps: &[Experiment]) {
-    let groups = comparison_groups(exps);
-    // Rank on a group every option can touch: all service users.
-    let key = "service_users".to_string();
-    let find = |exp: &Experiment, g: &str, m: &str| {
-        exp.effects.as_deref().unwrap_or_default().iter().find(|e| e.group == g && e.metric == m).cloned()
-    };
-    let mut order: Vec<usize> = (0..exps.len()).collect();
-    order.sort_by(|&a, &b| {
-        let da = find(&exps[a], &key, "lonely_share").map_or(f64::NAN, |e| e.difference);
-        let db = find(&exps[b], &key, "lonely_share").map_or(f64::NAN, |e| e.difference);
-        da.total_cmp(&db)
-    });
-    println!("\nOptions ranked by their effect on the lonely share of {key} (lowest first; paired, same seeds):\n");
-    for (rank, &i) in order.iter().enumerate() {
-        let e = find(&exps[i], &key, "lonely_share");
-        println!(
-            "  {}. {:<28} {}",
-            rank + 1,
-            exps[i].scenario.name,
-            e.map_or("–".into(), |e| format!(
-                "{} (95% interval {} to {})",
-                fmt_diff("lonely_share", e.difference),
-                fmt_diff("lonely_share", e.ci_low),
-                fmt_diff("lonely_share", e.ci_high)
-            ))
-        );
-    }
-    print!("\n{:<30} {:<18}", "group", "metric");
-    for &i in &order {
-        print!(" {:>26}", exps[i].scenario.name);
-    }
-    println!();
-    for g in &groups {
-        for m in HEADLINE_METRICS {
-            print!("{:<30} {:<18}", g, m);
-            for &i in &order {
-                let cell = find(&exps[i], g, m).map_or("–".into(), |e| {
-                    let sig = if e.ci_low > 0.0 || e.ci_high < 0.0 { "*" } else { " " };
-                    format!("{}{sig}", fmt_diff(m, e.difference))
-                });
-                print!(" {cell:>26}");
-            }
-            println!();
-        }
-    }
-    println!("\n* 95% interval excludes zero. All groups and metrics: comparison.csv.");
-}
-
 /// Memory this machine has available, from /proc/meminfo (Linux); None where unknown.
 fn available_memory_bytes() -> Option<u64> {
     let text = std::fs::read_to_string("/proc/meminfo").ok()?;
@@ -568,7 +427,12 @@ pub(crate) fn check_memory(scenario: &Scenario, args: &CommonRunArgs) -> Result<
     }
 }
 
-fn write_all(dir: &OutputDir, exp: &Experiment, args: &CommonRunArgs, command_line: &[String]) -> Result<()> {
+pub(super) fn write_all(
+    dir: &OutputDir,
+    exp: &Experiment,
+    args: &CommonRunArgs,
+    command_line: &[String],
+) -> Result<()> {
     let mut files = vec!["manifest.json", "timeseries.csv", "venues.csv"];
     output::write_timeseries(&dir.path("timeseries.csv"), exp)?;
     output::write_venues(&dir.path("venues.csv"), exp)?;
@@ -591,7 +455,7 @@ fn write_all(dir: &OutputDir, exp: &Experiment, args: &CommonRunArgs, command_li
     crate::report::render(&dir.temp)
 }
 
-const HEADLINE_METRICS: [&str; 9] = [
+pub(super) const HEADLINE_METRICS: [&str; 9] = [
     "lonely_share",
     "loneliness_mean",
     "struggling_share",
@@ -607,7 +471,7 @@ fn fmt_level(metric: &str, x: f64) -> String {
     crate::metrics::format_level(metric, x)
 }
 
-fn fmt_diff(metric: &str, x: f64) -> String {
+pub(super) fn fmt_diff(metric: &str, x: f64) -> String {
     crate::metrics::format_difference(metric, x, "pp")
 }
 

@@ -48,14 +48,14 @@ fn cancelled(c: &Option<Arc<AtomicBool>>) -> bool {
     c.as_ref().is_some_and(|c| c.load(Ordering::Relaxed))
 }
 
-/// Runs one (point, replicate): its summary values in output order.
+/// Runs one (point, replicate) and formats its row of `runs.csv`; `None` when cancelled.
 fn run_one(
     sweep: &Sweep,
     plan: &Plan,
     point: usize,
     replicate: u32,
     cancel: &Option<Arc<AtomicBool>>,
-) -> Result<Option<(u64, Vec<f64>)>> {
+) -> Result<Option<Vec<u8>>> {
     let values = plan.values(sweep, point);
     let mut s = sweep.scenario_at(&values).map_err(|p| point_error(sweep, point, &values, p))?;
     let seed = super::run_seed(sweep.seed, point, replicate);
@@ -98,7 +98,7 @@ fn run_one(
             }
         }
     }
-    Ok(Some((seed, out)))
+    Ok(Some(row_text(point, replicate, seed, &values, &out)))
 }
 
 fn point_error(sweep: &Sweep, point: usize, values: &[toml::Value], problems: crate::error::Problems) -> Error {
@@ -113,15 +113,8 @@ fn point_error(sweep: &Sweep, point: usize, values: &[toml::Value], problems: cr
 }
 
 /// One row of `runs.csv`, with its final newline.
-fn row_text(
-    info_params: usize,
-    point: usize,
-    replicate: u32,
-    seed: u64,
-    values: &[toml::Value],
-    outputs: &[f64],
-) -> Vec<u8> {
-    let mut fields: Vec<String> = Vec::with_capacity(3 + info_params + outputs.len());
+fn row_text(point: usize, replicate: u32, seed: u64, values: &[toml::Value], outputs: &[f64]) -> Vec<u8> {
+    let mut fields: Vec<String> = Vec::with_capacity(3 + values.len() + outputs.len());
     fields.push(point.to_string());
     fields.push(replicate.to_string());
     fields.push(seed.to_string());
@@ -277,7 +270,7 @@ pub fn run(sweep: &Sweep, dir: &Path, options: &RunOptions) -> Result<Outcome> {
         .num_threads(threads)
         .build()
         .map_err(|e| Error::Usage(format!("cannot start {threads} threads: {e}")))?;
-    let (tx, rx) = std::sync::mpsc::channel::<(usize, Result<Option<(u64, Vec<f64>)>>)>();
+    let (tx, rx) = std::sync::mpsc::channel::<(usize, Result<Option<Vec<u8>>>)>();
     let reps = sweep.replicates as usize;
     let mut written = 0usize;
     let mut failure: Option<Error> = None;
@@ -303,7 +296,7 @@ pub fn run(sweep: &Sweep, dir: &Path, options: &RunOptions) -> Result<Outcome> {
             drop(tx);
         });
         // Write rows in run order; runs that finish early wait in `pending`.
-        let mut pending: BTreeMap<usize, (u64, Vec<f64>)> = BTreeMap::new();
+        let mut pending: BTreeMap<usize, Vec<u8>> = BTreeMap::new();
         let mut want = info.first_run + skipped;
         for (j, result) in rx {
             match result {
@@ -316,16 +309,7 @@ pub fn run(sweep: &Sweep, dir: &Path, options: &RunOptions) -> Result<Outcome> {
                     failure.get_or_insert(e);
                 }
             }
-            while let Some((seed, values)) = pending.remove(&want) {
-                let point = want / reps;
-                let row = row_text(
-                    info.parameters.len(),
-                    point,
-                    (want % reps) as u32,
-                    seed,
-                    &plan.values(sweep, point),
-                    &values,
-                );
+            while let Some(row) = pending.remove(&want) {
                 if let Err(e) = file.write_all(&row).and_then(|_| file.flush()) {
                     stop.store(true, Ordering::Relaxed);
                     failure.get_or_insert(Error::write(&partial, e));
