@@ -55,7 +55,7 @@ pub struct Agent {
     pub hope_baseline: f32,
 }
 
-/// Dynamic state, double buffered: phases read today's copy and write tomorrow's.
+/// Dynamic state: phases read yesterday's values; the inner-state phase, last of the day, writes today's.
 #[derive(Clone, Copy, Debug)]
 pub struct AgentState {
     pub mental: MentalState,
@@ -166,7 +166,9 @@ pub fn build(scenario: &Scenario, replicate: u32) -> Town {
     let hope_dist = beta_with_mean(p.hope_baseline, p.hope_baseline_concentration);
 
     let mut agents = Vec::with_capacity(plan.len());
-    let mut states = Vec::with_capacity(plan.len());
+    // The initial mental state and episode class; the states are built after the network, so the town's
+    // peak memory (while the network is paired) holds neither the plan nor the states.
+    let mut start: Vec<(MentalState, bool)> = Vec::with_capacity(plan.len());
     for (i, &(district, role, staff_kind, staff_venue, le)) in plan.iter().enumerate() {
         let mut s = Stream::new(seed, replicate, Purpose::InitAgent, 0, i as u64);
         let service_user = role == Role::ServiceUser;
@@ -228,26 +230,9 @@ pub fn build(scenario: &Scenario, replicate: u32) -> Town {
         } else {
             MentalState::Crisis
         };
-        let fast_episode = s.chance(p.remission_fast_share);
-        states.push(AgentState {
-            mental,
-            days_in_state: 0,
-            fast_episode,
-            loneliness: if service_user { 0.5 } else { 0.2 },
-            hope: hope_baseline as f32,
-            shame: if service_user { 0.3 } else { 0.05 },
-            support_recent: 1.0,
-            giving_recent: 0.0,
-            money_left_nok: 0.0,
-            rhythm_broken_until: 0,
-            peer_support_until: 0,
-            habit_venue: [NO_VENUE; 7],
-            habit_strength: [0.0; 7],
-            episode_start: 0,
-            episode_worst: mental,
-            episode_support: 0.0,
-        });
+        start.push((mental, s.chance(p.remission_fast_share)));
     }
+    drop(plan);
     assign_income_quartiles(&mut agents);
 
     let mut staff = vec![Vec::new(); scenario.venues.len()];
@@ -262,7 +247,31 @@ pub fn build(scenario: &Scenario, replicate: u32) -> Town {
         }
     }
     let network = initial_network(scenario, p, replicate, &agents);
+    let states =
+        agents.iter().zip(start).map(|(a, (mental, fast_episode))| initial_state(a, mental, fast_episode)).collect();
     Town { agents, states, network, staff }
+}
+
+/// An agent's state on day 0.
+fn initial_state(a: &Agent, mental: MentalState, fast_episode: bool) -> AgentState {
+    AgentState {
+        mental,
+        days_in_state: 0,
+        fast_episode,
+        loneliness: if a.role == Role::ServiceUser { 0.5 } else { 0.2 },
+        hope: a.hope_baseline,
+        shame: if a.role == Role::ServiceUser { 0.3 } else { 0.05 },
+        support_recent: 1.0,
+        giving_recent: 0.0,
+        money_left_nok: 0.0,
+        rhythm_broken_until: 0,
+        peer_support_until: 0,
+        habit_venue: [NO_VENUE; 7],
+        habit_strength: [0.0; 7],
+        episode_start: 0,
+        episode_worst: mental,
+        episode_support: 0.0,
+    }
 }
 
 fn assign_income_quartiles(agents: &mut [Agent]) {
@@ -282,13 +291,77 @@ fn assign_income_quartiles(agents: &mut [Agent]) {
 /// the district's meeting places and services), so the network starts near the state the venue dynamics
 /// keep it in.
 fn initial_network(scenario: &Scenario, p: &Params, replicate: u32, agents: &[Agent]) -> Network {
-    let n = agents.len();
-    let mut net = Network::new(n, p.max_ties_usize());
+    let mut net = Network::new(agents.len(), p.max_ties_usize());
     let n_districts = scenario.districts.len();
-    let mut kin_stubs: Vec<(u64, AgentIdx)> = Vec::new();
-    let mut local_stubs: Vec<Vec<(u64, AgentIdx)>> = vec![Vec::new(); n_districts];
-    let mut wide_stubs: Vec<(u64, AgentIdx)> = Vec::new();
-    let mut venue_stubs: Vec<Vec<(u64, AgentIdx)>> = vec![Vec::new(); n_districts];
+    // The stubs are drawn and paired one kind at a time (kin, friends, venue ties), each pool allocated at its
+    // exact size, so only one kind's stubs are in memory at once (all of a 10^6-agent town's stubs together,
+    // grown by doubling, would take about as much memory as its ties). Each agent's draws come from its own
+    // stream, so every pass over the agents draws the same numbers. Pools pair in index order.
+    let all = StubPool::all(n_districts);
+    let mut sizes = vec![0usize; all.len()];
+    for_each_stub(scenario, p, replicate, agents, |pool, _, _| sizes[pool.index(n_districts)] += 1);
+    for kind in [TieKind::Kin, TieKind::Friend, TieKind::Venue] {
+        let mut pools: Vec<Vec<(u64, AgentIdx)>> =
+            all.iter().zip(&sizes).map(|(x, &n)| Vec::with_capacity(if x.kind() == kind { n } else { 0 })).collect();
+        for_each_stub(scenario, p, replicate, agents, |pool, key, a| {
+            if pool.kind() == kind {
+                pools[pool.index(n_districts)].push((key, a));
+            }
+        });
+        for stubs in pools {
+            pair_up(&mut net, agents, stubs, kind);
+        }
+    }
+    net
+}
+
+/// Where a stub waits to be paired: kin anywhere, friends within a district or town-wide, service users'
+/// venue ties within their district.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum StubPool {
+    Kin,
+    Local(usize),
+    Wide,
+    Venue(usize),
+}
+
+impl StubPool {
+    /// Every pool, in index order (the order they pair in).
+    fn all(n_districts: usize) -> Vec<StubPool> {
+        let d = 0..n_districts;
+        let mut all = vec![StubPool::Kin];
+        all.extend(d.clone().map(StubPool::Local));
+        all.push(StubPool::Wide);
+        all.extend(d.map(StubPool::Venue));
+        all
+    }
+
+    fn index(self, n_districts: usize) -> usize {
+        match self {
+            StubPool::Kin => 0,
+            StubPool::Local(d) => 1 + d,
+            StubPool::Wide => 1 + n_districts,
+            StubPool::Venue(d) => 2 + n_districts + d,
+        }
+    }
+
+    fn kind(self) -> TieKind {
+        match self {
+            StubPool::Kin => TieKind::Kin,
+            StubPool::Local(_) | StubPool::Wide => TieKind::Friend,
+            StubPool::Venue(_) => TieKind::Venue,
+        }
+    }
+}
+
+/// Draws every agent's stubs in agent order: `f(pool, key, agent)` per stub, the key a uniform sort key.
+fn for_each_stub(
+    scenario: &Scenario,
+    p: &Params,
+    replicate: u32,
+    agents: &[Agent],
+    mut f: impl FnMut(StubPool, u64, AgentIdx),
+) {
     let sociability = Gamma::new(2.0, 0.5).expect("valid gamma");
     for (i, a) in agents.iter().enumerate() {
         let mut s = Stream::new(scenario.run.seed, replicate, Purpose::InitTies, 0, i as u64);
@@ -306,49 +379,40 @@ fn initial_network(scenario: &Scenario, p: &Params, replicate: u32, agents: &[Ag
             }
         };
         for _ in 0..draw(kin_mean, &mut s) {
-            kin_stubs.push((s.next_u64(), i as AgentIdx));
+            f(StubPool::Kin, s.next_u64(), i as AgentIdx);
         }
         for _ in 0..draw(friend_mean, &mut s) {
-            if s.chance(p.p_friend_same_district) {
-                local_stubs[a.district as usize].push((s.next_u64(), i as AgentIdx));
-            } else {
-                wide_stubs.push((s.next_u64(), i as AgentIdx));
-            }
+            let pool =
+                if s.chance(p.p_friend_same_district) { StubPool::Local(a.district as usize) } else { StubPool::Wide };
+            f(pool, s.next_u64(), i as AgentIdx);
         }
         if a.role == Role::ServiceUser {
             for _ in 0..draw(p.venue_ties_service_user, &mut s) {
-                venue_stubs[a.district as usize].push((s.next_u64(), i as AgentIdx));
+                f(StubPool::Venue(a.district as usize), s.next_u64(), i as AgentIdx);
             }
         }
     }
-    let pair_up = |mut stubs: Vec<(u64, AgentIdx)>, kind: TieKind, net: &mut Network| {
-        stubs.sort_unstable();
-        for pair in stubs.chunks_exact(2) {
-            let (a, b) = (pair[0].1, pair[1].1);
-            // The stub keys are uniform: reuse them for strength and age, so no other stream is needed.
-            let u = (pair[0].0 >> 11) as f64 / (1u64 << 53) as f64;
-            let v = (pair[1].0 >> 11) as f64 / (1u64 << 53) as f64;
-            let su = agents[a as usize].role == Role::ServiceUser || agents[b as usize].role == Role::ServiceUser;
-            // Service users' friends have drifted before the run starts: their old friendships are weaker.
-            let (lo, hi) = match kind {
-                TieKind::Kin => (0.4, 0.9),
-                _ if su => (0.15, 0.55),
-                _ => (0.2, 0.8),
-            };
-            let strength = (lo + (hi - lo) * u) as f32;
-            let formed = -(365 + (v * 3650.0) as i32);
-            net.add_pair(a, b, strength, formed, kind);
-        }
-    };
-    pair_up(kin_stubs, TieKind::Kin, &mut net);
-    for stubs in local_stubs {
-        pair_up(stubs, TieKind::Friend, &mut net);
+}
+
+/// Pairs a pool's stubs in the order of their random keys.
+fn pair_up(net: &mut Network, agents: &[Agent], mut stubs: Vec<(u64, AgentIdx)>, kind: TieKind) {
+    stubs.sort_unstable();
+    for pair in stubs.chunks_exact(2) {
+        let (a, b) = (pair[0].1, pair[1].1);
+        // The stub keys are uniform: reuse them for strength and age, so no other stream is needed.
+        let u = (pair[0].0 >> 11) as f64 / (1u64 << 53) as f64;
+        let v = (pair[1].0 >> 11) as f64 / (1u64 << 53) as f64;
+        let su = agents[a as usize].role == Role::ServiceUser || agents[b as usize].role == Role::ServiceUser;
+        // Service users' friends have drifted before the run starts: their old friendships are weaker.
+        let (lo, hi) = match kind {
+            TieKind::Kin => (0.4, 0.9),
+            _ if su => (0.15, 0.55),
+            _ => (0.2, 0.8),
+        };
+        let strength = (lo + (hi - lo) * u) as f32;
+        let formed = -(365 + (v * 3650.0) as i32);
+        net.add_pair(a, b, strength, formed, kind);
     }
-    pair_up(wide_stubs, TieKind::Friend, &mut net);
-    for stubs in venue_stubs {
-        pair_up(stubs, TieKind::Venue, &mut net);
-    }
-    net
 }
 
 #[cfg(test)]

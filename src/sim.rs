@@ -59,8 +59,9 @@ pub struct World<'a> {
     pub scenario: &'a Scenario,
     pub replicate: u32,
     pub agents: Vec<Agent>,
+    /// Dynamic state, one buffer: phase 5 is the only writer and the day's last per-agent phase, and each agent
+    /// reads only its own state there, so updating in place is the same as a second buffer.
     pub states: Vec<AgentState>,
-    next: Vec<AgentState>,
     pub network: Network,
     pub staff: Vec<Vec<AgentIdx>>,
     pub venues: Vec<VenueState>,
@@ -122,7 +123,6 @@ impl<'a> World<'a> {
         World {
             scenario,
             replicate,
-            next: town.states.clone(),
             states: town.states,
             agents: town.agents,
             network: town.network,
@@ -281,37 +281,40 @@ impl<'a> World<'a> {
     }
 
     /// Phases 5 and 6: inner state (loneliness, hope, shame, habits, money) and mental-state transitions.
+    /// Updates each agent's state in place: every phase that reads other agents' states has run today, and
+    /// `inner::step` reads only the agent's own.
     pub fn inner(&mut self, ctx: &DayContext) {
         let s = self.scenario;
-        let (agents, states, daily, venue_today) = (&self.agents, &self.states, &self.daily, &self.venue_today);
-        self.next.par_iter_mut().zip(self.period.par_iter_mut()).enumerate().with_min_len(1024).for_each(
-            |(i, (next, period))| {
+        let (agents, daily, venue_today) = (&self.agents, &self.daily, &self.venue_today);
+        self.states.par_iter_mut().zip(self.period.par_iter_mut()).enumerate().with_min_len(1024).for_each(
+            |(i, (state, period))| {
                 let v = venue_today[i];
                 let cost = if v == NO_VENUE { 0.0 } else { ctx.cost_today[v as usize] };
-                *next = inner::step(ctx, &s.params, i, &agents[i], &states[i], &daily[i], v, cost, period);
+                *state = inner::step(ctx, &s.params, i, &agents[i], state, &daily[i], v, cost, period);
             },
         );
     }
 
-    /// Ends the day: reports finished episodes to the observer and makes today's next state current.
+    /// Ends the day: reports the episodes that ended today to the observer.
     pub fn end_day<'o>(&mut self, day: u32, observer: Option<&mut (dyn AgentObserver + 'o)>) {
         if let Some(obs) = observer {
             for i in 0..self.states.len() {
-                let (old, new) = (&self.states[i], &self.next[i]);
-                if old.mental != MentalState::Well && new.mental == MentalState::Well {
-                    let days = (day + 1).saturating_sub(old.episode_start).max(1);
+                // Well with zero days in the state happens only on the day of a recovery (`inner::step` counts
+                // days in an unchanged state from 1); the episode's start, worst state and support are kept.
+                let st = &self.states[i];
+                if st.mental == MentalState::Well && st.days_in_state == 0 {
+                    let days = (day + 1).saturating_sub(st.episode_start).max(1);
                     let ep = Episode {
                         agent: i as AgentIdx,
-                        start_day: old.episode_start,
+                        start_day: st.episode_start,
                         end_day: Some(day + 1),
-                        worst: old.episode_worst,
-                        mean_support: new.episode_support / days as f32,
+                        worst: st.episode_worst,
+                        mean_support: st.episode_support / days as f32,
                     };
                     obs.on_episode(self, ep);
                 }
             }
         }
-        std::mem::swap(&mut self.states, &mut self.next);
         // Invariants, checked in debug builds (release-mode property tests check them from outside).
         debug_assert!(self
             .states
