@@ -19,11 +19,34 @@ use crate::rng::{day_prefix, pair_entity, uniform_once, Purpose};
 use crate::types::{AgentIdx, MentalState, NO_VENUE};
 use rayon::prelude::*;
 
-/// Per-day constants of the pass.
+/// Per-day constants of the pass: every parameter the per-tie work reads, converted to `f32` once (tables are
+/// indexed by tie kind, `TieKind as usize`, or by mental state, `MentalState as usize`).
 struct Consts {
     outreach_scale: f32,
     sm_boost: f32,
+    /// Daily chance of remote contact along a full-strength tie, by kind.
+    contact_rate: [f32; 3],
+    /// Multiplier on an agent's own outreach by its mental state (withdrawal).
+    withdraw: [f32; 3],
+    /// Multiplier on outreach by whether the reaching agent has lived experience, then by the mental state
+    /// of the agent reached (ghosting; those with lived experience do not ghost).
+    ghosting: [[f32; 3]; 2],
+    /// Share of support a giver can give by its mental state.
+    capacity: [f32; 3],
+    remote_support: f32,
+    /// Support per unit of contact by kind: emotional, instrumental, and informational without and with
+    /// the giver's lived experience.
+    emotional: [f32; 3],
+    instrumental: [f32; 3],
+    informational: [[f32; 2]; 3],
+    /// Strength gained by contact in person and remotely.
+    gain: [f32; 2],
     daily_decay: f32,
+    /// Decay multiplier by kind (kin decay slowly).
+    decay_kind: [f32; 3],
+    /// Decay multiplier by whether the tie is ghosted (an end is unwell and the other lacks lived experience).
+    ghost_decay: [f32; 2],
+    social_decay_reduction: f32,
     /// Decay multiplier of a tie by age in days: 1 + (m − 1)·exp(−age / maturity), tabulated.
     newness: Vec<f32>,
     /// Chance that a non-kin tie ends this week (turnover is drawn once a week, on Sundays), or zero.
@@ -32,6 +55,40 @@ struct Consts {
 }
 
 impl Consts {
+    fn new(ctx: &DayContext, p: &Params) -> Self {
+        let by_kind = |kin: f64, other: f64| [kin as f32, other as f32, other as f32];
+        let le = p.layer_lived_experience_informational;
+        let info = |f: f64| [f as f32, (f + le) as f32];
+        Consts {
+            outreach_scale: (1.0 - p.individualism_outreach_effect * p.individualism) as f32,
+            sm_boost: p.social_media_contact_boost as f32,
+            contact_rate: by_kind(p.contact_rate_kin, p.contact_rate_friend),
+            withdraw: [1.0, p.withdraw_outreach as f32, p.withdraw_outreach as f32],
+            ghosting: [[1.0, p.ghosting_struggling as f32, p.ghosting_crisis as f32], [1.0; 3]],
+            capacity: [1.0, p.give_capacity_struggling as f32, p.give_capacity_crisis as f32],
+            remote_support: p.remote_support_factor as f32,
+            emotional: by_kind(p.layer_kin_emotional, p.layer_friend_emotional),
+            instrumental: by_kind(p.layer_kin_instrumental, p.layer_friend_instrumental),
+            informational: [
+                info(p.layer_kin_informational),
+                info(p.layer_friend_informational),
+                info(p.layer_friend_informational),
+            ],
+            gain: [p.tie_gain_contact as f32 * 1.0, p.tie_gain_contact as f32 * 0.25],
+            daily_decay: (1.0 - (1.0 - p.tie_decay_yearly).powf(1.0 / 365.0)) as f32,
+            decay_kind: [p.kin_decay_factor as f32, 1.0, 1.0],
+            ghost_decay: [1.0, p.ghost_decay_multiplier as f32],
+            social_decay_reduction: p.social_media_decay_reduction as f32,
+            newness: (0..(20.0 * p.tie_maturity_days) as usize)
+                .map(|age| {
+                    (1.0 + (p.new_tie_decay_multiplier - 1.0) * (-(age as f64) / p.tie_maturity_days).exp()) as f32
+                })
+                .collect(),
+            turnover_weekly: if ctx.weekday == 6 { 1.0 - (1.0 - p.tie_turnover_yearly).powf(7.0 / 365.0) } else { 0.0 },
+            turnover_prefix: day_prefix(ctx.seed, ctx.replicate, Purpose::TieTurnover, ctx.day),
+        }
+    }
+
     #[inline]
     fn newness(&self, age: i32) -> f32 {
         self.newness.get(age.max(0) as usize).copied().unwrap_or(1.0)
@@ -39,16 +96,7 @@ impl Consts {
 }
 
 pub fn run(ctx: &DayContext, p: &Params, network: &mut Network, daily: &mut [Daily]) {
-    let consts = Consts {
-        outreach_scale: (1.0 - p.individualism_outreach_effect * p.individualism) as f32,
-        sm_boost: p.social_media_contact_boost as f32,
-        daily_decay: (1.0 - (1.0 - p.tie_decay_yearly).powf(1.0 / 365.0)) as f32,
-        newness: (0..(20.0 * p.tie_maturity_days) as usize)
-            .map(|age| (1.0 + (p.new_tie_decay_multiplier - 1.0) * (-(age as f64) / p.tie_maturity_days).exp()) as f32)
-            .collect(),
-        turnover_weekly: if ctx.weekday == 6 { 1.0 - (1.0 - p.tie_turnover_yearly).powf(7.0 / 365.0) } else { 0.0 },
-        turnover_prefix: day_prefix(ctx.seed, ctx.replicate, Purpose::TieTurnover, ctx.day),
-    };
+    let consts = Consts::new(ctx, p);
     let tie_floor = p.tie_floor as f32;
     let prefix = day_prefix(ctx.seed, ctx.replicate, Purpose::TieContact, ctx.day);
     network.per_agent_mut().zip(daily.par_iter_mut()).enumerate().with_min_len(512).for_each_init(
@@ -63,7 +111,7 @@ pub fn run(ctx: &DayContext, p: &Params, network: &mut Network, daily: &mut [Dai
             let mut kept = 0;
             for k in 0..n {
                 let mut tie = slots[k];
-                update_tie(ctx, p, &consts, prefix, a as AgentIdx, &me, &others[k], &mut tie, d);
+                update_tie(ctx, &consts, prefix, a as AgentIdx, &me, &others[k], &mut tie, d);
                 let ends = consts.turnover_weekly > 0.0
                     && tie.kind() != TieKind::Kin
                     && uniform_once(consts.turnover_prefix, pair_entity(a as AgentIdx, tie.other))
@@ -78,32 +126,19 @@ pub fn run(ctx: &DayContext, p: &Params, network: &mut Network, daily: &mut [Dai
     );
 }
 
-/// Daily outreach along a tie from a well agent to a well agent.
+/// Daily outreach along a tie from a well agent to a well agent, before the cap at 1.
 #[inline]
-fn outreach_base(p: &Params, c: &Consts, kind: TieKind, s: f32, sm: f32) -> f32 {
-    let base = match kind {
-        TieKind::Kin => p.contact_rate_kin,
-        _ => p.contact_rate_friend,
-    } as f32;
-    base * s * c.outreach_scale * (1.0 + c.sm_boost * sm)
+fn outreach_base(c: &Consts, kind: usize, s: f32, sm: f32) -> f32 {
+    c.contact_rate[kind] * s * c.outreach_scale * (1.0 + c.sm_boost * sm)
 }
 
-/// Outreach of `from` toward `to` per day, with and without ghosting.
+/// Outreach of `from` toward `to` per day, with and without ghosting, from the well-to-well outreach `x`.
+/// Written without branches, by table lookups (multiplying by 1 is exact), as whether an end is unwell is a
+/// coin toss for the branch predictor.
 #[inline]
-fn outreach(p: &Params, c: &Consts, from: &PeerView, to: &PeerView, kind: TieKind, s: f32, sm: f32) -> (f32, f32) {
-    let mut x = outreach_base(p, c, kind, s, sm);
-    if is_unwell(from.mental) {
-        x *= p.withdraw_outreach as f32;
-    }
-    let ghost = if from.lived_experience {
-        1.0
-    } else {
-        match to.mental {
-            MentalState::Well => 1.0,
-            MentalState::Struggling => p.ghosting_struggling as f32,
-            MentalState::Crisis => p.ghosting_crisis as f32,
-        }
-    };
+fn outreach(c: &Consts, from: &PeerView, to: &PeerView, x: f32) -> (f32, f32) {
+    let x = x * c.withdraw[from.mental as usize];
+    let ghost = c.ghosting[from.lived_experience as usize][to.mental as usize];
     ((x * ghost).min(1.0), x.min(1.0))
 }
 
@@ -112,7 +147,6 @@ fn outreach(p: &Params, c: &Consts, from: &PeerView, to: &PeerView, kind: TieKin
 #[inline]
 fn update_tie(
     ctx: &DayContext,
-    p: &Params,
     c: &Consts,
     prefix: u64,
     a: AgentIdx,
@@ -122,6 +156,7 @@ fn update_tie(
     d: &mut Daily,
 ) {
     let b = tie.other;
+    let kind = tie.kind() as usize;
     let (lo, al, ah) = if a < b { (a, me, other) } else { (b, other, me) };
     let s = tie.strength;
     let sm = 0.5 * (al.social_media + ah.social_media);
@@ -131,60 +166,39 @@ fn update_tie(
         false
     } else {
         let u = uniform_once(prefix, pair_entity(a, b)) as f32;
-        if !is_unwell(al.mental) && !is_unwell(ah.mental) {
-            // Fast path for the common case, same numbers as the general one: no withdrawal, no ghosting.
-            let x = outreach_base(p, c, tie.kind(), s, sm).min(1.0);
-            u < 1.0 - (1.0 - x) * (1.0 - x)
-        } else {
-            let (p_lh, p_lh_ng) = outreach(p, c, al, ah, tie.kind(), s, sm);
-            let (p_hl, p_hl_ng) = outreach(p, c, ah, al, tie.kind(), s, sm);
-            let p_contact = 1.0 - (1.0 - p_lh) * (1.0 - p_hl);
-            let contact = u < p_contact;
-            if !contact {
-                // Contact that only ghosting prevented, counted at the ghosted end.
-                let p_no_ghost_toward_a =
-                    if a == lo { 1.0 - (1.0 - p_lh) * (1.0 - p_hl_ng) } else { 1.0 - (1.0 - p_lh_ng) * (1.0 - p_hl) };
-                if u < p_no_ghost_toward_a {
-                    d.ghosted += 1;
-                }
-            }
-            contact
-        }
+        // Between two well agents without lived experience this is 1 − (1 − x)², and nobody is ghosted.
+        let x = outreach_base(c, kind, s, sm);
+        let (p_lh, p_lh_ng) = outreach(c, al, ah, x);
+        let (p_hl, p_hl_ng) = outreach(c, ah, al, x);
+        let contact = u < 1.0 - (1.0 - p_lh) * (1.0 - p_hl);
+        // Contact that only ghosting prevented, counted at the ghosted end.
+        let (toward_a, from_a) = if a == lo { (p_lh, p_hl_ng) } else { (p_lh_ng, p_hl) };
+        d.ghosted += (!contact & (u < 1.0 - (1.0 - toward_a) * (1.0 - from_a))) as u16;
+        contact
     };
 
     if in_person || remote {
         // Support received by a from b, by layer.
         let giver = other;
-        let capacity = match giver.mental {
-            MentalState::Well => 1.0,
-            MentalState::Struggling => p.give_capacity_struggling as f32,
-            MentalState::Crisis => p.give_capacity_crisis as f32,
-        };
-        let mode = if in_person { 1.0 } else { p.remote_support_factor as f32 };
-        let k = s * mode * capacity;
-        let (e, i, f) = match tie.kind() {
-            TieKind::Kin => (p.layer_kin_emotional, p.layer_kin_instrumental, p.layer_kin_informational),
-            _ => (p.layer_friend_emotional, p.layer_friend_instrumental, p.layer_friend_informational),
-        };
-        let le = if giver.lived_experience { p.layer_lived_experience_informational } else { 0.0 };
-        d.emotional += k * e as f32;
-        d.instrumental += k * i as f32;
-        d.informational += k * (f + le) as f32;
+        let mode = if in_person { 1.0 } else { c.remote_support };
+        let k = s * mode * c.capacity[giver.mental as usize];
+        d.emotional += k * c.emotional[kind];
+        d.instrumental += k * c.instrumental[kind];
+        d.informational += k * c.informational[kind][giver.lived_experience as usize];
         // Giving lifts the giver: a supports b when b is unwell and a is not in crisis.
         if is_unwell(giver.mental) && me.mental != MentalState::Crisis {
             d.gave = true;
         }
-        let gain = p.tie_gain_contact as f32 * if in_person { 1.0 } else { 0.25 };
+        let gain = c.gain[!in_person as usize];
         tie.strength = (s + gain * (1.0 - s)).min(1.0);
         tie.last_contact_day = ctx.day as i32;
     } else {
         let age = ctx.day as i32 - tie.formed_day();
-        let kind = if tie.kind() == TieKind::Kin { p.kin_decay_factor as f32 } else { 1.0 };
         let newness = c.newness(age);
-        let ghost = (is_unwell(al.mental) && !ah.lived_experience) || (is_unwell(ah.mental) && !al.lived_experience);
-        let ghost = if ghost { p.ghost_decay_multiplier as f32 } else { 1.0 };
-        let social = 1.0 - p.social_media_decay_reduction as f32 * sm;
-        let rate = (c.daily_decay * kind * newness * ghost * social).min(1.0);
+        let ghost = (is_unwell(al.mental) & !ah.lived_experience) | (is_unwell(ah.mental) & !al.lived_experience);
+        let ghost = c.ghost_decay[ghost as usize];
+        let social = 1.0 - c.social_decay_reduction * sm;
+        let rate = (c.daily_decay * c.decay_kind[kind] * newness * ghost * social).min(1.0);
         tie.strength = s * (1.0 - rate);
     }
 }
