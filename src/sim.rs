@@ -83,7 +83,7 @@ pub struct World<'a> {
 pub fn bytes_per_agent(max_ties: usize) -> usize {
     use std::mem::size_of;
     size_of::<Agent>()
-        + 2 * size_of::<AgentState>()
+        + size_of::<AgentState>()
         + max_ties * size_of::<crate::network::Tie>()
         + 1
         + size_of::<Daily>()
