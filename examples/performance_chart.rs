@@ -24,28 +24,63 @@ fn read(path: &str) -> Figures {
     out
 }
 
-fn draw<DB: DrawingBackend>(root: DrawingArea<DB, plotters::coord::Shift>, f: &Figures) -> Result<(), String> {
-    root.fill(&WHITE).map_err(|e| e.to_string())?;
-    let (left, right) = root.split_horizontally(560);
-    let agents: Vec<u64> = f.keys().map(|k| k.0).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
-    let top = f.values().fold(100.0f64, |a, b| a.max(*b)) * 1.15;
-    let mut chart = ChartBuilder::on(&left)
-        .caption("time per agent-day", ("sans-serif", 18))
+type Panel<'a, DB> =
+    ChartContext<'a, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>>;
+
+/// One panel over town size (log10 agents, 10^3.5 to 10^6.5) with its mesh drawn.
+fn panel<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, plotters::coord::Shift>,
+    caption: &str,
+    y_desc: &str,
+    y: std::ops::Range<f64>,
+) -> Result<Panel<'a, DB>, String> {
+    let mut chart = ChartBuilder::on(area)
+        .caption(caption, ("sans-serif", 18))
         .margin(12)
         .x_label_area_size(44)
         .y_label_area_size(56)
-        .build_cartesian_2d(3.5f64..6.5f64, 0.0..top)
+        .build_cartesian_2d(3.5f64..6.5f64, y)
         .map_err(|e| e.to_string())?;
     chart
         .configure_mesh()
         .x_desc("agents (log10)")
-        .y_desc("ns per agent-day")
+        .y_desc(y_desc)
         .x_labels(7)
         .x_label_formatter(&|x| if (x - x.round()).abs() < 1e-9 { format!("10^{x:.0}") } else { String::new() })
         .label_style(("sans-serif", 13))
         .light_line_style(RGBColor(235, 235, 235))
         .draw()
         .map_err(|e| e.to_string())?;
+    Ok(chart)
+}
+
+/// A horizontal target line at `y` with its legend entry, then the legend box.
+fn target_and_legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Panel<'a, DB>,
+    y: f64,
+    label: &str,
+) -> Result<(), String> {
+    chart
+        .draw_series(std::iter::once(PathElement::new(vec![(3.5, y), (6.5, y)], BLACK.stroke_width(1))))
+        .map_err(|e| e.to_string())?
+        .label(label)
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLACK));
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 12))
+        .draw()
+        .map_err(|e| e.to_string())
+}
+
+fn draw<DB: DrawingBackend>(root: DrawingArea<DB, plotters::coord::Shift>, f: &Figures) -> Result<(), String> {
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    let (left, right) = root.split_horizontally(560);
+    let agents: Vec<u64> = f.keys().map(|k| k.0).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+    let top = f.values().fold(100.0f64, |a, b| a.max(*b)) * 1.15;
+    let mut chart = panel(&left, "time per agent-day", "ns per agent-day", 0.0..top)?;
     for (k, threads) in [1u64, 2].iter().enumerate() {
         let pts: Vec<(f64, f64)> =
             agents.iter().filter_map(|a| f.get(&(*a, *threads)).map(|v| ((*a as f64).log10(), *v))).collect();
@@ -57,57 +92,17 @@ fn draw<DB: DrawingBackend>(root: DrawingArea<DB, plotters::coord::Shift>, f: &F
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2)));
         chart.draw_series(pts.iter().map(|p| Circle::new(*p, 4, color.filled()))).map_err(|e| e.to_string())?;
     }
-    chart
-        .draw_series(std::iter::once(PathElement::new(vec![(3.5, 100.0), (6.5, 100.0)], BLACK.stroke_width(1))))
-        .map_err(|e| e.to_string())?
-        .label("target: 100 ns on one core")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLACK));
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 12))
-        .draw()
-        .map_err(|e| e.to_string())?;
+    target_and_legend(&mut chart, 100.0, "target: 100 ns on one core")?;
 
     let speedups: Vec<(f64, f64)> =
         agents.iter().filter_map(|a| Some(((*a as f64).log10(), f.get(&(*a, 1))? / f.get(&(*a, 2))?))).collect();
-    let mut chart = ChartBuilder::on(&right)
-        .caption("speed-up from a second thread", ("sans-serif", 18))
-        .margin(12)
-        .x_label_area_size(44)
-        .y_label_area_size(56)
-        .build_cartesian_2d(3.5f64..6.5f64, 0.8..2.1)
-        .map_err(|e| e.to_string())?;
-    chart
-        .configure_mesh()
-        .x_desc("agents (log10)")
-        .y_desc("2 threads vs 1")
-        .x_labels(7)
-        .x_label_formatter(&|x| if (x - x.round()).abs() < 1e-9 { format!("10^{x:.0}") } else { String::new() })
-        .label_style(("sans-serif", 13))
-        .light_line_style(RGBColor(235, 235, 235))
-        .draw()
-        .map_err(|e| e.to_string())?;
+    let mut chart = panel(&right, "speed-up from a second thread", "2 threads vs 1", 0.8..2.1)?;
     chart
         .draw_series(
             speedups.iter().map(|(x, y)| Rectangle::new([(x - 0.15, 0.8), (x + 0.15, *y)], PALETTE[2].filled())),
         )
         .map_err(|e| e.to_string())?;
-    chart
-        .draw_series(std::iter::once(PathElement::new(vec![(3.5, 1.7), (6.5, 1.7)], BLACK)))
-        .map_err(|e| e.to_string())?
-        .label("target at 10^6: 1.7×")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLACK));
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 12))
-        .draw()
-        .map_err(|e| e.to_string())?;
+    target_and_legend(&mut chart, 1.7, "target at 10^6: 1.7×")?;
     root.present().map_err(|e| e.to_string())
 }
 
