@@ -50,7 +50,7 @@ const ASSUMPTION: &str = "assumption";
 
 define_params! {
     // --- Thresholds used by metrics and mechanisms ---
-    lonely_threshold = 0.44, "score", [0.0, 1.0], "calibrated (calibration/targets.toml) to SSB 2021 (11% much bothered by loneliness) and Badcock et al. 2015",
+    lonely_threshold = 0.502, "score", [0.0, 1.0], "calibrated (calibration/targets.toml) to SSB 2021 (11% much bothered by loneliness) and Badcock et al. 2015",
         "Loneliness score at or above which an agent counts as lonely (`lonely_share`).";
     strong_tie_threshold = 0.35, "strength", [0.0, 1.0], ASSUMPTION,
         "Tie strength above which a tie counts as strong; an agent with none is isolated (`isolated_share`).";
@@ -210,6 +210,10 @@ define_params! {
         "Speed at which hope relaxes.";
     shame_relax = 0.01, "1/day", [0.0, 1.0], ASSUMPTION,
         "Speed at which shame fades.";
+    shame_relief_accepting = 0.2, "share", [0.0, 1.0], "assumption (the study: room for diversity, places where one is not the diagnosis)",
+        "Share of its shame an agent sheds on a day it visits a venue and nobody there rejects it, times the venue's openness.";
+    shame_loneliness = 1.0, "share", [0.0, 1.0], "calibrated (calibration/targets.toml) to Badcock et al. 2015 (about 80% lonely in psychosis); the mechanism is an assumption (the study: shame as a barrier to support)",
+        "Share of the contact and support received that an agent at full shame does not take in (holding back, not sharing).";
     support_smoothing = 0.1, "1/day", [0.0, 1.0], ASSUMPTION,
         "Weight of today in the running mean of support received.";
     low_support = 0.5, "support units/day", [0.0, 20.0], ASSUMPTION,
@@ -232,7 +236,7 @@ define_params! {
         "Baseline daily hazard of struggling -> crisis.";
     crisis_resolution_rate = 0.05, "1/day", [0.0, 1.0], ASSUMPTION,
         "Baseline daily hazard of crisis -> struggling.";
-    remission_fast_weekly = 0.0813, "1/week", [0.0, 1.0], "calibrated (calibration/targets.toml) to Spijker et al. 2002 (two-class fit, MODEL.md §5)",
+    remission_fast_weekly = 0.0851, "1/week", [0.0, 1.0], "calibrated (calibration/targets.toml) to Spijker et al. 2002 (two-class fit, MODEL.md §5)",
         "Weekly remission hazard of the fast class of episodes.";
     remission_slow_weekly = 0.004, "1/week", [0.0, 1.0], "Spijker et al. 2002 (two-class fit, MODEL.md §5)",
         "Weekly remission hazard of the slow class of episodes.";
@@ -256,7 +260,7 @@ define_params! {
         "Crisis hazard ratio while support is low.";
     rr_crisis_hope = 0.7, "ratio", [0.0, 20.0], "assumption (hope protects against crisis)",
         "Crisis hazard ratio at full hope above baseline.";
-    rr_crisis_peer_support = 0.45, "ratio", [0.0, 20.0],
+    rr_crisis_peer_support = 0.425, "ratio", [0.0, 20.0],
         "calibrated (calibration/peer_support.toml: CORE trial, Johnson et al. 2018, readmission 29% vs 38%)",
         "Crisis hazard ratio while a peer worker's support is recent (within `peer_support_days`): peer-supported self-management, such as a crisis plan made with someone who has been there.";
     peer_support_days = 28.0, "days", [0.0, 3650.0], "assumption (CORE: sessions over about 4 months)",

@@ -289,8 +289,12 @@ impl<'a> World<'a> {
         self.states.par_iter_mut().zip(self.period.par_iter_mut()).enumerate().with_min_len(1024).for_each(
             |(i, (state, period))| {
                 let v = venue_today[i];
-                let cost = if v == NO_VENUE { 0.0 } else { ctx.cost_today[v as usize] };
-                *state = inner::step(ctx, &s.params, i, &agents[i], state, &daily[i], v, cost, period);
+                let (cost, openness) = if v == NO_VENUE {
+                    (0.0, 0.0)
+                } else {
+                    (ctx.cost_today[v as usize], s.venues[v as usize].openness as f32)
+                };
+                *state = inner::step(ctx, &s.params, i, &agents[i], state, &daily[i], v, cost, openness, period);
             },
         );
     }

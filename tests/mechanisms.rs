@@ -86,6 +86,32 @@ fn stigma_breeds_shame_and_shame_keeps_people_home() {
     ));
 }
 
+/// Room for diversity, the other half: a day at an open venue where nobody rejects the agent sheds part of
+/// its shame, so without that relief service users carry more shame and go out less.
+#[test]
+fn an_accepting_place_relieves_shame() {
+    let with = run(&town(""));
+    let without = run(&town("[params]\nshame_relief_accepting = 0\n"));
+    let g = "service_users";
+    let (w, wo) = (per_replicate(&with, 0, g, "shame_mean"), per_replicate(&without, 0, g, "shame_mean"));
+    assert!(paired_greater(&wo, &w), "shame without relief {wo:?} vs with {w:?}");
+    assert!(paired_greater(
+        &per_replicate(&with, 0, g, "attended_share"),
+        &per_replicate(&without, 0, g, "attended_share")
+    ));
+}
+
+/// Shame holds back support: the ashamed agent takes in less of the same contact, so with the mechanism
+/// switched off service users with a high-stigma diagnosis (the most shame) are less lonely.
+#[test]
+fn shame_holds_back_support() {
+    let with = run(&town(""));
+    let without = run(&town("[params]\nshame_loneliness = 0\n"));
+    let g = "diagnosis:psychosis";
+    let (w, wo) = (per_replicate(&with, 0, g, "loneliness_mean"), per_replicate(&without, 0, g, "loneliness_mean"));
+    assert!(paired_greater(&w, &wo), "loneliness with {w:?} vs without {wo:?}");
+}
+
 /// Stable environments: ties strengthen with repeated co-attendance at a stable venue, so a more stable
 /// meeting place leaves its users with more ties.
 #[test]

@@ -35,6 +35,7 @@ pub fn step(
     d: &Daily,
     venue: VenueIdx,
     cost_nok: f32,
+    openness: f32,
     period: &mut PeriodAcc,
 ) -> AgentState {
     let mut n = *s;
@@ -42,9 +43,11 @@ pub fn step(
     let working = a.staff_kind != StaffKind::None && venue == a.staff_venue;
     let visiting = venue != NO_VENUE && !working;
 
-    // Loneliness moves toward today's unmet need for contact and support.
+    // Loneliness moves toward today's unmet need for contact and support. Shame holds back part of what is
+    // received: the ashamed agent does not share, so the same contact fills less of the need.
     let support = d.emotional + d.instrumental + d.informational;
-    let received = d.emotional + 0.5 * (d.instrumental + d.informational) + a.work_contact;
+    let taken_in = 1.0 - p.shame_loneliness as f32 * s.shame;
+    let received = (d.emotional + 0.5 * (d.instrumental + d.informational) + a.work_contact) * taken_in;
     let target = (1.0 - received / a.contact_need).clamp(0.0, 1.0);
     n.loneliness = (s.loneliness + p.loneliness_rate as f32 * (target - s.loneliness)).clamp(0.0, 1.0);
     n.support_recent = s.support_recent + p.support_smoothing as f32 * (support - s.support_recent);
@@ -60,8 +63,10 @@ pub fn step(
     let hope = s.hope + p.hope_relax as f32 * (a.hope_baseline - s.hope) + gain.min(1.0) * (1.0 - s.hope);
     n.hope = hope.clamp(0.0, 1.0);
 
-    // Shame: rejections, felt public stigma of the diagnosis, rumination on social media while unwell.
-    let mut shame = s.shame * (1.0 - p.shame_relax as f32) + d.shame_gain;
+    // Shame: rejections, felt public stigma of the diagnosis, rumination on social media while unwell. It
+    // fades slowly, and faster on a day spent at an open venue where nobody rejected the agent.
+    let accepted = if visiting && d.rejections == 0 { p.shame_relief_accepting as f32 * openness } else { 0.0 };
+    let mut shame = s.shame * (1.0 - p.shame_relax as f32 - accepted).max(0.0) + d.shame_gain;
     shame += p.shame_from_stigma as f32 * stigma_weight(p, a.diagnosis) * ctx.public_stigma;
     if is_unwell(s.mental) {
         shame += p.social_media_rumination as f32 * a.social_media;
