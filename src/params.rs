@@ -50,7 +50,7 @@ const ASSUMPTION: &str = "assumption";
 
 define_params! {
     // --- Thresholds used by metrics and mechanisms ---
-    lonely_threshold = 0.502, "score", [0.0, 1.0], "calibrated (calibration/targets.toml) to SSB 2021 (11% much bothered by loneliness) and Badcock et al. 2015",
+    lonely_threshold = 0.471, "score", [0.0, 1.0], "calibrated (calibration/targets.toml) to SSB 2021 (11% much bothered by loneliness) and Badcock et al. 2015",
         "Loneliness score at or above which an agent counts as lonely (`lonely_share`).";
     strong_tie_threshold = 0.35, "strength", [0.0, 1.0], ASSUMPTION,
         "Tie strength above which a tie counts as strong; an agent with none is isolated (`isolated_share`).";
@@ -151,7 +151,7 @@ define_params! {
     peer_outreach_per_day = 2.0, "people/day", [0.0, 50.0],
         "assumption (a peer worker's caseload; the trial's dose is set per person, see docs/validation.md)",
         "Service users who are struggling or in crisis and stayed in that one peer worker on duty reaches out to per day (a visit or a call): support (`staff_support` emotional and informational) and vicarious hope.";
-    hope_gain_lived_experience = 0.0096, "score", [0.0, 1.0], "calibrated (calibration/peer_support.toml) to peer support's effect on personal recovery, SMD about 0.2",
+    hope_gain_lived_experience = 0.0085, "score", [0.0, 1.0], "calibrated (calibration/peer_support.toml) to peer support's effect on personal recovery, SMD about 0.2",
         "Share of the gap to full hope gained from contact with a well peer, volunteer or worker with lived experience.";
     meeting_support = 0.3, "support units", [0.0, 10.0], ASSUMPTION,
         "Emotional support two attendees exchange when they meet.";
@@ -167,7 +167,7 @@ define_params! {
         "Public stigma of psychosis.";
     stigma_weight_personality = 0.8, "weight", [0.0, 1.0], "assumption (the study: personality disorders among stigmatised diagnoses)",
         "Public stigma of personality disorder.";
-    shame_from_stigma = 0.004, "score/day", [0.0, 1.0], "assumption (the study: shame every day)",
+    shame_from_stigma = 0.0098, "score/day", [0.0, 1.0], "calibrated (calibration/targets.toml) to Badcock et al. 2015 (about 80% lonely in psychosis); the study: shame every day",
         "Daily shame from felt public stigma, times the diagnosis's stigma weight and the mean stigma attitude.";
     campaign_persistence = 0.3, "share", [0.0, 1.0], ASSUMPTION,
         "Share of an anti-stigma campaign's effect that lasts after it ends.";
@@ -228,7 +228,7 @@ define_params! {
         "How long a broken rhythm raises the hazards.";
 
     // --- Mental state hazards ---
-    onset_rate_resident = 0.0004, "1/day", [0.0, 1.0], "assumption; calibrated so resident struggling share is plausible",
+    onset_rate_resident = 0.000242, "1/day", [0.0, 1.0], "calibrated (calibration/targets.toml) to McManus et al. 2016 (APMS 2014: 17% of adults with a common mental disorder)",
         "Baseline daily hazard of well -> struggling for residents and staff.";
     onset_rate_service_user = 0.006, "1/day", [0.0, 1.0], ASSUMPTION,
         "Baseline daily hazard of well -> struggling for service users.";
@@ -244,7 +244,7 @@ define_params! {
         "Share of episodes in the fast class.";
     rr_onset_lonely = 2.6, "ratio", [0.0, 20.0], "Teo et al. 2013: poor relationship quality OR 2.60",
         "Onset hazard ratio at full loneliness (exposure = loneliness).";
-    rr_onset_low_support = 1.3, "ratio", [0.0, 20.0], "calibrated (calibration/targets.toml) so a virtual cohort shows Teo et al. 2013's OR 1.79 for lack of support (the observed OR also carries loneliness)",
+    rr_onset_low_support = 1.18, "ratio", [0.0, 20.0], "calibrated (calibration/targets.toml) so a virtual cohort shows Teo et al. 2013's OR 1.79 for lack of support (the observed OR also carries loneliness)",
         "Onset hazard ratio while support is low.";
     rr_onset_money_stress = 1.5, "ratio", [0.0, 20.0], ASSUMPTION,
         "Onset hazard ratio under money stress.";
@@ -288,6 +288,9 @@ define_params! {
     tie_turnover_yearly = 0.16, "share/year", [0.0, 1.0],
         "assumption, of the order of Mollenhorst, Volker & Flap 2014 (about 30% of personal network members remain after 7 years)",
         "Yearly chance that a friendship or venue tie ends for reasons outside the model (a move, a new job, a life change), whatever its strength; kin ties do not turn over. Without it, ties that stay in contact never end and networks fill up to `max_ties`.";
+    friend_renewal = 1.0, "share", [0.0, 1.0],
+        "assumption (MODEL.md §3: ties formed outside the venues; people make new friends as they lose old ones)",
+        "Share of the friendships from outside the venues that turnover ends which are replaced by a new one made outside the venues (work, neighbours, friends of friends); 0 lets the friendships the town starts with die out over the years. Friendships lost to decay (friends who pull away) are not replaced.";
     tie_gain_contact = 0.01, "strength", [0.0, 1.0], ASSUMPTION,
         "Strength gained (times the remaining gap) per in-person contact along a tie; remote contact gains a quarter.";
 

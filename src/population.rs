@@ -2,6 +2,7 @@
 //! and the kin and old-friend ties formed outside venues. Everything is drawn from `InitAgent`/`InitTies`/
 //! `InitStaff` streams keyed by agent, so both arms of a what-if start from the same town.
 
+use crate::dynamics::{inner, LnRatios};
 use crate::network::{Network, TieKind};
 use crate::params::Params;
 use crate::rng::{Purpose, Stream};
@@ -165,6 +166,7 @@ pub fn build(scenario: &Scenario, replicate: u32) -> Town {
     let social = beta_with_mean(p.social_media_mean, 4.0);
     let hope_dist = beta_with_mean(p.hope_baseline, p.hope_baseline_concentration);
 
+    let ln_rr = LnRatios::new(p);
     let mut agents = Vec::with_capacity(plan.len());
     // The initial mental state and episode class; the states are built after the network, so the town's
     // peak memory (while the network is paired) holds neither the plan nor the states.
@@ -221,16 +223,28 @@ pub fn build(scenario: &Scenario, replicate: u32) -> Town {
             staff_rank: 0,
             hope_baseline: hope_baseline as f32,
         });
+        // The mental state and episode class on day 0 come from the agent's stationary mix at its starting
+        // exposures, so the town starts near the steady state of its mental states (issue 4): most agents
+        // unwell at any one time are in long episodes.
+        let a = agents.last().expect("just pushed");
+        let mix = inner::stationary_mix(p, &ln_rr, role, &initial_exposure(p, a));
         let u = s.uniform();
-        let (pw, pc) = if service_user { (0.45, 0.9) } else { (0.92, 0.99) };
-        let mental = if u < pw {
-            MentalState::Well
-        } else if u < pc {
-            MentalState::Struggling
-        } else {
-            MentalState::Crisis
-        };
-        start.push((mental, s.chance(p.remission_fast_share)));
+        let mut acc = 0.0;
+        let mut k = mix.len() - 1;
+        for (j, share) in mix.iter().enumerate() {
+            acc += share;
+            if u < acc {
+                k = j;
+                break;
+            }
+        }
+        start.push(match k {
+            0 => (MentalState::Well, false),
+            1 => (MentalState::Struggling, true),
+            2 => (MentalState::Struggling, false),
+            3 => (MentalState::Crisis, true),
+            _ => (MentalState::Crisis, false),
+        });
     }
     drop(plan);
     assign_income_quartiles(&mut agents);
@@ -252,16 +266,45 @@ pub fn build(scenario: &Scenario, replicate: u32) -> Town {
     Town { agents, states, network, staff }
 }
 
+/// An agent's loneliness and shame on day 0.
+fn initial_inner(a: &Agent) -> (f32, f32) {
+    if a.role == Role::ServiceUser {
+        (0.5, 0.3)
+    } else {
+        (0.2, 0.05)
+    }
+}
+
+/// What the mental-state hazards read on day 0: the starting inner state (`initial_state`), no giving, no
+/// broken rhythm, no peer support, and money stress if the agent's leisure budget is below the line.
+fn initial_exposure(p: &Params, a: &Agent) -> inner::Exposure {
+    let (loneliness, shame) = initial_inner(a);
+    inner::Exposure {
+        loneliness: loneliness as f64,
+        shame: shame as f64,
+        giving: 0.0,
+        hope: ((a.hope_baseline as f64 - p.hope_baseline) / (1.0 - p.hope_baseline).max(1e-9)).clamp(0.0, 1.0),
+        low_support: INITIAL_SUPPORT < p.low_support as f32,
+        money_stress: a.leisure_weekly_nok < p.money_stress_weekly_nok as f32,
+        rhythm_broken: false,
+        peer_supported: false,
+    }
+}
+
+/// Smoothed support received, on day 0.
+const INITIAL_SUPPORT: f32 = 1.0;
+
 /// An agent's state on day 0.
 fn initial_state(a: &Agent, mental: MentalState, fast_episode: bool) -> AgentState {
+    let (loneliness, shame) = initial_inner(a);
     AgentState {
         mental,
         days_in_state: 0,
         fast_episode,
-        loneliness: if a.role == Role::ServiceUser { 0.5 } else { 0.2 },
+        loneliness,
         hope: a.hope_baseline,
-        shame: if a.role == Role::ServiceUser { 0.3 } else { 0.05 },
-        support_recent: 1.0,
+        shame,
+        support_recent: INITIAL_SUPPORT,
         giving_recent: 0.0,
         money_left_nok: 0.0,
         rhythm_broken_until: 0,
@@ -309,7 +352,7 @@ fn initial_network(scenario: &Scenario, p: &Params, replicate: u32, agents: &[Ag
             }
         });
         for stubs in pools {
-            pair_up(&mut net, agents, stubs, kind);
+            pair_up(&mut net, agents, stubs, kind, 0, 3650.0);
         }
     }
     net
@@ -394,8 +437,52 @@ fn for_each_stub(
     }
 }
 
-/// Pairs a pool's stubs in the order of their random keys.
-fn pair_up(net: &mut Network, agents: &[Agent], mut stubs: Vec<(u64, AgentIdx)>, kind: TieKind) {
+/// Friendships made outside the venues (work, neighbours, friends of friends) replace those that turnover
+/// ended today, so the part of the network formed outside the venues stays in a steady state instead of
+/// dying out over the years (issue 4). Each ended friendship is replaced with probability `friend_renewal`:
+/// the agent puts a stub in its district's pool (with probability `p_friend_same_district`) or the town's,
+/// and the stubs pair as at the start. A new friendship enters established (a year old, strength drawn as at
+/// the start). Friendships lost to decay (friends who pull away) are not replaced. Serial, in agent order,
+/// with one stream per agent and day: the same at any thread count.
+pub fn renew_friendships(
+    scenario: &Scenario,
+    replicate: u32,
+    day: u32,
+    agents: &[Agent],
+    daily: &[crate::dynamics::Daily],
+    net: &mut Network,
+) {
+    let p = &scenario.params;
+    if p.friend_renewal <= 0.0 {
+        return;
+    }
+    let n_districts = scenario.districts.len();
+    // Pools 0..n_districts are the districts', the last the town's.
+    let mut pools: Vec<Vec<(u64, AgentIdx)>> = vec![Vec::new(); n_districts + 1];
+    for (i, d) in daily.iter().enumerate().filter(|(_, d)| d.friends_ended > 0) {
+        let mut s = Stream::new(scenario.run.seed, replicate, Purpose::FriendRenewal, day, i as u64);
+        for _ in 0..d.friends_ended {
+            if s.chance(p.friend_renewal) {
+                let pool = if s.chance(p.p_friend_same_district) { agents[i].district as usize } else { n_districts };
+                pools[pool].push((s.next_u64(), i as AgentIdx));
+            }
+        }
+    }
+    for stubs in pools {
+        pair_up(net, agents, stubs, TieKind::Friend, day as i32, 0.0);
+    }
+}
+
+/// Pairs a pool's stubs in the order of their random keys. The ties count as formed `365 + U × spread_days`
+/// days before `day` (U uniform), so they start mature.
+fn pair_up(
+    net: &mut Network,
+    agents: &[Agent],
+    mut stubs: Vec<(u64, AgentIdx)>,
+    kind: TieKind,
+    day: i32,
+    spread_days: f64,
+) {
     stubs.sort_unstable();
     for pair in stubs.chunks_exact(2) {
         let (a, b) = (pair[0].1, pair[1].1);
@@ -405,12 +492,14 @@ fn pair_up(net: &mut Network, agents: &[Agent], mut stubs: Vec<(u64, AgentIdx)>,
         let su = agents[a as usize].role == Role::ServiceUser || agents[b as usize].role == Role::ServiceUser;
         // Service users' friends have drifted before the run starts: their old friendships are weaker.
         let (lo, hi) = match kind {
-            TieKind::Kin => (0.4, 0.9),
+            // Kin start near the strength their contact keeps them at (from (0.4, 0.9) they took years to get
+            // there, and the town with them: issue 4).
+            TieKind::Kin => (0.8, 1.0),
             _ if su => (0.15, 0.55),
             _ => (0.2, 0.8),
         };
         let strength = (lo + (hi - lo) * u) as f32;
-        let formed = -(365 + (v * 3650.0) as i32);
+        let formed = day - (365 + (v * spread_days) as i32);
         net.add_pair(a, b, strength, formed, kind);
     }
 }

@@ -38,6 +38,8 @@ pub enum Purpose {
     SweepDesign = 12,
     /// Bootstrap resampling of sensitivity indices (keyed by output and parameter).
     Bootstrap = 13,
+    /// New friendships made outside the venues, replacing those turnover ended (keyed by agent).
+    FriendRenewal = 14,
 }
 
 /// The SplitMix64 finalizer: a bijective avalanche on 64 bits (Steele, Lea & Flood 2014).

@@ -278,6 +278,16 @@ impl<'a> World<'a> {
             .with_min_len(4096)
             .for_each(|(p, v)| p.venue_today = *v);
         support::run(ctx, &self.scenario.params, &mut self.network, &mut self.daily);
+        if ctx.weekday == support::TURNOVER_WEEKDAY {
+            population::renew_friendships(
+                self.scenario,
+                self.replicate,
+                ctx.day,
+                &self.agents,
+                &self.daily,
+                &mut self.network,
+            );
+        }
     }
 
     /// Phases 5 and 6: inner state (loneliness, hope, shame, habits, money) and mental-state transitions.

@@ -5,7 +5,7 @@
 //! Hazards are a baseline rate times named ratios (`params`): a ratio `rr` with a continuous exposure x in
 //! [0, 1] enters as `rr^x`; a yes/no exposure enters as `rr` when present.
 
-use super::{is_unwell, stigma_weight, Daily, DayContext};
+use super::{is_unwell, stigma_weight, Daily, DayContext, LnRatios};
 use crate::params::Params;
 use crate::population::{Agent, AgentState, StaffKind};
 use crate::rng::{Purpose, Stream};
@@ -111,52 +111,28 @@ pub fn step(
     }
 
     // Mental state.
-    let rhythm_broken = ctx.day < s.rhythm_broken_until.max(n.rhythm_broken_until);
-    let low_support = n.support_recent < p.low_support as f32;
-    let l = n.loneliness as f64;
-    let hope_exposure = ((n.hope as f64 - p.hope_baseline) / (1.0 - p.hope_baseline).max(1e-9)).clamp(0.0, 1.0);
+    let e = Exposure {
+        loneliness: n.loneliness as f64,
+        shame: n.shame as f64,
+        giving: n.giving_recent as f64,
+        hope: ((n.hope as f64 - p.hope_baseline) / (1.0 - p.hope_baseline).max(1e-9)).clamp(0.0, 1.0),
+        low_support: n.support_recent < p.low_support as f32,
+        money_stress,
+        rhythm_broken: ctx.day < s.rhythm_broken_until.max(n.rhythm_broken_until),
+        peer_supported: ctx.day < n.peer_support_until,
+    };
     let mut rng = Stream::new(ctx.seed, ctx.replicate, Purpose::MentalState, ctx.day, i as u64);
     let u = rng.uniform();
     let next_state = match s.mental {
         MentalState::Well => {
-            let base = if a.role == Role::ServiceUser { p.onset_rate_service_user } else { p.onset_rate_resident };
-            let r = &ctx.ln_rr;
-            let mut h = base
-                * (r.onset_lonely * l + r.onset_shame * n.shame as f64 + r.onset_giving * n.giving_recent as f64).exp();
-            if low_support {
-                h *= p.rr_onset_low_support;
-            }
-            if money_stress {
-                h *= p.rr_onset_money_stress;
-            }
-            if rhythm_broken {
-                h *= p.rr_onset_lost_rhythm;
-            }
-            if u < 1.0 - (-h).exp() {
+            if u < 1.0 - (-onset_hazard(p, &ctx.ln_rr, a.role, &e)).exp() {
                 MentalState::Struggling
             } else {
                 MentalState::Well
             }
         }
         MentalState::Struggling => {
-            let r = &ctx.ln_rr;
-            let mut h_crisis = p.crisis_rate * (r.crisis_lonely * l + r.crisis_hope * hope_exposure).exp();
-            if low_support {
-                h_crisis *= p.rr_crisis_low_support;
-            }
-            if rhythm_broken {
-                h_crisis *= p.rr_crisis_lost_rhythm;
-            }
-            if ctx.day < n.peer_support_until {
-                h_crisis *= p.rr_crisis_peer_support;
-            }
-            let weekly = if s.fast_episode { p.remission_fast_weekly } else { p.remission_slow_weekly };
-            let severe = ((l - p.lonely_threshold) / (1.0 - p.lonely_threshold).max(1e-9)).clamp(0.0, 1.0);
-            let mut h_well = weekly / 7.0 * (1.0 + (p.rr_remission_lonely - 1.0) * severe);
-            h_well *= (r.remission_hope * hope_exposure).exp();
-            if !low_support {
-                h_well *= p.rr_remission_support;
-            }
+            let (h_crisis, h_well) = struggling_hazards(p, &ctx.ln_rr, s.fast_episode, &e);
             let total = h_crisis + h_well;
             let p_any = 1.0 - (-total).exp();
             if total > 0.0 && u < p_any * h_crisis / total {
@@ -168,11 +144,7 @@ pub fn step(
             }
         }
         MentalState::Crisis => {
-            let mut h = p.crisis_resolution_rate;
-            if !low_support {
-                h *= p.rr_remission_support;
-            }
-            if u < 1.0 - (-h).exp() {
+            if u < 1.0 - (-crisis_resolution_hazard(p, &e)).exp() {
                 MentalState::Struggling
             } else {
                 MentalState::Crisis
@@ -200,4 +172,147 @@ pub fn step(
         n.days_in_state = s.days_in_state.saturating_add(1);
     }
     n
+}
+
+/// What the mental-state hazards of one agent read on one day.
+#[derive(Clone, Copy, Debug)]
+pub struct Exposure {
+    pub loneliness: f64,
+    pub shame: f64,
+    /// Recent giving of support, in [0, 1].
+    pub giving: f64,
+    /// Hope above the population baseline, as a share of the way to full hope, in [0, 1].
+    pub hope: f64,
+    pub low_support: bool,
+    pub money_stress: bool,
+    pub rhythm_broken: bool,
+    pub peer_supported: bool,
+}
+
+/// Daily hazard of a new episode (well to struggling).
+#[inline]
+pub fn onset_hazard(p: &Params, r: &LnRatios, role: Role, e: &Exposure) -> f64 {
+    let base = if role == Role::ServiceUser { p.onset_rate_service_user } else { p.onset_rate_resident };
+    base * (r.onset_lonely * e.loneliness + r.onset_shame * e.shame + r.onset_giving * e.giving).exp()
+        * when(e.low_support, p.rr_onset_low_support)
+        * when(e.money_stress, p.rr_onset_money_stress)
+        * when(e.rhythm_broken, p.rr_onset_lost_rhythm)
+}
+
+/// A yes/no exposure's ratio: `rr` when present, else 1 (multiplying by 1 is exact).
+#[inline]
+fn when(present: bool, rr: f64) -> f64 {
+    if present {
+        rr
+    } else {
+        1.0
+    }
+}
+
+/// Daily hazards out of `struggling`: (into crisis, back to well) for an episode of the fast or slow class.
+#[inline]
+pub fn struggling_hazards(p: &Params, r: &LnRatios, fast_episode: bool, e: &Exposure) -> (f64, f64) {
+    let h_crisis = p.crisis_rate
+        * (r.crisis_lonely * e.loneliness + r.crisis_hope * e.hope).exp()
+        * when(e.low_support, p.rr_crisis_low_support)
+        * when(e.rhythm_broken, p.rr_crisis_lost_rhythm)
+        * when(e.peer_supported, p.rr_crisis_peer_support);
+    let weekly = if fast_episode { p.remission_fast_weekly } else { p.remission_slow_weekly };
+    let severe = ((e.loneliness - p.lonely_threshold) / (1.0 - p.lonely_threshold).max(1e-9)).clamp(0.0, 1.0);
+    let h_well = weekly / 7.0
+        * (1.0 + (p.rr_remission_lonely - 1.0) * severe)
+        * (r.remission_hope * e.hope).exp()
+        * when(!e.low_support, p.rr_remission_support);
+    (h_crisis, h_well)
+}
+
+/// Daily hazard of a crisis resolving (back to struggling).
+#[inline]
+pub fn crisis_resolution_hazard(p: &Params, e: &Exposure) -> f64 {
+    p.crisis_resolution_rate * when(!e.low_support, p.rr_remission_support)
+}
+
+/// The long-run shares of time an agent whose exposures hold still at `e` spends in each mental state and
+/// episode class: `[well, struggling (fast), struggling (slow), crisis (fast), crisis (slow)]`, summing to 1.
+///
+/// It is the stationary distribution of the daily chain `step` runs (an alternating renewal process): a
+/// spell of health lasts 1/q days, where q is the daily onset probability; an episode of class k (share f_k of
+/// new episodes) visits `struggling` (h_c + h_w)/h_w times, each visit 1/p_any days, and crisis h_c/h_w times,
+/// each 1/q_r days. Episodes in progress are length-biased: the slow class, rare among new episodes, holds most
+/// of the agents who are unwell at any one time. The town starts from it (`population::build`), so the mix of
+/// mental states does not drift for years while slow episodes pile up.
+pub fn stationary_mix(p: &Params, r: &LnRatios, role: Role, e: &Exposure) -> [f64; 5] {
+    let prob = |h: f64| (1.0 - (-h.max(0.0)).exp()).max(1e-12);
+    let well = 1.0 / prob(onset_hazard(p, r, role, e));
+    let q_r = prob(crisis_resolution_hazard(p, e));
+    let f_fast = p.remission_fast_share.clamp(0.0, 1.0);
+    let class = |fast: bool, f: f64| {
+        let (h_c, h_w) = struggling_hazards(p, r, fast, e);
+        let h_w = h_w.max(1e-12);
+        let visits = (h_c + h_w) / h_w;
+        (f * visits / prob(h_c + h_w), f * (h_c / h_w) / q_r)
+    };
+    let (s_fast, c_fast) = class(true, f_fast);
+    let (s_slow, c_slow) = class(false, 1.0 - f_fast);
+    let mix = [well, s_fast, s_slow, c_fast, c_slow];
+    let total: f64 = mix.iter().sum();
+    mix.map(|x| x / total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Iterates the daily chain `step` runs, as a transition matrix over (well, struggling fast/slow, crisis
+    /// fast/slow), until its distribution settles, and compares it with the closed form.
+    fn settled_by_iteration(p: &Params, r: &LnRatios, role: Role, e: &Exposure) -> [f64; 5] {
+        let q = 1.0 - (-onset_hazard(p, r, role, e)).exp();
+        let q_r = 1.0 - (-crisis_resolution_hazard(p, e)).exp();
+        let f = p.remission_fast_share;
+        let mut x = [1.0, 0.0, 0.0, 0.0, 0.0];
+        for _ in 0..200_000 {
+            let mut y = [0.0; 5];
+            y[0] += x[0] * (1.0 - q);
+            y[1] += x[0] * q * f;
+            y[2] += x[0] * q * (1.0 - f);
+            for (s, c, fast) in [(1, 3, true), (2, 4, false)] {
+                let (h_c, h_w) = struggling_hazards(p, r, fast, e);
+                let p_any = 1.0 - (-(h_c + h_w)).exp();
+                y[c] += x[s] * p_any * h_c / (h_c + h_w);
+                y[0] += x[s] * p_any * h_w / (h_c + h_w);
+                y[s] += x[s] * (1.0 - p_any);
+                y[s] += x[c] * q_r;
+                y[c] += x[c] * (1.0 - q_r);
+            }
+            x = y;
+        }
+        x
+    }
+
+    #[test]
+    fn stationary_mix_is_the_settled_state_of_the_daily_chain() {
+        let p = Params::default();
+        let r = LnRatios::new(&p);
+        let resident = Exposure {
+            loneliness: 0.2,
+            shame: 0.05,
+            giving: 0.0,
+            hope: 0.0,
+            low_support: false,
+            money_stress: false,
+            rhythm_broken: false,
+            peer_supported: false,
+        };
+        let lonely_user = Exposure { loneliness: 0.8, shame: 0.4, low_support: true, money_stress: true, ..resident };
+        for (role, e) in [(Role::Resident, resident), (Role::ServiceUser, lonely_user)] {
+            let mix = stationary_mix(&p, &r, role, &e);
+            let settled = settled_by_iteration(&p, &r, role, &e);
+            for k in 0..5 {
+                assert!((mix[k] - settled[k]).abs() < 1e-6, "{role:?} state {k}: {mix:?} vs {settled:?}");
+            }
+            assert!((mix.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+            // Length bias: the slow class, a minority of new episodes, holds most of those unwell.
+            assert!(p.remission_fast_share > 0.5 && mix[2] > mix[1], "{mix:?}");
+        }
+    }
 }

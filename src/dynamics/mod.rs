@@ -32,6 +32,8 @@ pub struct Daily {
     pub peer_support: bool,
     /// Turned away because the venue was full.
     pub turned_away: bool,
+    /// Friendships from outside the venues that turnover ended today (renewed by `population::renew_friendships`).
+    pub friends_ended: u8,
 }
 
 /// The part of an agent that the tie pass reads of the other end of each tie, packed into 8 bytes so that

@@ -84,7 +84,11 @@ impl Consts {
                     (1.0 + (p.new_tie_decay_multiplier - 1.0) * (-(age as f64) / p.tie_maturity_days).exp()) as f32
                 })
                 .collect(),
-            turnover_weekly: if ctx.weekday == 6 { 1.0 - (1.0 - p.tie_turnover_yearly).powf(7.0 / 365.0) } else { 0.0 },
+            turnover_weekly: if ctx.weekday == TURNOVER_WEEKDAY {
+                1.0 - (1.0 - p.tie_turnover_yearly).powf(7.0 / 365.0)
+            } else {
+                0.0
+            },
             turnover_prefix: day_prefix(ctx.seed, ctx.replicate, Purpose::TieTurnover, ctx.day),
         }
     }
@@ -94,6 +98,9 @@ impl Consts {
         self.newness.get(age.max(0) as usize).copied().unwrap_or(1.0)
     }
 }
+
+/// The weekday (Sunday) on which ties end by turnover and ended friendships are renewed.
+pub const TURNOVER_WEEKDAY: usize = 6;
 
 pub fn run(ctx: &DayContext, p: &Params, network: &mut Network, daily: &mut [Daily]) {
     let consts = Consts::new(ctx, p);
@@ -119,6 +126,8 @@ pub fn run(ctx: &DayContext, p: &Params, network: &mut Network, daily: &mut [Dai
                 if tie.strength >= tie_floor && !ends {
                     slots[kept] = tie;
                     kept += 1;
+                } else if ends && tie.kind() == TieKind::Friend {
+                    d.friends_ended = d.friends_ended.saturating_add(1);
                 }
             }
             *count = kept as u8;
