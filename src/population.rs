@@ -1,6 +1,8 @@
 //! The town's people at day 0: agents with their attributes and starting state, staff assigned to venues,
 //! and the kin and old-friend ties formed outside venues. Everything is drawn from `InitAgent`/`InitTies`/
-//! `InitStaff` streams keyed by agent, so both arms of a what-if start from the same town.
+//! `InitStaff` streams keyed by agent, so both arms of a what-if start from the same town. Also the
+//! renewal of those friendships during the run (`renew_friendships`, `FriendRenewal` streams keyed by agent
+//! and day), which pairs stubs the way the start does.
 
 use crate::dynamics::{inner, LnRatios};
 use crate::network::{Network, TieKind};
