@@ -285,7 +285,7 @@ fn initial_exposure(p: &Params, a: &Agent) -> inner::Exposure {
         loneliness: loneliness as f64,
         shame: shame as f64,
         giving: 0.0,
-        hope: ((a.hope_baseline as f64 - p.hope_baseline) / (1.0 - p.hope_baseline).max(1e-9)).clamp(0.0, 1.0),
+        hope: inner::hope_exposure(p, a.hope_baseline),
         low_support: INITIAL_SUPPORT < p.low_support as f32,
         money_stress: a.leisure_weekly_nok < p.money_stress_weekly_nok as f32,
         rhythm_broken: false,

@@ -115,7 +115,7 @@ pub fn step(
         loneliness: n.loneliness as f64,
         shame: n.shame as f64,
         giving: n.giving_recent as f64,
-        hope: ((n.hope as f64 - p.hope_baseline) / (1.0 - p.hope_baseline).max(1e-9)).clamp(0.0, 1.0),
+        hope: hope_exposure(p, n.hope),
         low_support: n.support_recent < p.low_support as f32,
         money_stress,
         rhythm_broken: ctx.day < s.rhythm_broken_until.max(n.rhythm_broken_until),
@@ -187,6 +187,12 @@ pub struct Exposure {
     pub money_stress: bool,
     pub rhythm_broken: bool,
     pub peer_supported: bool,
+}
+
+/// Hope above the population baseline, as a share of the way to full hope, in [0, 1] (`Exposure::hope`).
+#[inline]
+pub fn hope_exposure(p: &Params, hope: f32) -> f64 {
+    ((hope as f64 - p.hope_baseline) / (1.0 - p.hope_baseline).max(1e-9)).clamp(0.0, 1.0)
 }
 
 /// Daily hazard of a new episode (well to struggling).
