@@ -50,7 +50,7 @@ const ASSUMPTION: &str = "assumption";
 
 define_params! {
     // --- Thresholds used by metrics and mechanisms ---
-    lonely_threshold = 0.471, "score", [0.0, 1.0], "calibrated (calibration/targets.toml) to SSB 2021 (11% much bothered by loneliness) and Badcock et al. 2015",
+    lonely_threshold = 0.35, "score", [0.0, 1.0], "calibrated (calibration/targets.toml) to SSB 2021 (11% much bothered by loneliness) and Badcock et al. 2015",
         "Loneliness score at or above which an agent counts as lonely (`lonely_share`).";
     strong_tie_threshold = 0.35, "strength", [0.0, 1.0], ASSUMPTION,
         "Tie strength above which a tie counts as strong; an agent with none is isolated (`isolated_share`).";
@@ -97,14 +97,17 @@ define_params! {
         "Mean number of kin ties of a service user at start.";
     friend_ties_service_user = 2.0, "ties", [0.0, 60.0], "Palumbo et al. 2015: ~3.4 friends",
         "Mean number of old-friend ties of a service user at start.";
-    venue_ties_service_user = 8.0, "ties", [0.0, 60.0],
-        "assumption, set by hand so service users' networks match Palumbo et al. 2015 (about 11.7 people in psychosis; monitored in calibration/targets.toml)",
-        "Mean number of ties at start between service users of the same district who know each other from its meeting places and services (tie kind `venue`, formed before the run). Seeds the network near the state the venue dynamics keep it in, so the burn-in need not grow it from nothing.";
+    venue_ties_service_user = 24.0, "ties", [0.0, 60.0],
+        "assumption, set by hand so service users' venue ties start near their long-run number and networks match Palumbo et al. 2015 (about 11.7 people in psychosis; monitored in calibration/targets.toml)",
+        "Mean number of venue ties a service user draws at start (tie kind `venue`: people known from a venue the agent is drawn to, formed before the run), filling only the slots of `max_ties` that kin and friends left free. Seeds the network near the state the venue dynamics keep it in, so the burn-in need not grow it from nothing.";
+    venue_ties_resident = 20.0, "ties", [0.0, 60.0],
+        "assumption, set by hand so residents' venue ties and loneliness hold still from the start (docs/validation.md §1)",
+        "Mean number of venue ties a resident (or staff member) draws at start, as `venue_ties_service_user`. Large enough that most residents who go out start with the full tie list the dynamics keep them at; without these ties residents' venue ties took about five years to build up, and their loneliness fell with them.";
     p_friend_same_district = 0.8, "probability", [0.0, 1.0], ASSUMPTION,
         "Chance that an old friend lives in the same district.";
     work_contact_resident = 0.5, "contact units/day", [0.0, 10.0], "assumption (MODEL.md §3: residents have daily contact at work or at home)",
         "Daily contact outside venues for residents, volunteers and professionals.";
-    work_contact_service_user = 0.0, "contact units/day", [0.0, 10.0], "calibrated (calibration/targets.toml) to Badcock et al. 2015 (about 80% lonely in psychosis)",
+    work_contact_service_user = 0.0375, "contact units/day", [0.0, 10.0], "calibrated (calibration/targets.toml) to Badcock et al. 2015 (about 80% lonely in psychosis)",
         "Daily contact outside venues for service users.";
 
     // --- Going out ---
@@ -151,7 +154,7 @@ define_params! {
     peer_outreach_per_day = 2.0, "people/day", [0.0, 50.0],
         "assumption (a peer worker's caseload; the trial's dose is set per person, see docs/validation.md)",
         "Service users who are struggling or in crisis and stayed in that one peer worker on duty reaches out to per day (a visit or a call): support (`staff_support` emotional and informational) and vicarious hope.";
-    hope_gain_lived_experience = 0.0085, "score", [0.0, 1.0], "calibrated (calibration/peer_support.toml) to peer support's effect on personal recovery, SMD about 0.2",
+    hope_gain_lived_experience = 0.00961, "score", [0.0, 1.0], "calibrated (calibration/peer_support.toml) to peer support's effect on personal recovery, SMD about 0.2",
         "Share of the gap to full hope gained from contact with a well peer, volunteer or worker with lived experience.";
     meeting_support = 0.3, "support units", [0.0, 10.0], ASSUMPTION,
         "Emotional support two attendees exchange when they meet.";
@@ -236,7 +239,7 @@ define_params! {
         "Baseline daily hazard of struggling -> crisis.";
     crisis_resolution_rate = 0.05, "1/day", [0.0, 1.0], ASSUMPTION,
         "Baseline daily hazard of crisis -> struggling.";
-    remission_fast_weekly = 0.0851, "1/week", [0.0, 1.0], "calibrated (calibration/targets.toml) to Spijker et al. 2002 (two-class fit, MODEL.md §5)",
+    remission_fast_weekly = 0.0776, "1/week", [0.0, 1.0], "calibrated (calibration/targets.toml) to Spijker et al. 2002 (two-class fit, MODEL.md §5)",
         "Weekly remission hazard of the fast class of episodes.";
     remission_slow_weekly = 0.004, "1/week", [0.0, 1.0], "Spijker et al. 2002 (two-class fit, MODEL.md §5)",
         "Weekly remission hazard of the slow class of episodes.";
@@ -260,7 +263,7 @@ define_params! {
         "Crisis hazard ratio while support is low.";
     rr_crisis_hope = 0.7, "ratio", [0.0, 20.0], "assumption (hope protects against crisis)",
         "Crisis hazard ratio at full hope above baseline.";
-    rr_crisis_peer_support = 0.425, "ratio", [0.0, 20.0],
+    rr_crisis_peer_support = 0.475, "ratio", [0.0, 20.0],
         "calibrated (calibration/peer_support.toml: CORE trial, Johnson et al. 2018, readmission 29% vs 38%)",
         "Crisis hazard ratio while a peer worker's support is recent (within `peer_support_days`): peer-supported self-management, such as a crisis plan made with someone who has been there.";
     peer_support_days = 28.0, "days", [0.0, 3650.0], "assumption (CORE: sessions over about 4 months)",

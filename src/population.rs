@@ -4,7 +4,8 @@
 //! renewal of those friendships during the run (`renew_friendships`, `FriendRenewal` streams keyed by agent
 //! and day), which pairs stubs the way the start does.
 
-use crate::dynamics::{inner, LnRatios};
+use crate::dynamics::going_out::venue_pull;
+use crate::dynamics::{inner, stigma_weight, LnRatios};
 use crate::network::{Network, TieKind};
 use crate::params::Params;
 use crate::rng::{Purpose, Stream};
@@ -331,25 +332,36 @@ fn assign_income_quartiles(agents: &mut [Agent]) {
 /// Kin and old-friend ties by a configuration model: each agent draws how many kin and friends it has
 /// (over-dispersed: a gamma-mixed Poisson, so some people have very few), its "stubs" are shuffled and paired
 /// (friends within the district with probability `p_friend_same_district`, kin anywhere), so each agent ends
-/// with about the number it drew. Service users start with smaller networks, more of them family, plus ties
-/// among the service users of their district (`venue_ties_service_user`: people who know each other from
-/// the district's meeting places and services), so the network starts near the state the venue dynamics
-/// keep it in.
+/// with about the number it drew (fewer where `max_ties` cuts the weakest). Service users start with smaller
+/// networks, more of them family. Everyone also starts with ties to people they know from a venue
+/// (`venue_ties_service_user`, `venue_ties_resident`): each such stub picks a venue by the agent's pull to it
+/// and pairs with the others who picked it, so the two are venue-mates who meet there again. They fill only
+/// the slots kin and friends left free; their ages and strengths are spread as the venue dynamics keep such
+/// ties ([`pair_up`]), so the network starts near the state the dynamics keep it in instead of building it
+/// up over years (issue 4).
 fn initial_network(scenario: &Scenario, p: &Params, replicate: u32, agents: &[Agent]) -> Network {
     let mut net = Network::new(agents.len(), p.max_ties_usize());
     let n_districts = scenario.districts.len();
     // The stubs are drawn and paired one kind at a time (kin, friends, venue ties), each pool allocated at its
-    // exact size, so only one kind's stubs are in memory at once (all of a 10^6-agent town's stubs together,
-    // grown by doubling, would take about as much memory as its ties). Each agent's draws come from its own
-    // stream, so every pass over the agents draws the same numbers. Pools pair in index order.
-    let all = StubPool::all(n_districts);
-    let mut sizes = vec![0usize; all.len()];
-    for_each_stub(scenario, p, replicate, agents, |pool, _, _| sizes[pool.index(n_districts)] += 1);
+    // exact size by a counting pass, so only one kind's stubs are in memory at once (all of a 10^6-agent
+    // town's stubs together, grown by doubling, would take about as much memory as its ties). Each agent's
+    // draws come from its own stream, so every pass over the agents draws the same numbers. Pools pair in
+    // index order.
+    let all = StubPool::all(n_districts, scenario.venues.len());
     for kind in [TieKind::Kin, TieKind::Friend, TieKind::Venue] {
-        let mut pools: Vec<Vec<(u64, AgentIdx)>> =
-            all.iter().zip(&sizes).map(|(x, &n)| Vec::with_capacity(if x.kind() == kind { n } else { 0 })).collect();
+        // Venue ties fill only the slots kin and friends left free, so none displaces another at pairing.
+        let free: Vec<u8> = net.count.iter().map(|&c| (net.max_ties as u8).saturating_sub(c)).collect();
+        let mut sizes = vec![0usize; all.len()];
+        let mut left = free.clone();
+        for_each_stub(scenario, p, replicate, agents, |pool, _, a| {
+            if keep(kind, &mut left, pool, a) {
+                sizes[pool.index(n_districts)] += 1;
+            }
+        });
+        let mut pools: Vec<Vec<(u64, AgentIdx)>> = sizes.iter().map(|&n| Vec::with_capacity(n)).collect();
+        let mut left = free;
         for_each_stub(scenario, p, replicate, agents, |pool, key, a| {
-            if pool.kind() == kind {
+            if keep(kind, &mut left, pool, a) {
                 pools[pool.index(n_districts)].push((key, a));
             }
         });
@@ -360,24 +372,43 @@ fn initial_network(scenario: &Scenario, p: &Params, replicate: u32, agents: &[Ag
     net
 }
 
-/// Where a stub waits to be paired: kin anywhere, friends within a district or town-wide, service users'
-/// venue ties within their district.
+/// Whether a stub drawn for agent `a` is paired in this pass of `kind`: those of other kinds wait for their
+/// pass, and a venue stub only while the agent has a free slot left (`left`, counted down).
+fn keep(kind: TieKind, left: &mut [u8], pool: StubPool, a: AgentIdx) -> bool {
+    if pool.kind() != kind {
+        return false;
+    }
+    if kind != TieKind::Venue {
+        return true;
+    }
+    let slots = &mut left[a as usize];
+    if *slots == 0 {
+        return false;
+    }
+    *slots -= 1;
+    true
+}
+
+/// Where a stub waits to be paired: kin anywhere, friends within a district or town-wide, venue ties among the
+/// people who know each other from one venue: service users with service users, others with others (in the
+/// long run of the default town about 80% of service users' venue ties are with service users and 2% of
+/// residents').
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum StubPool {
     Kin,
     Local(usize),
     Wide,
-    Venue(usize),
+    /// A venue, and whether the stubs are service users'.
+    Venue(usize, bool),
 }
 
 impl StubPool {
     /// Every pool, in index order (the order they pair in).
-    fn all(n_districts: usize) -> Vec<StubPool> {
-        let d = 0..n_districts;
+    fn all(n_districts: usize, n_venues: usize) -> Vec<StubPool> {
         let mut all = vec![StubPool::Kin];
-        all.extend(d.clone().map(StubPool::Local));
+        all.extend((0..n_districts).map(StubPool::Local));
         all.push(StubPool::Wide);
-        all.extend(d.map(StubPool::Venue));
+        all.extend((0..n_venues).flat_map(|v| [StubPool::Venue(v, false), StubPool::Venue(v, true)]));
         all
     }
 
@@ -386,7 +417,7 @@ impl StubPool {
             StubPool::Kin => 0,
             StubPool::Local(d) => 1 + d,
             StubPool::Wide => 1 + n_districts,
-            StubPool::Venue(d) => 2 + n_districts + d,
+            StubPool::Venue(v, su) => 2 + n_districts + 2 * v + su as usize,
         }
     }
 
@@ -394,7 +425,7 @@ impl StubPool {
         match self {
             StubPool::Kin => TieKind::Kin,
             StubPool::Local(_) | StubPool::Wide => TieKind::Friend,
-            StubPool::Venue(_) => TieKind::Venue,
+            StubPool::Venue(..) => TieKind::Venue,
         }
     }
 }
@@ -408,6 +439,7 @@ fn for_each_stub(
     mut f: impl FnMut(StubPool, u64, AgentIdx),
 ) {
     let sociability = Gamma::new(2.0, 0.5).expect("valid gamma");
+    let mut pull: Vec<f32> = Vec::with_capacity(scenario.venues.len());
     for (i, a) in agents.iter().enumerate() {
         let mut s = Stream::new(scenario.run.seed, replicate, Purpose::InitTies, 0, i as u64);
         let (kin_mean, friend_mean) = if a.role == Role::ServiceUser {
@@ -431,9 +463,35 @@ fn for_each_stub(
                 if s.chance(p.p_friend_same_district) { StubPool::Local(a.district as usize) } else { StubPool::Wide };
             f(pool, s.next_u64(), i as AgentIdx);
         }
-        if a.role == Role::ServiceUser {
-            for _ in 0..draw(p.venue_ties_service_user, &mut s) {
-                f(StubPool::Venue(a.district as usize), s.next_u64(), i as AgentIdx);
+        // Venue ties: each is with someone the agent knows from one venue, drawn by how the venue pulls the
+        // agent (kind, district, welcome; open and affordable once a week), so the two are likely to meet
+        // there again.
+        let venue_mean = if a.role == Role::ServiceUser { p.venue_ties_service_user } else { p.venue_ties_resident };
+        let n_venue = draw(venue_mean, &mut s);
+        if n_venue > 0 {
+            let stigma = stigma_weight(p, a.diagnosis);
+            pull.clear();
+            pull.extend(scenario.venues.iter().map(|v| {
+                let usable = v.open && v.open_days.iter().any(|&o| o) && v.cost_nok as f32 <= a.leisure_weekly_nok;
+                if usable {
+                    venue_pull(p, a, v, stigma)
+                } else {
+                    0.0
+                }
+            }));
+            let total: f32 = pull.iter().sum();
+            for _ in 0..n_venue {
+                if total <= 0.0 {
+                    break;
+                }
+                let mut x = s.uniform() as f32 * total;
+                let v = pull.iter().position(|&w| {
+                    let hit = w > 0.0 && x < w;
+                    x -= w;
+                    hit
+                });
+                let v = v.unwrap_or_else(|| pull.iter().rposition(|&w| w > 0.0).expect("total > 0"));
+                f(StubPool::Venue(v, a.role == Role::ServiceUser), s.next_u64(), i as AgentIdx);
             }
         }
     }
@@ -475,8 +533,13 @@ pub fn renew_friendships(
     }
 }
 
+/// Share of the venue ties at the start made in the past year (about a quarter of residents' and service
+/// users' venue ties in the long run of the default town, at strengths 0.08–0.2: docs/validation.md §1).
+const YOUNG_VENUE_TIES: f64 = 0.25;
+
 /// Pairs a pool's stubs in the order of their random keys. The ties count as formed `365 + U × spread_days`
-/// days before `day` (U uniform), so they start mature.
+/// days before `day` (U uniform), so they start mature, except a share `YOUNG_VENUE_TIES` of venue ties,
+/// formed within the past year.
 fn pair_up(
     net: &mut Network,
     agents: &[Agent],
@@ -497,11 +560,18 @@ fn pair_up(
             // Kin start near the strength their contact keeps them at (from (0.4, 0.9) they took years to get
             // there, and the town with them: issue 4).
             TieKind::Kin => (0.8, 1.0),
+            // Venue ties known for over a year are spread about evenly over this range in the long run of the
+            // default town, for residents and service users alike (docs/validation.md §1).
+            TieKind::Venue => (0.1, 0.85),
             _ if su => (0.15, 0.55),
             _ => (0.2, 0.8),
         };
-        let strength = (lo + (hi - lo) * u) as f32;
-        let formed = day - (365 + (v * spread_days) as i32);
+        let (strength, formed) = if kind == TieKind::Venue && v < YOUNG_VENUE_TIES {
+            // A young venue tie, made in the past year, still weak.
+            ((0.08 + 0.12 * u) as f32, day - (v / YOUNG_VENUE_TIES * 365.0) as i32)
+        } else {
+            ((lo + (hi - lo) * u) as f32, day - (365 + (v * spread_days) as i32))
+        };
         net.add_pair(a, b, strength, formed, kind);
     }
 }
@@ -509,6 +579,39 @@ fn pair_up(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn small_town() -> Scenario {
+        let mut s = Scenario::load(crate::scenario::Origin::Embedded, std::path::Path::new("baseline.toml")).unwrap();
+        s.population.n_agents = 3000;
+        s
+    }
+
+    /// The start's venue ties fill only the slots kin and friends leave free (so they displace no
+    /// friendship) and pair service users with service users and others with others.
+    #[test]
+    fn venue_ties_at_the_start_fill_free_slots() {
+        let with = build(&small_town(), 0);
+        let mut s = small_town();
+        (s.params.venue_ties_resident, s.params.venue_ties_service_user) = (0.0, 0.0);
+        let without = build(&s, 0);
+        let kinds = |t: &Town, i: usize| {
+            let ties = t.network.ties(i as AgentIdx);
+            let n = |k| ties.iter().filter(|x| x.kind() == k).count();
+            (n(TieKind::Kin), n(TieKind::Friend), n(TieKind::Venue))
+        };
+        let mut venue = 0;
+        for i in 0..with.agents.len() {
+            let (k, f, v) = kinds(&with, i);
+            assert_eq!((k, f), (kinds(&without, i).0, kinds(&without, i).1), "agent {i}: kin and friends displaced");
+            assert!(k + f + v <= with.network.max_ties);
+            venue += v;
+            for t in with.network.ties(i as AgentIdx).iter().filter(|x| x.kind() == TieKind::Venue) {
+                let su = |j: usize| with.agents[j].role == Role::ServiceUser;
+                assert_eq!(su(i), su(t.other as usize), "a venue tie across roles");
+            }
+        }
+        assert!(venue as f64 / with.agents.len() as f64 > 3.0, "venue ties per agent: {venue}");
+    }
 
     #[test]
     fn allocate_is_exact() {

@@ -75,6 +75,33 @@ fn the_mix_of_mental_states_holds_still() {
     interval_within("change of the town's well share after the burn-in", &on_default_town(&drift("all")), -0.02, 0.02);
 }
 
+/// The network starts in its steady state too (issue 4): after the burn-in, residents' and service users'
+/// mean number of ties and residents' lonely share hold still, within the tolerances of the calibration's
+/// steady-state targets (0.3 ties, 1 point). Before venue ties were seeded at the start, residents' venue
+/// ties built up for about five years: +2.3 ties and −1.4 points of loneliness over the calibration window.
+#[test]
+fn the_network_holds_still() {
+    let drift = |group: &str, metric: &str| Statistic::Drift { group: group.into(), metric: metric.into() };
+    interval_within(
+        "change of residents' mean ties after the burn-in",
+        &on_default_town(&drift("residents", "ties_mean")),
+        -0.3,
+        0.3,
+    );
+    interval_within(
+        "change of service users' mean ties after the burn-in",
+        &on_default_town(&drift("service_users", "ties_mean")),
+        -0.3,
+        0.3,
+    );
+    interval_within(
+        "change of residents' lonely share after the burn-in",
+        &on_default_town(&drift("residents", "lonely_share")),
+        -0.01,
+        0.01,
+    );
+}
+
 /// Pattern 2: residents' episodes of struggling or crisis remit about 50% by week 13 and about 75% by week
 /// 52, with a long tail ("about": within 8 percentage points; the tail: at least 15% still unwell at 52
 /// weeks). Kaplan–Meier over episodes starting after the burn-in.

@@ -102,10 +102,8 @@ fn choose(
         if !available(v) {
             continue;
         }
-        let district = if venue.district == a.district as usize { 1.0 } else { p.other_district_weight as f32 };
-        let welcome = 1.0 - (1.0 - venue.openness as f32) * stigma;
         let ritual_pull = if ctx.ritual_today[v] != Ritual::None { 1.0 + p.ritual_pull as f32 } else { 1.0 };
-        weight[v] = kind_pull(p, a, venue.kind) * district * welcome * ritual_pull;
+        weight[v] = venue_pull(p, a, venue, stigma) * ritual_pull;
     }
     // With nowhere attractive to go (only venues of a kind the agent rarely uses, or only ones far away, or
     // nothing affordable), the agent mostly stays in: the pull of what is open scales the chance of going.
@@ -140,6 +138,16 @@ fn choose(
     }
     // Rounding left x at the end: take the last venue with weight.
     (0..n_venues).rev().find(|&v| weight[v] > 0.0).map_or(NO_VENUE, |v| v as VenueIdx)
+}
+
+/// The pull of a venue for an agent apart from the day's circumstances (open, affordable, ritual, friends,
+/// habit): its kind, its district and its welcome given the agent's diagnosis (`stigma`, from
+/// [`stigma_weight`]). The start's venue ties are drawn from it too (`population::initial_network`).
+#[inline]
+pub(crate) fn venue_pull(p: &Params, a: &Agent, venue: &crate::scenario::Venue, stigma: f32) -> f32 {
+    let district = if venue.district == a.district as usize { 1.0 } else { p.other_district_weight as f32 };
+    let welcome = 1.0 - (1.0 - venue.openness as f32) * stigma;
+    kind_pull(p, a, venue.kind) * district * welcome
 }
 
 /// The pull of a kind of venue for an agent; zero where it may not go (a service needs a case decision, a
