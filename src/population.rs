@@ -350,43 +350,22 @@ fn initial_network(scenario: &Scenario, p: &Params, replicate: u32, agents: &[Ag
     let all = StubPool::all(n_districts, scenario.venues.len());
     for kind in [TieKind::Kin, TieKind::Friend, TieKind::Venue] {
         // Venue ties fill only the slots kin and friends left free, so none displaces another at pairing.
-        let free: Vec<u8> = net.count.iter().map(|&c| (net.max_ties as u8).saturating_sub(c)).collect();
+        let free: Vec<u8> = if kind == TieKind::Venue {
+            net.count.iter().map(|&c| (net.max_ties as u8).saturating_sub(c)).collect()
+        } else {
+            Vec::new()
+        };
         let mut sizes = vec![0usize; all.len()];
-        let mut left = free.clone();
-        for_each_stub(scenario, p, replicate, agents, |pool, _, a| {
-            if keep(kind, &mut left, pool, a) {
-                sizes[pool.index(n_districts)] += 1;
-            }
-        });
+        for_each_stub(scenario, p, replicate, agents, kind, &free, |pool, _, _| sizes[pool.index(n_districts)] += 1);
         let mut pools: Vec<Vec<(u64, AgentIdx)>> = sizes.iter().map(|&n| Vec::with_capacity(n)).collect();
-        let mut left = free;
-        for_each_stub(scenario, p, replicate, agents, |pool, key, a| {
-            if keep(kind, &mut left, pool, a) {
-                pools[pool.index(n_districts)].push((key, a));
-            }
+        for_each_stub(scenario, p, replicate, agents, kind, &free, |pool, key, a| {
+            pools[pool.index(n_districts)].push((key, a))
         });
         for stubs in pools {
             pair_up(&mut net, agents, stubs, kind, 0, 3650.0);
         }
     }
     net
-}
-
-/// Whether a stub drawn for agent `a` is paired in this pass of `kind`: those of other kinds wait for their
-/// pass, and a venue stub only while the agent has a free slot left (`left`, counted down).
-fn keep(kind: TieKind, left: &mut [u8], pool: StubPool, a: AgentIdx) -> bool {
-    if pool.kind() != kind {
-        return false;
-    }
-    if kind != TieKind::Venue {
-        return true;
-    }
-    let slots = &mut left[a as usize];
-    if *slots == 0 {
-        return false;
-    }
-    *slots -= 1;
-    true
 }
 
 /// Where a stub waits to be paired: kin anywhere, friends within a district or town-wide, venue ties among the
@@ -420,22 +399,20 @@ impl StubPool {
             StubPool::Venue(v, su) => 2 + n_districts + 2 * v + su as usize,
         }
     }
-
-    fn kind(self) -> TieKind {
-        match self {
-            StubPool::Kin => TieKind::Kin,
-            StubPool::Local(_) | StubPool::Wide => TieKind::Friend,
-            StubPool::Venue(..) => TieKind::Venue,
-        }
-    }
 }
 
-/// Draws every agent's stubs in agent order: `f(pool, key, agent)` per stub, the key a uniform sort key.
+/// Draws every agent's stubs of one kind in agent order: `f(pool, key, agent)` per stub, the key a uniform
+/// sort key. An agent's draws come in a fixed order from its own stream (kin, friends, venue ties), so a pass
+/// draws the earlier kinds' stubs without passing them on and stops after its own kind; the venue pass passes
+/// on at most `venue_slots[agent]` stubs (the rest would be the last draws, so skipping them changes nothing
+/// before them).
 fn for_each_stub(
     scenario: &Scenario,
     p: &Params,
     replicate: u32,
     agents: &[Agent],
+    kind: TieKind,
+    venue_slots: &[u8],
     mut f: impl FnMut(StubPool, u64, AgentIdx),
 ) {
     let sociability = Gamma::new(2.0, 0.5).expect("valid gamma");
@@ -456,18 +433,30 @@ fn for_each_stub(
             }
         };
         for _ in 0..draw(kin_mean, &mut s) {
-            f(StubPool::Kin, s.next_u64(), i as AgentIdx);
+            let key = s.next_u64();
+            if kind == TieKind::Kin {
+                f(StubPool::Kin, key, i as AgentIdx);
+            }
+        }
+        if kind == TieKind::Kin {
+            continue;
         }
         for _ in 0..draw(friend_mean, &mut s) {
             let pool =
                 if s.chance(p.p_friend_same_district) { StubPool::Local(a.district as usize) } else { StubPool::Wide };
-            f(pool, s.next_u64(), i as AgentIdx);
+            let key = s.next_u64();
+            if kind == TieKind::Friend {
+                f(pool, key, i as AgentIdx);
+            }
+        }
+        if kind == TieKind::Friend {
+            continue;
         }
         // Venue ties: each is with someone the agent knows from one venue, drawn by how the venue pulls the
         // agent (kind, district, welcome; open and affordable once a week), so the two are likely to meet
         // there again.
         let venue_mean = if a.role == Role::ServiceUser { p.venue_ties_service_user } else { p.venue_ties_resident };
-        let n_venue = draw(venue_mean, &mut s);
+        let n_venue = draw(venue_mean, &mut s).min(venue_slots[i] as usize);
         if n_venue > 0 {
             let stigma = stigma_weight(p, a.diagnosis);
             pull.clear();
