@@ -8,7 +8,7 @@ use super::{stigma_weight, DayContext};
 use crate::network::Network;
 use crate::params::Params;
 use crate::population::{Agent, AgentState, StaffKind};
-use crate::rng::{Purpose, Stream};
+use crate::rng::Stream;
 use crate::scenario::Scenario;
 use crate::types::{MentalState, Ritual, Role, VenueIdx, VenueKind, NO_VENUE};
 use rayon::prelude::*;
@@ -53,7 +53,7 @@ fn choose(
         }
     }
 
-    let mut rng = Stream::new(ctx.seed, ctx.replicate, Purpose::GoingOut, ctx.day, i as u64);
+    let mut rng = Stream::from_prefix(ctx.going_out_prefix, i as u64);
     let u_go = rng.uniform();
     let money = ctx.money_available(a.leisure_weekly_nok, s, i);
 

@@ -8,7 +8,7 @@
 use super::{is_unwell, stigma_weight, Daily, DayContext, LnRatios};
 use crate::params::Params;
 use crate::population::{Agent, AgentState, StaffKind};
-use crate::rng::{Purpose, Stream};
+use crate::rng::Stream;
 use crate::types::{MentalState, Role, VenueIdx, NO_VENUE};
 
 /// Counters over one recording period, for flow metrics.
@@ -121,7 +121,7 @@ pub fn step(
         rhythm_broken: ctx.day < s.rhythm_broken_until.max(n.rhythm_broken_until),
         peer_supported: ctx.day < n.peer_support_until,
     };
-    let mut rng = Stream::new(ctx.seed, ctx.replicate, Purpose::MentalState, ctx.day, i as u64);
+    let mut rng = Stream::from_prefix(ctx.mental_prefix, i as u64);
     let u = rng.uniform();
     let next_state = match s.mental {
         MentalState::Well => {

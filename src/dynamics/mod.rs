@@ -15,6 +15,7 @@ pub mod outreach;
 pub mod support;
 
 use crate::population::AgentState;
+use crate::rng::{day_prefix, Purpose};
 use crate::types::{weekday, Diagnosis, MentalState, Ritual, VenueIdx};
 
 /// What happened to one agent today, accumulated over phases 3 and 4 and read by phase 5.
@@ -55,6 +56,10 @@ pub struct DayContext {
     pub weekday: usize,
     pub seed: u64,
     pub replicate: u32,
+    /// Today's stream prefixes ([`crate::rng::day_prefix`]) of the per-agent draws of going out and of the
+    /// mental state, so each agent's stream costs one mixing step instead of five.
+    pub going_out_prefix: u64,
+    pub mental_prefix: u64,
     /// Per venue: open today (operating, open this weekday, no lockdown).
     pub open_today: Vec<bool>,
     pub ritual_today: Vec<Ritual>,
@@ -111,6 +116,8 @@ impl DayContext {
             weekday: weekday(day),
             seed,
             replicate,
+            going_out_prefix: day_prefix(seed, replicate, Purpose::GoingOut, day),
+            mental_prefix: day_prefix(seed, replicate, Purpose::MentalState, day),
             open_today: Vec::new(),
             ritual_today: Vec::new(),
             ritual_venues: Vec::new(),

@@ -115,10 +115,19 @@ pub fn run(ctx: &DayContext, p: &Params, network: &mut Network, daily: &mut [Dai
             others.clear();
             others.extend(slots[..n].iter().map(|t| ctx.peers[t.other as usize]));
             let me = ctx.peers[a];
+            let mut all_above_floor = true;
+            for (tie, other) in slots[..n].iter_mut().zip(others.iter()) {
+                update_tie(ctx, &consts, prefix, a as AgentIdx, &me, other, tie, d);
+                all_above_floor &= tie.strength >= tie_floor;
+            }
+            if all_above_floor && consts.turnover_weekly == 0.0 {
+                return;
+            }
+            // Ties end (below the floor, or by turnover on Sundays) in a second pass that keeps the order of
+            // those that stay; on most days no tie of an agent ends and the pass is skipped.
             let mut kept = 0;
             for k in 0..n {
-                let mut tie = slots[k];
-                update_tie(ctx, &consts, prefix, a as AgentIdx, &me, &others[k], &mut tie, d);
+                let tie = slots[k];
                 let ends = consts.turnover_weekly > 0.0
                     && tie.kind() != TieKind::Kin
                     && uniform_once(consts.turnover_prefix, pair_entity(a as AgentIdx, tie.other))
