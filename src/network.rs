@@ -50,6 +50,12 @@ impl Tie {
         self.formed_and_kind >> 2
     }
 
+    /// Day formed × 4 + kind, as stored.
+    #[inline]
+    pub fn formed_and_kind(&self) -> i32 {
+        self.formed_and_kind
+    }
+
     #[inline]
     pub fn kind(&self) -> TieKind {
         match self.formed_and_kind & 3 {

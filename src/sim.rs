@@ -412,7 +412,7 @@ impl<'a> Runner<'a> {
             let today: Vec<(usize, &Event)> =
                 scenario.events.iter().enumerate().filter(|(_, e)| e.day == day).collect();
             self.world.step(day, &today, observer.as_deref_mut());
-            if (day + 1) % every == 0 {
+            if (day + 1).is_multiple_of(every) {
                 // The observer sees the period's accumulators before they are reset.
                 if let Some(obs) = observer.as_deref_mut() {
                     obs.on_record(day + 1, &self.world);

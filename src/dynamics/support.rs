@@ -11,16 +11,24 @@
 //!
 //! Every quantity that touches a tie is a symmetric function of the pair (ordered by agent index) and one
 //! number from the pair's stream, so each end updates its own copy and both copies stay bit-identical.
+//!
+//! The per-tie work is a kernel without branches over one agent's ties laid out as columns (`Lanes`), which
+//! the compiler vectorises (eight ties per instruction with AVX2, chosen at run time where the CPU has it,
+//! four with the SSE2 every x86-64 CPU has). It performs the same IEEE operations as the tie-at-a-time
+//! reference (`reference::update_tie`, kept for tests), so the output does not depend on the CPU; a property
+//! test holds each way the kernel can run to the reference, bit for bit.
 
-use super::{is_unwell, Daily, DayContext, PeerView};
+use super::{Daily, DayContext, PeerView};
 use crate::network::{Network, Tie, TieKind};
 use crate::params::Params;
-use crate::rng::{day_prefix, pair_entity, uniform_once, Purpose};
+use crate::rng::{day_prefix, pair_entity, uniform_once, Purpose, Stream};
 use crate::types::{AgentIdx, MentalState, NO_VENUE};
+use rand::RngCore;
 use rayon::prelude::*;
 
 /// Per-day constants of the pass: every parameter the per-tie work reads, converted to `f32` once (tables are
 /// indexed by tie kind, `TieKind as usize`, or by mental state, `MentalState as usize`).
+#[derive(Clone, Copy)]
 struct Consts {
     outreach_scale: f32,
     sm_boost: f32,
@@ -47,8 +55,6 @@ struct Consts {
     /// Decay multiplier by whether the tie is ghosted (an end is unwell and the other lacks lived experience).
     ghost_decay: [f32; 2],
     social_decay_reduction: f32,
-    /// Decay multiplier of a tie by age in days: 1 + (m − 1)·exp(−age / maturity), tabulated.
-    newness: Vec<f32>,
     /// Chance that a non-kin tie ends this week (turnover is drawn once a week, on Sundays), or zero.
     turnover_weekly: f64,
     turnover_prefix: u64,
@@ -79,11 +85,6 @@ impl Consts {
             decay_kind: [p.kin_decay_factor as f32, 1.0, 1.0],
             ghost_decay: [1.0, p.ghost_decay_multiplier as f32],
             social_decay_reduction: p.social_media_decay_reduction as f32,
-            newness: (0..(20.0 * p.tie_maturity_days) as usize)
-                .map(|age| {
-                    (1.0 + (p.new_tie_decay_multiplier - 1.0) * (-(age as f64) / p.tie_maturity_days).exp()) as f32
-                })
-                .collect(),
             turnover_weekly: if ctx.weekday == TURNOVER_WEEKDAY {
                 1.0 - (1.0 - p.tie_turnover_yearly).powf(7.0 / 365.0)
             } else {
@@ -92,11 +93,15 @@ impl Consts {
             turnover_prefix: day_prefix(ctx.seed, ctx.replicate, Purpose::TieTurnover, ctx.day),
         }
     }
+}
 
-    #[inline]
-    fn newness(&self, age: i32) -> f32 {
-        self.newness.get(age.max(0) as usize).copied().unwrap_or(1.0)
-    }
+/// Decay multiplier of a tie by age in days: 1 + (m − 1)·exp(−age / maturity), tabulated up to 20
+/// maturities, then a last entry of 1 that older ties read.
+fn newness_table(p: &Params) -> Vec<f32> {
+    (0..(20.0 * p.tie_maturity_days) as usize)
+        .map(|age| (1.0 + (p.new_tie_decay_multiplier - 1.0) * (-(age as f64) / p.tie_maturity_days).exp()) as f32)
+        .chain([1.0])
+        .collect()
 }
 
 /// The weekday (Sunday) on which ties end by turnover and ended friendships are renewed.
@@ -106,20 +111,15 @@ pub fn run(ctx: &DayContext, p: &Params, network: &mut Network, daily: &mut [Dai
     let consts = Consts::new(ctx, p);
     let tie_floor = p.tie_floor as f32;
     let prefix = day_prefix(ctx.seed, ctx.replicate, Purpose::TieContact, ctx.day);
+    let newness = newness_table(p);
+    let kernel = Kernel::detect();
     network.per_agent_mut().zip(daily.par_iter_mut()).enumerate().with_min_len(512).for_each_init(
-        || Vec::with_capacity(64),
-        |others: &mut Vec<PeerView>, (a, ((slots, count), d))| {
+        || Box::new(Lanes::default()),
+        |lanes: &mut Box<Lanes>, (a, ((slots, count), d))| {
             let n = *count as usize;
-            // Gather the other ends' views first: independent loads the CPU overlaps, instead of one cache
-            // miss at a time inside the long per-tie body (the views are scattered over the whole town).
-            others.clear();
-            others.extend(slots[..n].iter().map(|t| ctx.peers[t.other as usize]));
-            let me = ctx.peers[a];
-            let mut all_above_floor = true;
-            for (tie, other) in slots[..n].iter_mut().zip(others.iter()) {
-                update_tie(ctx, &consts, prefix, a as AgentIdx, &me, other, tie, d);
-                all_above_floor &= tie.strength >= tie_floor;
-            }
+            let me = Me::new(&consts, prefix, ctx.day, a as AgentIdx, &ctx.peers[a]);
+            let all_above_floor =
+                contact_and_decay(kernel, &consts, &newness, tie_floor, &me, &ctx.peers, &mut slots[..n], lanes, d);
             if all_above_floor && consts.turnover_weekly == 0.0 {
                 return;
             }
@@ -144,79 +144,410 @@ pub fn run(ctx: &DayContext, p: &Params, network: &mut Network, daily: &mut [Dai
     );
 }
 
-/// Daily outreach along a tie from a well agent to a well agent, before the cap at 1.
-#[inline]
-fn outreach_base(c: &Consts, kind: usize, s: f32, sm: f32) -> f32 {
-    c.contact_rate[kind] * s * c.outreach_scale * (1.0 + c.sm_boost * sm)
-}
-
-/// Outreach of `from` toward `to` per day, with and without ghosting, from the well-to-well outreach `x`.
-/// Written without branches, by table lookups (multiplying by 1 is exact), as whether an end is unwell is a
-/// coin toss for the branch predictor.
-#[inline]
-fn outreach(c: &Consts, from: &PeerView, to: &PeerView, x: f32) -> (f32, f32) {
-    let x = x * c.withdraw[from.mental as usize];
-    let ghost = c.ghosting[from.lived_experience as usize][to.mental as usize];
-    ((x * ghost).min(1.0), x.min(1.0))
-}
-
-/// Updates agent a's copy of its tie to b; `me` and `other` are the two ends' views (a's and b's).
+/// Contact, support and decay along one agent's ties (`me`'s), a chunk of ties at a time: the chunk's ties and
+/// their other ends' views are laid out as columns, the kernel updates them, and the support is summed in tie
+/// order, so that the sums are the same bits however the kernel ran. Returns whether every tie is still at or
+/// above `tie_floor` (counted without an early exit, which would be a coin toss for the branch predictor).
 #[allow(clippy::too_many_arguments)]
 #[inline]
-fn update_tie(
-    ctx: &DayContext,
-    c: &Consts,
-    prefix: u64,
-    a: AgentIdx,
-    me: &PeerView,
-    other: &PeerView,
-    tie: &mut Tie,
+fn contact_and_decay(
+    kernel: Kernel,
+    consts: &Consts,
+    newness: &[f32],
+    tie_floor: f32,
+    me: &Me,
+    peers: &[PeerView],
+    ties: &mut [Tie],
+    lanes: &mut Lanes,
     d: &mut Daily,
-) {
-    let b = tie.other;
-    let kind = tie.kind() as usize;
-    let (lo, al, ah) = if a < b { (a, me, other) } else { (b, other, me) };
-    let s = tie.strength;
-    let sm = 0.5 * (al.social_media + ah.social_media);
-    let va = me.venue_today;
-    let in_person = va != NO_VENUE && va == other.venue_today;
-    let remote = if in_person {
-        false
-    } else {
-        let u = uniform_once(prefix, pair_entity(a, b)) as f32;
-        // Between two well agents without lived experience this is 1 − (1 − x)², and nobody is ghosted.
-        let x = outreach_base(c, kind, s, sm);
-        let (p_lh, p_lh_ng) = outreach(c, al, ah, x);
-        let (p_hl, p_hl_ng) = outreach(c, ah, al, x);
-        let contact = u < 1.0 - (1.0 - p_lh) * (1.0 - p_hl);
-        // Contact that only ghosting prevented, counted at the ghosted end.
-        let (toward_a, from_a) = if a == lo { (p_lh, p_hl_ng) } else { (p_lh_ng, p_hl) };
-        d.ghosted += (!contact & (u < 1.0 - (1.0 - toward_a) * (1.0 - from_a))) as u16;
-        contact
-    };
-
-    if in_person || remote {
-        // Support received by a from b, by layer.
-        let giver = other;
-        let mode = if in_person { 1.0 } else { c.remote_support };
-        let k = s * mode * c.capacity[giver.mental as usize];
-        d.emotional += k * c.emotional[kind];
-        d.instrumental += k * c.instrumental[kind];
-        d.informational += k * c.informational[kind][giver.lived_experience as usize];
-        // Giving lifts the giver: a supports b when b is unwell and a is not in crisis.
-        if is_unwell(giver.mental) && me.mental != MentalState::Crisis {
-            d.gave = true;
+) -> bool {
+    let mut below_floor = 0;
+    for chunk in ties.chunks_mut(LANES) {
+        // The views are scattered over the whole town: gathering them before the work lets the CPU overlap
+        // the loads.
+        for (j, tie) in chunk.iter().enumerate() {
+            let other = &peers[tie.other as usize];
+            lanes.other[j] = tie.other;
+            lanes.strength[j] = tie.strength;
+            lanes.formed_and_kind[j] = tie.formed_and_kind();
+            lanes.last_contact_day[j] = tie.last_contact_day;
+            lanes.mental[j] = other.mental as u32;
+            lanes.lived[j] = other.lived_experience as u32;
+            lanes.venue[j] = other.venue_today as u32;
+            lanes.social_media[j] = other.social_media;
+            let age = (me.day - tie.formed_day()).max(0) as usize;
+            lanes.newness[j] = newness[select(age < newness.len(), age, newness.len() - 1)];
         }
-        let gain = c.gain[!in_person as usize];
-        tie.strength = (s + gain * (1.0 - s)).min(1.0);
-        tie.last_contact_day = ctx.day as i32;
-    } else {
-        let age = ctx.day as i32 - tie.formed_day();
-        let newness = c.newness(age);
-        let ghost = (is_unwell(al.mental) & !ah.lived_experience) | (is_unwell(ah.mental) & !al.lived_experience);
-        let ghost = c.ghost_decay[ghost as usize];
+        kernel.run(consts, me, lanes);
+        for (j, tie) in chunk.iter_mut().enumerate() {
+            d.emotional += lanes.emotional[j];
+            d.instrumental += lanes.instrumental[j];
+            d.informational += lanes.informational[j];
+            d.ghosted += lanes.ghosted[j] as u16;
+            d.gave |= lanes.gave[j] != 0;
+            tie.strength = lanes.strength[j];
+            tie.last_contact_day = lanes.last_contact_day[j];
+            below_floor += (tie.strength < tie_floor) as u32;
+        }
+    }
+    below_floor == 0
+}
+
+/// Ties the kernel works on at once (the default `max_ties` is 15; an agent with more takes two rounds).
+const LANES: usize = 16;
+
+/// One agent's ties as columns: the kernel's inputs (the ties, their other ends' views) and its outputs. Lanes
+/// past the agent's ties hold what an earlier agent left there; they are computed and ignored.
+#[derive(Default)]
+struct Lanes {
+    other: [AgentIdx; LANES],
+    /// In: strength today; out: strength after today's contact or decay.
+    strength: [f32; LANES],
+    formed_and_kind: [i32; LANES],
+    /// In: the day of the last contact; out: today where the tie carried contact.
+    last_contact_day: [i32; LANES],
+    mental: [u32; LANES],
+    lived: [u32; LANES],
+    venue: [u32; LANES],
+    social_media: [f32; LANES],
+    /// The tie's decay multiplier by age (`newness_table`).
+    newness: [f32; LANES],
+    /// Out: support received along the tie by layer (zero without contact).
+    emotional: [f32; LANES],
+    instrumental: [f32; LANES],
+    informational: [f32; LANES],
+    /// Out: 1 where only ghosting prevented contact.
+    ghosted: [u32; LANES],
+    /// Out: 1 where the agent supported an unwell other end.
+    gave: [u32; LANES],
+}
+
+/// The agent whose ties the kernel updates, and what of it every tie reads.
+#[derive(Clone, Copy)]
+struct Me {
+    a: AgentIdx,
+    prefix: u64,
+    day: i32,
+    mental: u32,
+    lived: bool,
+    venue: u32,
+    social_media: f32,
+    /// Multiplier on the agent's own outreach by its mental state (withdrawal).
+    withdraw: f32,
+    /// The agent gives support to an unwell other end (it is not in crisis).
+    can_give: bool,
+}
+
+impl Me {
+    fn new(c: &Consts, prefix: u64, day: u32, a: AgentIdx, view: &PeerView) -> Self {
+        Me {
+            a,
+            prefix,
+            day: day as i32,
+            mental: view.mental as u32,
+            lived: view.lived_experience,
+            venue: view.venue_today as u32,
+            social_media: view.social_media,
+            withdraw: c.withdraw[view.mental as usize],
+            can_give: view.mental != MentalState::Crisis,
+        }
+    }
+}
+
+/// How the kernel runs: with AVX2 (eight `f32` lanes per instruction) where the CPU has it, else with the
+/// instructions every x86-64 (or other) CPU has. Both run the same code on the same IEEE operations, so they
+/// give the same bits; a test checks this against the tie-at-a-time reference.
+#[derive(Clone, Copy)]
+enum Kernel {
+    Portable,
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+}
+
+impl Kernel {
+    fn detect() -> Self {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            return Kernel::Avx2;
+        }
+        Kernel::Portable
+    }
+
+    #[inline]
+    fn run(self, c: &Consts, me: &Me, lanes: &mut Lanes) {
+        match self {
+            Kernel::Portable => kernel(c, me, lanes),
+            // SAFETY: `Kernel::Avx2` is only made by `detect` on a CPU that has AVX2.
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2 => unsafe { kernel_avx2(c, me, lanes) },
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn kernel_avx2(c: &Consts, me: &Me, lanes: &mut Lanes) {
+    kernel(c, me, lanes)
+}
+
+/// One of three values by mental state (0 well, 1 struggling, 2 crisis), as selects rather than a table
+/// lookup, so that the kernel's loop vectorises.
+#[inline(always)]
+fn by_mental(m: u32, t: [f32; 3]) -> f32 {
+    select(m == 0, t[0], select(m == 1, t[1], t[2]))
+}
+
+/// `if condition { a } else { b }` computed without a branch (a conditional move, or a blend in vectors):
+/// the conditions of the kernel are coin tosses for the branch predictor.
+#[inline(always)]
+fn select<T>(condition: bool, a: T, b: T) -> T {
+    std::hint::select_unpredictable(condition, a, b)
+}
+
+/// The uniform number in [0, 1) of a pair's stream today, as `f32`: the same bits as
+/// `uniform_once(prefix, entity) as f32`, computed without the `u64 → f64` conversion (which x86 vectors lack):
+/// the 53-bit draw is split in halves that convert exactly, and their sum is exact.
+#[inline(always)]
+fn pair_uniform(prefix: u64, entity: u64) -> f32 {
+    let bits = Stream::from_prefix(prefix, entity).next_u64() >> 11;
+    let exact = |x: u64| f64::from_bits(0x4330_0000_0000_0000 | x) - 4_503_599_627_370_496.0;
+    let x = exact(bits >> 32) * 4_294_967_296.0 + exact(bits & 0xffff_ffff);
+    (x * (1.0 / (1u64 << 53) as f64)) as f32
+}
+
+/// Contact, support, strengthening and decay along each of the agent's ties (see the module's comment),
+/// without branches: whether a tie carries contact today is a coin toss (about one tie in three), so both
+/// outcomes are computed and one is kept, and every table lookup by kind or state is a select.
+///
+/// Every quantity is a symmetric function of the pair, so the other end computes the same for its copy. The
+/// operations and their order are those of `reference::update_tie` (multiplication and addition of two
+/// numbers are commutative in IEEE arithmetic, which lets the kernel pair "me" and "other" instead of the
+/// lower and higher index).
+#[inline(always)]
+fn kernel(c: &Consts, me: &Me, l: &mut Lanes) {
+    // Copies in registers: selects between their values vectorise, loads through a selected address do not.
+    let c = *c;
+    let me = *me;
+    for j in 0..LANES {
+        let b = l.other[j];
+        let s = l.strength[j];
+        let kin = l.formed_and_kind[j] & 3 == 0;
+        let mental = l.mental[j];
+        let lived = l.lived[j] != 0;
+        let sm = 0.5 * (me.social_media + l.social_media[j]);
+        let in_person = (me.venue != NO_VENUE as u32) & (me.venue == l.venue[j]);
+
+        // Remote contact: outreach of each end toward the other, with and without ghosting (those with
+        // lived experience do not ghost).
+        let (lo, hi) = (me.a.min(b) as u64, me.a.max(b) as u64);
+        let u = pair_uniform(me.prefix, (lo << 32) | hi);
+        let rate = select(kin, c.contact_rate[0], c.contact_rate[1]);
+        let x = rate * s * c.outreach_scale * (1.0 + c.sm_boost * sm);
+        let x_me = x * me.withdraw;
+        let x_other = x * by_mental(mental, c.withdraw);
+        let ghost_me = select(me.lived, 1.0, by_mental(mental, c.ghosting[0]));
+        let ghost_other = select(lived, 1.0, by_mental(me.mental, c.ghosting[0]));
+        let p_me = (x_me * ghost_me).min(1.0);
+        let p_other = (x_other * ghost_other).min(1.0);
+        let p_other_not_ghosting = x_other.min(1.0);
+        let remote = !in_person & (u < 1.0 - (1.0 - p_me) * (1.0 - p_other));
+        // Contact that only the other end's ghosting of this agent prevented.
+        let ghosted = !in_person & !remote & (u < 1.0 - (1.0 - p_me) * (1.0 - p_other_not_ghosting));
+        let contact = in_person | remote;
+
+        // Support received from the other end, by layer; giving lifts the giver.
+        let mode = select(in_person, 1.0, c.remote_support);
+        let k = s * mode * by_mental(mental, c.capacity);
+        let k = select(contact, k, 0.0);
+        let emotional = select(kin, c.emotional[0], c.emotional[1]);
+        let instrumental = select(kin, c.instrumental[0], c.instrumental[1]);
+        let informational = select(
+            kin,
+            select(lived, c.informational[0][1], c.informational[0][0]),
+            select(lived, c.informational[1][1], c.informational[1][0]),
+        );
+        l.emotional[j] = k * emotional;
+        l.instrumental[j] = k * instrumental;
+        l.informational[j] = k * informational;
+        l.gave[j] = (contact & (mental != 0) & me.can_give) as u32;
+        l.ghosted[j] = ghosted as u32;
+        l.last_contact_day[j] = select(contact, me.day, l.last_contact_day[j]);
+
+        // Contact strengthens the tie; without it the tie decays (kin slowly, new ties fast, ghosted ties
+        // faster, social media slows it).
+        let gain = select(in_person, c.gain[0], c.gain[1]);
+        let strengthened = (s + gain * (1.0 - s)).min(1.0);
+        let newness = l.newness[j];
+        let ghost = ((me.mental != 0) & !lived) | ((mental != 0) & !me.lived);
+        let ghost = select(ghost, c.ghost_decay[1], c.ghost_decay[0]);
         let social = 1.0 - c.social_decay_reduction * sm;
-        let rate = (c.daily_decay * c.decay_kind[kind] * newness * ghost * social).min(1.0);
-        tie.strength = s * (1.0 - rate);
+        let decay_kind = select(kin, c.decay_kind[0], c.decay_kind[1]);
+        let rate = (c.daily_decay * decay_kind * newness * ghost * social).min(1.0);
+        let decayed = s * (1.0 - rate);
+        l.strength[j] = select(contact, strengthened, decayed);
+    }
+}
+
+/// The tie pass one tie at a time, with branches, as it was written before the kernel: the reference the
+/// kernel is tested against, bit for bit.
+#[cfg(test)]
+mod reference {
+    use super::super::is_unwell;
+    use super::*;
+
+    /// Daily outreach along a tie from a well agent to a well agent, before the cap at 1.
+    #[inline]
+    fn outreach_base(c: &Consts, kind: usize, s: f32, sm: f32) -> f32 {
+        c.contact_rate[kind] * s * c.outreach_scale * (1.0 + c.sm_boost * sm)
+    }
+
+    /// Outreach of `from` toward `to` per day, with and without ghosting, from the well-to-well outreach `x`.
+    /// Written without branches, by table lookups (multiplying by 1 is exact), as whether an end is unwell is a
+    /// coin toss for the branch predictor.
+    #[inline]
+    fn outreach(c: &Consts, from: &PeerView, to: &PeerView, x: f32) -> (f32, f32) {
+        let x = x * c.withdraw[from.mental as usize];
+        let ghost = c.ghosting[from.lived_experience as usize][to.mental as usize];
+        ((x * ghost).min(1.0), x.min(1.0))
+    }
+
+    /// Updates agent a's copy of its tie to b; `me` and `other` are the two ends' views (a's and b's).
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    pub(super) fn update_tie(
+        day: u32,
+        c: &Consts,
+        newness_table: &[f32],
+        prefix: u64,
+        a: AgentIdx,
+        me: &PeerView,
+        other: &PeerView,
+        tie: &mut Tie,
+        d: &mut Daily,
+    ) {
+        let b = tie.other;
+        let kind = tie.kind() as usize;
+        let (lo, al, ah) = if a < b { (a, me, other) } else { (b, other, me) };
+        let s = tie.strength;
+        let sm = 0.5 * (al.social_media + ah.social_media);
+        let va = me.venue_today;
+        let in_person = va != NO_VENUE && va == other.venue_today;
+        let remote = if in_person {
+            false
+        } else {
+            let u = uniform_once(prefix, pair_entity(a, b)) as f32;
+            // Between two well agents without lived experience this is 1 − (1 − x)², and nobody is ghosted.
+            let x = outreach_base(c, kind, s, sm);
+            let (p_lh, p_lh_ng) = outreach(c, al, ah, x);
+            let (p_hl, p_hl_ng) = outreach(c, ah, al, x);
+            let contact = u < 1.0 - (1.0 - p_lh) * (1.0 - p_hl);
+            // Contact that only ghosting prevented, counted at the ghosted end.
+            let (toward_a, from_a) = if a == lo { (p_lh, p_hl_ng) } else { (p_lh_ng, p_hl) };
+            d.ghosted += (!contact & (u < 1.0 - (1.0 - toward_a) * (1.0 - from_a))) as u16;
+            contact
+        };
+
+        if in_person || remote {
+            // Support received by a from b, by layer.
+            let giver = other;
+            let mode = if in_person { 1.0 } else { c.remote_support };
+            let k = s * mode * c.capacity[giver.mental as usize];
+            d.emotional += k * c.emotional[kind];
+            d.instrumental += k * c.instrumental[kind];
+            d.informational += k * c.informational[kind][giver.lived_experience as usize];
+            // Giving lifts the giver: a supports b when b is unwell and a is not in crisis.
+            if is_unwell(giver.mental) && me.mental != MentalState::Crisis {
+                d.gave = true;
+            }
+            let gain = c.gain[!in_person as usize];
+            tie.strength = (s + gain * (1.0 - s)).min(1.0);
+            tie.last_contact_day = day as i32;
+        } else {
+            let age = day as i32 - tie.formed_day();
+            let newness = newness_table.get(age.max(0) as usize).copied().unwrap_or(1.0);
+            let ghost = (is_unwell(al.mental) & !ah.lived_experience) | (is_unwell(ah.mental) & !al.lived_experience);
+            let ghost = c.ghost_decay[ghost as usize];
+            let social = 1.0 - c.social_decay_reduction * sm;
+            let rate = (c.daily_decay * c.decay_kind[kind] * newness * ghost * social).min(1.0);
+            tie.strength = s * (1.0 - rate);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn view(mental: u8, lived: bool, venue: u8, social_media: f32) -> PeerView {
+        let mental = [MentalState::Well, MentalState::Struggling, MentalState::Crisis][mental as usize];
+        // Venues 0–2 or none, so that ends often meet in person.
+        let venue_today = if venue == 3 { NO_VENUE } else { venue as u16 };
+        PeerView { mental, lived_experience: lived, venue_today, social_media }
+    }
+
+    fn daily_bits(d: &Daily) -> (u32, u32, u32, u16, bool) {
+        (d.emotional.to_bits(), d.instrumental.to_bits(), d.informational.to_bits(), d.ghosted, d.gave)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// The kernel (each way it can run on this machine) gives the bits of the tie-at-a-time reference:
+        /// every tie's strength and last contact, and the day's support, ghosting and giving.
+        #[test]
+        fn kernel_matches_reference(
+            day in 0u32..2_000,
+            seed in any::<u64>(),
+            a in 0u32..64,
+            me in (0u8..3, any::<bool>(), 0u8..4, 0.0f32..=1.0),
+            ties in prop::collection::vec(
+                (0u32..64, 0.0f32..=1.0, 0u8..3, -3_000i32..2_000, (0u8..3, any::<bool>(), 0u8..4, 0.0f32..=1.0)),
+                0..40,
+            ),
+            start in 0.0f32..3.0,
+            lived_bonus in 0.0f64..0.5,
+        ) {
+            let p = Params { layer_lived_experience_informational: lived_bonus, ..Params::default() };
+            let ctx = DayContext::new(day, seed, 1);
+            let consts = Consts::new(&ctx, &p);
+            let newness = newness_table(&p);
+            let prefix = day_prefix(seed, 1, Purpose::TieContact, day);
+            let mut peers = vec![view(0, false, 3, 0.0); 64];
+            peers[a as usize] = view(me.0, me.1, me.2, me.3);
+            let mut slots = Vec::new();
+            for &(other, strength, kind, formed, v) in &ties {
+                let other = if other == a { (a + 1) % 64 } else { other };
+                peers[other as usize] = view(v.0, v.1, v.2, v.3);
+                let kind = [TieKind::Kin, TieKind::Friend, TieKind::Venue][kind as usize];
+                let formed = formed.min(day as i32);
+                slots.push(Tie::new(other, strength, formed, kind));
+            }
+            let start = Daily { emotional: start, instrumental: start * 0.5, informational: start * 0.25, ..Daily::default() };
+
+            let mut want_ties = slots.clone();
+            let mut want = start;
+            for tie in &mut want_ties {
+                let (me_view, other) = (peers[a as usize], peers[tie.other as usize]);
+                reference::update_tie(day, &consts, &newness, prefix, a, &me_view, &other, tie, &mut want);
+            }
+
+            let mut kernels = vec![Kernel::Portable];
+            if let Kernel::Avx2 = Kernel::detect() {
+                kernels.push(Kernel::Avx2);
+            }
+            for kernel in kernels {
+                let me = Me::new(&consts, prefix, day, a, &peers[a as usize]);
+                let mut got_ties = slots.clone();
+                let mut got = start;
+                let mut lanes = Lanes::default();
+                contact_and_decay(kernel, &consts, &newness, 0.0, &me, &peers, &mut got_ties, &mut lanes, &mut got);
+                for (g, w) in got_ties.iter().zip(&want_ties) {
+                    prop_assert_eq!(g.strength.to_bits(), w.strength.to_bits());
+                    prop_assert_eq!(g.last_contact_day, w.last_contact_day);
+                }
+                prop_assert_eq!(daily_bits(&got), daily_bits(&want));
+            }
+        }
     }
 }
