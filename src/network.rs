@@ -172,12 +172,6 @@ impl Network {
         }
     }
 
-    /// Per-agent mutable views of the tie table, for the parallel tie pass.
-    pub fn per_agent_mut(&mut self) -> impl rayon::iter::IndexedParallelIterator<Item = (&mut [Tie], &mut u8)> {
-        use rayon::prelude::*;
-        self.slots.par_chunks_mut(self.max_ties).zip(self.count.par_iter_mut())
-    }
-
     /// Checks that every tie exists at both ends with identical strength; returns the first violation.
     pub fn check_symmetric(&self) -> Result<(), String> {
         for a in 0..self.n_agents() as AgentIdx {

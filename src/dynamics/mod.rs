@@ -40,7 +40,7 @@ pub struct Daily {
 /// The part of an agent that the tie pass reads of the other end of each tie, packed into 8 bytes so that
 /// random access along ties stays in cache (a 10^5-agent town's views fit the L2 cache). Built once per day
 /// from yesterday's state.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct PeerView {
     pub mental: MentalState,
     pub lived_experience: bool,
