@@ -148,8 +148,8 @@ pub fn run(ctx: &DayContext, p: &Params, network: &mut Network, daily: &mut [Dai
                     // Ties end (below the floor, or by turnover on Sundays) in a second pass that keeps the
                     // order of those that stay; on most days no tie of an agent ends and the pass is skipped.
                     let mut kept = 0;
-                    for k in 0..n {
-                        let tie = slots[k];
+                    for i in 0..n {
+                        let tie = slots[i];
                         let ends = consts.turnover_weekly > 0.0
                             && tie.kind() != TieKind::Kin
                             && uniform_once(consts.turnover_prefix, pair_entity(a as AgentIdx, tie.other))
