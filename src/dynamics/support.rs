@@ -13,8 +13,8 @@
 //! number from the pair's stream, so each end updates its own copy and both copies stay bit-identical.
 //!
 //! The per-tie work is a kernel without branches over one agent's ties laid out as columns (`Lanes`), which
-//! the compiler vectorises (eight ties per instruction with AVX2, chosen at run time where the CPU has it,
-//! four with the SSE2 every x86-64 CPU has). It performs the same IEEE operations as the tie-at-a-time
+//! the compiler vectorises with AVX2 (eight ties per instruction), chosen at run time where the CPU has it;
+//! elsewhere the same code runs without vectors, still without branches. It performs the same IEEE operations as the tie-at-a-time
 //! reference (`reference::update_tie`, kept for tests), so the output does not depend on the CPU; a property
 //! test holds each way the kernel can run to the reference, bit for bit. The other ends' views are scattered
 //! over the town (8 MB at 10^6 agents, beyond the L2 cache): they are loaded in one tight loop before the
