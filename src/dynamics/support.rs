@@ -23,9 +23,8 @@
 use super::{Daily, DayContext, PeerView};
 use crate::network::{Network, Tie, TieKind};
 use crate::params::Params;
-use crate::rng::{day_prefix, pair_entity, uniform_once, Purpose, Stream};
+use crate::rng::{day_prefix, pair_entity, uniform_once, uniform_once_f32, Purpose};
 use crate::types::{AgentIdx, MentalState, NO_VENUE};
-use rand::RngCore;
 use rayon::prelude::*;
 
 /// Per-day constants of the pass: every parameter the per-tie work reads, converted to `f32` once (tables are
@@ -347,17 +346,6 @@ fn select<T>(condition: bool, a: T, b: T) -> T {
     std::hint::select_unpredictable(condition, a, b)
 }
 
-/// The uniform number in [0, 1) of a pair's stream today, as `f32`: the same bits as
-/// `uniform_once(prefix, entity) as f32`, computed without the `u64 → f64` conversion (which x86 vectors lack):
-/// the 53-bit draw is split in halves that convert exactly, and their sum is exact.
-#[inline(always)]
-fn pair_uniform(prefix: u64, entity: u64) -> f32 {
-    let bits = Stream::from_prefix(prefix, entity).next_u64() >> 11;
-    let exact = |x: u64| f64::from_bits(0x4330_0000_0000_0000 | x) - 4_503_599_627_370_496.0;
-    let x = exact(bits >> 32) * 4_294_967_296.0 + exact(bits & 0xffff_ffff);
-    (x * (1.0 / (1u64 << 53) as f64)) as f32
-}
-
 /// Contact, support, strengthening and decay along each of the agent's ties (see the module's comment),
 /// without branches: whether a tie carries contact today is a coin toss (about one tie in three), so both
 /// outcomes are computed and one is kept, and every table lookup by kind or state is a select.
@@ -382,8 +370,7 @@ fn kernel(c: &Consts, me: &Me, l: &mut Lanes) {
 
         // Remote contact: outreach of each end toward the other, with and without ghosting (those with
         // lived experience do not ghost).
-        let (lo, hi) = (me.a.min(b) as u64, me.a.max(b) as u64);
-        let u = pair_uniform(me.prefix, (lo << 32) | hi);
+        let u = uniform_once_f32(me.prefix, pair_entity(me.a, b));
         let rate = select(kin, c.contact_rate[0], c.contact_rate[1]);
         let x = rate * s * c.outreach_scale * (1.0 + c.sm_boost * sm);
         let x_me = x * me.withdraw;
