@@ -4,6 +4,7 @@
 //! each end to its own copy (see `dynamics::support`).
 
 use crate::types::AgentIdx;
+use rayon::prelude::*;
 use serde::Serialize;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -27,8 +28,8 @@ impl TieKind {
     }
 }
 
-/// One end's copy of a tie: 16 bytes (the kind shares a word with the day formed), as ties are most of a
-/// town's memory (`max_ties` slots per agent).
+/// One end's copy of a tie, as read from the columns of [`Network`]: 16 bytes a slot (the kind shares a word
+/// with the day formed), as ties are most of a town's memory.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Tie {
     pub other: AgentIdx,
@@ -66,26 +67,196 @@ impl Tie {
     }
 }
 
-/// All ties of a town.
+/// Ties per [`TieRow`]: the tie pass's kernel works on a row at a time, in vectors (see `dynamics::support`).
+pub const TIE_LANES: usize = 16;
+
+/// Slots for up to [`TIE_LANES`] ties of one agent, as columns (one cache line each, aligned), so that the tie
+/// pass reads and writes them in vectors. An agent has enough rows for `max_ties` slots, of which the first
+/// `count` hold its ties, in the order they formed; slots past the count hold stale values that nothing reads.
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(C, align(64))]
+pub struct TieRow {
+    pub other: [AgentIdx; TIE_LANES],
+    pub strength: [f32; TIE_LANES],
+    /// Day formed × 4 + kind, as in [`Tie`].
+    pub formed_and_kind: [i32; TIE_LANES],
+    pub last_contact_day: [i32; TIE_LANES],
+}
+
+impl TieRow {
+    /// The tie in slot `j`.
+    #[inline]
+    pub fn get(&self, j: usize) -> Tie {
+        Tie {
+            other: self.other[j],
+            strength: self.strength[j],
+            formed_and_kind: self.formed_and_kind[j],
+            last_contact_day: self.last_contact_day[j],
+        }
+    }
+
+    /// Puts `tie` in slot `j`.
+    #[inline]
+    pub fn set(&mut self, j: usize, tie: Tie) {
+        self.other[j] = tie.other;
+        self.strength[j] = tie.strength;
+        self.formed_and_kind[j] = tie.formed_and_kind;
+        self.last_contact_day[j] = tie.last_contact_day;
+    }
+}
+
+/// All ties of a town: `rows_per_agent` [`TieRow`]s per agent, one after another in agent order, so that the
+/// tie pass reads the table as one stream.
 #[derive(Clone, Debug)]
 pub struct Network {
     pub max_ties: usize,
+    rows_per_agent: usize,
     pub count: Vec<u8>,
-    pub slots: Vec<Tie>,
+    rows: Vec<TieRow>,
 }
 
-const EMPTY: Tie = Tie::new(0, 0.0, 0, TieKind::Friend);
+/// One agent's ties.
+#[derive(Clone, Copy, Debug)]
+pub struct Ties<'a> {
+    rows: &'a [TieRow],
+    len: usize,
+}
+
+impl<'a> Ties<'a> {
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The `i`th tie (in the order they formed).
+    #[inline]
+    pub fn get(&self, i: usize) -> Tie {
+        assert!(i < self.len, "tie {i} of {}", self.len);
+        self.rows[i / TIE_LANES].get(i % TIE_LANES)
+    }
+
+    pub fn iter(&self) -> TiesIter<'a> {
+        TiesIter { ties: *self, next: 0 }
+    }
+
+    /// The other ends, in order.
+    pub fn others(&self) -> impl Iterator<Item = AgentIdx> + 'a {
+        let len = self.len;
+        self.rows
+            .iter()
+            .enumerate()
+            .flat_map(move |(r, row)| row.other[..len.saturating_sub(r * TIE_LANES).min(TIE_LANES)].iter().copied())
+    }
+}
+
+impl<'a> IntoIterator for Ties<'a> {
+    type Item = Tie;
+    type IntoIter = TiesIter<'a>;
+    fn into_iter(self) -> TiesIter<'a> {
+        self.iter()
+    }
+}
+
+/// An agent's ties in order, as values.
+pub struct TiesIter<'a> {
+    ties: Ties<'a>,
+    next: usize,
+}
+
+impl Iterator for TiesIter<'_> {
+    type Item = Tie;
+    #[inline]
+    fn next(&mut self) -> Option<Tie> {
+        let i = self.next;
+        (i < self.ties.len).then(|| {
+            self.next += 1;
+            self.ties.rows[i / TIE_LANES].get(i % TIE_LANES)
+        })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = self.ties.len - self.next;
+        (left, Some(left))
+    }
+}
+
+impl ExactSizeIterator for TiesIter<'_> {}
+
+/// The ties of a block of consecutive agents, writable (see [`Network::par_blocks_mut`]).
+pub struct BlockMut<'a> {
+    pub count: &'a mut [u8],
+    rows_per_agent: usize,
+    rows: &'a mut [TieRow],
+}
+
+impl BlockMut<'_> {
+    /// Agents in the block.
+    pub fn len(&self) -> usize {
+        self.count.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count.is_empty()
+    }
+
+    /// The `k`th agent's ties.
+    pub fn ties(&self, k: usize) -> Ties<'_> {
+        Ties { rows: &self.rows[k * self.rows_per_agent..(k + 1) * self.rows_per_agent], len: self.count[k] as usize }
+    }
+
+    /// The `k`th agent's rows and count of ties, writable.
+    pub fn agent(&mut self, k: usize) -> (&mut [TieRow], &mut u8) {
+        (&mut self.rows[k * self.rows_per_agent..(k + 1) * self.rows_per_agent], &mut self.count[k])
+    }
+
+    /// Keeps the `k`th agent's ties for which `keep(tie)` holds, in their order.
+    pub fn retain(&mut self, k: usize, mut keep: impl FnMut(Tie) -> bool) {
+        let (rows, count) = self.agent(k);
+        let mut kept = 0;
+        for i in 0..*count as usize {
+            let tie = rows[i / TIE_LANES].get(i % TIE_LANES);
+            if keep(tie) {
+                rows[kept / TIE_LANES].set(kept % TIE_LANES, tie);
+                kept += 1;
+            }
+        }
+        *count = kept as u8;
+    }
+}
 
 impl Network {
     pub fn new(n_agents: usize, max_ties: usize) -> Self {
         assert!(max_ties <= u8::MAX as usize);
-        Network { max_ties, count: vec![0; n_agents], slots: vec![EMPTY; n_agents * max_ties] }
+        let rows_per_agent = max_ties.div_ceil(TIE_LANES);
+        Network {
+            max_ties,
+            rows_per_agent,
+            count: vec![0; n_agents],
+            rows: vec![TieRow::default(); n_agents * rows_per_agent],
+        }
+    }
+
+    /// Bytes of the tie table per agent for `max_ties`.
+    pub fn bytes_per_agent(max_ties: usize) -> usize {
+        1 + max_ties.div_ceil(TIE_LANES) * std::mem::size_of::<TieRow>()
     }
 
     #[inline]
-    pub fn ties(&self, a: AgentIdx) -> &[Tie] {
-        let start = a as usize * self.max_ties;
-        &self.slots[start..start + self.count[a as usize] as usize]
+    pub fn ties(&self, a: AgentIdx) -> Ties<'_> {
+        let start = a as usize * self.rows_per_agent;
+        Ties { rows: &self.rows[start..start + self.rows_per_agent], len: self.count[a as usize] as usize }
+    }
+
+    /// Blocks of `agents` consecutive agents' ties, in parallel.
+    pub fn par_blocks_mut(&mut self, agents: usize) -> impl IndexedParallelIterator<Item = BlockMut<'_>> {
+        let rows_per_agent = self.rows_per_agent;
+        self.count
+            .par_chunks_mut(agents)
+            .zip(self.rows.par_chunks_mut(agents * rows_per_agent))
+            .map(move |(count, rows)| BlockMut { count, rows_per_agent, rows })
     }
 
     pub fn find(&self, a: AgentIdx, b: AgentIdx) -> Option<usize> {
@@ -96,11 +267,20 @@ impl Network {
         self.count.len()
     }
 
+    /// The agent's rows, writable.
+    fn rows_mut(&mut self, a: AgentIdx) -> &mut [TieRow] {
+        let start = a as usize * self.rows_per_agent;
+        &mut self.rows[start..start + self.rows_per_agent]
+    }
+
     fn remove_at(&mut self, a: AgentIdx, i: usize) {
-        let start = a as usize * self.max_ties;
         let n = self.count[a as usize] as usize;
+        let rows = self.rows_mut(a);
         // Keep order stable so iteration order (and so output) does not depend on removal history tricks.
-        self.slots.copy_within(start + i + 1..start + n, start + i);
+        for j in i + 1..n {
+            let tie = rows[j / TIE_LANES].get(j % TIE_LANES);
+            rows[(j - 1) / TIE_LANES].set((j - 1) % TIE_LANES, tie);
+        }
         self.count[a as usize] -= 1;
     }
 
@@ -120,15 +300,9 @@ impl Network {
         if (self.count[a as usize] as usize) < self.max_ties {
             return true;
         }
-        let (i, weakest) = self
-            .ties(a)
-            .iter()
-            .enumerate()
-            .min_by(|x, y| x.1.strength.total_cmp(&y.1.strength))
-            .map(|(i, t)| (i, *t))
-            .expect("a full tie list is not empty");
+        let weakest =
+            self.ties(a).iter().min_by(|x, y| x.strength.total_cmp(&y.strength)).expect("a full tie list is not empty");
         if weakest.strength < strength {
-            let _ = i;
             self.remove_pair(a, weakest.other);
             true
         } else {
@@ -152,10 +326,9 @@ impl Network {
         if !self.make_room(a, strength) || !self.make_room(b, strength) {
             return false;
         }
-        let tie = |other| Tie::new(other, strength, day, kind);
         for (x, y) in [(a, b), (b, a)] {
             let n = self.count[x as usize] as usize;
-            self.slots[x as usize * self.max_ties + n] = tie(y);
+            self.rows_mut(x)[n / TIE_LANES].set(n % TIE_LANES, Tie::new(y, strength, day, kind));
             self.count[x as usize] += 1;
         }
         true
@@ -165,9 +338,10 @@ impl Network {
     pub fn strengthen_pair(&mut self, a: AgentIdx, b: AgentIdx, gain: f32, day: i32) {
         for (x, y) in [(a, b), (b, a)] {
             if let Some(i) = self.find(x, y) {
-                let t = &mut self.slots[x as usize * self.max_ties + i];
-                t.strength = (t.strength + gain * (1.0 - t.strength)).min(1.0);
-                t.last_contact_day = day;
+                let row = &mut self.rows_mut(x)[i / TIE_LANES];
+                let (s, j) = (&mut row.strength, i % TIE_LANES);
+                s[j] = (s[j] + gain * (1.0 - s[j])).min(1.0);
+                row.last_contact_day[j] = day;
             }
         }
     }
@@ -176,7 +350,7 @@ impl Network {
     pub fn check_symmetric(&self) -> Result<(), String> {
         for a in 0..self.n_agents() as AgentIdx {
             for t in self.ties(a) {
-                match self.find(t.other, a).map(|i| self.ties(t.other)[i]) {
+                match self.find(t.other, a).map(|i| self.ties(t.other).get(i)) {
                     None => return Err(format!("tie {a}->{} has no reverse", t.other)),
                     Some(r) if r.strength.to_bits() != t.strength.to_bits() || r.formed_day() != t.formed_day() => {
                         return Err(format!("tie {a}<->{} differs between ends", t.other))
@@ -200,7 +374,8 @@ mod tests {
     fn add_and_drop_weakest_keeps_symmetry() {
         let mut net = Network::new(5, 2);
         assert!(net.add_pair(0, 1, 0.5, 0, TieKind::Friend));
-        assert_eq!(std::mem::size_of::<Tie>(), 16, "ties are most of the memory: keep them at 16 bytes");
+        assert_eq!(Network::bytes_per_agent(15), 1 + 16 * 16, "ties are most of the memory: 16 bytes a slot");
+        assert_eq!(std::mem::size_of::<TieRow>(), 16 * 16);
         for (day, kind) in [(-3650, TieKind::Kin), (-1, TieKind::Venue), (0, TieKind::Friend), (36_500, TieKind::Venue)]
         {
             let t = Tie::new(7, 0.5, day, kind);
@@ -212,7 +387,34 @@ mod tests {
         assert!(net.add_pair(0, 3, 0.3, 0, TieKind::Friend), "drops the weakest (0-2)");
         assert!(net.find(0, 2).is_none() && net.find(2, 0).is_none());
         net.strengthen_pair(0, 3, 0.5, 1);
-        assert_eq!(net.ties(0)[net.find(0, 3).unwrap()].strength, 0.65);
+        assert_eq!(net.ties(0).get(net.find(0, 3).unwrap()).strength, 0.65);
         net.check_symmetric().unwrap();
+    }
+
+    /// Agents with more ties than a row holds: order kept across rows through removals and `retain`.
+    #[test]
+    fn ties_span_rows_in_order() {
+        let mut net = Network::new(60, 40);
+        for b in 1..=37 {
+            assert!(net.add_pair(0, b, b as f32 / 100.0, -(b as i32), TieKind::Venue));
+        }
+        let others = |net: &Network| net.ties(0).iter().map(|t| t.other).collect::<Vec<_>>();
+        assert_eq!(others(&net), (1..=37).collect::<Vec<_>>());
+        net.remove_pair(0, 3);
+        net.remove_pair(20, 0);
+        let mut want: Vec<AgentIdx> = (1..=37).filter(|&b| b != 3 && b != 20).collect();
+        assert_eq!(others(&net), want);
+        let t = net.ties(0).get(net.find(0, 17).unwrap());
+        assert_eq!((t.strength, t.formed_day(), t.kind()), (0.17, -17, TieKind::Venue));
+        net.check_symmetric().unwrap();
+
+        let mut blocks: Vec<BlockMut> = net.par_blocks_mut(8).collect();
+        assert_eq!(blocks.len(), 8);
+        assert_eq!(blocks[0].ties(0).len(), 35);
+        blocks[0].retain(0, |t| t.other % 2 == 0);
+        want.retain(|b| b % 2 == 0);
+        drop(blocks);
+        assert_eq!(others(&net), want);
+        assert_eq!(net.ties(0).iter().len(), want.len());
     }
 }

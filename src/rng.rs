@@ -148,6 +148,19 @@ pub fn uniform_once_f32(prefix: u64, entity: u64) -> f32 {
     (x * (1.0 / (1u64 << 53) as f64)) as f32
 }
 
+/// The 53 random bits of `uniform_once(prefix, entity)`, as an integer (the draw is this × 2^-53).
+#[inline(always)]
+pub fn uniform_once_bits(prefix: u64, entity: u64) -> u64 {
+    Stream::from_prefix(prefix, entity).next_u64() >> 11
+}
+
+/// The bound below which `uniform_once_bits` falls exactly when `uniform_once` falls below `p`, so that a
+/// chance can be decided on integers (which vectorise) with the outcome of the `f64` comparison: the draw is
+/// k × 2^-53 for an integer k, p × 2^53 is exact, and k < p × 2^53 holds exactly when k < ⌈p × 2^53⌉.
+pub fn chance_bound(p: f64) -> u64 {
+    (p.clamp(0.0, 1.0) * (1u64 << 53) as f64).ceil() as u64
+}
+
 /// The entity key of an unordered agent pair, so both ends of a tie draw the same number.
 #[inline]
 pub fn pair_entity(a: u32, b: u32) -> u64 {
@@ -196,6 +209,21 @@ mod tests {
         for entity in 0..200_000u64 {
             let e = entity.wrapping_mul(0x9e37_79b9);
             assert_eq!(uniform_once_f32(prefix, e).to_bits(), (uniform_once(prefix, e) as f32).to_bits());
+        }
+    }
+
+    #[test]
+    fn chance_bound_decides_as_the_f64_draw() {
+        let prefix = day_prefix(5, 1, Purpose::TieTurnover, 13);
+        let ps = [0.0, 1e-300, 0.004, 0.25, 0.5, 1.0 - 1e-16, 1.0, 1.5, -0.1, f64::NAN];
+        for entity in 0..20_000u64 {
+            let e = entity.wrapping_mul(0x9e37_79b9);
+            let (u, bits) = (uniform_once(prefix, e), uniform_once_bits(prefix, e));
+            // Each draw also against bounds that sit on it and next to it.
+            for p in ps.into_iter().chain([u, f64::from_bits(u.to_bits() + 1), f64::from_bits(u.to_bits().max(1) - 1)])
+            {
+                assert_eq!(bits < chance_bound(p), u < p, "p = {p}, u = {u}");
+            }
         }
     }
 

@@ -84,8 +84,7 @@ pub fn bytes_per_agent(max_ties: usize) -> usize {
     use std::mem::size_of;
     size_of::<Agent>()
         + size_of::<AgentState>()
-        + max_ties * size_of::<crate::network::Tie>()
-        + 1
+        + crate::network::Network::bytes_per_agent(max_ties)
         + size_of::<Daily>()
         + size_of::<PeriodAcc>()
         + size_of::<PeerView>()

@@ -12,18 +12,20 @@
 //! Every quantity that touches a tie is a symmetric function of the pair (ordered by agent index) and one
 //! number from the pair's stream, so each end updates its own copy and both copies stay bit-identical.
 //!
-//! The per-tie work is a kernel without branches over one agent's ties laid out as columns (`Lanes`), which
-//! the compiler vectorises with AVX2 (eight ties per instruction), chosen at run time where the CPU has it;
-//! elsewhere the same code runs without vectors, still without branches. It performs the same IEEE operations as the tie-at-a-time
-//! reference (`reference::update_tie`, kept for tests), so the output does not depend on the CPU; a property
-//! test holds each way the kernel can run to the reference, bit for bit. The other ends' views are scattered
-//! over the town (8 MB at 10^6 agents, beyond the L2 cache): they are loaded in one tight loop before the
-//! kernel, and agents go in blocks so that each can prefetch the next one's.
+//! The per-tie work is a kernel without branches over a row of the tie table (an agent's ties as columns,
+//! `TieRow`), which the compiler vectorises with AVX2 (eight ties per instruction), chosen at run time where
+//! the CPU has it; elsewhere the same code runs without vectors, still without branches. It updates the row in
+//! place and performs the same IEEE operations as the tie-at-a-time reference (`reference::update_tie`, kept
+//! for tests), so the output does not depend on the CPU; a property test holds each way the kernel can run to
+//! the reference, bit for bit. On Sundays it draws turnover too, in integers with the outcome of the `f64`
+//! draw (`rng::chance_bound`), so that an agent's ties are gone through again only when one of them ends. The
+//! other ends' views are scattered over the town (8 MB at 10^6 agents, beyond the L2 cache): they are loaded
+//! in one tight loop before the kernel, and agents go in blocks so that each can prefetch the next one's.
 
 use super::{Daily, DayContext, PeerView};
-use crate::network::{Network, Tie, TieKind};
+use crate::network::{Network, TieKind, TieRow, TIE_LANES};
 use crate::params::Params;
-use crate::rng::{day_prefix, pair_entity, uniform_once, uniform_once_f32, Purpose};
+use crate::rng::{chance_bound, day_prefix, pair_entity, uniform_once, uniform_once_bits, uniform_once_f32, Purpose};
 use crate::types::{AgentIdx, MentalState, NO_VENUE};
 use rayon::prelude::*;
 
@@ -58,6 +60,8 @@ struct Consts {
     social_decay_reduction: f32,
     /// Chance that a non-kin tie ends this week (turnover is drawn once a week, on Sundays), or zero.
     turnover_weekly: f64,
+    /// The same chance as a bound on the draw's bits (`rng::chance_bound`), for the kernel.
+    turnover_bound: u64,
     turnover_prefix: u64,
 }
 
@@ -65,6 +69,8 @@ impl Consts {
     fn new(ctx: &DayContext, p: &Params) -> Self {
         let by_kind = |kin: f64, other: f64| [kin as f32, other as f32, other as f32];
         let le = p.layer_lived_experience_informational;
+        let turnover_weekly =
+            if ctx.weekday == TURNOVER_WEEKDAY { 1.0 - (1.0 - p.tie_turnover_yearly).powf(7.0 / 365.0) } else { 0.0 };
         let info = |f: f64| [f as f32, (f + le) as f32];
         Consts {
             outreach_scale: (1.0 - p.individualism_outreach_effect * p.individualism) as f32,
@@ -86,11 +92,8 @@ impl Consts {
             decay_kind: [p.kin_decay_factor as f32, 1.0, 1.0],
             ghost_decay: [1.0, p.ghost_decay_multiplier as f32],
             social_decay_reduction: p.social_media_decay_reduction as f32,
-            turnover_weekly: if ctx.weekday == TURNOVER_WEEKDAY {
-                1.0 - (1.0 - p.tie_turnover_yearly).powf(7.0 / 365.0)
-            } else {
-                0.0
-            },
+            turnover_weekly,
+            turnover_bound: chance_bound(turnover_weekly),
             turnover_prefix: day_prefix(ctx.seed, ctx.replicate, Purpose::TieTurnover, ctx.day),
         }
     }
@@ -114,56 +117,38 @@ pub fn run(ctx: &DayContext, p: &Params, network: &mut Network, daily: &mut [Dai
     let prefix = day_prefix(ctx.seed, ctx.replicate, Purpose::TieContact, ctx.day);
     let newness = newness_table(p);
     let kernel = Kernel::detect();
-    let max_ties = network.max_ties;
     let peers = &ctx.peers;
     // Blocks of agents, so that each agent can ask for the next one's other ends while its own are worked on.
-    network
-        .slots
-        .par_chunks_mut(max_ties * BLOCK)
-        .zip(network.count.par_chunks_mut(BLOCK))
-        .zip(daily.par_chunks_mut(BLOCK))
-        .enumerate()
-        .with_min_len(512 / BLOCK)
-        .for_each_init(
-            || Box::new(Lanes::default()),
-            |lanes: &mut Box<Lanes>, (block, ((slots, counts), ds))| {
-                for k in 0..counts.len() {
-                    if let Some(&next) = counts.get(k + 1) {
-                        let start = (k + 1) * max_ties;
-                        for tie in &slots[start..start + next as usize] {
-                            prefetch(&peers[tie.other as usize]);
-                        }
+    network.par_blocks_mut(BLOCK).zip(daily.par_chunks_mut(BLOCK)).enumerate().with_min_len(512 / BLOCK).for_each_init(
+        || Box::new(Lanes::default()),
+        |lanes: &mut Box<Lanes>, (block, (mut ties, ds))| {
+            for (k, d) in ds.iter_mut().enumerate() {
+                if k + 1 < ties.len() {
+                    for other in ties.ties(k + 1).others() {
+                        prefetch(&peers[other as usize]);
                     }
-                    let a = block * BLOCK + k;
-                    let slots = &mut slots[k * max_ties..(k + 1) * max_ties];
-                    let (count, d) = (&mut counts[k], &mut ds[k]);
-                    let n = *count as usize;
-                    let me = Me::new(&consts, prefix, ctx.day, a as AgentIdx, &peers[a]);
-                    let all_above_floor =
-                        contact_and_decay(kernel, &consts, &newness, tie_floor, &me, peers, &mut slots[..n], lanes, d);
-                    if all_above_floor && consts.turnover_weekly == 0.0 {
-                        continue;
-                    }
-                    // Ties end (below the floor, or by turnover on Sundays) in a second pass that keeps the
-                    // order of those that stay; on most days no tie of an agent ends and the pass is skipped.
-                    let mut kept = 0;
-                    for i in 0..n {
-                        let tie = slots[i];
-                        let ends = consts.turnover_weekly > 0.0
-                            && tie.kind() != TieKind::Kin
-                            && uniform_once(consts.turnover_prefix, pair_entity(a as AgentIdx, tie.other))
-                                < consts.turnover_weekly;
-                        if tie.strength >= tie_floor && !ends {
-                            slots[kept] = tie;
-                            kept += 1;
-                        } else if ends && tie.kind() == TieKind::Friend {
-                            d.friends_ended = d.friends_ended.saturating_add(1);
-                        }
-                    }
-                    *count = kept as u8;
                 }
-            },
-        );
+                let a = (block * BLOCK + k) as AgentIdx;
+                let me = Me::new(&consts, prefix, ctx.day, a, &peers[a as usize], tie_floor);
+                let (rows, &mut count) = ties.agent(k);
+                let some_end = contact_and_decay(kernel, &consts, &newness, &me, peers, rows, count, lanes, d);
+                if !some_end {
+                    continue;
+                }
+                // Ties end (below the floor, or by turnover on Sundays) in a second pass that keeps the
+                // order of those that stay; on most days no tie of an agent ends and the pass is skipped.
+                ties.retain(k, |tie| {
+                    let ends = consts.turnover_weekly > 0.0
+                        && tie.kind() != TieKind::Kin
+                        && uniform_once(consts.turnover_prefix, pair_entity(a, tie.other)) < consts.turnover_weekly;
+                    if ends && tie.kind() == TieKind::Friend {
+                        d.friends_ended = d.friends_ended.saturating_add(1);
+                    }
+                    tie.strength >= tie_floor && !ends
+                });
+            }
+        },
+    );
 }
 
 /// Agents per block of the tie pass.
@@ -181,76 +166,68 @@ fn prefetch<T>(x: &T) {
     let _ = x;
 }
 
-/// Contact, support and decay along one agent's ties (`me`'s), a chunk of ties at a time: the chunk's ties and
-/// their other ends' views are laid out as columns, the kernel updates them, and the support is summed in tie
-/// order, so that the sums are the same bits however the kernel ran. Returns whether every tie is still at or
-/// above `tie_floor` (counted without an early exit, which would be a coin toss for the branch predictor).
+/// Contact, support and decay along one agent's `count` ties (`me`'s), a row at a time: the kernel updates
+/// the row's strength and last contact in place, from the other ends' views gathered beside it, and the
+/// support is summed in tie order, so that the sums are the same bits however the kernel ran. Returns whether
+/// a tie ends today: below the floor, or by turnover (counted without an early exit, which would be a coin
+/// toss for the branch predictor).
 #[allow(clippy::too_many_arguments)]
 #[inline]
 fn contact_and_decay(
     kernel: Kernel,
     consts: &Consts,
     newness: &[f32],
-    tie_floor: f32,
     me: &Me,
     peers: &[PeerView],
-    ties: &mut [Tie],
+    rows: &mut [TieRow],
+    count: u8,
     lanes: &mut Lanes,
     d: &mut Daily,
 ) -> bool {
-    let mut below_floor = 0;
-    for chunk in ties.chunks_mut(LANES) {
-        // The other ends' views are scattered over the whole town: a tight loop of loads first, so that the
-        // CPU has all of the chunk's cache misses in flight at once, then the columns from the copies.
-        for (view, tie) in lanes.views.iter_mut().zip(chunk.iter()) {
-            *view = peers[tie.other as usize];
+    let mut ending = 0;
+    for (row, start) in rows.iter_mut().zip((0..count as usize).step_by(LANES)) {
+        let valid = (count as usize - start).min(LANES);
+        // The other ends' views are scattered over the whole town: a tight loop of loads, so that the CPU has
+        // all of the row's cache misses in flight at once.
+        for j in 0..valid {
+            let view = peers[row.other[j] as usize];
+            lanes.view[j] = pack(&view);
+            lanes.social_media[j] = view.social_media;
         }
-        for (j, tie) in chunk.iter().enumerate() {
-            let other = lanes.views[j];
-            lanes.other[j] = tie.other;
-            lanes.strength[j] = tie.strength;
-            lanes.formed_and_kind[j] = tie.formed_and_kind();
-            lanes.last_contact_day[j] = tie.last_contact_day;
-            lanes.mental[j] = other.mental as u32;
-            lanes.lived[j] = other.lived_experience as u32;
-            lanes.venue[j] = other.venue_today as u32;
-            lanes.social_media[j] = other.social_media;
-            let age = (me.day - tie.formed_day()).max(0) as usize;
+        for j in 0..valid {
+            let age = (me.day - (row.formed_and_kind[j] >> 2)).max(0) as usize;
             lanes.newness[j] = newness[select(age < newness.len(), age, newness.len() - 1)];
         }
-        kernel.run(consts, me, lanes);
-        for (j, tie) in chunk.iter_mut().enumerate() {
+        let (ghosted, gave, ends) = kernel.run(consts, me, valid as u32, row, lanes);
+        for j in 0..valid {
             d.emotional += lanes.emotional[j];
             d.instrumental += lanes.instrumental[j];
             d.informational += lanes.informational[j];
-            d.ghosted += lanes.ghosted[j] as u16;
-            d.gave |= lanes.gave[j] != 0;
-            tie.strength = lanes.strength[j];
-            tie.last_contact_day = lanes.last_contact_day[j];
-            below_floor += (tie.strength < tie_floor) as u32;
         }
+        d.ghosted += ghosted as u16;
+        d.gave |= gave != 0;
+        ending += ends;
     }
-    below_floor == 0
+    ending > 0
 }
 
-/// Ties the kernel works on at once (the default `max_ties` is 15; an agent with more takes two rounds).
-const LANES: usize = 16;
+/// Ties the kernel works on at once, a [`TieRow`] (the default `max_ties` is 15; an agent with more than 16
+/// ties has two rows or more).
+const LANES: usize = TIE_LANES;
 
-/// One agent's ties as columns: the kernel's inputs (the ties, their other ends' views) and its outputs. Lanes
-/// past the agent's ties hold what an earlier agent left there; they are computed and ignored.
+/// A view's mental state (bits 0–7), lived experience (bit 8) and venue today (bits 16–31) in one word, for
+/// the kernel to take apart in vectors.
+#[inline(always)]
+fn pack(view: &PeerView) -> u32 {
+    view.mental as u32 | (view.lived_experience as u32) << 8 | (view.venue_today as u32) << 16
+}
+
+/// The rest of the kernel's inputs and outputs, by lane. Lanes past the agent's ties hold what an earlier
+/// agent left there; they are computed and ignored.
 #[derive(Default)]
 struct Lanes {
-    /// The other ends' views, copied in one tight loop.
-    views: [PeerView; LANES],
-    other: [AgentIdx; LANES],
-    /// In: strength today; out: strength after today's contact or decay.
-    strength: [f32; LANES],
-    formed_and_kind: [i32; LANES],
-    /// In: the day of the last contact; out: today where the tie carried contact.
-    last_contact_day: [i32; LANES],
-    mental: [u32; LANES],
-    lived: [u32; LANES],
-    venue: [u32; LANES],
+    /// The other ends' views: [`pack`]ed, and their social media use.
+    view: [u32; LANES],
     social_media: [f32; LANES],
     /// The tie's decay multiplier by age (`newness_table`).
     newness: [f32; LANES],
@@ -258,10 +235,6 @@ struct Lanes {
     emotional: [f32; LANES],
     instrumental: [f32; LANES],
     informational: [f32; LANES],
-    /// Out: 1 where only ghosting prevented contact.
-    ghosted: [u32; LANES],
-    /// Out: 1 where the agent supported an unwell other end.
-    gave: [u32; LANES],
 }
 
 /// The agent whose ties the kernel updates, and what of it every tie reads.
@@ -278,10 +251,12 @@ struct Me {
     withdraw: f32,
     /// The agent gives support to an unwell other end (it is not in crisis).
     can_give: bool,
+    /// Ties below this strength end.
+    tie_floor: f32,
 }
 
 impl Me {
-    fn new(c: &Consts, prefix: u64, day: u32, a: AgentIdx, view: &PeerView) -> Self {
+    fn new(c: &Consts, prefix: u64, day: u32, a: AgentIdx, view: &PeerView, tie_floor: f32) -> Self {
         Me {
             a,
             prefix,
@@ -292,6 +267,7 @@ impl Me {
             social_media: view.social_media,
             withdraw: c.withdraw[view.mental as usize],
             can_give: view.mental != MentalState::Crisis,
+            tie_floor,
         }
     }
 }
@@ -315,21 +291,33 @@ impl Kernel {
         Kernel::Portable
     }
 
+    /// Runs the kernel on a chunk's first `valid` ties; see [`kernel`]. Turnover is drawn only on the days
+    /// it can happen.
     #[inline]
-    fn run(self, c: &Consts, me: &Me, lanes: &mut Lanes) {
-        match self {
-            Kernel::Portable => kernel(c, me, lanes),
+    fn run(self, c: &Consts, me: &Me, valid: u32, row: &mut TieRow, lanes: &mut Lanes) -> (u32, u32, u32) {
+        let turnover = c.turnover_bound > 0;
+        match (self, turnover) {
+            (Kernel::Portable, false) => kernel::<false>(c, me, valid, row, lanes),
+            (Kernel::Portable, true) => kernel::<true>(c, me, valid, row, lanes),
             // SAFETY: `Kernel::Avx2` is only made by `detect` on a CPU that has AVX2.
             #[cfg(target_arch = "x86_64")]
-            Kernel::Avx2 => unsafe { kernel_avx2(c, me, lanes) },
+            (Kernel::Avx2, false) => unsafe { kernel_avx2::<false>(c, me, valid, row, lanes) },
+            #[cfg(target_arch = "x86_64")]
+            (Kernel::Avx2, true) => unsafe { kernel_avx2::<true>(c, me, valid, row, lanes) },
         }
     }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn kernel_avx2(c: &Consts, me: &Me, lanes: &mut Lanes) {
-    kernel(c, me, lanes)
+fn kernel_avx2<const TURNOVER: bool>(
+    c: &Consts,
+    me: &Me,
+    valid: u32,
+    row: &mut TieRow,
+    lanes: &mut Lanes,
+) -> (u32, u32, u32) {
+    kernel::<TURNOVER>(c, me, valid, row, lanes)
 }
 
 /// One of three values by mental state (0 well, 1 struggling, 2 crisis), as selects rather than a table
@@ -346,31 +334,39 @@ fn select<T>(condition: bool, a: T, b: T) -> T {
     std::hint::select_unpredictable(condition, a, b)
 }
 
-/// Contact, support, strengthening and decay along each of the agent's ties (see the module's comment),
-/// without branches: whether a tie carries contact today is a coin toss (about one tie in three), so both
-/// outcomes are computed and one is kept, and every table lookup by kind or state is a select.
+/// Contact, support, strengthening and decay along each of a chunk's first `valid` ties (see the module's
+/// comment), without branches: whether a tie carries contact today is a coin toss (about one tie in three), so
+/// both outcomes are computed and one is kept, and every table lookup by kind or state is a select. Slots past
+/// `valid` are computed too and left as they were. Returns how many ties only ghosting kept from contact,
+/// how many gave support to an unwell other end, and how many end today: below the floor, or (with
+/// `TURNOVER`, on the days it is drawn) by turnover, which non-kin ties meet by the chance of `uniform_once`
+/// below `Consts::turnover_weekly`.
 ///
 /// Every quantity is a symmetric function of the pair, so the other end computes the same for its copy. The
 /// operations and their order are those of `reference::update_tie` (multiplication and addition of two
 /// numbers are commutative in IEEE arithmetic, which lets the kernel pair "me" and "other" instead of the
 /// lower and higher index).
 #[inline(always)]
-fn kernel(c: &Consts, me: &Me, l: &mut Lanes) {
+fn kernel<const TURNOVER: bool>(c: &Consts, me: &Me, valid: u32, t: &mut TieRow, l: &mut Lanes) -> (u32, u32, u32) {
     // Copies in registers: selects between their values vectorise, loads through a selected address do not.
     let c = *c;
     let me = *me;
+    let (mut n_ghosted, mut n_gave, mut n_ending) = (0, 0, 0);
     for j in 0..LANES {
-        let b = l.other[j];
-        let s = l.strength[j];
-        let kin = l.formed_and_kind[j] & 3 == 0;
-        let mental = l.mental[j];
-        let lived = l.lived[j] != 0;
+        let is_tie = (j as u32) < valid;
+        let b = t.other[j];
+        let s = t.strength[j];
+        let kin = t.formed_and_kind[j] & 3 == 0;
+        let view = l.view[j];
+        let mental = view & 0xff;
+        let lived = view & 0x100 != 0;
         let sm = 0.5 * (me.social_media + l.social_media[j]);
-        let in_person = (me.venue != NO_VENUE as u32) & (me.venue == l.venue[j]);
+        let in_person = (me.venue != NO_VENUE as u32) & (me.venue == view >> 16);
 
         // Remote contact: outreach of each end toward the other, with and without ghosting (those with
         // lived experience do not ghost).
-        let u = uniform_once_f32(me.prefix, pair_entity(me.a, b));
+        let pair = pair_entity(me.a, b);
+        let u = uniform_once_f32(me.prefix, pair);
         let rate = select(kin, c.contact_rate[0], c.contact_rate[1]);
         let x = rate * s * c.outreach_scale * (1.0 + c.sm_boost * sm);
         let x_me = x * me.withdraw;
@@ -399,9 +395,9 @@ fn kernel(c: &Consts, me: &Me, l: &mut Lanes) {
         l.emotional[j] = k * emotional;
         l.instrumental[j] = k * instrumental;
         l.informational[j] = k * informational;
-        l.gave[j] = (contact & (mental != 0) & me.can_give) as u32;
-        l.ghosted[j] = ghosted as u32;
-        l.last_contact_day[j] = select(contact, me.day, l.last_contact_day[j]);
+        n_gave += (is_tie & contact & (mental != 0) & me.can_give) as u32;
+        n_ghosted += (is_tie & ghosted) as u32;
+        t.last_contact_day[j] = select(is_tie & contact, me.day, t.last_contact_day[j]);
 
         // Contact strengthens the tie; without it the tie decays (kin slowly, new ties fast, ghosted ties
         // faster, social media slows it).
@@ -414,8 +410,12 @@ fn kernel(c: &Consts, me: &Me, l: &mut Lanes) {
         let decay_kind = select(kin, c.decay_kind[0], c.decay_kind[1]);
         let rate = (c.daily_decay * decay_kind * newness * ghost * social).min(1.0);
         let decayed = s * (1.0 - rate);
-        l.strength[j] = select(contact, strengthened, decayed);
+        let s = select(contact, strengthened, decayed);
+        let turnover = TURNOVER && !kin & (uniform_once_bits(c.turnover_prefix, pair) < c.turnover_bound);
+        n_ending += (is_tie & ((s < me.tie_floor) | turnover)) as u32;
+        t.strength[j] = select(is_tie, s, t.strength[j]);
     }
+    (n_ghosted, n_gave, n_ending)
 }
 
 /// The tie pass one tie at a time, with branches, as it was written before the kernel: the reference the
@@ -424,6 +424,7 @@ fn kernel(c: &Consts, me: &Me, l: &mut Lanes) {
 mod reference {
     use super::super::is_unwell;
     use super::*;
+    use crate::network::Tie;
 
     /// Daily outreach along a tie from a well agent to a well agent, before the cap at 1.
     #[inline]
@@ -507,6 +508,7 @@ mod reference {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::network::Tie;
     use proptest::prelude::*;
 
     fn view(mental: u8, lived: bool, venue: u8, social_media: f32) -> PeerView {
@@ -537,8 +539,15 @@ mod tests {
             ),
             start in 0.0f32..3.0,
             lived_bonus in 0.0f64..0.5,
+            tie_floor in 0.0f32..0.2,
+            turnover in prop_oneof![Just(0.0), 0.0f64..0.99],
+            stale in (0u32..64, 0.0f32..=1.0, -3_000i32..2_000),
         ) {
-            let p = Params { layer_lived_experience_informational: lived_bonus, ..Params::default() };
+            let p = Params {
+                layer_lived_experience_informational: lived_bonus,
+                tie_turnover_yearly: turnover,
+                ..Params::default()
+            };
             let ctx = DayContext::new(day, seed, 1);
             let consts = Consts::new(&ctx, &p);
             let newness = newness_table(&p);
@@ -561,21 +570,39 @@ mod tests {
                 let (me_view, other) = (peers[a as usize], peers[tie.other as usize]);
                 reference::update_tie(day, &consts, &newness, prefix, a, &me_view, &other, tie, &mut want);
             }
+            // A tie ends below the floor, or (on Sundays) by turnover, decided as `run` decides it for the
+            // ties the kernel marks.
+            let want_some_end = want_ties.iter().any(|t| {
+                t.strength < tie_floor
+                    || (consts.turnover_weekly > 0.0
+                        && t.kind() != TieKind::Kin
+                        && uniform_once(consts.turnover_prefix, pair_entity(a, t.other)) < consts.turnover_weekly)
+            });
 
             let mut kernels = vec![Kernel::Portable];
             if let Kernel::Avx2 = Kernel::detect() {
                 kernels.push(Kernel::Avx2);
             }
             for kernel in kernels {
-                let me = Me::new(&consts, prefix, day, a, &peers[a as usize]);
-                let mut got_ties = slots.clone();
+                let me = Me::new(&consts, prefix, day, a, &peers[a as usize], tie_floor);
+                // The agent's rows as the tie table holds them: slots past the ties hold a stale tie, which
+                // must stay as it was.
+                let stale = Tie::new(stale.0, stale.1, stale.2, TieKind::Friend);
+                let mut rows = vec![TieRow::default(); slots.len().div_ceil(LANES).max(1)];
+                for i in 0..rows.len() * LANES {
+                    rows[i / LANES].set(i % LANES, *slots.get(i).unwrap_or(&stale));
+                }
                 let mut got = start;
                 let mut lanes = Lanes::default();
-                contact_and_decay(kernel, &consts, &newness, 0.0, &me, &peers, &mut got_ties, &mut lanes, &mut got);
-                for (g, w) in got_ties.iter().zip(&want_ties) {
+                let some_end = contact_and_decay(
+                    kernel, &consts, &newness, &me, &peers, &mut rows, slots.len() as u8, &mut lanes, &mut got,
+                );
+                for (i, w) in want_ties.iter().chain(std::iter::repeat(&stale)).take(rows.len() * LANES).enumerate() {
+                    let g = rows[i / LANES].get(i % LANES);
                     prop_assert_eq!(g.strength.to_bits(), w.strength.to_bits());
                     prop_assert_eq!(g.last_contact_day, w.last_contact_day);
                 }
+                prop_assert_eq!(some_end, want_some_end);
                 prop_assert_eq!(daily_bits(&got), daily_bits(&want));
             }
         }
