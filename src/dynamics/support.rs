@@ -231,6 +231,9 @@ struct Lanes {
     social_media: [f32; LANES],
     /// The tie's decay multiplier by age (`newness_table`).
     newness: [f32; LANES],
+    /// Out: the row's last contacts, copied back whole: written in place, the select between today and the
+    /// old value became a masked store (`vpmaskmovd`), which on AMD CPUs is microcoded and slow.
+    last_contact_day: [i32; LANES],
     /// Out: support received along the tie by layer (zero without contact).
     emotional: [f32; LANES],
     instrumental: [f32; LANES],
@@ -397,7 +400,7 @@ fn kernel<const TURNOVER: bool>(c: &Consts, me: &Me, valid: u32, t: &mut TieRow,
         l.informational[j] = k * informational;
         n_gave += (is_tie & contact & (mental != 0) & me.can_give) as u32;
         n_ghosted += (is_tie & ghosted) as u32;
-        t.last_contact_day[j] = select(is_tie & contact, me.day, t.last_contact_day[j]);
+        l.last_contact_day[j] = select(is_tie & contact, me.day, t.last_contact_day[j]);
 
         // Contact strengthens the tie; without it the tie decays (kin slowly, new ties fast, ghosted ties
         // faster, social media slows it).
@@ -415,6 +418,7 @@ fn kernel<const TURNOVER: bool>(c: &Consts, me: &Me, valid: u32, t: &mut TieRow,
         n_ending += (is_tie & ((s < me.tie_floor) | turnover)) as u32;
         t.strength[j] = select(is_tie, s, t.strength[j]);
     }
+    t.last_contact_day = l.last_contact_day;
     (n_ghosted, n_gave, n_ending)
 }
 
