@@ -105,6 +105,18 @@ impl TieRow {
     }
 }
 
+/// Slot `i` of an agent's rows (the row `i / TIE_LANES`, the lane `i % TIE_LANES`).
+#[inline]
+fn slot(rows: &[TieRow], i: usize) -> Tie {
+    rows[i / TIE_LANES].get(i % TIE_LANES)
+}
+
+/// Puts `tie` in slot `i` of an agent's rows.
+#[inline]
+fn set_slot(rows: &mut [TieRow], i: usize, tie: Tie) {
+    rows[i / TIE_LANES].set(i % TIE_LANES, tie)
+}
+
 /// All ties of a town: `rows_per_agent` [`TieRow`]s per agent, one after another in agent order, so that the
 /// tie pass reads the table as one stream.
 #[derive(Clone, Debug)]
@@ -135,7 +147,7 @@ impl<'a> Ties<'a> {
     #[inline]
     pub fn get(&self, i: usize) -> Tie {
         assert!(i < self.len, "tie {i} of {}", self.len);
-        self.rows[i / TIE_LANES].get(i % TIE_LANES)
+        slot(self.rows, i)
     }
 
     pub fn iter(&self) -> TiesIter<'a> {
@@ -173,7 +185,7 @@ impl Iterator for TiesIter<'_> {
         let i = self.next;
         (i < self.ties.len).then(|| {
             self.next += 1;
-            self.ties.rows[i / TIE_LANES].get(i % TIE_LANES)
+            slot(self.ties.rows, i)
         })
     }
 
@@ -217,9 +229,9 @@ impl BlockMut<'_> {
         let (rows, count) = self.agent(k);
         let mut kept = 0;
         for i in 0..*count as usize {
-            let tie = rows[i / TIE_LANES].get(i % TIE_LANES);
+            let tie = slot(rows, i);
             if keep(tie) {
-                rows[kept / TIE_LANES].set(kept % TIE_LANES, tie);
+                set_slot(rows, kept, tie);
                 kept += 1;
             }
         }
@@ -278,8 +290,7 @@ impl Network {
         let rows = self.rows_mut(a);
         // Keep order stable so iteration order (and so output) does not depend on removal history tricks.
         for j in i + 1..n {
-            let tie = rows[j / TIE_LANES].get(j % TIE_LANES);
-            rows[(j - 1) / TIE_LANES].set((j - 1) % TIE_LANES, tie);
+            set_slot(rows, j - 1, slot(rows, j));
         }
         self.count[a as usize] -= 1;
     }
@@ -328,7 +339,7 @@ impl Network {
         }
         for (x, y) in [(a, b), (b, a)] {
             let n = self.count[x as usize] as usize;
-            self.rows_mut(x)[n / TIE_LANES].set(n % TIE_LANES, Tie::new(y, strength, day, kind));
+            set_slot(self.rows_mut(x), n, Tie::new(y, strength, day, kind));
             self.count[x as usize] += 1;
         }
         true

@@ -142,7 +142,7 @@ pub fn uniform_once(prefix: u64, entity: u64) -> f64 {
 /// convert to `f64` exactly, and their sum is exact.
 #[inline(always)]
 pub fn uniform_once_f32(prefix: u64, entity: u64) -> f32 {
-    let bits = Stream::from_prefix(prefix, entity).next_u64() >> 11;
+    let bits = uniform_once_bits(prefix, entity);
     let exact = |x: u64| f64::from_bits(0x4330_0000_0000_0000 | x) - 4_503_599_627_370_496.0;
     let x = exact(bits >> 32) * 4_294_967_296.0 + exact(bits & 0xffff_ffff);
     (x * (1.0 / (1u64 << 53) as f64)) as f32
