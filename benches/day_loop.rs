@@ -9,31 +9,12 @@
 //!
 //! Record results in docs/performance.md.
 
+mod common;
+
+use common::{town, warm, WARM_UP_DAYS};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use std::path::Path;
-use supportsim::scenario::Origin;
-use supportsim::sim::World;
-use supportsim::Scenario;
 
-const WARM_UP_DAYS: u32 = 28;
 const DAYS: u32 = 14;
-
-/// The default town with `n_agents` people and venue capacities scaled to match.
-pub fn town(n_agents: u32) -> Scenario {
-    let mut s = Scenario::load(Origin::Embedded, Path::new("baseline.toml")).expect("embedded baseline");
-    let scale = n_agents as f64 / s.population.n_agents as f64;
-    s.population.n_agents = n_agents;
-    for v in &mut s.venues {
-        v.capacity = ((v.capacity as f64 * scale).round() as u32).max(1);
-    }
-    s
-}
-
-fn warm<'a>(s: &'a Scenario, pool: &rayon::ThreadPool) -> World<'a> {
-    let mut w = World::new(s, 0);
-    pool.install(|| (0..WARM_UP_DAYS).for_each(|d| w.step(d, &[], None)));
-    w
-}
 
 fn day_loop(c: &mut Criterion) {
     let mut group = c.benchmark_group("day_loop");

@@ -1,0 +1,147 @@
+//! The speed-up from more threads inside one run, measured in pairs: the same warmed town runs the same days
+//! with 1 thread and with N threads, back to back, for a number of rounds (the order swapped every round),
+//! and the ratio is taken within each pair. On a machine whose speed drifts with other load (a shared virtual
+//! machine), this separates the two thread counts far better than timing each for minutes one after the
+//! other, as the criterion benchmark `day_loop` does: the drift is common to both members of a pair.
+//!
+//!     cargo bench --bench thread_scaling                               # 10^6 agents, 2 threads, 10 rounds
+//!     cargo bench --bench thread_scaling -- agents=100000 rounds=20 days=7 threads=2
+//!
+//! Each timing covers `days` days (default 7: one of each weekday) from day 28 of the default town scaled to
+//! `agents`; the town is cloned before each timing, outside the timer, so both thread counts do the same work
+//! (the output is the same bits at any thread count). Each day runs the phases of `World::step` one by one,
+//! so the speed-up is reported for each phase too. Record results in docs/performance.md.
+
+mod common;
+
+use common::{town, warm, WARM_UP_DAYS};
+use std::time::Instant;
+use supportsim::sim::World;
+
+/// The phases of `World::step`, in its order.
+const PHASES: [&str; 6] = ["begin_day", "going_out", "meeting", "outreach", "support", "inner"];
+
+/// Runs one day as `World::step` does, adding each phase's seconds to `seconds`.
+fn day(world: &mut World, d: u32, seconds: &mut [f64; PHASES.len()]) {
+    let mut t = Instant::now();
+    let mut lap = |k: usize| {
+        let now = Instant::now();
+        seconds[k] += (now - t).as_secs_f64();
+        t = now;
+    };
+    let mut ctx = world.begin_day(d, &[]);
+    lap(0);
+    world.going_out(&ctx);
+    lap(1);
+    world.meeting(&ctx);
+    lap(2);
+    world.outreach(&ctx);
+    lap(3);
+    world.support(&mut ctx);
+    lap(4);
+    world.inner(&ctx);
+    world.end_day(d, None);
+    lap(5);
+}
+
+struct Options {
+    agents: u32,
+    rounds: usize,
+    days: u32,
+    threads: usize,
+}
+
+fn options() -> Result<Options, String> {
+    let mut o = Options { agents: 1_000_000, rounds: 10, days: 7, threads: 2 };
+    // `cargo bench` passes `--bench`; every other argument is `key=value`.
+    for arg in std::env::args().skip(1).filter(|a| !a.starts_with("--")) {
+        let (key, value) = arg.split_once('=').ok_or_else(|| format!("expected key=value, got `{arg}`"))?;
+        let number = |min: u64| match value.parse::<u64>() {
+            Ok(n) if n >= min => Ok(n),
+            _ => Err(format!("{key} must be a whole number of at least {min}, got `{value}`")),
+        };
+        match key {
+            "agents" => o.agents = number(100)?.try_into().map_err(|_| format!("agents too large: {value}"))?,
+            "rounds" => o.rounds = number(1)? as usize,
+            "days" => o.days = number(1)? as u32,
+            "threads" => o.threads = number(2)? as usize,
+            _ => return Err(format!("unknown option `{key}` (agents, rounds, days, threads)")),
+        }
+    }
+    Ok(o)
+}
+
+/// The `q`-quantile of `x` (sorted in place), interpolated between neighbours.
+fn quantile(x: &mut [f64], q: f64) -> f64 {
+    x.sort_by(f64::total_cmp);
+    let pos = q * (x.len() - 1) as f64;
+    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+    x[lo] + (x[hi] - x[lo]) * (pos - lo as f64)
+}
+
+fn main() {
+    let o = match options() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("thread_scaling: {e}");
+            std::process::exit(2);
+        }
+    };
+    let s = town(o.agents);
+    let pools: Vec<rayon::ThreadPool> = [1, o.threads]
+        .iter()
+        .map(|&n| rayon::ThreadPoolBuilder::new().num_threads(n).build().expect("thread pool"))
+        .collect();
+    let warmed = warm(&s, &pools[1]);
+    let agent_days = o.agents as f64 * o.days as f64;
+    println!(
+        "thread_scaling: {} agents, days {}-{} of the default town, {} rounds of 1 thread and {} threads in pairs",
+        o.agents,
+        WARM_UP_DAYS,
+        WARM_UP_DAYS + o.days - 1,
+        o.rounds,
+        o.threads
+    );
+    println!("{:>5} {:>12} {:>12} {:>8}", "round", "1 thread", format!("{} threads", o.threads), "speed-up");
+    let (mut one, mut many, mut ratio) = (Vec::new(), Vec::new(), Vec::new());
+    let mut phase_ratio = vec![Vec::new(); PHASES.len()];
+    for round in 0..o.rounds {
+        let mut seconds = [0.0; 2];
+        let mut phase_seconds = [[0.0; PHASES.len()]; 2];
+        let order = if round % 2 == 0 { [0, 1] } else { [1, 0] };
+        for k in order {
+            let mut world = warmed.clone();
+            let start = Instant::now();
+            pools[k].install(|| {
+                (WARM_UP_DAYS..WARM_UP_DAYS + o.days).for_each(|d| day(&mut world, d, &mut phase_seconds[k]))
+            });
+            seconds[k] = start.elapsed().as_secs_f64();
+            drop(world);
+        }
+        for (p, r) in phase_ratio.iter_mut().enumerate() {
+            r.push(phase_seconds[0][p] / phase_seconds[1][p]);
+        }
+        println!("{:>5} {:>10.3} s {:>10.3} s {:>7.2}x", round + 1, seconds[0], seconds[1], seconds[0] / seconds[1]);
+        one.push(seconds[0] * 1e9 / agent_days);
+        many.push(seconds[1] * 1e9 / agent_days);
+        ratio.push(seconds[0] / seconds[1]);
+    }
+    println!(
+        "ns per agent-day (median): 1 thread {:.0}, {} threads {:.0}",
+        quantile(&mut one, 0.5),
+        o.threads,
+        quantile(&mut many, 0.5)
+    );
+    println!(
+        "speed-up over the pairs: median {:.2}x, quartiles {:.2}-{:.2}x, range {:.2}-{:.2}x",
+        quantile(&mut ratio, 0.5),
+        quantile(&mut ratio, 0.25),
+        quantile(&mut ratio, 0.75),
+        ratio[0],
+        ratio[ratio.len() - 1]
+    );
+    println!("by phase (median over the pairs; `outreach` is a few calls and mostly noise):");
+    for (name, r) in PHASES.iter().zip(&mut phase_ratio) {
+        println!("  {name:<10} {:.2}x", quantile(r, 0.5));
+    }
+}
