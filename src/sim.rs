@@ -165,19 +165,23 @@ impl<'a> World<'a> {
                 m *= 1.0 - c.strength * s.params.campaign_persistence;
             }
         }
-        ctx.peers = self
+        // One pass over the states for both: at 10^6 agents each pass streams 88 MB.
+        let weekday = ctx.weekday;
+        (ctx.peers, ctx.habits) = self
             .agents
             .par_iter()
             .zip(self.states.par_iter())
             .with_min_len(4096)
-            .map(|(a, st)| PeerView {
-                mental: st.mental,
-                lived_experience: a.lived_experience,
-                venue_today: NO_VENUE,
-                social_media: a.social_media,
+            .map(|(a, st)| {
+                let view = PeerView {
+                    mental: st.mental,
+                    lived_experience: a.lived_experience,
+                    venue_today: NO_VENUE,
+                    social_media: a.social_media,
+                };
+                (view, st.habit_venue[weekday])
             })
-            .collect();
-        ctx.habits = self.states.par_iter().with_min_len(4096).map(|st| st.habit_venue[ctx.weekday]).collect();
+            .unzip();
         ctx.stigma_multiplier = m as f32;
         ctx.ln_rr = LnRatios::new(&s.params);
         ctx.public_stigma = self.resident_stigma_mean * m as f32;
@@ -234,12 +238,7 @@ impl<'a> World<'a> {
     /// Phase 3: meetings at venues (new ties, support from meetings and staff, stigma and rejections).
     pub fn meeting(&mut self, ctx: &DayContext) {
         let s = self.scenario;
-        let mut attendees: Vec<Vec<AgentIdx>> = vec![Vec::new(); s.venues.len()];
-        for (i, &v) in self.venue_today.iter().enumerate() {
-            if v != NO_VENUE {
-                attendees[v as usize].push(i as AgentIdx);
-            }
-        }
+        let attendees = meeting::attendees(&self.venue_today, s.venues.len());
         let visits = meeting::run(
             ctx,
             s,

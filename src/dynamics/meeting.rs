@@ -6,8 +6,9 @@
 //! peer workers with information and practical help, volunteers with emotional support and information;
 //! staff with lived experience give hope.
 //!
-//! Venues are processed in parallel, each from its own stream; their outcomes are applied in venue order,
-//! so the result does not depend on the thread count.
+//! Venues are processed in parallel, each from its own stream. What a venue's day does to its attendees'
+//! accumulators is written back in parallel by blocks of agents (each agent is at one venue at most, so the
+//! writes never meet); tie changes are applied in venue order. The result does not depend on the thread count.
 
 use super::{is_unwell, stigma_weight, Daily, DayContext};
 use crate::network::{Network, TieKind};
@@ -25,10 +26,44 @@ enum TieOp {
 }
 
 struct Outcome {
-    /// (agent, what happened to it) for every attendee, in attendee order.
+    /// (agent, what happened to it) for every attendee, by agent.
     daily: Vec<(AgentIdx, Daily)>,
+    /// Visitors turned away at the door, by agent.
     turned_away: Vec<AgentIdx>,
     ops: Vec<TieOp>,
+    /// Visits (attendees who are not the venue's staff).
+    visits: u32,
+}
+
+/// Agents per block when lists of attendees are built and outcomes written back.
+const BLOCK: usize = 1 << 14;
+
+/// The agents at each venue today (`venue_today`), each list ascending; built by blocks of agents in
+/// parallel and joined in block order.
+pub fn attendees(venue_today: &[VenueIdx], n_venues: usize) -> Vec<Vec<AgentIdx>> {
+    let blocks: Vec<Vec<Vec<AgentIdx>>> = venue_today
+        .par_chunks(BLOCK)
+        .enumerate()
+        .map(|(b, venues)| {
+            let mut lists = vec![Vec::new(); n_venues];
+            for (k, &v) in venues.iter().enumerate() {
+                if v != NO_VENUE {
+                    lists[v as usize].push((b * BLOCK + k) as AgentIdx);
+                }
+            }
+            lists
+        })
+        .collect();
+    (0..n_venues)
+        .into_par_iter()
+        .map(|v| {
+            let mut list = Vec::with_capacity(blocks.iter().map(|b| b[v].len()).sum());
+            for b in &blocks {
+                list.extend_from_slice(&b[v]);
+            }
+            list
+        })
+        .collect()
 }
 
 /// Runs the phase. `attendees[v]` lists the agents who chose venue v (ascending). Returns visits per venue
@@ -45,24 +80,17 @@ pub fn run(
     daily: &mut [Daily],
 ) -> Vec<u32> {
     let net: &Network = network;
+    // One task per venue: a venue's day is serial (one stream), and venues differ in size by a hundredfold.
     let outcomes: Vec<Outcome> = attendees
         .par_iter()
         .enumerate()
+        .with_max_len(1)
         .map(|(v, list)| venue_day(ctx, scenario, agents, states, net, v, list))
         .collect();
-    let mut visits = vec![0u32; attendees.len()];
-    for (v, out) in outcomes.into_iter().enumerate() {
-        for a in out.turned_away {
-            venue_today[a as usize] = NO_VENUE;
-            daily[a as usize].turned_away = true;
-        }
-        for (a, d) in out.daily {
-            if agents[a as usize].staff_venue as usize != v {
-                visits[v] += 1;
-            }
-            daily[a as usize] = d;
-        }
-        let day = ctx.day as i32;
+    write_back(&outcomes, venue_today, daily);
+    let visits = outcomes.iter().map(|out| out.visits).collect();
+    let day = ctx.day as i32;
+    for out in outcomes {
         for op in out.ops {
             match op {
                 TieOp::Strengthen(a, b, gain) => network.strengthen_pair(a, b, gain, day),
@@ -75,6 +103,32 @@ pub fn run(
     visits
 }
 
+/// Writes each venue's outcome to its attendees' accumulators and marks those turned away (who go home:
+/// `NO_VENUE`), by blocks of agents in parallel; each block takes its agents' part of every outcome.
+fn write_back(outcomes: &[Outcome], venue_today: &mut [VenueIdx], daily: &mut [Daily]) {
+    venue_today.par_chunks_mut(BLOCK).zip(daily.par_chunks_mut(BLOCK)).enumerate().for_each(
+        |(b, (venue_today, daily))| {
+            let (lo, hi) = ((b * BLOCK) as AgentIdx, (b * BLOCK + daily.len()) as AgentIdx);
+            for out in outcomes {
+                for &a in in_block(&out.turned_away, |&a| a, lo, hi) {
+                    venue_today[(a - lo) as usize] = NO_VENUE;
+                    daily[(a - lo) as usize].turned_away = true;
+                }
+                for &(a, d) in in_block(&out.daily, |&(a, _)| a, lo, hi) {
+                    daily[(a - lo) as usize] = d;
+                }
+            }
+        },
+    );
+}
+
+/// The part of `items` (ascending by `agent`) whose agents are in `lo..hi`.
+fn in_block<T>(items: &[T], agent: impl Fn(&T) -> AgentIdx, lo: AgentIdx, hi: AgentIdx) -> &[T] {
+    let start = items.partition_point(|x| agent(x) < lo);
+    let end = start + items[start..].partition_point(|x| agent(x) < hi);
+    &items[start..end]
+}
+
 fn venue_day(
     ctx: &DayContext,
     scenario: &Scenario,
@@ -84,7 +138,7 @@ fn venue_day(
     v: usize,
     list: &[AgentIdx],
 ) -> Outcome {
-    let mut out = Outcome { daily: Vec::new(), turned_away: Vec::new(), ops: Vec::new() };
+    let mut out = Outcome { daily: Vec::new(), turned_away: Vec::new(), ops: Vec::new(), visits: 0 };
     if list.is_empty() {
         return out;
     }
@@ -100,6 +154,7 @@ fn venue_day(
             visitors.iter().map(|&a| (rand::RngCore::next_u64(&mut rng), a)).collect();
         keyed.sort_unstable();
         out.turned_away = keyed[venue.capacity as usize..].iter().map(|&(_, a)| a).collect();
+        out.turned_away.sort_unstable();
         let mut kept: Vec<AgentIdx> = keyed[..venue.capacity as usize].iter().map(|&(_, a)| a).collect();
         kept.sort_unstable();
         visitors = kept;
@@ -212,6 +267,71 @@ fn venue_day(
         }
     }
 
+    out.visits = visitors.len() as u32;
     out.daily = present.into_iter().zip(acc).collect();
+    // Staff, then visitors, each ascending: by agent for the write-back (an agent is present once).
+    out.daily.sort_unstable_by_key(|&(a, _)| a);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attendee_lists_are_ascending_and_complete_across_blocks() {
+        // Three and a half blocks of agents at four venues or none, in a pattern that crosses block ends.
+        let n = 3 * BLOCK + BLOCK / 2;
+        let venue_today: Vec<VenueIdx> =
+            (0..n).map(|i| if i % 7 == 3 { NO_VENUE } else { ((i * 31 + i / 1000) % 4) as VenueIdx }).collect();
+        let lists = attendees(&venue_today, 5);
+        let mut expected = vec![Vec::new(); 5];
+        for (i, &v) in venue_today.iter().enumerate() {
+            if v != NO_VENUE {
+                expected[v as usize].push(i as AgentIdx);
+            }
+        }
+        assert_eq!(lists, expected);
+        assert!(lists[4].is_empty());
+    }
+
+    #[test]
+    fn outcomes_reach_their_agents_in_every_block() {
+        let n = 2 * BLOCK + 100;
+        let mark = |a: AgentIdx| Daily { rejections: (a % 200) as u16 + 1, ..Daily::default() };
+        // Two venues whose attendees interleave across all three blocks; some turned away at the second.
+        let at = |v: u32| (0..n as AgentIdx).filter(move |a| a % 5 == v).collect::<Vec<_>>();
+        let outcome = |present: Vec<AgentIdx>, turned_away: Vec<AgentIdx>| Outcome {
+            daily: present.iter().map(|&a| (a, mark(a))).collect(),
+            turned_away,
+            ops: Vec::new(),
+            visits: present.len() as u32,
+        };
+        let away: Vec<AgentIdx> = at(1).into_iter().filter(|a| a % 3 == 0).collect();
+        let present_1: Vec<AgentIdx> = at(1).into_iter().filter(|a| a % 3 != 0).collect();
+        let outcomes = [outcome(at(0), Vec::new()), outcome(present_1.clone(), away.clone())];
+        let mut venue_today: Vec<VenueIdx> =
+            (0..n).map(|a| if a % 5 < 2 { (a % 5) as VenueIdx } else { NO_VENUE }).collect();
+        let mut daily = vec![Daily::default(); n];
+        write_back(&outcomes, &mut venue_today, &mut daily);
+        for a in 0..n as AgentIdx {
+            let (d, v) = (&daily[a as usize], venue_today[a as usize]);
+            if a % 5 == 0 || present_1.contains(&a) {
+                assert_eq!((d.rejections, d.turned_away, v), (mark(a).rejections, false, (a % 5) as VenueIdx));
+            } else if away.contains(&a) {
+                assert_eq!((d.rejections, d.turned_away, v), (0, true, NO_VENUE));
+            } else {
+                assert_eq!((d.rejections, d.turned_away, v), (0, false, NO_VENUE));
+            }
+        }
+    }
+
+    #[test]
+    fn in_block_finds_the_agents_of_a_block() {
+        let items: Vec<AgentIdx> = vec![1, 4, 9, 16, 25, 36];
+        assert_eq!(in_block(&items, |&a| a, 0, 10), &[1, 4, 9]);
+        assert_eq!(in_block(&items, |&a| a, 10, 20), &[16]);
+        assert_eq!(in_block(&items, |&a| a, 26, 36), &[] as &[AgentIdx]);
+        assert_eq!(in_block(&items, |&a| a, 36, 40), &[36]);
+    }
 }
