@@ -309,16 +309,17 @@ mod tests {
         };
         let away: Vec<AgentIdx> = at(1).into_iter().filter(|a| a % 3 == 0).collect();
         let present_1: Vec<AgentIdx> = at(1).into_iter().filter(|a| a % 3 != 0).collect();
-        let outcomes = [outcome(at(0), Vec::new()), outcome(present_1.clone(), away.clone())];
+        let outcomes = [outcome(at(0), Vec::new()), outcome(present_1, away)];
         let mut venue_today: Vec<VenueIdx> =
             (0..n).map(|a| if a % 5 < 2 { (a % 5) as VenueIdx } else { NO_VENUE }).collect();
         let mut daily = vec![Daily::default(); n];
         write_back(&outcomes, &mut venue_today, &mut daily);
         for a in 0..n as AgentIdx {
             let (d, v) = (&daily[a as usize], venue_today[a as usize]);
-            if a % 5 == 0 || present_1.contains(&a) {
+            let (at_1, turned_away) = (a % 5 == 1, a % 3 == 0);
+            if a % 5 == 0 || at_1 && !turned_away {
                 assert_eq!((d.rejections, d.turned_away, v), (mark(a).rejections, false, (a % 5) as VenueIdx));
-            } else if away.contains(&a) {
+            } else if at_1 && turned_away {
                 assert_eq!((d.rejections, d.turned_away, v), (0, true, NO_VENUE));
             } else {
                 assert_eq!((d.rejections, d.turned_away, v), (0, false, NO_VENUE));
