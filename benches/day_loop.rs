@@ -13,6 +13,7 @@ mod common;
 
 use common::{town, warm, WARM_UP_DAYS};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use supportsim::sim::PHASES;
 
 const DAYS: u32 = 14;
 
@@ -40,9 +41,7 @@ fn day_loop(c: &mut Criterion) {
     group.finish();
 }
 
-/// The phases of one day, in order; each is timed alone with the ones before it run in the setup.
-const PHASES: [&str; 6] = ["begin_day", "going_out", "meeting", "outreach", "support", "inner"];
-
+/// Each phase of a day (`sim::PHASES`) timed alone, with the ones before it run in the setup.
 fn phases(c: &mut Criterion) {
     let n_agents = 100_000u32;
     let s = town(n_agents);

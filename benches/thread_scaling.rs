@@ -9,39 +9,23 @@
 //!
 //! Each timing covers `days` days (default 7: one of each weekday) from day 28 of the default town scaled to
 //! `agents`; the town is cloned before each timing, outside the timer, so both thread counts do the same work
-//! (the output is the same bits at any thread count). Each day runs the phases of `World::step` one by one,
-//! so the speed-up is reported for each phase too. Record results in docs/performance.md.
+//! (the output is the same bits at any thread count). Each day runs `World::step_phases`, which reports
+//! the end of each phase, so the speed-up is given for each phase too. Record results in docs/performance.md.
 
 mod common;
 
 use common::{town, warm, WARM_UP_DAYS};
 use std::time::Instant;
-use supportsim::sim::World;
-
-/// The phases of `World::step`, in its order.
-const PHASES: [&str; 6] = ["begin_day", "going_out", "meeting", "outreach", "support", "inner"];
+use supportsim::sim::{World, PHASES};
 
 /// Runs one day as `World::step` does, adding each phase's seconds to `seconds`.
 fn day(world: &mut World, d: u32, seconds: &mut [f64; PHASES.len()]) {
     let mut t = Instant::now();
-    let mut lap = |k: usize| {
+    world.step_phases(d, &[], None, |k| {
         let now = Instant::now();
         seconds[k] += (now - t).as_secs_f64();
         t = now;
-    };
-    let mut ctx = world.begin_day(d, &[]);
-    lap(0);
-    world.going_out(&ctx);
-    lap(1);
-    world.meeting(&ctx);
-    lap(2);
-    world.outreach(&ctx);
-    lap(3);
-    world.support(&mut ctx);
-    lap(4);
-    world.inner(&ctx);
-    world.end_day(d, None);
-    lap(5);
+    });
 }
 
 struct Options {

@@ -53,6 +53,9 @@ pub trait AgentObserver {
     }
 }
 
+/// The phases of a day, in the order [`World::step`] runs them (the methods of the same names).
+pub const PHASES: [&str; 6] = ["begin_day", "going_out", "meeting", "outreach", "support", "inner"];
+
 /// The running town.
 #[derive(Clone)]
 pub struct World<'a> {
@@ -209,13 +212,31 @@ impl<'a> World<'a> {
         events_today: &[(usize, &Event)],
         observer: Option<&mut (dyn AgentObserver + 'o)>,
     ) {
+        self.step_phases(day, events_today, observer, |_| {});
+    }
+
+    /// [`World::step`], calling `done(k)` as phase `PHASES[k]` ends (the benchmarks time each phase with it;
+    /// `end_day` counts with `inner`).
+    pub fn step_phases<'o>(
+        &mut self,
+        day: u32,
+        events_today: &[(usize, &Event)],
+        observer: Option<&mut (dyn AgentObserver + 'o)>,
+        mut done: impl FnMut(usize),
+    ) {
         let mut ctx = self.begin_day(day, events_today);
+        done(0);
         self.going_out(&ctx);
+        done(1);
         self.meeting(&ctx);
+        done(2);
         self.outreach(&ctx);
+        done(3);
         self.support(&mut ctx);
+        done(4);
         self.inner(&ctx);
         self.end_day(day, observer);
+        done(5);
     }
 
     /// Phase 1 and the day's context: applies today's events, builds what every agent reads today and
