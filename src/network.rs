@@ -154,13 +154,9 @@ impl<'a> Ties<'a> {
         TiesIter { ties: *self, next: 0 }
     }
 
-    /// The other ends, in order.
-    pub fn others(&self) -> impl Iterator<Item = AgentIdx> + 'a {
-        let len = self.len;
+    /// The agent's rows: the first `len()` slots hold its ties, the rest stale values.
+    pub fn rows(&self) -> &'a [TieRow] {
         self.rows
-            .iter()
-            .enumerate()
-            .flat_map(move |(r, row)| row.other[..len.saturating_sub(r * TIE_LANES).min(TIE_LANES)].iter().copied())
     }
 }
 

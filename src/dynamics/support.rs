@@ -20,10 +20,13 @@
 //! the reference, bit for bit. On Sundays it draws turnover too, in integers with the outcome of the `f64`
 //! draw (`rng::chance_bound`), so that an agent's ties are gone through again only when one of them ends. The
 //! other ends' views are scattered over the town (8 MB at 10^6 agents, beyond the L2 cache): they are loaded
-//! in one tight loop before the kernel, and agents go in blocks so that each can prefetch the next one's.
+//! in one tight loop before the kernel, and agents go in blocks so that each can prefetch the next one's. A
+//! block is one call of a function compiled for the kernel's way of running (AVX2 or portable), with the
+//! kernel, the loads and the sums inlined: the loop around the kernel gets the same instructions as the kernel,
+//! and the kernel's constants are set up once per block rather than once per agent.
 
 use super::{Daily, DayContext, PeerView};
-use crate::network::{Network, TieKind, TieRow, TIE_LANES};
+use crate::network::{BlockMut, Network, TieKind, TieRow, TIE_LANES};
 use crate::params::Params;
 use crate::rng::{chance_bound, day_prefix, pair_entity, uniform_once, uniform_once_bits, uniform_once_f32, Purpose};
 use crate::types::{AgentIdx, MentalState, NO_VENUE};
@@ -118,25 +121,18 @@ pub fn run(ctx: &DayContext, p: &Params, network: &mut Network, daily: &mut [Dai
     let newness = newness_table(p);
     let kernel = Kernel::detect();
     let peers = &ctx.peers;
-    // Blocks of agents, so that each agent can ask for the next one's other ends while its own are worked on.
     network.par_blocks_mut(BLOCK).zip(daily.par_chunks_mut(BLOCK)).enumerate().with_min_len(512 / BLOCK).for_each_init(
         || Box::new(Lanes::default()),
         |lanes: &mut Box<Lanes>, (block, (mut ties, ds))| {
-            for (k, d) in ds.iter_mut().enumerate() {
-                if k + 1 < ties.len() {
-                    for other in ties.ties(k + 1).others() {
-                        prefetch(&peers[other as usize]);
-                    }
-                }
-                let a = (block * BLOCK + k) as AgentIdx;
-                let me = Me::new(&consts, prefix, ctx.day, a, &peers[a as usize], tie_floor);
-                let (rows, &mut count) = ties.agent(k);
-                let some_end = contact_and_decay(kernel, &consts, &newness, &me, peers, rows, count, lanes, d);
-                if !some_end {
-                    continue;
-                }
-                // Ties end (below the floor, or by turnover on Sundays) in a second pass that keeps the
-                // order of those that stay; on most days no tie of an agent ends and the pass is skipped.
+            let first = (block * BLOCK) as AgentIdx;
+            let pass = Pass { c: &consts, newness: &newness, peers, prefix, day: ctx.day, tie_floor };
+            let mut ending = kernel.block(&pass, first, &mut ties, ds, lanes);
+            // Ties end (below the floor, or by turnover on Sundays) in a second pass that keeps the order of
+            // those that stay; on most days no tie of an agent ends and the pass is skipped.
+            while ending != 0 {
+                let k = ending.trailing_zeros() as usize;
+                ending &= ending - 1;
+                let (a, d) = (first + k as AgentIdx, &mut ds[k]);
                 ties.retain(k, |tie| {
                     let ends = consts.turnover_weekly > 0.0
                         && tie.kind() != TieKind::Kin
@@ -151,19 +147,70 @@ pub fn run(ctx: &DayContext, p: &Params, network: &mut Network, daily: &mut [Dai
     );
 }
 
-/// Agents per block of the tie pass.
+/// Agents per block of the tie pass: each agent's other ends are prefetched while the one before it is worked
+/// on, and the block's agents with a tie that ends are one bit each of a `u64`.
 const BLOCK: usize = 64;
 
-/// Asks the CPU to bring `x` into the cache (a hint: no effect on results).
+/// What the tie pass reads on a day, the same for every agent.
+struct Pass<'a> {
+    c: &'a Consts,
+    newness: &'a [f32],
+    peers: &'a [PeerView],
+    prefix: u64,
+    day: u32,
+    tie_floor: f32,
+}
+
+/// Asks the CPU to bring what `x` points at into the cache (a hint: no effect on results; a prefetch never
+/// faults, so `x` need not point into anything).
 #[inline(always)]
-fn prefetch<T>(x: &T) {
+fn prefetch<T>(x: *const T) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: a prefetch reads nothing into the program and cannot fault; SSE is part of every x86-64 CPU.
     unsafe {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>((x as *const T).cast::<i8>())
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(x.cast::<i8>())
     };
     #[cfg(not(target_arch = "x86_64"))]
     let _ = x;
+}
+
+/// Contact, support and decay along the ties of a block of agents, the first of which is `first`: each
+/// agent's ties a row at a time (see [`contact_and_decay`]), while the next agent's other ends are
+/// prefetched. Returns the agents with a tie that ends today, as bits (bit k for the block's kth agent).
+/// Inlined into one function per way the kernel runs, so that the kernel's constants are set up once per
+/// block rather than once per agent.
+#[inline(always)]
+fn block<const TURNOVER: bool>(
+    pass: &Pass,
+    first: AgentIdx,
+    ties: &mut BlockMut,
+    ds: &mut [Daily],
+    lanes: &mut Lanes,
+) -> u64 {
+    debug_assert!(ds.len() <= 64 && ds.len() == ties.len());
+    // The constants as values of this function, which the compiler can keep (broadcast into vectors, spilled
+    // where registers run out) across the whole block, rather than loading them again for every row.
+    let c = *pass.c;
+    let pass = &Pass { c: &c, ..*pass };
+    let mut ending = 0;
+    for (k, d) in ds.iter_mut().enumerate() {
+        if k + 1 < ties.len() {
+            let next = ties.ties(k + 1);
+            let mut left = next.len();
+            for row in next.rows().iter().take(next.len().div_ceil(LANES)) {
+                for &other in &row.other[..left.min(LANES)] {
+                    prefetch(pass.peers.as_ptr().wrapping_add(other as usize));
+                }
+                left = left.saturating_sub(LANES);
+            }
+        }
+        let a = first + k as AgentIdx;
+        let me = Me::new(pass.c, pass.prefix, pass.day, a, &pass.peers[a as usize], pass.tie_floor);
+        let (rows, &mut count) = ties.agent(k);
+        let some_end = contact_and_decay::<TURNOVER>(pass, &me, rows, count, lanes, d);
+        ending |= (some_end as u64) << k;
+    }
+    ending
 }
 
 /// Contact, support and decay along one agent's `count` ties (`me`'s), a row at a time: the kernel updates
@@ -171,19 +218,17 @@ fn prefetch<T>(x: &T) {
 /// support is summed in tie order, so that the sums are the same bits however the kernel ran. Returns whether
 /// a tie ends today: below the floor, or by turnover (counted without an early exit, which would be a coin
 /// toss for the branch predictor).
-#[allow(clippy::too_many_arguments)]
-#[inline]
-fn contact_and_decay(
-    kernel: Kernel,
-    consts: &Consts,
-    newness: &[f32],
+#[inline(always)]
+fn contact_and_decay<const TURNOVER: bool>(
+    pass: &Pass,
     me: &Me,
-    peers: &[PeerView],
     rows: &mut [TieRow],
     count: u8,
     lanes: &mut Lanes,
     d: &mut Daily,
 ) -> bool {
+    let (peers, newness) = (pass.peers, pass.newness);
+    let oldest = newness.len() - 1;
     let mut ending = 0;
     for (row, start) in rows.iter_mut().zip((0..count as usize).step_by(LANES)) {
         let valid = (count as usize - start).min(LANES);
@@ -195,10 +240,10 @@ fn contact_and_decay(
             lanes.social_media[j] = view.social_media;
         }
         for j in 0..valid {
-            let age = (me.day - (row.formed_and_kind[j] >> 2)).max(0) as usize;
-            lanes.newness[j] = newness[select(age < newness.len(), age, newness.len() - 1)];
+            let age = (me.day - (row.formed_and_kind[j] >> 2)).max(0) as u32 as usize;
+            lanes.newness[j] = newness[age.min(oldest)];
         }
-        let (ghosted, gave, ends) = kernel.run(consts, me, valid as u32, row, lanes);
+        let (ghosted, gave, ends) = kernel::<TURNOVER>(pass.c, me, valid as u32, row, lanes);
         for j in 0..valid {
             d.emotional += lanes.emotional[j];
             d.instrumental += lanes.instrumental[j];
@@ -259,6 +304,7 @@ struct Me {
 }
 
 impl Me {
+    #[inline(always)]
     fn new(c: &Consts, prefix: u64, day: u32, a: AgentIdx, view: &PeerView, tie_floor: f32) -> Self {
         Me {
             a,
@@ -294,33 +340,44 @@ impl Kernel {
         Kernel::Portable
     }
 
-    /// Runs the kernel on a chunk's first `valid` ties; see [`kernel`]. Turnover is drawn only on the days
-    /// it can happen.
+    /// Runs the tie pass on a block of agents; see [`block`]. Turnover is drawn only on the days it can
+    /// happen.
     #[inline]
-    fn run(self, c: &Consts, me: &Me, valid: u32, row: &mut TieRow, lanes: &mut Lanes) -> (u32, u32, u32) {
-        let turnover = c.turnover_bound > 0;
+    fn block(self, pass: &Pass, first: AgentIdx, ties: &mut BlockMut, ds: &mut [Daily], lanes: &mut Lanes) -> u64 {
+        let turnover = pass.c.turnover_bound > 0;
         match (self, turnover) {
-            (Kernel::Portable, false) => kernel::<false>(c, me, valid, row, lanes),
-            (Kernel::Portable, true) => kernel::<true>(c, me, valid, row, lanes),
+            (Kernel::Portable, false) => block_portable::<false>(pass, first, ties, ds, lanes),
+            (Kernel::Portable, true) => block_portable::<true>(pass, first, ties, ds, lanes),
             // SAFETY: `Kernel::Avx2` is only made by `detect` on a CPU that has AVX2.
             #[cfg(target_arch = "x86_64")]
-            (Kernel::Avx2, false) => unsafe { kernel_avx2::<false>(c, me, valid, row, lanes) },
+            (Kernel::Avx2, false) => unsafe { block_avx2::<false>(pass, first, ties, ds, lanes) },
             #[cfg(target_arch = "x86_64")]
-            (Kernel::Avx2, true) => unsafe { kernel_avx2::<true>(c, me, valid, row, lanes) },
+            (Kernel::Avx2, true) => unsafe { block_avx2::<true>(pass, first, ties, ds, lanes) },
         }
     }
 }
 
+#[inline(never)]
+fn block_portable<const TURNOVER: bool>(
+    pass: &Pass,
+    first: AgentIdx,
+    ties: &mut BlockMut,
+    ds: &mut [Daily],
+    lanes: &mut Lanes,
+) -> u64 {
+    block::<TURNOVER>(pass, first, ties, ds, lanes)
+}
+
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn kernel_avx2<const TURNOVER: bool>(
-    c: &Consts,
-    me: &Me,
-    valid: u32,
-    row: &mut TieRow,
+fn block_avx2<const TURNOVER: bool>(
+    pass: &Pass,
+    first: AgentIdx,
+    ties: &mut BlockMut,
+    ds: &mut [Daily],
     lanes: &mut Lanes,
-) -> (u32, u32, u32) {
-    kernel::<TURNOVER>(c, me, valid, row, lanes)
+) -> u64 {
+    block::<TURNOVER>(pass, first, ties, ds, lanes)
 }
 
 /// One of three values by mental state (0 well, 1 struggling, 2 crisis), as selects rather than a table
@@ -588,25 +645,31 @@ mod tests {
                 kernels.push(Kernel::Avx2);
             }
             for kernel in kernels {
-                let me = Me::new(&consts, prefix, day, a, &peers[a as usize], tie_floor);
-                // The agent's rows as the tie table holds them: slots past the ties hold a stale tie, which
-                // must stay as it was.
+                // The agent's rows as the tie table holds them, in a block of 64 agents of whom the others have
+                // no ties: slots past the agent's ties hold a stale tie, which must stay as it was.
                 let stale = Tie::new(stale.0, stale.1, stale.2, TieKind::Friend);
-                let mut rows = vec![TieRow::default(); slots.len().div_ceil(LANES).max(1)];
-                for i in 0..rows.len() * LANES {
+                let n_rows = slots.len().div_ceil(LANES).max(1);
+                let mut network = Network::new(64, n_rows * LANES);
+                let mut blocks: Vec<BlockMut> = network.par_blocks_mut(BLOCK).collect();
+                let (rows, count) = blocks[0].agent(a as usize);
+                for i in 0..n_rows * LANES {
                     rows[i / LANES].set(i % LANES, *slots.get(i).unwrap_or(&stale));
                 }
-                let mut got = start;
+                *count = slots.len() as u8;
+                let mut daily = vec![Daily::default(); 64];
+                daily[a as usize] = start;
                 let mut lanes = Lanes::default();
-                let some_end = contact_and_decay(
-                    kernel, &consts, &newness, &me, &peers, &mut rows, slots.len() as u8, &mut lanes, &mut got,
-                );
-                for (i, w) in want_ties.iter().chain(std::iter::repeat(&stale)).take(rows.len() * LANES).enumerate() {
+                let pass = Pass { c: &consts, newness: &newness, peers: &peers, prefix, day, tie_floor };
+                let ending = kernel.block(&pass, 0, &mut blocks[0], &mut daily, &mut lanes);
+                let (some_end, got) = (ending == 1 << a, daily[a as usize]);
+                prop_assert!(ending & !(1 << a) == 0, "only agent {} has ties: {:#x}", a, ending);
+                let rows = blocks[0].agent(a as usize).0;
+                for (i, w) in want_ties.iter().chain(std::iter::repeat(&stale)).take(n_rows * LANES).enumerate() {
                     let g = rows[i / LANES].get(i % LANES);
                     prop_assert_eq!(g.strength.to_bits(), w.strength.to_bits());
                     prop_assert_eq!(g.last_contact_day, w.last_contact_day);
                 }
-                prop_assert_eq!(some_end, want_some_end);
+                prop_assert_eq!(some_end, want_some_end, "ending {:#x}", ending);
                 prop_assert_eq!(daily_bits(&got), daily_bits(&want));
             }
         }
