@@ -267,8 +267,22 @@ impl Network {
             .map(move |(count, rows)| BlockMut { count, rows_per_agent, rows })
     }
 
+    /// The position of a's tie to b among a's ties, if they have one. Meetings ask this of every pair that
+    /// meets, so it scans the rows' columns of other ends directly.
     pub fn find(&self, a: AgentIdx, b: AgentIdx) -> Option<usize> {
-        self.ties(a).iter().position(|t| t.other == b)
+        let ties = self.ties(a);
+        let mut left = ties.len;
+        for (r, row) in ties.rows.iter().enumerate() {
+            if left == 0 {
+                break;
+            }
+            let valid = left.min(TIE_LANES);
+            if let Some(j) = row.other[..valid].iter().position(|&o| o == b) {
+                return Some(r * TIE_LANES + j);
+            }
+            left -= valid;
+        }
+        None
     }
 
     pub fn n_agents(&self) -> usize {
@@ -413,11 +427,19 @@ mod tests {
         assert_eq!(others(&net), want);
         let t = net.ties(0).get(net.find(0, 17).unwrap());
         assert_eq!((t.strength, t.formed_day(), t.kind()), (0.17, -17, TieKind::Venue));
+        for (i, &b) in want.iter().enumerate() {
+            assert_eq!(net.find(0, b), Some(i), "tie to {b}");
+        }
+        // The last tie's slot keeps its stale value once the tie is gone; `find` must not see it.
+        net.remove_pair(0, 37);
+        assert_eq!(net.find(0, 37), None);
+        assert_eq!(net.find(0, 3), None);
+        want.pop();
         net.check_symmetric().unwrap();
 
         let mut blocks: Vec<BlockMut> = net.par_blocks_mut(8).collect();
         assert_eq!(blocks.len(), 8);
-        assert_eq!(blocks[0].ties(0).len(), 35);
+        assert_eq!(blocks[0].ties(0).len(), 34);
         blocks[0].retain(0, |t| t.other % 2 == 0);
         want.retain(|b| b % 2 == 0);
         drop(blocks);
