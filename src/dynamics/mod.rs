@@ -39,14 +39,16 @@ pub struct Daily {
 
 /// The part of an agent that the tie pass reads of the other end of each tie, packed into 8 bytes so that
 /// random access along ties stays in cache (a 10^5-agent town's views fit the L2 cache). Built once per day
-/// from yesterday's state.
+/// from yesterday's state. The fields' order is fixed (`repr(C)`): the tie pass reads the last three as one
+/// 32-bit word (`support::pack`).
 #[derive(Clone, Copy, Debug, Default)]
+#[repr(C)]
 pub struct PeerView {
-    pub mental: MentalState,
-    pub lived_experience: bool,
+    pub social_media: f32,
     /// Where the agent is today; filled in after the meeting phase, `NO_VENUE` before.
     pub venue_today: VenueIdx,
-    pub social_media: f32,
+    pub mental: MentalState,
+    pub lived_experience: bool,
 }
 
 /// Everything about today that every agent reads: computed once per day by the simulation.

@@ -228,6 +228,9 @@ fn contact_and_decay<const TURNOVER: bool>(
     d: &mut Daily,
 ) -> bool {
     let (peers, newness) = (pass.peers, pass.newness);
+    // Never empty (`newness_table` ends with the entry for old ties); said here so that the reads below
+    // need no bounds check.
+    assert!(!newness.is_empty());
     let oldest = newness.len() - 1;
     let mut ending = 0;
     for (row, start) in rows.iter_mut().zip((0..count as usize).step_by(LANES)) {
@@ -260,11 +263,11 @@ fn contact_and_decay<const TURNOVER: bool>(
 /// ties has two rows or more).
 const LANES: usize = TIE_LANES;
 
-/// A view's mental state (bits 0–7), lived experience (bit 8) and venue today (bits 16–31) in one word, for
-/// the kernel to take apart in vectors.
+/// A view's venue today (bits 0–15), mental state (bits 16–23) and lived experience (bit 24) in one word, for
+/// the kernel to take apart in vectors: the order of `PeerView`'s fields in memory, so that the word is one load.
 #[inline(always)]
 fn pack(view: &PeerView) -> u32 {
-    view.mental as u32 | (view.lived_experience as u32) << 8 | (view.venue_today as u32) << 16
+    view.venue_today as u32 | (view.mental as u32) << 16 | (view.lived_experience as u32) << 24
 }
 
 /// The rest of the kernel's inputs and outputs, by lane. Lanes past the agent's ties hold what an earlier
@@ -418,10 +421,10 @@ fn kernel<const TURNOVER: bool>(c: &Consts, me: &Me, valid: u32, t: &mut TieRow,
         let s = t.strength[j];
         let kin = t.formed_and_kind[j] & 3 == 0;
         let view = l.view[j];
-        let mental = view & 0xff;
-        let lived = view & 0x100 != 0;
+        let mental = (view >> 16) & 0xff;
+        let lived = view & 0x100_0000 != 0;
         let sm = 0.5 * (me.social_media + l.social_media[j]);
-        let in_person = (me.venue != NO_VENUE as u32) & (me.venue == view >> 16);
+        let in_person = (me.venue != NO_VENUE as u32) & (me.venue == view & 0xffff);
 
         // Remote contact: outreach of each end toward the other, with and without ghosting (those with
         // lived experience do not ghost).
