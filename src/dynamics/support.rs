@@ -150,6 +150,7 @@ pub fn run(ctx: &DayContext, p: &Params, network: &mut Network, daily: &mut [Dai
 /// Agents per block of the tie pass: each agent's other ends are prefetched while the one before it is worked
 /// on, and the block's agents with a tie that ends are one bit each of a `u64`.
 const BLOCK: usize = 64;
+const _: () = assert!(BLOCK <= u64::BITS as usize);
 
 /// What the tie pass reads on a day, the same for every agent.
 struct Pass<'a> {
@@ -187,7 +188,7 @@ fn block<const TURNOVER: bool>(
     ds: &mut [Daily],
     lanes: &mut Lanes,
 ) -> u64 {
-    debug_assert!(ds.len() <= 64 && ds.len() == ties.len());
+    debug_assert!(ds.len() <= BLOCK && ds.len() == ties.len());
     // The constants as values of this function, which the compiler can keep (broadcast into vectors, spilled
     // where registers run out) across the whole block, rather than loading them again for every row.
     let c = *pass.c;
