@@ -123,17 +123,17 @@ pub fn run(ctx: &DayContext, p: &Params, network: &mut Network, daily: &mut [Dai
     let peers = &ctx.peers;
     network.par_blocks_mut(BLOCK).zip(daily.par_chunks_mut(BLOCK)).enumerate().with_min_len(512 / BLOCK).for_each_init(
         || Box::new(Lanes::default()),
-        |lanes: &mut Box<Lanes>, (block, (mut ties, ds))| {
-            let first = (block * BLOCK) as AgentIdx;
+        |lanes: &mut Box<Lanes>, (i, (ties, daily))| {
             let pass = Pass { c: &consts, newness: &newness, peers, prefix, day: ctx.day, tie_floor };
-            let mut ending = kernel.block(&pass, first, &mut ties, ds, lanes);
+            let mut b = Block { first: (i * BLOCK) as AgentIdx, ties, daily };
+            let mut ending = kernel.block(&pass, &mut b, lanes);
             // Ties end (below the floor, or by turnover on Sundays) in a second pass that keeps the order of
             // those that stay; on most days no tie of an agent ends and the pass is skipped.
             while ending != 0 {
                 let k = ending.trailing_zeros() as usize;
                 ending &= ending - 1;
-                let (a, d) = (first + k as AgentIdx, &mut ds[k]);
-                ties.retain(k, |tie| {
+                let (a, d) = (b.first + k as AgentIdx, &mut b.daily[k]);
+                b.ties.retain(k, |tie| {
                     let ends = consts.turnover_weekly > 0.0
                         && tie.kind() != TieKind::Kin
                         && uniform_once(consts.turnover_prefix, pair_entity(a, tie.other)) < consts.turnover_weekly;
@@ -151,6 +151,13 @@ pub fn run(ctx: &DayContext, p: &Params, network: &mut Network, daily: &mut [Dai
 /// on, and the block's agents with a tie that ends are one bit each of a `u64`.
 const BLOCK: usize = 64;
 const _: () = assert!(BLOCK <= u64::BITS as usize);
+
+/// A block of consecutive agents, the first of which is `first`: their ties and their day's accumulators.
+struct Block<'b> {
+    first: AgentIdx,
+    ties: BlockMut<'b>,
+    daily: &'b mut [Daily],
+}
 
 /// What the tie pass reads on a day, the same for every agent.
 struct Pass<'a> {
@@ -175,26 +182,20 @@ fn prefetch<T>(x: *const T) {
     let _ = x;
 }
 
-/// Contact, support and decay along the ties of a block of agents, the first of which is `first`: each
-/// agent's ties a row at a time (see [`contact_and_decay`]), while the next agent's other ends are
+/// Contact, support and decay along the ties of a block of agents: each agent's ties a row at a time (see [`contact_and_decay`]), while the next agent's other ends are
 /// prefetched. Returns the agents with a tie that ends today, as bits (bit k for the block's kth agent).
 /// Inlined into one function per way the kernel runs, so that the kernel's constants are set up once per
 /// block rather than once per agent.
 #[inline(always)]
-fn block<const TURNOVER: bool>(
-    pass: &Pass,
-    first: AgentIdx,
-    ties: &mut BlockMut,
-    ds: &mut [Daily],
-    lanes: &mut Lanes,
-) -> u64 {
-    debug_assert!(ds.len() <= BLOCK && ds.len() == ties.len());
+fn block<const TURNOVER: bool>(pass: &Pass, b: &mut Block, lanes: &mut Lanes) -> u64 {
+    let (first, ties, daily) = (b.first, &mut b.ties, &mut *b.daily);
+    debug_assert!(daily.len() <= BLOCK && daily.len() == ties.len());
     // The constants as values of this function, which the compiler can keep (broadcast into vectors, spilled
     // where registers run out) across the whole block, rather than loading them again for every row.
     let c = *pass.c;
     let pass = &Pass { c: &c, ..*pass };
     let mut ending = 0;
-    for (k, d) in ds.iter_mut().enumerate() {
+    for (k, d) in daily.iter_mut().enumerate() {
         if k + 1 < ties.len() {
             let next = ties.ties(k + 1);
             let mut left = next.len();
@@ -347,41 +348,31 @@ impl Kernel {
     /// Runs the tie pass on a block of agents; see [`block`]. Turnover is drawn only on the days it can
     /// happen.
     #[inline]
-    fn block(self, pass: &Pass, first: AgentIdx, ties: &mut BlockMut, ds: &mut [Daily], lanes: &mut Lanes) -> u64 {
+    fn block(self, pass: &Pass, b: &mut Block, lanes: &mut Lanes) -> u64 {
         let turnover = pass.c.turnover_bound > 0;
         match (self, turnover) {
-            (Kernel::Portable, false) => block_portable::<false>(pass, first, ties, ds, lanes),
-            (Kernel::Portable, true) => block_portable::<true>(pass, first, ties, ds, lanes),
+            (Kernel::Portable, false) => block_portable::<false>(pass, b, lanes),
+            (Kernel::Portable, true) => block_portable::<true>(pass, b, lanes),
             // SAFETY: `Kernel::Avx2` is only made by `detect` on a CPU that has AVX2.
             #[cfg(target_arch = "x86_64")]
-            (Kernel::Avx2, false) => unsafe { block_avx2::<false>(pass, first, ties, ds, lanes) },
+            (Kernel::Avx2, false) => unsafe { block_avx2::<false>(pass, b, lanes) },
             #[cfg(target_arch = "x86_64")]
-            (Kernel::Avx2, true) => unsafe { block_avx2::<true>(pass, first, ties, ds, lanes) },
+            (Kernel::Avx2, true) => unsafe { block_avx2::<true>(pass, b, lanes) },
         }
     }
 }
 
+/// [`block`] compiled for any CPU (the kernel without vectors, still without branches).
 #[inline(never)]
-fn block_portable<const TURNOVER: bool>(
-    pass: &Pass,
-    first: AgentIdx,
-    ties: &mut BlockMut,
-    ds: &mut [Daily],
-    lanes: &mut Lanes,
-) -> u64 {
-    block::<TURNOVER>(pass, first, ties, ds, lanes)
+fn block_portable<const TURNOVER: bool>(pass: &Pass, b: &mut Block, lanes: &mut Lanes) -> u64 {
+    block::<TURNOVER>(pass, b, lanes)
 }
 
+/// [`block`] compiled with AVX2: the kernel runs eight ties per instruction.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn block_avx2<const TURNOVER: bool>(
-    pass: &Pass,
-    first: AgentIdx,
-    ties: &mut BlockMut,
-    ds: &mut [Daily],
-    lanes: &mut Lanes,
-) -> u64 {
-    block::<TURNOVER>(pass, first, ties, ds, lanes)
+fn block_avx2<const TURNOVER: bool>(pass: &Pass, b: &mut Block, lanes: &mut Lanes) -> u64 {
+    block::<TURNOVER>(pass, b, lanes)
 }
 
 /// One of three values by mental state (0 well, 1 struggling, 2 crisis), as selects rather than a table
@@ -654,20 +645,21 @@ mod tests {
                 let stale = Tie::new(stale.0, stale.1, stale.2, TieKind::Friend);
                 let n_rows = slots.len().div_ceil(LANES).max(1);
                 let mut network = Network::new(64, n_rows * LANES);
-                let mut blocks: Vec<BlockMut> = network.par_blocks_mut(BLOCK).collect();
-                let (rows, count) = blocks[0].agent(a as usize);
+                let ties = network.par_blocks_mut(BLOCK).collect::<Vec<BlockMut>>().pop().expect("one block");
+                let mut daily = vec![Daily::default(); 64];
+                daily[a as usize] = start;
+                let mut b = Block { first: 0, ties, daily: &mut daily };
+                let (rows, count) = b.ties.agent(a as usize);
                 for i in 0..n_rows * LANES {
                     rows[i / LANES].set(i % LANES, *slots.get(i).unwrap_or(&stale));
                 }
                 *count = slots.len() as u8;
-                let mut daily = vec![Daily::default(); 64];
-                daily[a as usize] = start;
                 let mut lanes = Lanes::default();
                 let pass = Pass { c: &consts, newness: &newness, peers: &peers, prefix, day, tie_floor };
-                let ending = kernel.block(&pass, 0, &mut blocks[0], &mut daily, &mut lanes);
-                let (some_end, got) = (ending == 1 << a, daily[a as usize]);
+                let ending = kernel.block(&pass, &mut b, &mut lanes);
+                let (some_end, got) = (ending == 1 << a, b.daily[a as usize]);
                 prop_assert!(ending & !(1 << a) == 0, "only agent {} has ties: {:#x}", a, ending);
-                let rows = blocks[0].agent(a as usize).0;
+                let rows = b.ties.agent(a as usize).0;
                 for (i, w) in want_ties.iter().chain(std::iter::repeat(&stale)).take(n_rows * LANES).enumerate() {
                     let g = rows[i / LANES].get(i % LANES);
                     prop_assert_eq!(g.strength.to_bits(), w.strength.to_bits());
