@@ -154,9 +154,15 @@ impl<'a> Ties<'a> {
         TiesIter { ties: *self, next: 0 }
     }
 
-    /// The agent's rows: the first `len()` slots hold its ties, the rest stale values.
-    pub fn rows(&self) -> &'a [TieRow] {
-        self.rows
+    /// The rows that hold the agent's ties, each with how many of its slots do (all but the last have
+    /// [`TIE_LANES`]); the slots after those hold stale values.
+    #[inline]
+    pub fn filled_rows(&self) -> impl Iterator<Item = (&'a TieRow, usize)> + 'a {
+        self.rows.iter().take(self.len.div_ceil(TIE_LANES)).scan(self.len, |left, row| {
+            let n = (*left).min(TIE_LANES);
+            *left -= n;
+            Some((row, n))
+        })
     }
 }
 
@@ -270,17 +276,10 @@ impl Network {
     /// The position of a's tie to b among a's ties, if they have one. Meetings ask this of every pair that
     /// meets, so it scans the rows' columns of other ends directly.
     pub fn find(&self, a: AgentIdx, b: AgentIdx) -> Option<usize> {
-        let ties = self.ties(a);
-        let mut left = ties.len;
-        for (r, row) in ties.rows.iter().enumerate() {
-            if left == 0 {
-                break;
-            }
-            let valid = left.min(TIE_LANES);
-            if let Some(j) = row.other[..valid].iter().position(|&o| o == b) {
+        for (r, (row, n)) in self.ties(a).filled_rows().enumerate() {
+            if let Some(j) = row.other[..n].iter().position(|&o| o == b) {
                 return Some(r * TIE_LANES + j);
             }
-            left -= valid;
         }
         None
     }

@@ -197,13 +197,10 @@ fn block<const TURNOVER: bool>(pass: &Pass, b: &mut Block, lanes: &mut Lanes) ->
     let mut ending = 0;
     for (k, d) in daily.iter_mut().enumerate() {
         if k + 1 < ties.len() {
-            let next = ties.ties(k + 1);
-            let mut left = next.len();
-            for row in next.rows().iter().take(next.len().div_ceil(LANES)) {
-                for &other in &row.other[..left.min(LANES)] {
+            for (row, n) in ties.ties(k + 1).filled_rows() {
+                for &other in &row.other[..n] {
                     prefetch(pass.peers.as_ptr().wrapping_add(other as usize));
                 }
-                left = left.saturating_sub(LANES);
             }
         }
         let a = first + k as AgentIdx;
