@@ -41,12 +41,7 @@ venue = "a_meeting"
 /// write-back): a town of 40,000 crosses block ends in every pass.
 #[test]
 fn identical_bytes_at_1_and_2_threads_in_a_town_of_many_blocks() {
-    let mut s = town("");
-    let scale = 40_000.0 / s.population.n_agents as f64;
-    s.population.n_agents = 40_000;
-    for v in &mut s.venues {
-        v.capacity = (v.capacity as f64 * scale).round() as u32;
-    }
+    let mut s = town("").scaled(40_000);
     (s.run.days, s.run.burn_in_days, s.run.replicates, s.analysis.window_days) = (42, 14, 1, 28);
     let one = timeseries_bytes(1, &s);
     assert!(one.len() > 1_000, "output is not trivially small");

@@ -10,13 +10,7 @@ pub const WARM_UP_DAYS: u32 = 28;
 
 /// The default town with `n_agents` people and venue capacities scaled to match.
 pub fn town(n_agents: u32) -> Scenario {
-    let mut s = Scenario::load(Origin::Embedded, Path::new("baseline.toml")).expect("embedded baseline");
-    let scale = n_agents as f64 / s.population.n_agents as f64;
-    s.population.n_agents = n_agents;
-    for v in &mut s.venues {
-        v.capacity = ((v.capacity as f64 * scale).round() as u32).max(1);
-    }
-    s
+    Scenario::load(Origin::Embedded, Path::new("baseline.toml")).expect("embedded baseline").scaled(n_agents)
 }
 
 /// Replicate 0 of the town after [`WARM_UP_DAYS`] days, run on `pool`.

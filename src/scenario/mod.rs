@@ -162,6 +162,17 @@ impl Scenario {
         Scenario { events: Vec::new(), ..self.clone() }
     }
 
+    /// The same town with `n_agents` people and every venue's capacity scaled in proportion (at least 1), as
+    /// the benchmarks and the scale tests use it.
+    pub fn scaled(mut self, n_agents: u32) -> Scenario {
+        let scale = n_agents as f64 / self.population.n_agents as f64;
+        self.population.n_agents = n_agents;
+        for v in &mut self.venues {
+            v.capacity = ((v.capacity as f64 * scale).round() as u32).max(1);
+        }
+        self
+    }
+
     /// Districts named by the events (directly, or through a venue), in event order.
     pub fn affected_districts(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
@@ -210,5 +221,24 @@ pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str
     match best {
         Some((_, c)) => format!(" (did you mean `{c}`?)"),
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scaled_keeps_capacity_per_person_and_every_venue_open_to_someone() {
+        let s = Scenario::load(Origin::Embedded, Path::new("baseline.toml")).expect("embedded baseline");
+        let double = s.clone().scaled(2 * s.population.n_agents);
+        assert_eq!(double.population.n_agents, 2 * s.population.n_agents);
+        for (v, w) in s.venues.iter().zip(&double.venues) {
+            assert_eq!(w.capacity, 2 * v.capacity, "{}", v.name);
+        }
+        let tiny = s.clone().scaled(10);
+        assert_eq!(tiny.population.n_agents, 10);
+        assert!(tiny.venues.iter().all(|v| v.capacity >= 1));
+        assert!(tiny.venues.iter().zip(&s.venues).any(|(t, v)| t.capacity < v.capacity));
     }
 }
