@@ -13,15 +13,16 @@
 //! number from the pair's stream, so each end updates its own copy and both copies stay bit-identical.
 //!
 //! The per-tie work is a kernel without branches over a row of the tie table (an agent's ties as columns,
-//! `TieRow`), which the compiler vectorises with AVX2 (eight ties per instruction), chosen at run time where
-//! the CPU has it; elsewhere the same code runs without vectors, still without branches. It updates the row in
+//! `TieRow`), which the compiler vectorises with AVX-512 (a row of sixteen ties per instruction) or AVX2 (eight),
+//! chosen at run time where the CPU has them; elsewhere the same code runs without vectors, still without
+//! branches. It updates the row in
 //! place and performs the same IEEE operations as the tie-at-a-time reference (`reference::update_tie`, kept
 //! for tests), so the output does not depend on the CPU; a property test holds each way the kernel can run to
 //! the reference, bit for bit. On Sundays it draws turnover too, in integers with the outcome of the `f64`
 //! draw (`rng::chance_bound`), so that an agent's ties are gone through again only when one of them ends. The
 //! other ends' views are scattered over the town (8 MB at 10^6 agents, beyond the L2 cache): they are loaded
 //! in one tight loop before the kernel, and agents go in blocks so that each can prefetch the next one's. A
-//! block is one call of a function compiled for the kernel's way of running (AVX2 or portable), with the
+//! block is one call of a function compiled for the kernel's way of running (AVX-512, AVX2 or portable), with the
 //! kernel, the loads and the sums inlined: the loop around the kernel gets the same instructions as the kernel,
 //! and the kernel's constants are set up once per block rather than once per agent.
 
@@ -323,23 +324,38 @@ impl Me {
     }
 }
 
-/// How the kernel runs: with AVX2 (eight `f32` lanes per instruction) where the CPU has it, else with the
-/// instructions every x86-64 (or other) CPU has. Both run the same code on the same IEEE operations, so they
-/// give the same bits; a test checks this against the tie-at-a-time reference.
-#[derive(Clone, Copy)]
+/// How the kernel runs: with AVX-512 (a whole row of sixteen `f32` lanes per instruction, and the 64-bit
+/// multiplications of the pair's draw as single instructions) or AVX2 (eight lanes) where the CPU has them,
+/// else with the instructions every x86-64 (or other) CPU has. All run the same code on the same IEEE
+/// operations, so they give the same bits; a test checks each one the CPU can run against the tie-at-a-time
+/// reference.
+#[derive(Clone, Copy, Debug, PartialEq)]
 enum Kernel {
     Portable,
     #[cfg(target_arch = "x86_64")]
     Avx2,
+    #[cfg(target_arch = "x86_64")]
+    Avx512,
 }
 
 impl Kernel {
+    /// The fastest way this CPU can run.
     fn detect() -> Self {
+        Self::available().last().unwrap_or(Kernel::Portable)
+    }
+
+    /// Every way this CPU can run the kernel, slowest first (`Portable` always).
+    fn available() -> impl Iterator<Item = Kernel> {
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            return Kernel::Avx2;
-        }
-        Kernel::Portable
+        let ways = {
+            use std::arch::is_x86_feature_detected as has;
+            let avx2 = has!("avx2");
+            let avx512 = avx2 && has!("avx512f") && has!("avx512dq") && has!("avx512vl") && has!("avx512bw");
+            [(Kernel::Portable, true), (Kernel::Avx2, avx2), (Kernel::Avx512, avx512)]
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        let ways = [(Kernel::Portable, true)];
+        ways.into_iter().filter_map(|(kernel, runs)| runs.then_some(kernel))
     }
 
     /// Runs the tie pass on a block of agents; see [`block`]. Turnover is drawn only on the days it can
@@ -350,11 +366,16 @@ impl Kernel {
         match (self, turnover) {
             (Kernel::Portable, false) => block_portable::<false>(pass, b, lanes),
             (Kernel::Portable, true) => block_portable::<true>(pass, b, lanes),
-            // SAFETY: `Kernel::Avx2` is only made by `detect` on a CPU that has AVX2.
+            // SAFETY: `Kernel::Avx2` is only made by `available` on a CPU that has AVX2.
             #[cfg(target_arch = "x86_64")]
             (Kernel::Avx2, false) => unsafe { block_avx2::<false>(pass, b, lanes) },
             #[cfg(target_arch = "x86_64")]
             (Kernel::Avx2, true) => unsafe { block_avx2::<true>(pass, b, lanes) },
+            // SAFETY: `Kernel::Avx512` is only made by `available` on a CPU that has AVX2 and these AVX-512 parts.
+            #[cfg(target_arch = "x86_64")]
+            (Kernel::Avx512, false) => unsafe { block_avx512::<false>(pass, b, lanes) },
+            #[cfg(target_arch = "x86_64")]
+            (Kernel::Avx512, true) => unsafe { block_avx512::<true>(pass, b, lanes) },
         }
     }
 }
@@ -369,6 +390,14 @@ fn block_portable<const TURNOVER: bool>(pass: &Pass, b: &mut Block, lanes: &mut 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 fn block_avx2<const TURNOVER: bool>(pass: &Pass, b: &mut Block, lanes: &mut Lanes) -> u64 {
+    block::<TURNOVER>(pass, b, lanes)
+}
+
+/// [`block`] compiled with AVX-512: the kernel runs a whole row (sixteen ties) per instruction, and the
+/// random draws' 64-bit multiplications are one instruction each.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,avx512f,avx512dq,avx512vl,avx512bw")]
+fn block_avx512<const TURNOVER: bool>(pass: &Pass, b: &mut Block, lanes: &mut Lanes) -> u64 {
     block::<TURNOVER>(pass, b, lanes)
 }
 
@@ -632,11 +661,7 @@ mod tests {
                         && uniform_once(consts.turnover_prefix, pair_entity(a, t.other)) < consts.turnover_weekly)
             });
 
-            let mut kernels = vec![Kernel::Portable];
-            if let Kernel::Avx2 = Kernel::detect() {
-                kernels.push(Kernel::Avx2);
-            }
-            for kernel in kernels {
+            for kernel in Kernel::available() {
                 // The agent's rows as the tie table holds them, in a block of 64 agents of whom the others have
                 // no ties: slots past the agent's ties hold a stale tie, which must stay as it was.
                 let stale = Tie::new(stale.0, stale.1, stale.2, TieKind::Friend);
@@ -659,11 +684,11 @@ mod tests {
                 let rows = b.ties.agent(a as usize).0;
                 for (i, w) in want_ties.iter().chain(std::iter::repeat(&stale)).take(n_rows * LANES).enumerate() {
                     let g = rows[i / LANES].get(i % LANES);
-                    prop_assert_eq!(g.strength.to_bits(), w.strength.to_bits());
-                    prop_assert_eq!(g.last_contact_day, w.last_contact_day);
+                    prop_assert_eq!(g.strength.to_bits(), w.strength.to_bits(), "{:?}, slot {}", kernel, i);
+                    prop_assert_eq!(g.last_contact_day, w.last_contact_day, "{:?}, slot {}", kernel, i);
                 }
-                prop_assert_eq!(some_end, want_some_end, "ending {:#x}", ending);
-                prop_assert_eq!(daily_bits(&got), daily_bits(&want));
+                prop_assert_eq!(some_end, want_some_end, "{:?}: ending {:#x}", kernel, ending);
+                prop_assert_eq!(daily_bits(&got), daily_bits(&want), "{:?}", kernel);
             }
         }
     }
