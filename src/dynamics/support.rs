@@ -350,7 +350,8 @@ impl Kernel {
         let ways = {
             use std::arch::is_x86_feature_detected as has;
             let avx2 = has!("avx2");
-            let avx512 = avx2 && has!("avx512f") && has!("avx512dq") && has!("avx512vl") && has!("avx512bw");
+            let avx512 =
+                avx2 && has!("avx512f") && has!("avx512dq") && has!("avx512vl") && has!("avx512bw") && has!("popcnt");
             [(Kernel::Portable, true), (Kernel::Avx2, avx2), (Kernel::Avx512, avx512)]
         };
         #[cfg(not(target_arch = "x86_64"))]
@@ -371,7 +372,7 @@ impl Kernel {
             (Kernel::Avx2, false) => unsafe { block_avx2::<false>(pass, b, lanes) },
             #[cfg(target_arch = "x86_64")]
             (Kernel::Avx2, true) => unsafe { block_avx2::<true>(pass, b, lanes) },
-            // SAFETY: `Kernel::Avx512` is only made by `available` on a CPU that has AVX2 and these AVX-512 parts.
+            // SAFETY: `Kernel::Avx512` is only made by `available` on a CPU that has all the features it enables.
             #[cfg(target_arch = "x86_64")]
             (Kernel::Avx512, false) => unsafe { block_avx512::<false>(pass, b, lanes) },
             #[cfg(target_arch = "x86_64")]
@@ -393,10 +394,11 @@ fn block_avx2<const TURNOVER: bool>(pass: &Pass, b: &mut Block, lanes: &mut Lane
     block::<TURNOVER>(pass, b, lanes)
 }
 
-/// [`block`] compiled with AVX-512: the kernel runs a whole row (sixteen ties) per instruction, and the
-/// random draws' 64-bit multiplications are one instruction each.
+/// [`block`] compiled with AVX-512: the kernel runs a whole row (sixteen ties) per instruction, the random
+/// draws' 64-bit multiplications are one instruction each, and the lanes counted (ghosted, gave) are a mask's
+/// bits, counted by `popcnt`.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,avx512f,avx512dq,avx512vl,avx512bw")]
+#[target_feature(enable = "avx2,avx512f,avx512dq,avx512vl,avx512bw,popcnt")]
 fn block_avx512<const TURNOVER: bool>(pass: &Pass, b: &mut Block, lanes: &mut Lanes) -> u64 {
     block::<TURNOVER>(pass, b, lanes)
 }
