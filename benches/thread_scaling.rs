@@ -89,6 +89,8 @@ fn main() {
     println!("{:>5} {:>12} {:>12} {:>8}", "round", "1 thread", format!("{} threads", o.threads), "speed-up");
     let (mut one, mut many, mut ratio) = (Vec::new(), Vec::new(), Vec::new());
     let mut phase_ratio = vec![Vec::new(); PHASES.len()];
+    // Per phase, ns per agent-day with 1 thread and with `threads`, one entry per round.
+    let mut phase_ns = [vec![Vec::new(); PHASES.len()], vec![Vec::new(); PHASES.len()]];
     for round in 0..o.rounds {
         let mut seconds = [0.0; 2];
         let mut phase_seconds = [[0.0; PHASES.len()]; 2];
@@ -104,6 +106,9 @@ fn main() {
         }
         for (p, r) in phase_ratio.iter_mut().enumerate() {
             r.push(phase_seconds[0][p] / phase_seconds[1][p]);
+            for k in 0..2 {
+                phase_ns[k][p].push(phase_seconds[k][p] * 1e9 / agent_days);
+            }
         }
         println!("{:>5} {:>10.3} s {:>10.3} s {:>7.2}x", round + 1, seconds[0], seconds[1], seconds[0] / seconds[1]);
         one.push(seconds[0] * 1e9 / agent_days);
@@ -124,8 +129,11 @@ fn main() {
         ratio[0],
         ratio[ratio.len() - 1]
     );
-    println!("by phase (median over the pairs; `outreach` is a few calls and mostly noise):");
-    for (name, r) in PHASES.iter().zip(&mut phase_ratio) {
-        println!("  {name:<10} {:.2}x", quantile(r, 0.5));
+    println!("by phase (medians over the pairs; `outreach` is a few calls and mostly noise):");
+    println!("  {:<10} {:>10} {:>10} {:>9}", "phase", "1 thread", format!("{} threads", o.threads), "speed-up");
+    for (p, (name, r)) in PHASES.iter().zip(&mut phase_ratio).enumerate() {
+        let [one, many] = &mut phase_ns;
+        let (one, many) = (quantile(&mut one[p], 0.5), quantile(&mut many[p], 0.5));
+        println!("  {name:<10} {one:>7.1} ns {many:>7.1} ns {:>8.2}x", quantile(r, 0.5));
     }
 }
