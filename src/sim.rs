@@ -187,6 +187,7 @@ impl<'a> World<'a> {
             .unzip();
         ctx.stigma_multiplier = m as f32;
         ctx.ln_rr = LnRatios::new(&s.params);
+        ctx.leave_bounds = inner::LeaveBounds::new(&s.params, &ctx.ln_rr);
         ctx.public_stigma = self.resident_stigma_mean * m as f32;
         let active: Vec<&Subsidy> = self.subsidies.iter().filter(|x| x.until.is_none_or(|u| day < u)).collect();
         if !active.is_empty() {

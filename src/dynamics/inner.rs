@@ -123,33 +123,12 @@ pub fn step(
     };
     let mut rng = Stream::from_prefix(ctx.mental_prefix, i as u64);
     let u = rng.uniform();
-    let next_state = match s.mental {
-        MentalState::Well => {
-            if u < 1.0 - (-onset_hazard(p, &ctx.ln_rr, a.role, &e)).exp() {
-                MentalState::Struggling
-            } else {
-                MentalState::Well
-            }
-        }
-        MentalState::Struggling => {
-            let (h_crisis, h_well) = struggling_hazards(p, &ctx.ln_rr, s.fast_episode, &e);
-            let total = h_crisis + h_well;
-            let p_any = 1.0 - (-total).exp();
-            if total > 0.0 && u < p_any * h_crisis / total {
-                MentalState::Crisis
-            } else if u < p_any {
-                MentalState::Well
-            } else {
-                MentalState::Struggling
-            }
-        }
-        MentalState::Crisis => {
-            if u < 1.0 - (-crisis_resolution_hazard(p, &e)).exp() {
-                MentalState::Struggling
-            } else {
-                MentalState::Crisis
-            }
-        }
+    // Most agents stay in their state on most days: a draw at or above the bound, which the chance of leaving
+    // cannot reach, settles it without the hazards and their `exp`, with the outcome they would give.
+    let next_state = if u >= ctx.leave_bounds.get(a.role, s.mental) {
+        s.mental
+    } else {
+        leave(p, &ctx.ln_rr, a.role, s.mental, s.fast_episode, &e, u)
     };
     if next_state != s.mental {
         n.mental = next_state;
@@ -172,6 +151,105 @@ pub fn step(
         n.days_in_state = s.days_in_state.saturating_add(1);
     }
     n
+}
+
+/// Today's mental state of an agent in state `mental` (of the fast or slow class of episode) whose draw is
+/// `u`, by the daily hazards of leaving it.
+#[inline]
+fn leave(
+    p: &Params,
+    r: &LnRatios,
+    role: Role,
+    mental: MentalState,
+    fast_episode: bool,
+    e: &Exposure,
+    u: f64,
+) -> MentalState {
+    match mental {
+        MentalState::Well => {
+            if u < 1.0 - (-onset_hazard(p, r, role, e)).exp() {
+                MentalState::Struggling
+            } else {
+                MentalState::Well
+            }
+        }
+        MentalState::Struggling => {
+            let (h_crisis, h_well) = struggling_hazards(p, r, fast_episode, e);
+            let total = h_crisis + h_well;
+            let p_any = 1.0 - (-total).exp();
+            if total > 0.0 && u < p_any * h_crisis / total {
+                MentalState::Crisis
+            } else if u < p_any {
+                MentalState::Well
+            } else {
+                MentalState::Struggling
+            }
+        }
+        MentalState::Crisis => {
+            if u < 1.0 - (-crisis_resolution_hazard(p, e)).exp() {
+                MentalState::Struggling
+            } else {
+                MentalState::Crisis
+            }
+        }
+    }
+}
+
+/// For each mental state, a number the daily chance of leaving it cannot reach, whatever the exposures
+/// (each continuous one in [0, 1]), rounding included: `step` lets an agent whose draw is at or above it
+/// stay without evaluating the hazards. The bound takes each ratio at its worst (a continuous exposure at 0 or
+/// 1, a yes/no one present or not), uses 1 − e^−h ≤ h, and adds a margin (a millionth, and 10^−12) far above
+/// the few ulps the hazards' and `exp`'s rounding can add.
+#[derive(Clone, Copy, Debug)]
+pub struct LeaveBounds {
+    /// Well, by onset rate: residents (and every role but service users), service users.
+    well: [f64; 2],
+    struggling: f64,
+    crisis: f64,
+}
+
+impl LeaveBounds {
+    pub fn new(p: &Params, r: &LnRatios) -> Self {
+        let worst = |rr: f64| rr.max(1.0);
+        let worst_exp = |ln_rr: f64| ln_rr.max(0.0);
+        let chance = |h: f64| h.max(0.0) * (1.0 + 1e-6) + 1e-12;
+        let onset = |base: f64| {
+            base * (worst_exp(r.onset_lonely) + worst_exp(r.onset_shame) + worst_exp(r.onset_giving)).exp()
+                * worst(p.rr_onset_low_support)
+                * worst(p.rr_onset_money_stress)
+                * worst(p.rr_onset_lost_rhythm)
+        };
+        let crisis = p.crisis_rate
+            * (worst_exp(r.crisis_lonely) + worst_exp(r.crisis_hope)).exp()
+            * worst(p.rr_crisis_low_support)
+            * worst(p.rr_crisis_lost_rhythm)
+            * worst(p.rr_crisis_peer_support);
+        let remission = p.remission_fast_weekly.max(p.remission_slow_weekly) / 7.0
+            * worst(p.rr_remission_lonely)
+            * worst_exp(r.remission_hope).exp()
+            * worst(p.rr_remission_support);
+        LeaveBounds {
+            well: [chance(onset(p.onset_rate_resident)), chance(onset(p.onset_rate_service_user))],
+            struggling: chance(crisis + remission),
+            crisis: chance(p.crisis_resolution_rate * worst(p.rr_remission_support)),
+        }
+    }
+
+    #[inline]
+    pub fn get(&self, role: Role, mental: MentalState) -> f64 {
+        match mental {
+            MentalState::Well => self.well[(role == Role::ServiceUser) as usize],
+            MentalState::Struggling => self.struggling,
+            MentalState::Crisis => self.crisis,
+        }
+    }
+}
+
+/// No bound: every agent's hazards are evaluated (for a day context whose bounds were not computed).
+impl Default for LeaveBounds {
+    fn default() -> Self {
+        LeaveBounds { well: [f64::INFINITY; 2], struggling: f64::INFINITY, crisis: f64::INFINITY }
+    }
 }
 
 /// What the mental-state hazards of one agent read on one day.
@@ -268,6 +346,74 @@ pub fn stationary_mix(p: &Params, r: &LnRatios, role: Role, e: &Exposure) -> [f6
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// An exposure in [0, 1], at its ends as often as inside: with every ratio at its worst, the hazard is then
+    /// the bound's own product, bit for bit, the case with least room.
+    fn share() -> impl Strategy<Value = f64> {
+        prop_oneof![Just(0.0), Just(1.0), 0.0f64..=1.0]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// Whatever the parameters (in their ranges) and exposures, an agent whose draw is at the bound (or
+        /// above: the decisions compare the draw with a chance) stays in its state, as `step` assumes when it
+        /// skips the hazards.
+        #[test]
+        fn nobody_leaves_a_state_at_or_above_its_bound(
+            rates in prop::array::uniform6(prop_oneof![Just(1.0), (-16.0f64..-4.0).prop_map(|x| 10f64.powf(x)), 0.0f64..=1.0]),
+            ratios in prop::array::uniform14(prop_oneof![Just(0.0), Just(20.0), 0.0f64..=20.0]),
+            shares in prop::array::uniform4(share()),
+            flags in prop::array::uniform5(any::<bool>()),
+            lonely_threshold in 0.0f64..=1.0,
+            role in 0usize..4,
+            mental in 0usize..3,
+        ) {
+            let [onset_rate_resident, onset_rate_service_user, crisis_rate, crisis_resolution_rate, fast, slow] = rates;
+            let [a, b, c, d, e, f, g, h, i, j, k, l, m, n] = ratios;
+            let p = Params {
+                onset_rate_resident,
+                onset_rate_service_user,
+                crisis_rate,
+                crisis_resolution_rate,
+                remission_fast_weekly: fast,
+                remission_slow_weekly: slow,
+                rr_onset_lonely: a,
+                rr_onset_low_support: b,
+                rr_onset_money_stress: c,
+                rr_onset_shame: d,
+                rr_onset_lost_rhythm: e,
+                rr_onset_giving: f,
+                rr_crisis_lost_rhythm: g,
+                rr_crisis_lonely: h,
+                rr_crisis_low_support: i,
+                rr_crisis_hope: j,
+                rr_crisis_peer_support: k,
+                rr_remission_lonely: l,
+                rr_remission_hope: m,
+                rr_remission_support: n,
+                lonely_threshold,
+                ..Params::default()
+            };
+            let r = LnRatios::new(&p);
+            let bounds = LeaveBounds::new(&p, &r);
+            let e = Exposure {
+                loneliness: shares[0],
+                shame: shares[1],
+                giving: shares[2],
+                hope: shares[3],
+                low_support: flags[0],
+                money_stress: flags[1],
+                rhythm_broken: flags[2],
+                peer_supported: flags[3],
+            };
+            let role = [Role::Resident, Role::ServiceUser, Role::Volunteer, Role::Professional][role];
+            let mental = [MentalState::Well, MentalState::Struggling, MentalState::Crisis][mental];
+            let u = bounds.get(role, mental);
+            prop_assert_eq!(leave(&p, &r, role, mental, flags[4], &e, u), mental, "draw {} at the bound", u);
+        }
+    }
 
     /// Iterates the daily chain `step` runs, as a transition matrix over (well, struggling fast/slow, crisis
     /// fast/slow), until its distribution settles, and compares it with the closed form.

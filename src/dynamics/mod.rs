@@ -83,6 +83,8 @@ pub struct DayContext {
     pub habits: Vec<VenueIdx>,
     /// Natural logs of the hazard ratios with continuous exposures (`rr^x = exp(x ln rr)`).
     pub ln_rr: LnRatios,
+    /// What the daily chance of leaving each mental state cannot reach (`inner::LeaveBounds`).
+    pub leave_bounds: inner::LeaveBounds,
 }
 
 /// Logs of hazard ratios, computed once per day so the per-agent step needs only `exp`.
@@ -131,6 +133,7 @@ impl DayContext {
             peers: Vec::new(),
             habits: Vec::new(),
             ln_rr: LnRatios::default(),
+            leave_bounds: inner::LeaveBounds::default(),
         }
     }
 
