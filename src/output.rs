@@ -196,6 +196,7 @@ pub fn write_manifest(path: &Path, exp: &Experiment, prov: &Provenance, files: &
         "replicates": exp.scenario.run.replicates,
         "arms": exp.arms.iter().map(|a| a.name).collect::<Vec<_>>(),
         "threads": prov.threads,
+        "tie_kernel": crate::dynamics::support::kernel_name().unwrap_or("unknown"),
         "record_agents": prov.record_agents,
         "groups": exp.group_names,
         "metrics": METRICS,

@@ -274,3 +274,51 @@ fn compare_writes_a_ranked_table_csv_and_charts() {
     );
     assert!(out.join("manifest.json").is_file());
 }
+
+/// `SUPPORTSIM_KERNEL` picks the tie kernel's way of running: each way the CPU has gives the same bytes as the
+/// default, the manifest says which ran, and a name it does not know (or a way the CPU lacks) exits 2 first.
+#[test]
+fn every_tie_kernel_gives_the_same_output_and_a_bad_choice_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = small_scenario(dir.path());
+    let run = |kernel: Option<&str>, out: &str| {
+        let mut cmd = bin();
+        cmd.args(["run"]).arg(&scenario).arg("--out").arg(dir.path().join(out)).args(["-q", "--record-agents"]);
+        match kernel {
+            Some(k) => cmd.env("SUPPORTSIM_KERNEL", k),
+            None => cmd.env_remove("SUPPORTSIM_KERNEL"),
+        };
+        cmd.output().unwrap()
+    };
+    let o = run(None, "auto");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let manifest = |out: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join(out).join("manifest.json")).unwrap()).unwrap()
+    };
+    let fastest = manifest("auto")["tie_kernel"].as_str().unwrap().to_string();
+    assert!(["avx512", "avx2", "portable"].contains(&fastest.as_str()), "{fastest}");
+    let mut ran = 0;
+    for kernel in ["portable", "avx2", "avx512"] {
+        let o = run(Some(kernel), kernel);
+        if !o.status.success() {
+            // A way this CPU lacks: refused with exit code 2 and a message that says so.
+            assert_eq!(o.status.code(), Some(2));
+            assert!(String::from_utf8_lossy(&o.stderr).contains("this CPU cannot run it"));
+            continue;
+        }
+        ran += 1;
+        assert_eq!(manifest(kernel)["tie_kernel"], kernel);
+        for f in ["timeseries.csv", "venues.csv", "effects.csv", "agents.csv", "ties.csv", "episodes.csv"] {
+            let a = std::fs::read(dir.path().join("auto").join(f)).unwrap();
+            let b = std::fs::read(dir.path().join(kernel).join(f)).unwrap();
+            assert!(a == b, "{f} differs between the {fastest} and {kernel} kernels");
+        }
+    }
+    assert!(ran >= 1, "the portable kernel runs everywhere");
+
+    let o = run(Some("sse9"), "bad");
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("SUPPORTSIM_KERNEL") && err.contains("auto, avx512, avx2 or portable"), "{err}");
+    assert!(!dir.path().join("bad").exists(), "nothing was written");
+}

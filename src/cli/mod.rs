@@ -206,6 +206,8 @@ pub fn main_with_args(args: Vec<String>, cancel: Option<Arc<AtomicBool>>) -> Res
         Err(Error::Usage(m)) if m.is_empty() => return Ok(0),
         Err(e) => return Err(e),
     };
+    // A bad SUPPORTSIM_KERNEL is reported before any work rather than ignored.
+    crate::dynamics::support::kernel_name().map_err(Error::Usage)?;
     match cli.command {
         None => {
             let scenario = Scenario::load(Origin::Embedded, Path::new("venue_closure.toml"))?;

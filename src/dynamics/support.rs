@@ -120,7 +120,7 @@ pub fn run(ctx: &DayContext, p: &Params, network: &mut Network, daily: &mut [Dai
     let tie_floor = p.tie_floor as f32;
     let prefix = day_prefix(ctx.seed, ctx.replicate, Purpose::TieContact, ctx.day);
     let newness = newness_table(p);
-    let kernel = Kernel::detect();
+    let kernel = Kernel::chosen();
     let peers = &ctx.peers;
     network.par_blocks_mut(BLOCK).zip(daily.par_chunks_mut(BLOCK)).enumerate().with_min_len(512 / BLOCK).for_each_init(
         || Box::new(Lanes::default()),
@@ -338,10 +338,62 @@ enum Kernel {
     Avx512,
 }
 
+/// The environment variable that picks the way the tie kernel runs (see [`kernel_name`]).
+pub const KERNEL_VAR: &str = "SUPPORTSIM_KERNEL";
+
+/// The way the tie kernel runs in this process, by name (`avx512`, `avx2` or `portable`): the one that
+/// `SUPPORTSIM_KERNEL` names, or with `auto` or the variable unset the fastest this CPU has. Every way gives
+/// the same output, bit for bit; the setting is for speed alone (e.g. `avx2` on a CPU that slows its clock
+/// for 512-bit work) and for comparing the ways. Err: a message that names the variable and what is wrong
+/// with it (an unknown name, or a way this CPU cannot run), which the command line reports before any work;
+/// a program that uses the library without checking gets the fastest way instead.
+pub fn kernel_name() -> Result<&'static str, String> {
+    Kernel::from_env().map(Kernel::name)
+}
+
 impl Kernel {
     /// The fastest way this CPU can run.
-    fn detect() -> Self {
+    fn fastest() -> Self {
         Self::available().last().unwrap_or(Kernel::Portable)
+    }
+
+    /// The way this process runs, chosen once ([`kernel_name`]).
+    fn chosen() -> Self {
+        static CHOSEN: std::sync::OnceLock<Kernel> = std::sync::OnceLock::new();
+        *CHOSEN.get_or_init(|| Self::from_env().unwrap_or_else(|_| Self::fastest()))
+    }
+
+    fn from_env() -> Result<Self, String> {
+        let value = match std::env::var_os(KERNEL_VAR) {
+            None => return Ok(Self::fastest()),
+            Some(v) => v.to_string_lossy().trim().to_ascii_lowercase(),
+        };
+        if value.is_empty() || value == "auto" {
+            return Ok(Self::fastest());
+        }
+        let known = ["portable", "avx2", "avx512"];
+        if !known.contains(&value.as_str()) {
+            return Err(format!(
+                "{KERNEL_VAR}={value:?} is not a way the tie kernel runs: use auto, avx512, avx2 or portable"
+            ));
+        }
+        Self::available().find(|k| k.name() == value).ok_or_else(|| {
+            let here: Vec<&str> = Self::available().map(Kernel::name).collect();
+            format!(
+                "{KERNEL_VAR}={value}: this CPU cannot run it (it can run {}); use auto for the fastest",
+                here.join(", ")
+            )
+        })
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Kernel::Portable => "portable",
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2 => "avx2",
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx512 => "avx512",
+        }
     }
 
     /// Every way this CPU can run the kernel, slowest first (`Portable` always).
