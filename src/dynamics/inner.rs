@@ -348,6 +348,12 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// A daily rate in [0, 1]: at 1, log-uniform down to 10^-16 (where the rounding of 1 − e^−h is as large as
+    /// the hazard's own size), or uniform.
+    fn rate() -> impl Strategy<Value = f64> {
+        prop_oneof![Just(1.0), (-16.0f64..-4.0).prop_map(|x| 10f64.powf(x)), 0.0f64..=1.0]
+    }
+
     /// An exposure in [0, 1], at its ends as often as inside: with every ratio at its worst, the hazard is then
     /// the bound's own product, bit for bit, the case with least room.
     fn share() -> impl Strategy<Value = f64> {
@@ -362,7 +368,7 @@ mod tests {
         /// skips the hazards.
         #[test]
         fn nobody_leaves_a_state_at_or_above_its_bound(
-            rates in prop::array::uniform6(prop_oneof![Just(1.0), (-16.0f64..-4.0).prop_map(|x| 10f64.powf(x)), 0.0f64..=1.0]),
+            rates in prop::array::uniform6(rate()),
             ratios in prop::array::uniform14(prop_oneof![Just(0.0), Just(20.0), 0.0f64..=20.0]),
             shares in prop::array::uniform4(share()),
             flags in prop::array::uniform5(any::<bool>()),

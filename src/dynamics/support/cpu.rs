@@ -1,0 +1,135 @@
+//! The ways the tie kernel can run on this CPU (AVX-512, AVX2, portable), the choice among them
+//! (`SUPPORTSIM_KERNEL`, else the fastest), and the block function compiled once for each way.
+
+use super::{block, Block, Lanes, Pass};
+
+/// How the kernel runs: with AVX-512 (a whole row of sixteen `f32` lanes per instruction, and the 64-bit
+/// multiplications of the pair's draw as single instructions) or AVX2 (eight lanes) where the CPU has them,
+/// else with the instructions every x86-64 (or other) CPU has. All run the same code on the same IEEE
+/// operations, so they give the same bits; a test checks each one the CPU can run against the tie-at-a-time
+/// reference.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) enum Kernel {
+    Portable,
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+    #[cfg(target_arch = "x86_64")]
+    Avx512,
+}
+
+/// The environment variable that picks the way the tie kernel runs (see [`kernel_name`]).
+pub const KERNEL_VAR: &str = "SUPPORTSIM_KERNEL";
+
+/// The way the tie kernel runs in this process, by name (`avx512`, `avx2` or `portable`): the one that
+/// `SUPPORTSIM_KERNEL` names, or with `auto` or the variable unset the fastest this CPU has. Every way gives
+/// the same output, bit for bit; the setting is for speed alone (e.g. `avx2` on a CPU that slows its clock
+/// for 512-bit work) and for comparing the ways. Err: a message that names the variable and what is wrong
+/// with it (an unknown name, or a way this CPU cannot run), which the command line reports before any work;
+/// a program that uses the library without checking gets the fastest way instead.
+pub fn kernel_name() -> Result<&'static str, String> {
+    Kernel::from_env().map(Kernel::name)
+}
+
+impl Kernel {
+    /// The fastest way this CPU can run.
+    fn fastest() -> Self {
+        Self::available().last().unwrap_or(Kernel::Portable)
+    }
+
+    /// The way this process runs, chosen once ([`kernel_name`]).
+    pub(super) fn chosen() -> Self {
+        static CHOSEN: std::sync::OnceLock<Kernel> = std::sync::OnceLock::new();
+        *CHOSEN.get_or_init(|| Self::from_env().unwrap_or_else(|_| Self::fastest()))
+    }
+
+    fn from_env() -> Result<Self, String> {
+        let value = match std::env::var_os(KERNEL_VAR) {
+            None => return Ok(Self::fastest()),
+            Some(v) => v.to_string_lossy().trim().to_ascii_lowercase(),
+        };
+        if value.is_empty() || value == "auto" {
+            return Ok(Self::fastest());
+        }
+        let known = ["portable", "avx2", "avx512"];
+        if !known.contains(&value.as_str()) {
+            return Err(format!(
+                "{KERNEL_VAR}={value:?} is not a way the tie kernel runs: use auto, avx512, avx2 or portable"
+            ));
+        }
+        Self::available().find(|k| k.name() == value).ok_or_else(|| {
+            let here: Vec<&str> = Self::available().map(Kernel::name).collect();
+            format!(
+                "{KERNEL_VAR}={value}: this CPU cannot run it (it can run {}); use auto for the fastest",
+                here.join(", ")
+            )
+        })
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Kernel::Portable => "portable",
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2 => "avx2",
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx512 => "avx512",
+        }
+    }
+
+    /// Every way this CPU can run the kernel, slowest first (`Portable` always).
+    pub(super) fn available() -> impl Iterator<Item = Kernel> {
+        #[cfg(target_arch = "x86_64")]
+        let ways = {
+            use std::arch::is_x86_feature_detected as has;
+            let avx2 = has!("avx2");
+            let avx512 =
+                avx2 && has!("avx512f") && has!("avx512dq") && has!("avx512vl") && has!("avx512bw") && has!("popcnt");
+            [(Kernel::Portable, true), (Kernel::Avx2, avx2), (Kernel::Avx512, avx512)]
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        let ways = [(Kernel::Portable, true)];
+        ways.into_iter().filter_map(|(kernel, runs)| runs.then_some(kernel))
+    }
+
+    /// Runs the tie pass on a block of agents; see [`block`]. Turnover is drawn only on the days it can
+    /// happen.
+    #[inline]
+    pub(super) fn block(self, pass: &Pass, b: &mut Block, lanes: &mut Lanes) -> u64 {
+        let turnover = pass.c.turnover_bound > 0;
+        match (self, turnover) {
+            (Kernel::Portable, false) => block_portable::<false>(pass, b, lanes),
+            (Kernel::Portable, true) => block_portable::<true>(pass, b, lanes),
+            // SAFETY: `Kernel::Avx2` is only made by `available` on a CPU that has AVX2.
+            #[cfg(target_arch = "x86_64")]
+            (Kernel::Avx2, false) => unsafe { block_avx2::<false>(pass, b, lanes) },
+            #[cfg(target_arch = "x86_64")]
+            (Kernel::Avx2, true) => unsafe { block_avx2::<true>(pass, b, lanes) },
+            // SAFETY: `Kernel::Avx512` is only made by `available` on a CPU that has all the features it enables.
+            #[cfg(target_arch = "x86_64")]
+            (Kernel::Avx512, false) => unsafe { block_avx512::<false>(pass, b, lanes) },
+            #[cfg(target_arch = "x86_64")]
+            (Kernel::Avx512, true) => unsafe { block_avx512::<true>(pass, b, lanes) },
+        }
+    }
+}
+
+/// [`block`] compiled for any CPU (the kernel without vectors, still without branches).
+#[inline(never)]
+fn block_portable<const TURNOVER: bool>(pass: &Pass, b: &mut Block, lanes: &mut Lanes) -> u64 {
+    block::<TURNOVER>(pass, b, lanes)
+}
+
+/// [`block`] compiled with AVX2: the kernel runs eight ties per instruction.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn block_avx2<const TURNOVER: bool>(pass: &Pass, b: &mut Block, lanes: &mut Lanes) -> u64 {
+    block::<TURNOVER>(pass, b, lanes)
+}
+
+/// [`block`] compiled with AVX-512: the kernel runs a whole row (sixteen ties) per instruction, the random
+/// draws' 64-bit multiplications are one instruction each, and the lanes counted (ghosted, gave) are a mask's
+/// bits, counted by `popcnt`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,avx512f,avx512dq,avx512vl,avx512bw,popcnt")]
+fn block_avx512<const TURNOVER: bool>(pass: &Pass, b: &mut Block, lanes: &mut Lanes) -> u64 {
+    block::<TURNOVER>(pass, b, lanes)
+}
