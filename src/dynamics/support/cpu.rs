@@ -25,9 +25,12 @@ pub const KERNEL_VAR: &str = "SUPPORTSIM_KERNEL";
 /// the same output, bit for bit; the setting is for speed alone (e.g. `avx2` on a CPU that slows its clock
 /// for 512-bit work) and for comparing the ways. Err: a message that names the variable and what is wrong
 /// with it (an unknown name, or a way this CPU cannot run), which the command line reports before any work;
-/// a program that uses the library without checking gets the fastest way instead.
+/// a program that uses the library without checking gets the fastest way instead. The name is of the way the
+/// tie pass uses in this process (chosen once, from the variable as it was first read), so a manifest that
+/// records it says what ran.
 pub fn kernel_name() -> Result<&'static str, String> {
-    Kernel::from_env().map(Kernel::name)
+    Kernel::from_env()?;
+    Ok(Kernel::chosen().name())
 }
 
 impl Kernel {
