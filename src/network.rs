@@ -117,6 +117,19 @@ fn set_slot(rows: &mut [TieRow], i: usize, tie: Tie) {
     rows[i / TIE_LANES].set(i % TIE_LANES, tie)
 }
 
+/// Asks the CPU to bring what `x` points at into the cache (a hint: no effect on results; a prefetch never
+/// faults, so `x` need not point into anything).
+#[inline(always)]
+pub(crate) fn prefetch<T>(x: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch reads nothing into the program and cannot fault; SSE is part of every x86-64 CPU.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(x.cast::<i8>())
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = x;
+}
+
 /// All ties of a town: `rows_per_agent` [`TieRow`]s per agent, one after another in agent order, so that the
 /// tie pass reads the table as one stream.
 #[derive(Clone, Debug)]
@@ -262,6 +275,16 @@ impl Network {
     pub fn ties(&self, a: AgentIdx) -> Ties<'_> {
         let start = a as usize * self.rows_per_agent;
         Ties { rows: &self.rows[start..start + self.rows_per_agent], len: self.count[a as usize] as usize }
+    }
+
+    /// Asks the CPU to bring agent `a`'s first row of ties into the cache (its other ends and strengths: what
+    /// going out and meetings read), ahead of a phase that reads the rows of a scattered part of the agents,
+    /// which the hardware prefetcher cannot foresee. A hint: `a` may be past the last agent.
+    #[inline(always)]
+    pub fn prefetch_ties(&self, a: usize) {
+        let row = self.rows.as_ptr().wrapping_add(a * self.rows_per_agent);
+        prefetch(row);
+        prefetch(row.cast::<u8>().wrapping_add(64));
     }
 
     /// Blocks of `agents` consecutive agents' ties, in parallel.

@@ -35,6 +35,9 @@ struct Outcome {
     visits: u32,
 }
 
+/// How many attendees ahead a venue's meetings ask for an attendee's ties.
+const PREFETCH_AHEAD: usize = 4;
+
 /// Agents per block when lists of attendees are built and outcomes written back.
 const BLOCK: usize = 1 << 14;
 
@@ -169,42 +172,43 @@ fn venue_day(
         (p.meetings_per_visit * if ritual == Ritual::Meal { p.meal_meeting_multiplier } else { 1.0 }).round() as usize;
     let stability = venue.stability as f32;
     let closedness = (1.0 - venue.openness) as f32;
-    let le_hope = |giver: AgentIdx| {
-        let g = &agents[giver as usize];
-        g.lived_experience && states[giver as usize].mental == MentalState::Well
-    };
+    let seen = seen(p, agents, states, &present);
 
     // Meetings between people present.
     if n >= 2 {
         for i in 0..n {
             let a = present[i];
+            // Whether two people present are tied is read from the first one's ties, scattered over the town.
+            if let Some(&ahead) = present.get(i + PREFETCH_AHEAD) {
+                network.prefetch_ties(ahead as usize);
+            }
             for _ in 0..meetings {
                 let mut j = rng.below(n - 1);
                 if j >= i {
                     j += 1;
                 }
                 let b = present[j];
-                let (sa, sb) = (&states[a as usize], &states[b as usize]);
+                let (sa, sb) = (&seen[i], &seen[j]);
                 let support = p.meeting_support as f32;
                 if network.find(a, b).is_some() {
                     out.ops.push(TieOp::Strengthen(a, b, p.tie_gain_meeting as f32 * stability * ritual_mult));
                 } else {
                     // Each may reject the other by stigma; a rejection stops the contact.
-                    let reject = |from: AgentIdx, to: AgentIdx, u: f64| {
+                    let reject = |from: &Seen, to: &Seen, u: f64| {
                         let pr = p.rejection_scale as f32
-                            * agents[from as usize].stigma_attitude
+                            * from.stigma_attitude
                             * ctx.stigma_multiplier
-                            * stigma_weight(p, agents[to as usize].diagnosis)
+                            * to.stigma_weight
                             * closedness;
                         (u as f32) < pr
                     };
                     let (u1, u2, u3) = (rng.uniform(), rng.uniform(), rng.uniform());
-                    if reject(a, b, u1) {
+                    if reject(sa, sb, u1) {
                         acc[j].rejections += 1;
                         acc[j].shame_gain += p.shame_per_rejection as f32;
                         continue;
                     }
-                    if reject(b, a, u2) {
+                    if reject(sb, sa, u2) {
                         acc[i].rejections += 1;
                         acc[i].shame_gain += p.shame_per_rejection as f32;
                         continue;
@@ -215,10 +219,10 @@ fn venue_day(
                 }
                 acc[i].emotional += support;
                 acc[j].emotional += support;
-                if le_hope(b) && is_unwell(sa.mental) {
+                if sb.gives_hope && is_unwell(sa.mental) {
                     acc[i].hope_gain += p.hope_gain_lived_experience as f32;
                 }
-                if le_hope(a) && is_unwell(sb.mental) {
+                if sa.gives_hope && is_unwell(sb.mental) {
                     acc[j].hope_gain += p.hope_gain_lived_experience as f32;
                 }
                 if is_unwell(sb.mental) && sa.mental != MentalState::Crisis {
@@ -258,10 +262,11 @@ fn venue_day(
                     }
                 }
             }
-            if le_hope(staff[si]) && is_unwell(states[visitors[k] as usize].mental) {
+            // Staff come first among those present (`seen[si]` is `staff[si]`), then the visitors.
+            if seen[si].gives_hope && is_unwell(seen[i].mental) {
                 d.hope_gain += p.hope_gain_lived_experience as f32;
             }
-            if is_unwell(states[visitors[k] as usize].mental) {
+            if is_unwell(seen[i].mental) {
                 acc[si].gave = true;
             }
         }
@@ -272,6 +277,34 @@ fn venue_day(
     // Staff, then visitors, each ascending: by agent for the write-back (an agent is present once).
     out.daily.sort_unstable_by_key(|&(a, _)| a);
     out
+}
+
+/// What a venue's meetings read of a person present.
+#[derive(Clone, Copy)]
+struct Seen {
+    mental: MentalState,
+    /// Lived experience and well: gives hope to an unwell person met.
+    gives_hope: bool,
+    stigma_attitude: f32,
+    /// Public stigma weight of the diagnosis ([`stigma_weight`]).
+    stigma_weight: f32,
+}
+
+/// What the meetings read of each of those `present`, in their order: gathered once, so that the meetings'
+/// random picks read a small array instead of agents scattered over the town.
+fn seen(p: &crate::params::Params, agents: &[Agent], states: &[AgentState], present: &[AgentIdx]) -> Vec<Seen> {
+    present
+        .iter()
+        .map(|&a| {
+            let (g, s) = (&agents[a as usize], &states[a as usize]);
+            Seen {
+                mental: s.mental,
+                gives_hope: g.lived_experience && s.mental == MentalState::Well,
+                stigma_attitude: g.stigma_attitude,
+                stigma_weight: stigma_weight(p, g.diagnosis),
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

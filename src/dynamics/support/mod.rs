@@ -31,7 +31,7 @@ mod cpu;
 pub use cpu::{kernel_name, KERNEL_VAR};
 
 use super::{Daily, DayContext, PeerView};
-use crate::network::{BlockMut, Network, TieKind, TieRow, TIE_LANES};
+use crate::network::{prefetch, BlockMut, Network, TieKind, TieRow, TIE_LANES};
 use crate::params::Params;
 use crate::rng::{chance_bound, day_prefix, pair_entity, uniform_once, uniform_once_bits, uniform_once_f32, Purpose};
 use crate::types::{AgentIdx, MentalState, NO_VENUE};
@@ -173,19 +173,6 @@ struct Pass<'a> {
     prefix: u64,
     day: u32,
     tie_floor: f32,
-}
-
-/// Asks the CPU to bring what `x` points at into the cache (a hint: no effect on results; a prefetch never
-/// faults, so `x` need not point into anything).
-#[inline(always)]
-fn prefetch<T>(x: *const T) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: a prefetch reads nothing into the program and cannot fault; SSE is part of every x86-64 CPU.
-    unsafe {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(x.cast::<i8>())
-    };
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = x;
 }
 
 /// Contact, support and decay along the ties of a block of agents: each agent's ties a row at a time (see
