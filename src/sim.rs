@@ -316,15 +316,21 @@ impl<'a> World<'a> {
     pub fn inner(&mut self, ctx: &DayContext) {
         let s = self.scenario;
         let (agents, daily, venue_today) = (&self.agents, &self.daily, &self.venue_today);
-        self.states.par_iter_mut().zip(self.period.par_iter_mut()).enumerate().with_min_len(1024).for_each(
-            |(i, (state, period))| {
-                let v = venue_today[i];
-                let (cost, openness) = if v == NO_VENUE {
-                    (0.0, 0.0)
-                } else {
-                    (ctx.cost_today[v as usize], s.venues[v as usize].openness as f32)
-                };
-                *state = inner::step(ctx, &s.params, i, &agents[i], state, &daily[i], v, cost, openness, period);
+        // Chunks of agents, each a plain loop around the inlined step, so that what every agent reads the same
+        // is set up once per chunk whatever the compiler decides about rayon's calls.
+        const CHUNK: usize = 1024;
+        self.states.par_chunks_mut(CHUNK).zip(self.period.par_chunks_mut(CHUNK)).enumerate().for_each(
+            |(c, (states, periods))| {
+                for (k, (state, period)) in states.iter_mut().zip(periods).enumerate() {
+                    let i = c * CHUNK + k;
+                    let v = venue_today[i];
+                    let (cost, openness) = if v == NO_VENUE {
+                        (0.0, 0.0)
+                    } else {
+                        (ctx.cost_today[v as usize], s.venues[v as usize].openness as f32)
+                    };
+                    *state = inner::step(ctx, &s.params, i, &agents[i], state, &daily[i], v, cost, openness, period);
+                }
             },
         );
     }

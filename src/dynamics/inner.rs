@@ -10,6 +10,7 @@ use crate::params::Params;
 use crate::population::{Agent, AgentState, StaffKind};
 use crate::rng::Stream;
 use crate::types::{MentalState, Role, VenueIdx, NO_VENUE};
+use std::hint::select_unpredictable;
 
 /// Counters over one recording period, for flow metrics.
 #[derive(Clone, Copy, Debug, Default)]
@@ -25,7 +26,7 @@ pub struct PeriodAcc {
 }
 
 #[allow(clippy::too_many_arguments)]
-#[inline]
+#[inline(always)]
 pub fn step(
     ctx: &DayContext,
     p: &Params,
@@ -51,15 +52,16 @@ pub fn step(
     let target = (1.0 - received / a.contact_need).clamp(0.0, 1.0);
     n.loneliness = (s.loneliness + p.loneliness_rate as f32 * (target - s.loneliness)).clamp(0.0, 1.0);
     n.support_recent = s.support_recent + p.support_smoothing as f32 * (support - s.support_recent);
-    let gave = d.gave && s.mental != MentalState::Crisis;
+    // Conditions here are coin tosses across agents, taken without branches: `&`, selects, and terms added
+    // times 0 or 1 (`is`; all of them finite and the sums they join non-negative, so adding 0 changes nothing).
+    let unwell = is_unwell(s.mental);
+    let is = |c: bool| c as u8 as f32;
+    let gave = d.gave & (s.mental != MentalState::Crisis);
     n.giving_recent = s.giving_recent + 0.1 * ((gave as u8 as f32) - s.giving_recent);
 
     // Hope: vicarious hope from lived experience, the lift of giving, relaxing to baseline.
     // Gains fill part of the remaining gap to full hope, so hope does not pile up at its ceiling.
-    let mut gain = d.hope_gain;
-    if gave {
-        gain += p.hope_gain_giving as f32;
-    }
+    let gain = d.hope_gain + is(gave) * p.hope_gain_giving as f32;
     let hope = s.hope + p.hope_relax as f32 * (a.hope_baseline - s.hope) + gain.min(1.0) * (1.0 - s.hope);
     n.hope = hope.clamp(0.0, 1.0);
 
@@ -68,9 +70,7 @@ pub fn step(
     let accepted = if visiting && d.rejections == 0 { p.shame_relief_accepting as f32 * openness } else { 0.0 };
     let mut shame = s.shame * (1.0 - p.shame_relax as f32 - accepted).max(0.0) + d.shame_gain;
     shame += p.shame_from_stigma as f32 * stigma_weight(p, a.diagnosis) * ctx.public_stigma;
-    if is_unwell(s.mental) {
-        shame += p.social_media_rumination as f32 * a.social_media;
-    }
+    shame += is(unwell) * (p.social_media_rumination as f32 * a.social_media);
     n.shame = shame.clamp(0.0, 1.0);
 
     // Money left this week.
@@ -81,9 +81,9 @@ pub fn step(
     // Weekly habit for this weekday; losing a habitual venue breaks the rhythm.
     let hv = s.habit_venue[w];
     let hs = s.habit_strength[w];
-    if hv != NO_VENUE && hs >= p.habit_threshold as f32 && !ctx.is_open(hv) {
-        n.rhythm_broken_until = ctx.day + p.rhythm_loss_days as u32;
-    }
+    let rhythm_lost = (hv != NO_VENUE) & (hs >= p.habit_threshold as f32) & !ctx.is_open(hv);
+    n.rhythm_broken_until =
+        select_unpredictable(rhythm_lost, ctx.day + p.rhythm_loss_days as u32, n.rhythm_broken_until);
     if d.peer_support {
         n.peer_support_until = ctx.day + 1 + p.peer_support_days as u32;
     }
@@ -106,9 +106,7 @@ pub fn step(
     period.attended |= visiting;
     period.rejections += d.rejections;
     period.ghosted += d.ghosted;
-    if is_unwell(s.mental) {
-        n.episode_support += support;
-    }
+    n.episode_support += is(unwell) * support;
 
     // Mental state.
     let e = Exposure {
