@@ -93,25 +93,23 @@ fn choose(
     } as f32;
     let mut p_go = base + (1.0 - base) * p.habit_pull as f32 * habit;
     p_go *= 1.0 + p.ritual_pull as f32 * ritual_interest;
-    p_go *= match s.mental {
-        MentalState::Well => 1.0,
-        MentalState::Struggling => p.withdraw_struggling as f32,
-        MentalState::Crisis => p.withdraw_crisis as f32,
-    };
+    p_go *= [1.0, p.withdraw_struggling as f32, p.withdraw_crisis as f32][s.mental as usize];
     p_go *= 1.0 - p.shame_withdrawal as f32 * s.shame;
     if (u_go as f32) >= p_go.min(1.0) {
         return NO_VENUE;
     }
 
     // Which venues could this agent go to today, and how strongly does each pull?
-    let mut stack = [0.0f32; MAX_STACK_VENUES];
+    // One slot past the venues, for friends without a habit (below).
+    let mut stack = [0.0f32; MAX_STACK_VENUES + 1];
     let mut heap = Vec::new();
-    let weight: &mut [f32] = if n_venues <= MAX_STACK_VENUES {
-        &mut stack[..n_venues]
+    let buffer: &mut [f32] = if n_venues <= MAX_STACK_VENUES {
+        &mut stack[..n_venues + 1]
     } else {
-        heap.resize(n_venues, 0.0);
+        heap.resize(n_venues + 1, 0.0);
         &mut heap
     };
+    let weight = &mut buffer[..n_venues];
     let stigma = stigma_weight(p, a.diagnosis);
     for (v, venue) in venues.iter().enumerate().take(n_venues) {
         if !available(v) {
@@ -126,13 +124,15 @@ fn choose(
     if (u_go as f32) >= p_go.min(1.0) * pull.min(1.0) {
         return NO_VENUE;
     }
-    // Friends who habitually go somewhere on this weekday pull the agent there (yesterday's habits).
+    // Friends who habitually go somewhere on this weekday pull the agent there (yesterday's habits). A
+    // venue without weight keeps none (0 times the pull; weights are finite and non-negative), and a friend
+    // without a habit pulls on the slot past the venues, which nothing reads: no branch on what friends do.
+    let weight = &mut buffer[..n_venues + 1];
     for t in network.ties(i as u32) {
-        let fv = ctx.habits[t.other as usize];
-        if fv != NO_VENUE && (fv as usize) < n_venues && weight[fv as usize] > 0.0 {
-            weight[fv as usize] *= 1.0 + p.friend_pull as f32 * t.strength;
-        }
+        let fv = (ctx.habits[t.other as usize] as usize).min(n_venues);
+        weight[fv] *= 1.0 + p.friend_pull as f32 * t.strength;
     }
+    let weight = &mut weight[..n_venues];
     if habit > 0.0 {
         weight[hv as usize] *= 1.0 + 4.0 * habit;
     }

@@ -5,7 +5,7 @@
 //! Hazards are a baseline rate times named ratios (`params`): a ratio `rr` with a continuous exposure x in
 //! [0, 1] enters as `rr^x`; a yes/no exposure enters as `rr` when present.
 
-use super::{is_unwell, stigma_weight, Daily, DayContext, LnRatios};
+use super::{is_unwell, one_if, stigma_weight, Daily, DayContext, LnRatios};
 use crate::params::Params;
 use crate::population::{Agent, AgentState, StaffKind};
 use crate::rng::Stream;
@@ -53,15 +53,14 @@ pub fn step(
     n.loneliness = (s.loneliness + p.loneliness_rate as f32 * (target - s.loneliness)).clamp(0.0, 1.0);
     n.support_recent = s.support_recent + p.support_smoothing as f32 * (support - s.support_recent);
     // Conditions here are coin tosses across agents, taken without branches: `&`, selects, and terms added
-    // times 0 or 1 (`is`; all of them finite and the sums they join non-negative, so adding 0 changes nothing).
+    // times 0 or 1 (`one_if`; all of them finite, the sums they join non-negative).
     let unwell = is_unwell(s.mental);
-    let is = |c: bool| c as u8 as f32;
     let gave = d.gave & (s.mental != MentalState::Crisis);
-    n.giving_recent = s.giving_recent + 0.1 * ((gave as u8 as f32) - s.giving_recent);
+    n.giving_recent = s.giving_recent + 0.1 * (one_if(gave) - s.giving_recent);
 
     // Hope: vicarious hope from lived experience, the lift of giving, relaxing to baseline.
     // Gains fill part of the remaining gap to full hope, so hope does not pile up at its ceiling.
-    let gain = d.hope_gain + is(gave) * p.hope_gain_giving as f32;
+    let gain = d.hope_gain + one_if(gave) * p.hope_gain_giving as f32;
     let hope = s.hope + p.hope_relax as f32 * (a.hope_baseline - s.hope) + gain.min(1.0) * (1.0 - s.hope);
     n.hope = hope.clamp(0.0, 1.0);
 
@@ -70,7 +69,7 @@ pub fn step(
     let accepted = if visiting && d.rejections == 0 { p.shame_relief_accepting as f32 * openness } else { 0.0 };
     let mut shame = s.shame * (1.0 - p.shame_relax as f32 - accepted).max(0.0) + d.shame_gain;
     shame += p.shame_from_stigma as f32 * stigma_weight(p, a.diagnosis) * ctx.public_stigma;
-    shame += is(unwell) * (p.social_media_rumination as f32 * a.social_media);
+    shame += one_if(unwell) * (p.social_media_rumination as f32 * a.social_media);
     n.shame = shame.clamp(0.0, 1.0);
 
     // Money left this week.
@@ -106,7 +105,7 @@ pub fn step(
     period.attended |= visiting;
     period.rejections += d.rejections;
     period.ghosted += d.ghosted;
-    n.episode_support += is(unwell) * support;
+    n.episode_support += one_if(unwell) * support;
 
     // Mental state.
     let e = Exposure {

@@ -172,6 +172,15 @@ pub fn stigma_weight(p: &crate::params::Params, d: Diagnosis) -> f32 {
     }) as f32
 }
 
+/// 1 if `condition` holds, else 0: a term times `one_if(c)` is the term or nothing, without a branch, for
+/// conditions that differ from agent to agent (a coin toss for the branch predictor). Exact for finite terms:
+/// x · 1 = x and x · 0 = 0, and a sum that is not −0 does not change by adding 0. (`select_unpredictable` on
+/// a scalar `f32` compiles to a branch on x86-64, which has no conditional move for its float registers.)
+#[inline(always)]
+pub fn one_if(condition: bool) -> f32 {
+    condition as u8 as f32
+}
+
 /// Whether the agent is struggling or in crisis.
 #[inline]
 pub fn is_unwell(s: MentalState) -> bool {
