@@ -5,19 +5,16 @@
 //! Reads yesterday's state only; writes only the agent's own slot of `venue_today`.
 
 use super::{stigma_weight, DayContext};
-use crate::network::Network;
+use crate::network::{prefetch, Network};
 use crate::params::Params;
 use crate::population::{Agent, AgentState, StaffKind};
 use crate::rng::Stream;
-use crate::scenario::Scenario;
-use crate::types::{MentalState, Ritual, Role, VenueIdx, VenueKind, NO_VENUE};
+use crate::scenario::{Scenario, Venue};
+use crate::types::{AgentIdx, MentalState, Ritual, Role, VenueIdx, VenueKind, NO_VENUE};
 use rayon::prelude::*;
 
 /// Towns with up to this many venues keep venue weights on the stack; larger ones use a heap buffer.
 const MAX_STACK_VENUES: usize = 64;
-
-/// How many agents ahead going out asks for an agent's ties: enough agents' work to cover a trip to memory.
-const PREFETCH_AHEAD: usize = 8;
 
 pub fn run(
     ctx: &DayContext,
@@ -27,31 +24,72 @@ pub fn run(
     network: &Network,
     venue_today: &mut [VenueIdx],
 ) {
-    // Chunks of agents, each a plain loop around the inlined choice, so that what every agent reads the same
-    // (parameters, today's tables) is set up once per chunk whatever the compiler decides about rayon's calls.
-    venue_today.par_chunks_mut(CHUNK).enumerate().for_each(|(c, out)| {
-        for (k, out) in out.iter_mut().enumerate() {
-            let i = c * CHUNK + k;
-            // About one agent in six gets as far as its friends' habits, and its ties are then a cache miss
-            // the hardware cannot foresee: ask for them a few agents ahead.
-            network.prefetch_ties(i + PREFETCH_AHEAD);
-            *out = choose(ctx, scenario, agents, states, network, i);
-        }
-    });
+    // Chunks of agents, each in two plain loops around inlined steps, so that what every agent reads the same
+    // (parameters, today's tables) is set up once per chunk whatever the compiler decides about rayon's calls:
+    // first whether each agent goes out, then, for the one in six or so who does, where. The second loop
+    // reads the goers' ties and their friends' habits, scattered over the town where the hardware cannot
+    // foresee them, so it asks for them a few goers ahead.
+    venue_today.par_chunks_mut(CHUNK).enumerate().for_each_init(
+        Vec::new,
+        |goers: &mut Vec<(usize, Going)>, (c, out)| {
+            let first = c * CHUNK;
+            goers.clear();
+            for (k, out) in out.iter_mut().enumerate() {
+                *out = match whether(ctx, scenario, agents, states, first + k) {
+                    Whether::Decided(v) => v,
+                    Whether::Goes(going) => {
+                        goers.push((k, going));
+                        NO_VENUE
+                    }
+                };
+            }
+            for n in 0..goers.len() {
+                if let Some(&(k, _)) = goers.get(n + TIES_AHEAD) {
+                    network.prefetch_ties(first + k);
+                }
+                if let Some(&(k, _)) = goers.get(n + HABITS_AHEAD) {
+                    for (row, len) in network.ties((first + k) as AgentIdx).filled_rows() {
+                        for &other in &row.other[..len] {
+                            prefetch(ctx.habits.as_ptr().wrapping_add(other as usize));
+                        }
+                    }
+                }
+                let (k, going) = &goers[n];
+                out[*k] = choose(ctx, scenario, agents, network, first + k, going);
+            }
+        },
+    );
 }
 
 /// Agents per task of the phase.
 const CHUNK: usize = 1024;
 
+/// How many goers ahead the choice of venue asks for a goer's ties, and for its friends' habits (read from
+/// the ties, which must be in the cache by then).
+const TIES_AHEAD: usize = 4;
+const HABITS_AHEAD: usize = 2;
+
+/// Whether an agent goes out today: where (staff on duty), nowhere, or somewhere still to be chosen.
+enum Whether {
+    Decided(VenueIdx),
+    Goes(Going),
+}
+
+/// What the choice of venue takes over from the decision to go out.
+struct Going {
+    rng: Stream,
+    u_go: f32,
+    p_go: f32,
+    money: f32,
+    /// The strength of the habit for today's weekday, 0 unless its venue (`hv`) is available today.
+    habit: f32,
+    hv: VenueIdx,
+}
+
+/// Whether agent `i` goes out today: staff on duty go to work, and others draw against the chance of going
+/// out, from their habit, rituals, mental state and shame.
 #[inline(always)]
-fn choose(
-    ctx: &DayContext,
-    scenario: &Scenario,
-    agents: &[Agent],
-    states: &[AgentState],
-    network: &Network,
-    i: usize,
-) -> VenueIdx {
+fn whether(ctx: &DayContext, scenario: &Scenario, agents: &[Agent], states: &[AgentState], i: usize) -> Whether {
     let p = &scenario.params;
     let a = &agents[i];
     let s = &states[i];
@@ -64,17 +102,17 @@ fn choose(
             && (a.staff_rank as usize) < ctx.active_staff[v as usize] as usize
             && s.mental != MentalState::Crisis
         {
-            return v;
+            return Whether::Decided(v);
         }
     }
 
     let mut rng = Stream::from_prefix(ctx.going_out_prefix, i as u64);
-    let u_go = rng.uniform();
+    let u_go = rng.uniform() as f32;
     let money = ctx.money_available(a.leisure_weekly_nok, s, i);
 
     let n_venues = scenario.venues.len();
     let venues = &scenario.venues;
-    let available = |v: usize| ctx.open_today[v] && ctx.cost_today[v] <= money && kind_pull(p, a, venues[v].kind) > 0.0;
+    let available = |v: usize| available(ctx, p, venues, a, money, v);
 
     // Whether to go out at all: decided first, since most agents stay in on most days.
     let hv = s.habit_venue[w];
@@ -95,9 +133,36 @@ fn choose(
     p_go *= 1.0 + p.ritual_pull as f32 * ritual_interest;
     p_go *= [1.0, p.withdraw_struggling as f32, p.withdraw_crisis as f32][s.mental as usize];
     p_go *= 1.0 - p.shame_withdrawal as f32 * s.shame;
-    if (u_go as f32) >= p_go.min(1.0) {
-        return NO_VENUE;
+    if u_go >= p_go.min(1.0) {
+        return Whether::Decided(NO_VENUE);
     }
+    Whether::Goes(Going { rng, u_go, p_go, money, habit, hv })
+}
+
+/// Whether venue `v` is open today, affordable with `money` and of a kind the agent may go to.
+#[inline(always)]
+fn available(ctx: &DayContext, p: &Params, venues: &[Venue], a: &Agent, money: f32, v: usize) -> bool {
+    ctx.open_today[v] && ctx.cost_today[v] <= money && kind_pull(p, a, venues[v].kind) > 0.0
+}
+
+/// Where agent `i`, who passed the draw of [`whether`], goes: the venues' pull, friends' habits and its own
+/// habit, or home after all when little that is open pulls.
+#[inline(always)]
+fn choose(
+    ctx: &DayContext,
+    scenario: &Scenario,
+    agents: &[Agent],
+    network: &Network,
+    i: usize,
+    going: &Going,
+) -> VenueIdx {
+    let p = &scenario.params;
+    let a = &agents[i];
+    let n_venues = scenario.venues.len();
+    let venues = &scenario.venues;
+    let Going { u_go, p_go, money, habit, hv, .. } = *going;
+    let mut rng = going.rng.clone();
+    let available = |v: usize| available(ctx, p, venues, a, money, v);
 
     // Which venues could this agent go to today, and how strongly does each pull?
     // One slot past the venues, for friends without a habit (below).
@@ -121,7 +186,7 @@ fn choose(
     // With nowhere attractive to go (only venues of a kind the agent rarely uses, or only ones far away, or
     // nothing affordable), the agent mostly stays in: the pull of what is open scales the chance of going.
     let pull: f32 = weight.iter().sum();
-    if (u_go as f32) >= p_go.min(1.0) * pull.min(1.0) {
+    if u_go >= p_go.min(1.0) * pull.min(1.0) {
         return NO_VENUE;
     }
     // Friends who habitually go somewhere on this weekday pull the agent there (yesterday's habits). A
