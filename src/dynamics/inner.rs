@@ -75,7 +75,6 @@ pub fn step(
     // Money left this week.
     let available = ctx.money_available(a.leisure_weekly_nok, s, i);
     n.money_left_nok = if visiting { (available - cost_nok).max(0.0) } else { available };
-    let money_stress = a.leisure_weekly_nok + ctx.subsidy(i) < p.money_stress_weekly_nok as f32;
 
     // Weekly habit for this weekday; losing a habitual venue breaks the rhythm.
     let hv = s.habit_venue[w];
@@ -108,23 +107,24 @@ pub fn step(
     n.episode_support += one_if(unwell) * support;
 
     // Mental state.
-    let e = Exposure {
-        loneliness: n.loneliness as f64,
-        shame: n.shame as f64,
-        giving: n.giving_recent as f64,
-        hope: hope_exposure(p, n.hope),
-        low_support: n.support_recent < p.low_support as f32,
-        money_stress,
-        rhythm_broken: ctx.day < s.rhythm_broken_until.max(n.rhythm_broken_until),
-        peer_supported: ctx.day < n.peer_support_until,
-    };
     let mut rng = Stream::from_prefix(ctx.mental_prefix, i as u64);
     let u = rng.uniform();
     // Most agents stay in their state on most days: a draw at or above the bound, which the chance of leaving
-    // cannot reach, settles it without the hazards and their `exp`, with the outcome they would give.
+    // cannot reach, settles it without the exposures, the hazards and their `exp`, with the outcome they would
+    // give.
     let next_state = if u >= ctx.leave_bounds.get(a.role, s.mental) {
         s.mental
     } else {
+        let e = Exposure {
+            loneliness: n.loneliness as f64,
+            shame: n.shame as f64,
+            giving: n.giving_recent as f64,
+            hope: hope_exposure(p, n.hope),
+            low_support: n.support_recent < p.low_support as f32,
+            money_stress: a.leisure_weekly_nok + ctx.subsidy(i) < p.money_stress_weekly_nok as f32,
+            rhythm_broken: ctx.day < s.rhythm_broken_until.max(n.rhythm_broken_until),
+            peer_supported: ctx.day < n.peer_support_until,
+        };
         leave(p, &ctx.ln_rr, a.role, s.mental, s.fast_episode, &e, u)
     };
     if next_state != s.mental {
