@@ -164,17 +164,16 @@ fn choose(
     let mut rng = going.rng.clone();
     let available = |v: usize| available(ctx, p, venues, a, money, v);
 
-    // Which venues could this agent go to today, and how strongly does each pull?
-    // One slot past the venues, for friends without a habit (below).
+    // Which venues could this agent go to today, and how strongly does each pull? One slot past the venues,
+    // for friends without a habit (below), stays 0.
     let mut stack = [0.0f32; MAX_STACK_VENUES + 1];
     let mut heap = Vec::new();
-    let buffer: &mut [f32] = if n_venues <= MAX_STACK_VENUES {
+    let weight: &mut [f32] = if n_venues <= MAX_STACK_VENUES {
         &mut stack[..n_venues + 1]
     } else {
         heap.resize(n_venues + 1, 0.0);
         &mut heap
     };
-    let weight = &mut buffer[..n_venues];
     let stigma = stigma_weight(p, a.diagnosis);
     for (v, venue) in venues.iter().enumerate().take(n_venues) {
         if !available(v) {
@@ -185,22 +184,21 @@ fn choose(
     }
     // With nowhere attractive to go (only venues of a kind the agent rarely uses, or only ones far away, or
     // nothing affordable), the agent mostly stays in: the pull of what is open scales the chance of going.
-    let pull: f32 = weight.iter().sum();
+    let pull: f32 = weight[..n_venues].iter().sum();
     if u_go >= p_go.min(1.0) * pull.min(1.0) {
         return NO_VENUE;
     }
     // Friends who habitually go somewhere on this weekday pull the agent there (yesterday's habits). A
     // venue without weight keeps none (0 times the pull; weights are finite and non-negative), and a friend
     // without a habit pulls on the slot past the venues, which nothing reads: no branch on what friends do.
-    let weight = &mut buffer[..n_venues + 1];
     for t in network.ties(i as u32) {
         let fv = (ctx.habits[t.other as usize] as usize).min(n_venues);
         weight[fv] *= 1.0 + p.friend_pull as f32 * t.strength;
     }
-    let weight = &mut weight[..n_venues];
     if habit > 0.0 {
         weight[hv as usize] *= 1.0 + 4.0 * habit;
     }
+    let weight = &weight[..n_venues];
     let total: f32 = weight.iter().sum();
     if total <= 0.0 {
         return NO_VENUE;

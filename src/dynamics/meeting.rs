@@ -172,7 +172,7 @@ fn venue_day(
         (p.meetings_per_visit * if ritual == Ritual::Meal { p.meal_meeting_multiplier } else { 1.0 }).round() as usize;
     let stability = venue.stability as f32;
     let closedness = (1.0 - venue.openness) as f32;
-    let seen = seen(p, agents, states, &present);
+    let seen = gather_seen(p, agents, states, &present);
 
     // Meetings between people present.
     if n >= 2 {
@@ -292,7 +292,7 @@ struct Seen {
 
 /// What the meetings read of each of those `present`, in their order: gathered once, so that the meetings'
 /// random picks read a small array instead of agents scattered over the town.
-fn seen(p: &crate::params::Params, agents: &[Agent], states: &[AgentState], present: &[AgentIdx]) -> Vec<Seen> {
+fn gather_seen(p: &crate::params::Params, agents: &[Agent], states: &[AgentState], present: &[AgentIdx]) -> Vec<Seen> {
     present
         .iter()
         .map(|&a| {
