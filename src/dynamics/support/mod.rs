@@ -22,7 +22,7 @@
 //! draw (`rng::chance_bound`), so that an agent's ties are gone through again only when one of them ends. The
 //! other ends' views are scattered over the town (8 MB at 10^6 agents, beyond the L2 cache): they are loaded
 //! in one tight loop before the kernel, and agents go in blocks so that each can prefetch those of the agent
-//! two after it. A block is one call of a function compiled for the kernel's way of running (AVX-512, AVX2 or
+//! two after it (in a town whose views fit a core's L2 cache, the prefetch is left out). A block is one call of a function compiled for the kernel's way of running (AVX-512, AVX2 or
 //! portable; see `cpu`), with the kernel, the loads and the sums inlined: the loop around the kernel gets the
 //! same instructions as the kernel, and the kernel's constants are set up once per block rather than once per agent.
 
@@ -127,10 +127,11 @@ pub fn run(ctx: &DayContext, p: &Params, network: &mut Network, daily: &mut [Dai
     let newness = newness_table(p);
     let kernel = Kernel::chosen();
     let peers = &ctx.peers;
+    let prefetch_views = std::mem::size_of_val(peers.as_slice()) > PREFETCH_VIEWS_ABOVE;
     network.par_blocks_mut(BLOCK).zip(daily.par_chunks_mut(BLOCK)).enumerate().with_min_len(512 / BLOCK).for_each_init(
         || Box::new(Lanes::default()),
         |lanes: &mut Box<Lanes>, (i, (ties, daily))| {
-            let pass = Pass { c: &consts, newness: &newness, peers, prefix, day: ctx.day, tie_floor };
+            let pass = Pass { c: &consts, newness: &newness, peers, prefix, day: ctx.day, tie_floor, prefetch_views };
             let mut b = Block { first: (i * BLOCK) as AgentIdx, ties, daily };
             let mut ending = kernel.block(&pass, &mut b, lanes);
             // Ties end (below the floor, or by turnover on Sundays) in a second pass that keeps the order of
@@ -161,6 +162,13 @@ const BLOCK: usize = 64;
 /// the L3 cache or memory, where a large town's views are: at 10^6 agents two ahead took the pass from ≈ 115
 /// to ≈ 95 ns per agent (one thread), four ahead did less well.
 const VIEWS_AHEAD: usize = 2;
+
+/// The size of the views (`DayContext::peers`) above which the pass prefetches them: below it they stay in a
+/// core's L2 cache (1 MiB on this project's Zen 4 machine, 1.25–2 MiB on recent Intel cores) and the prefetch
+/// only costs instructions. On the 2-core machine of docs/performance.md, one thread: at 10^4 agents (80 kB of
+/// views) the pass took 76 ns per agent with the prefetch and 68 without, at 10^5 (800 kB) 82–86 and 72–74,
+/// from 2·10^5 to 5·10^5 agents the same either way, at 10^6 (8 MB) 117 with and 221 without.
+const PREFETCH_VIEWS_ABOVE: usize = 1 << 20;
 const _: () = assert!(BLOCK <= u64::BITS as usize);
 
 /// A block of consecutive agents, the first of which is `first`: their ties and their day's accumulators.
@@ -178,6 +186,8 @@ struct Pass<'a> {
     prefix: u64,
     day: u32,
     tie_floor: f32,
+    /// Whether the views are large enough to be prefetched ([`PREFETCH_VIEWS_ABOVE`]).
+    prefetch_views: bool,
 }
 
 /// Contact, support and decay along the ties of a block of agents: each agent's ties a row at a time (see
@@ -195,7 +205,7 @@ fn block<const TURNOVER: bool>(pass: &Pass, b: &mut Block, lanes: &mut Lanes) ->
     let pass = &Pass { c: &c, ..*pass };
     let mut ending = 0;
     for (k, d) in daily.iter_mut().enumerate() {
-        if k + VIEWS_AHEAD < ties.len() {
+        if pass.prefetch_views && k + VIEWS_AHEAD < ties.len() {
             for (row, n) in ties.ties(k + VIEWS_AHEAD).filled_rows() {
                 for &other in &row.other[..n] {
                     prefetch(pass.peers.as_ptr().wrapping_add(other as usize));
@@ -598,7 +608,9 @@ mod tests {
                 }
                 *count = slots.len() as u8;
                 let mut lanes = Lanes::default();
-                let pass = Pass { c: &consts, newness: &newness, peers: &peers, prefix, day, tie_floor };
+                // The prefetch changes nothing but speed; both ways run.
+                let prefetch_views = a % 2 == 0;
+                let pass = Pass { c: &consts, newness: &newness, peers: &peers, prefix, day, tie_floor, prefetch_views };
                 let ending = kernel.block(&pass, &mut b, &mut lanes);
                 let (some_end, got) = (ending == 1 << a, b.daily[a as usize]);
                 prop_assert!(ending & !(1 << a) == 0, "only agent {} has ties: {:#x}", a, ending);
