@@ -250,7 +250,9 @@ fn contact_and_decay<const TURNOVER: bool>(
             lanes.view[j] = pack(&view);
             lanes.social_media[j] = view.social_media;
         }
-        for j in 0..valid {
+        // Every lane, the ones past the agent's ties too (their stale ages still index the table): a loop of
+        // fixed length is one vector gather, where one of `valid` lanes took several paths by length.
+        for j in 0..LANES {
             let age = (me.day - (row.formed_and_kind[j] >> 2)).max(0) as u32 as usize;
             lanes.newness[j] = newness[age.min(oldest)];
         }
