@@ -79,7 +79,7 @@ fn phases(c: &mut Criterion) {
                         "meeting" => w.meeting(&ctx),
                         "outreach" => w.outreach(&ctx),
                         "support" => w.support(&mut ctx),
-                        _ => w.inner(&ctx),
+                        _ => w.inner(&mut ctx),
                     });
                     (w, ctx)
                 },

@@ -11,7 +11,7 @@ use crate::metrics::{self, N_METRICS};
 use crate::network::Network;
 use crate::population::{self, Agent, AgentState};
 use crate::scenario::{Event, Scenario};
-use crate::types::{AgentIdx, MentalState, VenueIdx, NO_VENUE};
+use crate::types::{weekday, AgentIdx, MentalState, VenueIdx, NO_VENUE};
 use crate::venues::VenueState;
 use rayon::prelude::*;
 
@@ -80,6 +80,30 @@ pub struct World<'a> {
     /// Group indices of each agent (see `metrics::memberships`).
     pub memberships: Vec<[u8; 16]>,
     resident_stigma_mean: f32,
+    /// What the inner state wrote for the next day ([`Prepared`]); none before the first day, and dropped
+    /// when events are applied.
+    prepared: Option<Prepared>,
+}
+
+/// The views and habits every agent reads on `day`, written by the inner state at the end of the day before
+/// (the last phase that changes them), which also cleared that day's accumulators: a day with events, which
+/// can change what the views hold, builds them again.
+#[derive(Clone)]
+struct Prepared {
+    day: u32,
+    peers: Vec<PeerView>,
+    habits: Vec<VenueIdx>,
+}
+
+/// What others read of an agent today (`DayContext::peers`), before anyone has gone out.
+#[inline]
+fn view(a: &Agent, st: &AgentState) -> PeerView {
+    PeerView {
+        mental: st.mental,
+        lived_experience: a.lived_experience,
+        venue_today: NO_VENUE,
+        social_media: a.social_media,
+    }
 }
 
 /// Memory one running town needs per agent, ties included (for the estimate `run` checks before it starts).
@@ -141,10 +165,13 @@ impl<'a> World<'a> {
             groups,
             memberships,
             resident_stigma_mean,
+            prepared: None,
         }
     }
 
-    fn context(&self, day: u32) -> DayContext {
+    /// The day's context; the views and habits only `with_views` (else they are left empty, for the ones the
+    /// inner state prepared).
+    fn context(&self, day: u32, with_views: bool) -> DayContext {
         let s = self.scenario;
         let mut ctx = DayContext::new(day, s.run.seed, self.replicate);
         let lockdown = day < self.lockdown_until;
@@ -170,21 +197,15 @@ impl<'a> World<'a> {
         }
         // One pass over the states for both: at 10^6 agents each pass streams 88 MB.
         let weekday = ctx.weekday;
-        (ctx.peers, ctx.habits) = self
-            .agents
-            .par_iter()
-            .zip(self.states.par_iter())
-            .with_min_len(4096)
-            .map(|(a, st)| {
-                let view = PeerView {
-                    mental: st.mental,
-                    lived_experience: a.lived_experience,
-                    venue_today: NO_VENUE,
-                    social_media: a.social_media,
-                };
-                (view, st.habit_venue[weekday])
-            })
-            .unzip();
+        if with_views {
+            (ctx.peers, ctx.habits) = self
+                .agents
+                .par_iter()
+                .zip(self.states.par_iter())
+                .with_min_len(4096)
+                .map(|(a, st)| (view(a, st), st.habit_venue[weekday]))
+                .unzip();
+        }
         ctx.stigma_multiplier = m as f32;
         ctx.ln_rr = LnRatios::new(&s.params);
         ctx.leave_bounds = inner::LeaveBounds::new(&s.params, &ctx.ln_rr);
@@ -235,7 +256,7 @@ impl<'a> World<'a> {
         done(3);
         self.support(&mut ctx);
         done(4);
-        self.inner(&ctx);
+        self.inner(&mut ctx);
         self.end_day(day, observer);
         done(5);
     }
@@ -247,8 +268,13 @@ impl<'a> World<'a> {
         for &(i, e) in events_today {
             crate::events::apply(self, e, i);
         }
-        let ctx = self.context(day);
-        self.daily.par_iter_mut().with_min_len(4096).for_each(|d| *d = Daily::default());
+        let prepared = self.prepared.take().filter(|p| p.day == day && events_today.is_empty());
+        let mut ctx = self.context(day, prepared.is_none());
+        if let Some(p) = prepared {
+            (ctx.peers, ctx.habits) = (p.peers, p.habits);
+        } else {
+            self.daily.par_iter_mut().with_min_len(4096).for_each(|d| *d = Daily::default());
+        }
         ctx
     }
 
@@ -313,15 +339,28 @@ impl<'a> World<'a> {
     /// Phases 5 and 6: inner state (loneliness, hope, shame, habits, money) and mental-state transitions.
     /// Updates each agent's state in place: every phase that reads other agents' states has run today, and
     /// `inner::step` reads only the agent's own.
-    pub fn inner(&mut self, ctx: &DayContext) {
+    pub fn inner(&mut self, ctx: &mut DayContext) {
         let s = self.scenario;
-        let (agents, daily, venue_today) = (&self.agents, &self.daily, &self.venue_today);
+        let n = self.agents.len();
+        // Tomorrow's views and habits go into today's buffers, which nothing reads after this phase.
+        let (mut peers, mut habits) = (std::mem::take(&mut ctx.peers), std::mem::take(&mut ctx.habits));
+        peers.resize(n, PeerView::default());
+        habits.resize(n, NO_VENUE);
+        let tomorrow = weekday(ctx.day + 1);
+        let ctx = &*ctx;
+        let (agents, venue_today) = (&self.agents, &self.venue_today);
         // Chunks of agents, each a plain loop around the inlined step, so that what every agent reads the same
         // is set up once per chunk whatever the compiler decides about rayon's calls.
         const CHUNK: usize = 1024;
-        self.states.par_chunks_mut(CHUNK).zip(self.period.par_chunks_mut(CHUNK)).enumerate().for_each(
-            |(c, (states, periods))| {
-                for (k, (state, period)) in states.iter_mut().zip(periods).enumerate() {
+        self.states
+            .par_chunks_mut(CHUNK)
+            .zip(self.period.par_chunks_mut(CHUNK))
+            .zip(self.daily.par_chunks_mut(CHUNK))
+            .zip(peers.par_chunks_mut(CHUNK).zip(habits.par_chunks_mut(CHUNK)))
+            .enumerate()
+            .for_each(|(c, (((states, periods), daily), (peers, habits)))| {
+                let chunk = states.iter_mut().zip(periods).zip(daily).zip(peers.iter_mut().zip(habits));
+                for (k, (((state, period), d), (peer, habit))) in chunk.enumerate() {
                     let i = c * CHUNK + k;
                     let v = venue_today[i];
                     let (cost, openness) = if v == NO_VENUE {
@@ -329,10 +368,14 @@ impl<'a> World<'a> {
                     } else {
                         (ctx.cost_today[v as usize], s.venues[v as usize].openness as f32)
                     };
-                    *state = inner::step(ctx, &s.params, i, &agents[i], state, &daily[i], v, cost, openness, period);
+                    let a = &agents[i];
+                    *state = inner::step(ctx, &s.params, i, a, state, d, v, cost, openness, period);
+                    *d = Daily::default();
+                    *peer = view(a, state);
+                    *habit = state.habit_venue[tomorrow];
                 }
-            },
-        );
+            });
+        self.prepared = Some(Prepared { day: ctx.day + 1, peers, habits });
     }
 
     /// Ends the day: reports the episodes that ended today to the observer.
@@ -499,5 +542,43 @@ mod tests {
         // venues and buffers add at that size (docs/performance.md, "Memory").
         let per_agent = super::bytes_per_agent(crate::params::Params::default().max_ties_usize());
         assert!(per_agent <= 480, "{per_agent} bytes per agent");
+    }
+
+    /// The views and habits the inner state prepares for the next day, and the accumulators it clears, are
+    /// those `begin_day` builds from the states; a day with events builds them again.
+    #[test]
+    fn the_next_days_views_prepared_by_the_inner_state_are_built_ones() {
+        use crate::scenario::{Origin, Scenario};
+        let s = Scenario::load(Origin::Embedded, std::path::Path::new("baseline.toml")).unwrap().scaled(2000);
+        let mut w = super::World::new(&s, 0);
+        let bits = |ctx: &crate::dynamics::DayContext, w: &super::World| {
+            let peers: Vec<_> = ctx
+                .peers
+                .iter()
+                .map(|p| (p.social_media.to_bits(), p.venue_today, p.mental, p.lived_experience))
+                .collect();
+            let daily: Vec<_> = w.daily.iter().map(|d| format!("{d:?}")).collect();
+            (peers, ctx.habits.clone(), daily)
+        };
+        for day in 0..15 {
+            // Days 0 to 14 cover every weekday, and some agents' habits and mental states change.
+            let (mut fresh, mut prepared) = (w.clone(), w.clone());
+            fresh.prepared = None;
+            assert_eq!(prepared.prepared.is_some(), day > 0);
+            let want = fresh.begin_day(day, &[]);
+            let got = prepared.begin_day(day, &[]);
+            assert!(prepared.prepared.is_none());
+            assert_eq!(bits(&got, &prepared), bits(&want, &fresh), "day {day}");
+            w.step(day, &[], None);
+        }
+        // An event that changes a view (social media use) drops what was prepared.
+        let shift = crate::scenario::Event {
+            day: 15,
+            action: crate::scenario::Action::SocialMediaShift { delta: 0.25 },
+            note: None,
+        };
+        let ctx = w.begin_day(15, &[(0, &shift)]);
+        let a = &w.agents[0];
+        assert_eq!(ctx.peers[0].social_media.to_bits(), a.social_media.to_bits());
     }
 }

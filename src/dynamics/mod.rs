@@ -39,7 +39,8 @@ pub struct Daily {
 
 /// The part of an agent that the tie pass reads of the other end of each tie, packed into 8 bytes so that
 /// random access along ties stays in cache (a 10^5-agent town's views fit the L2 cache). Built once per day
-/// from yesterday's state. The fields' order is fixed (`repr(C)`): the tie pass reads the last three as one
+/// from yesterday's state, by the inner state at the end of yesterday (`sim::Prepared`) or, on the first day
+/// and days with events, by `World::begin_day`. The fields' order is fixed (`repr(C)`): the tie pass reads the last three as one
 /// 32-bit word (`support::pack`).
 #[derive(Clone, Copy, Debug, Default)]
 #[repr(C)]
@@ -79,7 +80,8 @@ pub struct DayContext {
     /// Per agent: what others see of it today.
     pub peers: Vec<PeerView>,
     /// Per agent: habitual venue for today's weekday (yesterday's habits), which friends follow when going
-    /// out; apart from `peers` because only going out reads it.
+    /// out; apart from `peers` because only going out reads it. The inner state, the day's last phase, takes
+    /// both buffers to write the next day's into.
     pub habits: Vec<VenueIdx>,
     /// Natural logs of the hazard ratios with continuous exposures (`rr^x = exp(x ln rr)`).
     pub ln_rr: LnRatios,
