@@ -1,0 +1,107 @@
+//! The kernel, each way it can run, held to the tie-at-a-time reference.
+
+use super::*;
+use crate::network::Tie;
+use proptest::prelude::*;
+
+fn view(mental: u8, lived: bool, venue: u8, social_media: f32) -> PeerView {
+    let mental = [MentalState::Well, MentalState::Struggling, MentalState::Crisis][mental as usize];
+    // Venues 0–2 or none, so that ends often meet in person.
+    let venue_today = if venue == 3 { NO_VENUE } else { venue as u16 };
+    PeerView { mental, lived_experience: lived, venue_today, social_media }
+}
+
+fn daily_bits(d: &Daily) -> (u32, u32, u32, u16, bool) {
+    (d.emotional.to_bits(), d.instrumental.to_bits(), d.informational.to_bits(), d.ghosted, d.gave)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// The kernel (each way it can run on this machine) gives the bits of the tie-at-a-time reference:
+    /// every tie's strength and last contact, and the day's support, ghosting and giving.
+    #[test]
+    fn kernel_matches_reference(
+        day in 0u32..2_000,
+        seed in any::<u64>(),
+        a in 0u32..64,
+        me in (0u8..3, any::<bool>(), 0u8..4, 0.0f32..=1.0),
+        ties in prop::collection::vec(
+            (0u32..64, 0.0f32..=1.0, 0u8..3, -3_000i32..2_000, (0u8..3, any::<bool>(), 0u8..4, 0.0f32..=1.0)),
+            0..40,
+        ),
+        start in 0.0f32..3.0,
+        lived_bonus in 0.0f64..0.5,
+        tie_floor in 0.0f32..0.2,
+        turnover in prop_oneof![Just(0.0), 0.0f64..0.99],
+        stale in (0u32..64, 0.0f32..=1.0, -3_000i32..2_000),
+    ) {
+        let p = Params {
+            layer_lived_experience_informational: lived_bonus,
+            tie_turnover_yearly: turnover,
+            ..Params::default()
+        };
+        let ctx = DayContext::new(day, seed, 1);
+        let consts = Consts::new(&ctx, &p);
+        let newness = newness_table(&p);
+        let prefix = day_prefix(seed, 1, Purpose::TieContact, day);
+        let mut peers = vec![view(0, false, 3, 0.0); 64];
+        peers[a as usize] = view(me.0, me.1, me.2, me.3);
+        let mut slots = Vec::new();
+        for &(other, strength, kind, formed, v) in &ties {
+            let other = if other == a { (a + 1) % 64 } else { other };
+            peers[other as usize] = view(v.0, v.1, v.2, v.3);
+            let kind = [TieKind::Kin, TieKind::Friend, TieKind::Venue][kind as usize];
+            let formed = formed.min(day as i32);
+            slots.push(Tie::new(other, strength, formed, kind));
+        }
+        let start = Daily { emotional: start, instrumental: start * 0.5, informational: start * 0.25, ..Daily::default() };
+
+        let mut want_ties = slots.clone();
+        let mut want = start;
+        for tie in &mut want_ties {
+            let (me_view, other) = (peers[a as usize], peers[tie.other as usize]);
+            reference::update_tie(day, &consts, &newness, prefix, a, &me_view, &other, tie, &mut want);
+        }
+        // A tie ends below the floor, or (on Sundays) by turnover, decided as `run` decides it for the
+        // ties the kernel marks.
+        let want_some_end = want_ties.iter().any(|t| {
+            t.strength < tie_floor
+                || (consts.turnover_weekly > 0.0
+                    && t.kind() != TieKind::Kin
+                    && uniform_once(consts.turnover_prefix, pair_entity(a, t.other)) < consts.turnover_weekly)
+        });
+
+        for kernel in Kernel::available() {
+            // The agent's rows as the tie table holds them, in a block of 64 agents of whom the others have
+            // no ties: slots past the agent's ties hold a stale tie, which must stay as it was.
+            let stale = Tie::new(stale.0, stale.1, stale.2, TieKind::Friend);
+            let n_rows = slots.len().div_ceil(LANES).max(1);
+            let mut network = Network::new(64, n_rows * LANES);
+            let ties = network.par_blocks_mut(BLOCK).collect::<Vec<BlockMut>>().pop().expect("one block");
+            let mut daily = vec![Daily::default(); 64];
+            daily[a as usize] = start;
+            let mut b = Block { first: 0, ties, daily: &mut daily };
+            let (rows, count) = b.ties.agent(a as usize);
+            for i in 0..n_rows * LANES {
+                rows[i / LANES].set(i % LANES, *slots.get(i).unwrap_or(&stale));
+            }
+            *count = slots.len() as u8;
+            let mut lanes = Lanes::default();
+            // The prefetch changes nothing but speed; both ways run.
+            let prefetch_views = a % 2 == 0;
+            let pass = Pass { c: &consts, newness: &newness, peers: &peers, prefix, day, tie_floor, prefetch_views };
+            let ending = kernel.block(&pass, &mut b, &mut lanes);
+            let (some_end, got) = (ending == 1 << a, b.daily[a as usize]);
+            prop_assert!(ending & !(1 << a) == 0, "only agent {} has ties: {:#x}", a, ending);
+            let rows = b.ties.agent(a as usize).0;
+            for (i, w) in want_ties.iter().chain(std::iter::repeat(&stale)).take(n_rows * LANES).enumerate() {
+                let g = rows[i / LANES].get(i % LANES);
+                prop_assert_eq!(g.strength.to_bits(), w.strength.to_bits(), "{:?}, slot {}", kernel, i);
+                prop_assert_eq!(g.last_contact_day, w.last_contact_day, "{:?}, slot {}", kernel, i);
+            }
+            prop_assert_eq!(some_end, want_some_end, "{:?}: ending {:#x}", kernel, ending);
+            prop_assert_eq!(daily_bits(&got), daily_bits(&want), "{:?}", kernel);
+        }
+    }
+}
