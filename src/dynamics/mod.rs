@@ -40,8 +40,8 @@ pub struct Daily {
 /// The part of an agent that the tie pass reads of the other end of each tie, packed into 8 bytes so that
 /// random access along ties stays in cache (a 10^5-agent town's views fit the L2 cache). Built once per day
 /// from yesterday's state, by the inner state at the end of yesterday (`sim::Prepared`) or, on the first day
-/// and days with events, by `World::begin_day`. The fields' order is fixed (`repr(C)`): the tie pass reads the last three as one
-/// 32-bit word (`support::pack`).
+/// and days with events, by `World::begin_day`. The fields' order is fixed (`repr(C)`): the tie pass reads
+/// the last three as one 32-bit word (`support::pack`).
 #[derive(Clone, Copy, Debug, Default)]
 #[repr(C)]
 pub struct PeerView {

@@ -22,9 +22,10 @@
 //! draw (`rng::chance_bound`), so that an agent's ties are gone through again only when one of them ends. The
 //! other ends' views are scattered over the town (8 MB at 10^6 agents, beyond the L2 cache): they are loaded
 //! in one tight loop before the kernel, and agents go in blocks so that each can prefetch those of the agent
-//! two after it (in a town whose views fit a core's L2 cache, the prefetch is left out). A block is one call of a function compiled for the kernel's way of running (AVX-512, AVX2 or
-//! portable; see `cpu`), with the kernel, the loads and the sums inlined: the loop around the kernel gets the
-//! same instructions as the kernel, and the kernel's constants are set up once per block rather than once per agent.
+//! two after it (in a town whose views fit a core's L2 cache, the prefetch is left out). A block is one call
+//! of a function compiled for the kernel's way of running (AVX-512, AVX2 or portable; see `cpu`), with the
+//! kernel, the loads and the sums inlined: the loop around the kernel gets the same instructions as the
+//! kernel, and the kernel's constants are set up once per block rather than once per agent.
 
 mod cpu;
 

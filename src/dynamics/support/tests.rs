@@ -55,7 +55,8 @@ proptest! {
             let formed = formed.min(day as i32);
             slots.push(Tie::new(other, strength, formed, kind));
         }
-        let start = Daily { emotional: start, instrumental: start * 0.5, informational: start * 0.25, ..Daily::default() };
+        let start =
+            Daily { emotional: start, instrumental: start * 0.5, informational: start * 0.25, ..Daily::default() };
 
         let mut want_ties = slots.clone();
         let mut want = start;
