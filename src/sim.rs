@@ -339,7 +339,7 @@ impl<'a> World<'a> {
     /// Phases 5 and 6: inner state (loneliness, hope, shame, habits, money) and mental-state transitions.
     /// Updates each agent's state in place: every phase that reads other agents' states has run today, and
     /// `inner::step` reads only the agent's own. Then writes what the next day's context holds of the agent
-    /// (its view and habit, into `ctx`'s buffers, which it takes: [`Prepared`]) and clears its accumulators.
+    /// (its view and habit, into `ctx`'s buffers, which it takes: `Prepared`) and clears its accumulators.
     pub fn inner(&mut self, ctx: &mut DayContext) {
         let s = self.scenario;
         let n = self.agents.len();
