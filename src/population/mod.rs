@@ -1,18 +1,21 @@
 //! The town's people at day 0: agents with their attributes and starting state, staff assigned to venues,
-//! and the kin and old-friend ties formed outside venues. Everything is drawn from `InitAgent`/`InitTies`/
-//! `InitStaff` streams keyed by agent, so both arms of a what-if start from the same town. Also the
-//! renewal of those friendships during the run (`renew_friendships`, `FriendRenewal` streams keyed by agent
-//! and day), which pairs stubs the way the start does.
+//! and (in `ties`) the kin, old-friend and venue ties they start with. Everything is drawn from
+//! `InitAgent`/`InitTies`/`InitStaff` streams keyed by agent, so both arms of a what-if start from the same
+//! town. `ties` also renews those friendships during the run (`renew_friendships`, `FriendRenewal` streams
+//! keyed by agent and day), pairing stubs the way the start does.
 
-use crate::dynamics::going_out::venue_pull;
-use crate::dynamics::{inner, stigma_weight, LnRatios};
-use crate::network::{Network, TieKind};
+use crate::dynamics::{inner, LnRatios};
+use crate::network::Network;
 use crate::params::Params;
 use crate::rng::{Purpose, Stream};
 use crate::scenario::Scenario;
 use crate::types::{AgentIdx, Diagnosis, MentalState, Role, VenueIdx, NO_VENUE};
-use rand::RngCore;
-use rand_distr::{Beta, Distribution, Gamma, LogNormal, Poisson, StandardNormal};
+use rand_distr::{Beta, Distribution, LogNormal, StandardNormal};
+
+mod ties;
+
+use ties::initial_network;
+pub use ties::renew_friendships;
 
 /// What kind of staff an agent is at its venue, if any.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -329,245 +332,10 @@ fn assign_income_quartiles(agents: &mut [Agent]) {
     }
 }
 
-/// Kin and old-friend ties by a configuration model: each agent draws how many kin and friends it has
-/// (over-dispersed: a gamma-mixed Poisson, so some people have very few), its "stubs" are shuffled and paired
-/// (friends within the district with probability `p_friend_same_district`, kin anywhere), so each agent ends
-/// with about the number it drew (fewer where `max_ties` cuts the weakest). Service users start with smaller
-/// networks, more of them family. Everyone also starts with ties to people they know from a venue
-/// (`venue_ties_service_user`, `venue_ties_resident`): each such stub picks a venue by the agent's pull to it
-/// and pairs with the others who picked it, so the two are venue-mates who meet there again. They fill only
-/// the slots kin and friends left free; their ages and strengths are spread as the venue dynamics keep such
-/// ties ([`pair_up`]), so the network starts near the state the dynamics keep it in instead of building it
-/// up over years (issue 4).
-fn initial_network(scenario: &Scenario, p: &Params, replicate: u32, agents: &[Agent]) -> Network {
-    let mut net = Network::new(agents.len(), p.max_ties_usize());
-    let n_districts = scenario.districts.len();
-    // The stubs are drawn and paired one kind at a time (kin, friends, venue ties), each pool allocated at its
-    // exact size by a counting pass, so only one kind's stubs are in memory at once (all of a 10^6-agent
-    // town's stubs together, grown by doubling, would take about as much memory as its ties). Each agent's
-    // draws come from its own stream, so every pass over the agents draws the same numbers. Pools pair in
-    // index order.
-    let all = StubPool::all(n_districts, scenario.venues.len());
-    for kind in [TieKind::Kin, TieKind::Friend, TieKind::Venue] {
-        // Venue ties fill only the slots kin and friends left free, so none displaces another at pairing.
-        let free: Vec<u8> = if kind == TieKind::Venue {
-            net.count.iter().map(|&c| (net.max_ties as u8).saturating_sub(c)).collect()
-        } else {
-            Vec::new()
-        };
-        let mut sizes = vec![0usize; all.len()];
-        for_each_stub(scenario, p, replicate, agents, kind, &free, |pool, _, _| sizes[pool.index(n_districts)] += 1);
-        let mut pools: Vec<Vec<(u64, AgentIdx)>> = sizes.iter().map(|&n| Vec::with_capacity(n)).collect();
-        for_each_stub(scenario, p, replicate, agents, kind, &free, |pool, key, a| {
-            pools[pool.index(n_districts)].push((key, a))
-        });
-        for stubs in pools {
-            pair_up(&mut net, agents, stubs, kind, 0, 3650.0);
-        }
-    }
-    net
-}
-
-/// Where a stub waits to be paired: kin anywhere, friends within a district or town-wide, venue ties among the
-/// people who know each other from one venue: service users with service users, others with others (in the
-/// long run of the default town about 80% of service users' venue ties are with service users and 2% of
-/// residents').
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum StubPool {
-    Kin,
-    Local(usize),
-    Wide,
-    /// A venue, and whether the stubs are service users'.
-    Venue(usize, bool),
-}
-
-impl StubPool {
-    /// Every pool, in index order (the order they pair in).
-    fn all(n_districts: usize, n_venues: usize) -> Vec<StubPool> {
-        let mut all = vec![StubPool::Kin];
-        all.extend((0..n_districts).map(StubPool::Local));
-        all.push(StubPool::Wide);
-        all.extend((0..n_venues).flat_map(|v| [StubPool::Venue(v, false), StubPool::Venue(v, true)]));
-        all
-    }
-
-    fn index(self, n_districts: usize) -> usize {
-        match self {
-            StubPool::Kin => 0,
-            StubPool::Local(d) => 1 + d,
-            StubPool::Wide => 1 + n_districts,
-            StubPool::Venue(v, su) => 2 + n_districts + 2 * v + su as usize,
-        }
-    }
-}
-
-/// Draws every agent's stubs of one kind in agent order: `f(pool, key, agent)` per stub, the key a uniform
-/// sort key. An agent's draws come in a fixed order from its own stream (kin, friends, venue ties), so a pass
-/// draws the earlier kinds' stubs without passing them on and stops after its own kind; the venue pass passes
-/// on at most `venue_slots[agent]` stubs (the rest would be the last draws, so skipping them changes nothing
-/// before them).
-fn for_each_stub(
-    scenario: &Scenario,
-    p: &Params,
-    replicate: u32,
-    agents: &[Agent],
-    kind: TieKind,
-    venue_slots: &[u8],
-    mut f: impl FnMut(StubPool, u64, AgentIdx),
-) {
-    let sociability = Gamma::new(2.0, 0.5).expect("valid gamma");
-    let mut pull: Vec<f32> = Vec::with_capacity(scenario.venues.len());
-    for (i, a) in agents.iter().enumerate() {
-        let mut s = Stream::new(scenario.run.seed, replicate, Purpose::InitTies, 0, i as u64);
-        let (kin_mean, friend_mean) = if a.role == Role::ServiceUser {
-            (p.kin_ties_service_user, p.friend_ties_service_user)
-        } else {
-            (p.kin_ties_resident, p.friend_ties_resident)
-        };
-        let g: f64 = sociability.sample(&mut s);
-        let draw = |mean: f64, s: &mut Stream| -> usize {
-            if mean <= 0.0 {
-                0
-            } else {
-                Poisson::new(mean * g).map(|d| d.sample(s) as usize).unwrap_or(0)
-            }
-        };
-        for _ in 0..draw(kin_mean, &mut s) {
-            let key = s.next_u64();
-            if kind == TieKind::Kin {
-                f(StubPool::Kin, key, i as AgentIdx);
-            }
-        }
-        if kind == TieKind::Kin {
-            continue;
-        }
-        for _ in 0..draw(friend_mean, &mut s) {
-            let pool =
-                if s.chance(p.p_friend_same_district) { StubPool::Local(a.district as usize) } else { StubPool::Wide };
-            let key = s.next_u64();
-            if kind == TieKind::Friend {
-                f(pool, key, i as AgentIdx);
-            }
-        }
-        if kind == TieKind::Friend {
-            continue;
-        }
-        // Venue ties: each is with someone the agent knows from one venue, drawn by how the venue pulls the
-        // agent (kind, district, welcome; open and affordable once a week), so the two are likely to meet
-        // there again.
-        let venue_mean = if a.role == Role::ServiceUser { p.venue_ties_service_user } else { p.venue_ties_resident };
-        let n_venue = draw(venue_mean, &mut s).min(venue_slots[i] as usize);
-        if n_venue > 0 {
-            let stigma = stigma_weight(p, a.diagnosis);
-            pull.clear();
-            pull.extend(scenario.venues.iter().map(|v| {
-                let usable = v.open && v.open_days.iter().any(|&o| o) && v.cost_nok as f32 <= a.leisure_weekly_nok;
-                if usable {
-                    venue_pull(p, a, v, stigma)
-                } else {
-                    0.0
-                }
-            }));
-            let total: f32 = pull.iter().sum();
-            for _ in 0..n_venue {
-                if total <= 0.0 {
-                    break;
-                }
-                let mut x = s.uniform() as f32 * total;
-                let v = pull.iter().position(|&w| {
-                    let hit = w > 0.0 && x < w;
-                    x -= w;
-                    hit
-                });
-                let v = v.unwrap_or_else(|| pull.iter().rposition(|&w| w > 0.0).expect("total > 0"));
-                f(StubPool::Venue(v, a.role == Role::ServiceUser), s.next_u64(), i as AgentIdx);
-            }
-        }
-    }
-}
-
-/// Friendships made outside the venues (work, neighbours, friends of friends) replace those that turnover
-/// ended today, so the part of the network formed outside the venues stays in a steady state instead of
-/// dying out over the years (issue 4). Each ended friendship is replaced with probability `friend_renewal`:
-/// the agent puts a stub in its district's pool (with probability `p_friend_same_district`) or the town's,
-/// and the stubs pair as at the start. A new friendship enters established (a year old, strength drawn as at
-/// the start). Friendships lost to decay (friends who pull away) are not replaced. Serial, in agent order,
-/// with one stream per agent and day: the same at any thread count.
-pub fn renew_friendships(
-    scenario: &Scenario,
-    replicate: u32,
-    day: u32,
-    agents: &[Agent],
-    daily: &[crate::dynamics::Daily],
-    net: &mut Network,
-) {
-    let p = &scenario.params;
-    if p.friend_renewal <= 0.0 {
-        return;
-    }
-    let n_districts = scenario.districts.len();
-    // Pools 0..n_districts are the districts', the last the town's.
-    let mut pools: Vec<Vec<(u64, AgentIdx)>> = vec![Vec::new(); n_districts + 1];
-    for (i, d) in daily.iter().enumerate().filter(|(_, d)| d.friends_ended > 0) {
-        let mut s = Stream::new(scenario.run.seed, replicate, Purpose::FriendRenewal, day, i as u64);
-        for _ in 0..d.friends_ended {
-            if s.chance(p.friend_renewal) {
-                let pool = if s.chance(p.p_friend_same_district) { agents[i].district as usize } else { n_districts };
-                pools[pool].push((s.next_u64(), i as AgentIdx));
-            }
-        }
-    }
-    for stubs in pools {
-        pair_up(net, agents, stubs, TieKind::Friend, day as i32, 0.0);
-    }
-}
-
-/// Share of the venue ties at the start made in the past year (about a quarter of residents' and service
-/// users' venue ties in the long run of the default town, at strengths 0.08–0.2: docs/validation.md §1).
-const YOUNG_VENUE_TIES: f64 = 0.25;
-
-/// Pairs a pool's stubs in the order of their random keys. The ties count as formed `365 + U × spread_days`
-/// days before `day` (U uniform), so they start mature, except a share `YOUNG_VENUE_TIES` of venue ties,
-/// formed within the past year.
-fn pair_up(
-    net: &mut Network,
-    agents: &[Agent],
-    mut stubs: Vec<(u64, AgentIdx)>,
-    kind: TieKind,
-    day: i32,
-    spread_days: f64,
-) {
-    stubs.sort_unstable();
-    for pair in stubs.chunks_exact(2) {
-        let (a, b) = (pair[0].1, pair[1].1);
-        // The stub keys are uniform: reuse them for strength and age, so no other stream is needed.
-        let u = (pair[0].0 >> 11) as f64 / (1u64 << 53) as f64;
-        let v = (pair[1].0 >> 11) as f64 / (1u64 << 53) as f64;
-        let su = agents[a as usize].role == Role::ServiceUser || agents[b as usize].role == Role::ServiceUser;
-        // Service users' friends have drifted before the run starts: their old friendships are weaker.
-        let (lo, hi) = match kind {
-            // Kin start near the strength their contact keeps them at (from (0.4, 0.9) they took years to get
-            // there, and the town with them: issue 4).
-            TieKind::Kin => (0.8, 1.0),
-            // Venue ties known for over a year are spread about evenly over this range in the long run of the
-            // default town, for residents and service users alike (docs/validation.md §1).
-            TieKind::Venue => (0.1, 0.85),
-            _ if su => (0.15, 0.55),
-            _ => (0.2, 0.8),
-        };
-        let (strength, formed) = if kind == TieKind::Venue && v < YOUNG_VENUE_TIES {
-            // A young venue tie, made in the past year, still weak.
-            ((0.08 + 0.12 * u) as f32, day - (v / YOUNG_VENUE_TIES * 365.0) as i32)
-        } else {
-            ((lo + (hi - lo) * u) as f32, day - (365 + (v * spread_days) as i32))
-        };
-        net.add_pair(a, b, strength, formed, kind);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::network::TieKind;
 
     fn small_town() -> Scenario {
         let mut s = Scenario::load(crate::scenario::Origin::Embedded, std::path::Path::new("baseline.toml")).unwrap();
