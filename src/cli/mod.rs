@@ -90,8 +90,11 @@ pub enum Command {
     Sweep {
         /// Sweep file (see docs/sweeps.md), e.g. sweeps/closure_cafe.toml.
         sweep: PathBuf,
-        /// Output folder (default: output/<sweep name>/, or output/<sweep name>/shard-K-of-N/ with --shard).
-        #[arg(long)]
+        // A `help` rather than a doc comment: rustdoc would read `<sweep name>` as an HTML tag.
+        #[arg(
+            long,
+            help = "Output folder (default: output/<sweep name>/, or output/<sweep name>/shard-K-of-N/ with --shard)"
+        )]
         out: Option<PathBuf>,
         /// Worker threads (default: all cores). Results are identical at any thread count.
         #[arg(long)]
@@ -124,8 +127,7 @@ pub enum Command {
         /// Shard folders written by `supportsim sweep --shard K/N`.
         #[arg(required = true)]
         dirs: Vec<PathBuf>,
-        /// Output folder (default: output/<sweep name>/).
-        #[arg(long)]
+        #[arg(long, help = "Output folder (default: output/<sweep name>/)")]
         out: Option<PathBuf>,
         /// Replace a non-empty output folder even if supportsim did not write it.
         #[arg(long)]
@@ -149,8 +151,7 @@ pub struct RunArgs {
 
 #[derive(Args, Debug, Default, Clone)]
 pub struct CommonRunArgs {
-    /// Output folder (default: output/<scenario name>/).
-    #[arg(long)]
+    #[arg(long, help = "Output folder (default: output/<scenario name>/)")]
     pub out: Option<PathBuf>,
     /// Replicates per arm (overrides run.replicates).
     #[arg(long)]
