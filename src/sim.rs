@@ -370,7 +370,7 @@ impl<'a> World<'a> {
                         (ctx.cost_today[v as usize], s.venues[v as usize].openness as f32)
                     };
                     let a = &agents[i];
-                    *state = inner::step(ctx, &s.params, i, a, state, d, v, cost, openness, period);
+                    inner::step(ctx, &s.params, i, a, state, d, v, cost, openness, period);
                     *d = Daily::default();
                     *peer = view(a, state);
                     *habit = state.habit_venue[tomorrow];
