@@ -209,6 +209,7 @@ impl<'a> World<'a> {
         ctx.stigma_multiplier = m as f32;
         ctx.ln_rr = LnRatios::new(&s.params);
         ctx.leave_bounds = inner::LeaveBounds::new(&s.params, &ctx.ln_rr);
+        ctx.going_out_bounded = going_out::bound_holds(&s.params);
         ctx.public_stigma = self.resident_stigma_mean * m as f32;
         let active: Vec<&Subsidy> = self.subsidies.iter().filter(|x| x.until.is_none_or(|u| day < u)).collect();
         if !active.is_empty() {

@@ -108,13 +108,34 @@ fn whether(ctx: &DayContext, scenario: &Scenario, agents: &[Agent], states: &[Ag
 
     let mut rng = Stream::from_prefix(ctx.going_out_prefix, i as u64);
     let u_go = rng.uniform() as f32;
+    let base = match a.role {
+        Role::ServiceUser => p.p_go_out_service_user,
+        _ => p.p_go_out_resident,
+    } as f32;
+    let withdraw = [1.0, p.withdraw_struggling as f32, p.withdraw_crisis as f32][s.mental as usize];
+    let shame = 1.0 - p.shame_withdrawal as f32 * s.shame;
+    // Most agents stay in on most days. The chance of going out (below) with the habit's full strength, whether
+    // or not its venue can be gone to today, and a ritual's full pull on a day with one, is a bound that the
+    // chance cannot exceed: the same operations on numbers at least as large, every factor non-negative (the
+    // parameters' ranges, checked once per day in `DayContext::going_out_bounded`) and rounding monotone. A draw
+    // at or above it settles that the agent stays in, without looking at the venues.
+    if ctx.going_out_bounded {
+        let ritual = if ctx.ritual_venues.is_empty() { 0.0 } else { 1.0 };
+        let mut bound = base + (1.0 - base) * p.habit_pull as f32 * s.habit_strength[w];
+        bound *= 1.0 + p.ritual_pull as f32 * ritual;
+        bound *= withdraw;
+        bound *= shame;
+        if u_go >= bound.min(1.0) {
+            return Whether::Decided(NO_VENUE);
+        }
+    }
     let money = ctx.money_available(a.leisure_weekly_nok, s, i);
 
     let n_venues = scenario.venues.len();
     let venues = &scenario.venues;
     let available = |v: usize| available(ctx, p, venues, a, money, v);
 
-    // Whether to go out at all: decided first, since most agents stay in on most days.
+    // The chance itself: the habit counts where its venue can be gone to today.
     let hv = s.habit_venue[w];
     let habit =
         if hv != NO_VENUE && (hv as usize) < n_venues && available(hv as usize) { s.habit_strength[w] } else { 0.0 };
@@ -125,18 +146,27 @@ fn whether(ctx: &DayContext, scenario: &Scenario, agents: &[Agent], states: &[Ag
         .filter(|&&v| venues[v as usize].district == a.district as usize && available(v as usize))
         .map(|&v| kind_pull(p, a, venues[v as usize].kind).min(1.0))
         .fold(0.0f32, f32::max);
-    let base = match a.role {
-        Role::ServiceUser => p.p_go_out_service_user,
-        _ => p.p_go_out_resident,
-    } as f32;
     let mut p_go = base + (1.0 - base) * p.habit_pull as f32 * habit;
     p_go *= 1.0 + p.ritual_pull as f32 * ritual_interest;
-    p_go *= [1.0, p.withdraw_struggling as f32, p.withdraw_crisis as f32][s.mental as usize];
-    p_go *= 1.0 - p.shame_withdrawal as f32 * s.shame;
+    p_go *= withdraw;
+    p_go *= shame;
     if u_go >= p_go.min(1.0) {
         return Whether::Decided(NO_VENUE);
     }
     Whether::Goes(Going { rng, u_go, p_go, money, habit, hv })
+}
+
+/// Whether the bound on the chance of going out in [`whether`] holds: every factor of the chance is
+/// non-negative, as the parameters' ranges make them (a share, a probability, or a factor in [0, 1]).
+pub fn bound_holds(p: &Params) -> bool {
+    let in_01 = |x: f64| (0.0..=1.0).contains(&x);
+    in_01(p.p_go_out_resident)
+        && in_01(p.p_go_out_service_user)
+        && p.habit_pull >= 0.0
+        && p.ritual_pull >= 0.0
+        && p.withdraw_struggling >= 0.0
+        && p.withdraw_crisis >= 0.0
+        && in_01(p.shame_withdrawal)
 }
 
 /// Whether venue `v` is open today, affordable with `money` and of a kind the agent may go to.
@@ -241,5 +271,49 @@ fn kind_pull(p: &Params, a: &Agent, kind: VenueKind) -> f32 {
         VenueKind::Service => p.service_venue_pull as f32,
         _ if su => 1.0,
         _ => p.resident_public_venue_pull as f32,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::scenario::{Origin, Scenario};
+    use crate::sim::World;
+    use rand::{Rng, SeedableRng};
+
+    /// The bound in `whether` settles only what the full chance of going out would: with it and without it,
+    /// every agent goes to the same place (or stays in), on every weekday, for the default parameters and for
+    /// others drawn across their ranges (large pulls put many draws between the chance and the bound).
+    #[test]
+    fn the_bound_on_going_out_changes_no_choice() {
+        let mut draw = rand::rngs::StdRng::seed_from_u64(7);
+        for set in 0..6 {
+            let mut s = Scenario::load(Origin::Embedded, std::path::Path::new("baseline.toml")).unwrap().scaled(1500);
+            if set > 0 {
+                let p = &mut s.params;
+                p.p_go_out_resident = draw.random_range(0.0..1.0);
+                p.p_go_out_service_user = draw.random_range(0.0..1.0);
+                p.habit_pull = draw.random_range(0.0..=1.0);
+                p.ritual_pull = draw.random_range(0.0..=5.0);
+                p.withdraw_struggling = draw.random_range(0.0..=1.0);
+                p.withdraw_crisis = draw.random_range(0.0..=1.0);
+                p.shame_withdrawal = draw.random_range(0.0..=1.0);
+            }
+            assert!(super::bound_holds(&s.params));
+            let mut w = World::new(&s, 0);
+            for day in 0..21 {
+                if day >= 7 {
+                    let mut ctx = w.begin_day(day, &[]);
+                    let mut with = vec![0; w.agents.len()];
+                    let mut without = with.clone();
+                    assert!(ctx.going_out_bounded);
+                    super::run(&ctx, &s, &w.agents, &w.states, &w.network, &mut with);
+                    ctx.going_out_bounded = false;
+                    super::run(&ctx, &s, &w.agents, &w.states, &w.network, &mut without);
+                    assert_eq!(with, without, "parameter set {set}, day {day}");
+                    assert!(with.iter().any(|&v| v != crate::types::NO_VENUE), "parameter set {set}: nobody goes out");
+                }
+                w.step(day, &[], None);
+            }
+        }
     }
 }

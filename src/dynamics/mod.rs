@@ -87,6 +87,9 @@ pub struct DayContext {
     pub ln_rr: LnRatios,
     /// What the daily chance of leaving each mental state cannot reach (`inner::LeaveBounds`).
     pub leave_bounds: inner::LeaveBounds,
+    /// Whether going out may settle that an agent stays in by a bound on its chance of going out
+    /// (`going_out::bound_holds`); false unless set.
+    pub going_out_bounded: bool,
 }
 
 /// Logs of hazard ratios, computed once per day so the per-agent step needs only `exp`.
@@ -136,6 +139,7 @@ impl DayContext {
             habits: Vec::new(),
             ln_rr: LnRatios::default(),
             leave_bounds: inner::LeaveBounds::default(),
+            going_out_bounded: false,
         }
     }
 
