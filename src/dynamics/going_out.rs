@@ -156,7 +156,7 @@ fn whether(ctx: &DayContext, scenario: &Scenario, agents: &[Agent], states: &[Ag
     Whether::Goes(Going { rng, u_go, p_go, money, habit, hv })
 }
 
-/// Whether the bound on the chance of going out in [`whether`] holds: every factor of the chance is
+/// Whether the bound on the chance of going out in `whether` holds: every factor of the chance is
 /// non-negative, as the parameters' ranges make them (a share, a probability, or a factor in [0, 1]).
 pub fn bound_holds(p: &Params) -> bool {
     let in_01 = |x: f64| (0.0..=1.0).contains(&x);
