@@ -26,8 +26,7 @@ pub struct PeriodAcc {
 }
 
 /// One agent's inner and mental state for today: updates its state `n`, yesterday's, in place to today's
-/// (without copying the whole state twice, as returning a new one did: 34 instructions per agent-day fewer),
-/// and adds to its period counters.
+/// (no copy of the whole state is made), and adds to its period counters.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 pub fn step(
