@@ -1,11 +1,14 @@
-//! Draws docs/performance-scaling.png and .svg from the measured figures in docs/performance.csv: time per
-//! agent-day against town size at 1 and 2 threads (with the 100 ns target), and the speed-up from a second
-//! thread.
+//! Draws docs/performance-scaling.png and .svg from the measured figures: time per agent-day against town
+//! size at 1 and 2 threads (with the 100 ns target), and the speed-up from a second thread.
 //!
 //!     cargo run --release --example performance_chart
 //!
-//! docs/performance.csv has one row per measurement: `agents,threads,ns_per_agent_day` (from
-//! `cargo bench --bench day_loop`).
+//! docs/performance.csv has one row per criterion measurement, `agents,threads,ns_per_agent_day` (from
+//! `cargo bench --bench day_loop`): the left panel, and the right panel's hollow markers (one thread's time
+//! over two threads', timed minutes apart). docs/performance-pairs.csv has one row per run of
+//! `cargo bench --bench thread_scaling`, `agents,pairs,speedup_median,speedup_q1,speedup_q3`: the right
+//! panel's filled markers and whiskers, the measure of the two-thread target (each pair times both thread
+//! counts back to back, so the machine's drift between them cancels).
 
 use plotters::prelude::*;
 use std::collections::BTreeMap;
@@ -13,15 +16,33 @@ use supportsim::report::charts::{register_font, PALETTE};
 
 type Figures = BTreeMap<(u64, u64), f64>;
 
-fn read(path: &str) -> Figures {
-    let mut out = BTreeMap::new();
+/// Every row of a CSV file of numbers, each with `columns` fields.
+fn rows(path: &str, columns: usize) -> Vec<Vec<f64>> {
     let mut r = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    for row in r.records() {
+    let rows = r.records().map(|row| {
         let row = row.unwrap_or_else(|e| panic!("{path}: {e}"));
-        let num = |i: usize| row[i].trim().parse::<f64>().unwrap_or_else(|e| panic!("{path}: `{}`: {e}", &row[i]));
-        out.insert((num(0) as u64, num(1) as u64), num(2));
-    }
-    out
+        assert_eq!(row.len(), columns, "{path}: expected {columns} fields, got {row:?}");
+        row.iter().map(|x| x.trim().parse::<f64>().unwrap_or_else(|e| panic!("{path}: `{x}`: {e}"))).collect()
+    });
+    rows.collect()
+}
+
+/// docs/performance.csv: ns per agent-day by (agents, threads).
+fn read(path: &str) -> Figures {
+    rows(path, 3).into_iter().map(|r| ((r[0] as u64, r[1] as u64), r[2])).collect()
+}
+
+/// One run of `thread_scaling`: the agents, and the median and quartiles of its pairs' speed-ups.
+struct PairedRun {
+    agents: u64,
+    median: f64,
+    quartiles: (f64, f64),
+}
+
+/// docs/performance-pairs.csv.
+fn read_pairs(path: &str) -> Vec<PairedRun> {
+    let runs = rows(path, 5).into_iter();
+    runs.map(|r| PairedRun { agents: r[0] as u64, median: r[2], quartiles: (r[3], r[4]) }).collect()
 }
 
 type Panel<'a, DB> =
@@ -75,7 +96,11 @@ fn target_and_legend<'a, DB: DrawingBackend + 'a>(
         .map_err(|e| e.to_string())
 }
 
-fn draw<DB: DrawingBackend>(root: DrawingArea<DB, plotters::coord::Shift>, f: &Figures) -> Result<(), String> {
+fn draw<DB: DrawingBackend>(
+    root: DrawingArea<DB, plotters::coord::Shift>,
+    f: &Figures,
+    pairs: &[PairedRun],
+) -> Result<(), String> {
     root.fill(&WHITE).map_err(|e| e.to_string())?;
     let (left, right) = root.split_horizontally(560);
     let agents: Vec<u64> = f.keys().map(|k| k.0).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
@@ -94,14 +119,36 @@ fn draw<DB: DrawingBackend>(root: DrawingArea<DB, plotters::coord::Shift>, f: &F
     }
     target_and_legend(&mut chart, 100.0, "target: 100 ns on one core")?;
 
-    let speedups: Vec<(f64, f64)> =
-        agents.iter().filter_map(|a| Some(((*a as f64).log10(), f.get(&(*a, 1))? / f.get(&(*a, 2))?))).collect();
-    let mut chart = panel(&right, "speed-up from a second thread", "2 threads vs 1", 0.8..2.1)?;
+    let mut chart = panel(&right, "speed-up from a second thread", "2 threads vs 1", 0.8..2.3)?;
+    // The runs of one town size side by side, a little apart, so that their whiskers do not overlap.
+    let mut seen: BTreeMap<u64, usize> = BTreeMap::new();
+    let paired: Vec<(f64, &PairedRun)> = pairs
+        .iter()
+        .map(|run| {
+            let k = seen.entry(run.agents).or_insert(0);
+            *k += 1;
+            ((run.agents as f64).log10() + 0.06 * (*k as f64 - 1.0), run)
+        })
+        .collect();
+    let color = PALETTE[2];
     chart
-        .draw_series(
-            speedups.iter().map(|(x, y)| Rectangle::new([(x - 0.15, 0.8), (x + 0.15, *y)], PALETTE[2].filled())),
-        )
+        .draw_series(paired.iter().map(|(x, run)| {
+            PathElement::new(vec![(*x, run.quartiles.0), (*x, run.quartiles.1)], color.stroke_width(2))
+        }))
         .map_err(|e| e.to_string())?;
+    chart
+        .draw_series(paired.iter().map(|(x, run)| Circle::new((*x, run.median), 5, color.filled())))
+        .map_err(|e| e.to_string())?
+        .label("paired runs: median and quartiles")
+        .legend(move |(x, y)| Circle::new((x + 8, y), 5, color.filled()));
+    let unpaired: Vec<(f64, f64)> =
+        agents.iter().filter_map(|a| Some(((*a as f64).log10() - 0.08, f.get(&(*a, 1))? / f.get(&(*a, 2))?))).collect();
+    let grey = RGBColor(110, 110, 110);
+    chart
+        .draw_series(unpaired.iter().map(|p| Circle::new(*p, 5, grey.stroke_width(2))))
+        .map_err(|e| e.to_string())?
+        .label("criterion: one thread count after the other")
+        .legend(move |(x, y)| Circle::new((x + 8, y), 5, grey.stroke_width(2)));
     target_and_legend(&mut chart, 1.7, "target at 10^6: 1.7×")?;
     root.present().map_err(|e| e.to_string())
 }
@@ -110,9 +157,11 @@ fn main() {
     register_font();
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/docs");
     let f = read(&format!("{dir}/performance.csv"));
+    let pairs = read_pairs(&format!("{dir}/performance-pairs.csv"));
     let size = (1120, 460);
-    draw(BitMapBackend::new(&format!("{dir}/performance-scaling.png"), size).into_drawing_area(), &f)
+    draw(BitMapBackend::new(&format!("{dir}/performance-scaling.png"), size).into_drawing_area(), &f, &pairs)
         .expect("PNG chart");
-    draw(SVGBackend::new(&format!("{dir}/performance-scaling.svg"), size).into_drawing_area(), &f).expect("SVG chart");
+    draw(SVGBackend::new(&format!("{dir}/performance-scaling.svg"), size).into_drawing_area(), &f, &pairs)
+        .expect("SVG chart");
     println!("wrote {dir}/performance-scaling.png and .svg");
 }
