@@ -6,15 +6,20 @@
 //!
 //!     cargo bench --bench thread_scaling                               # 10^6 agents, 2 threads, 10 rounds
 //!     cargo bench --bench thread_scaling -- agents=100000 rounds=20 days=7 threads=2
+//!     cargo bench --bench thread_scaling -- rounds=8 csv=docs/performance-pairs.csv   # and append the result
 //!
 //! Each timing covers `days` days (default 7: one of each weekday) from day 28 of the default town scaled to
 //! `agents`; the town is cloned before each timing, outside the timer, so both thread counts do the same work
 //! (the output is the same bits at any thread count). Each day runs `World::step_phases`, which reports
-//! the end of each phase, so the speed-up is given for each phase too. Record results in docs/performance.md.
+//! the end of each phase, so the speed-up is given for each phase too. Record results in docs/performance.md;
+//! `csv=PATH` appends the run's row (agents, pairs, and the median and quartiles of the speed-up, with a
+//! header if the file is new) to the file the chart of `examples/performance_chart.rs` draws from. A relative
+//! path is taken from the package's root, where `cargo bench` runs.
 
 mod common;
 
 use common::{town, warm, WARM_UP_DAYS};
+use std::io::Write;
 use std::time::Instant;
 use supportsim::sim::{World, PHASES};
 
@@ -33,10 +38,11 @@ struct Options {
     rounds: usize,
     days: u32,
     threads: usize,
+    csv: Option<std::path::PathBuf>,
 }
 
 fn options() -> Result<Options, String> {
-    let mut o = Options { agents: 1_000_000, rounds: 10, days: 7, threads: 2 };
+    let mut o = Options { agents: 1_000_000, rounds: 10, days: 7, threads: 2, csv: None };
     // `cargo bench` passes `--bench`; every other argument is `key=value`.
     for arg in std::env::args().skip(1).filter(|a| !a.starts_with("--")) {
         let (key, value) = arg.split_once('=').ok_or_else(|| format!("expected key=value, got `{arg}`"))?;
@@ -49,7 +55,8 @@ fn options() -> Result<Options, String> {
             "rounds" => o.rounds = number(1)? as usize,
             "days" => o.days = number(1)? as u32,
             "threads" => o.threads = number(2)? as usize,
-            _ => return Err(format!("unknown option `{key}` (agents, rounds, days, threads)")),
+            "csv" if !value.is_empty() => o.csv = Some(value.into()),
+            _ => return Err(format!("unknown option `{key}` (agents, rounds, days, threads, csv)")),
         }
     }
     Ok(o)
@@ -71,6 +78,12 @@ fn main() {
             std::process::exit(2);
         }
     };
+    let mut csv = o.csv.as_ref().map(|path| {
+        open_csv(path).unwrap_or_else(|e| {
+            eprintln!("thread_scaling: {}: {e}", path.display());
+            std::process::exit(2);
+        })
+    });
     let s = town(o.agents);
     let pools: Vec<rayon::ThreadPool> = [1, o.threads]
         .iter()
@@ -121,11 +134,12 @@ fn main() {
         o.threads,
         quantile(&mut many, 0.5)
     );
+    let speed_up = [0.5, 0.25, 0.75].map(|q| quantile(&mut ratio, q));
     println!(
         "speed-up over the pairs: median {:.2}x, quartiles {:.2}-{:.2}x, range {:.2}-{:.2}x",
-        quantile(&mut ratio, 0.5),
-        quantile(&mut ratio, 0.25),
-        quantile(&mut ratio, 0.75),
+        speed_up[0],
+        speed_up[1],
+        speed_up[2],
         ratio[0],
         ratio[ratio.len() - 1]
     );
@@ -136,4 +150,24 @@ fn main() {
         let (one, many) = (quantile(&mut one[p], 0.5), quantile(&mut many[p], 0.5));
         println!("  {name:<10} {one:>7.1} ns {many:>7.1} ns {:>8.2}x", quantile(r, 0.5));
     }
+    if let (Some(path), Some(file)) = (&o.csv, &mut csv) {
+        let [median, q1, q3] = speed_up;
+        let row = format!("{},{},{median:.2},{q1:.2},{q3:.2}\n", o.agents, o.rounds);
+        if let Err(e) = file.write_all(row.as_bytes()) {
+            eprintln!("thread_scaling: {}: {e}", path.display());
+            std::process::exit(2);
+        }
+        println!("appended the speed-up to {}", path.display());
+    }
+}
+
+/// Opens the chart's CSV file of paired runs for appending, before any work, and writes the header if the file
+/// is new.
+fn open_csv(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    let new = std::fs::metadata(path).map(|m| m.len() == 0).unwrap_or(true);
+    let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+    if new {
+        file.write_all(b"agents,pairs,speedup_median,speedup_q1,speedup_q3\n")?;
+    }
+    Ok(file)
 }

@@ -2,6 +2,7 @@
 //! size at 1 and 2 threads (with the 100 ns target), and the speed-up from a second thread.
 //!
 //!     cargo run --release --example performance_chart
+//!     cargo run --release --example performance_chart -- --from-criterion [DIR]
 //!
 //! docs/performance.csv has one row per criterion measurement, `agents,threads,ns_per_agent_day` (from
 //! `cargo bench --bench day_loop`): the left panel, and the right panel's hollow markers (one thread's time
@@ -9,6 +10,12 @@
 //! `cargo bench --bench thread_scaling`, `agents,pairs,speedup_median,speedup_q1,speedup_q3`: the right
 //! panel's filled markers and whiskers, the measure of the two-thread target (each pair times both thread
 //! counts back to back, so the machine's drift between them cancels).
+//!
+//! `--from-criterion` first rewrites docs/performance.csv from criterion's saved estimates of the last
+//! `day_loop` run: the time per iteration criterion reports, from
+//! `DIR/day_loop/<threads>/<agents>/new/estimates.json` (DIR defaults to `target/criterion`). So a new
+//! sitting's chart needs no figures copied by hand; `cargo bench --bench thread_scaling --
+//! csv=docs/performance-pairs.csv` appends the paired runs.
 
 use plotters::prelude::*;
 use std::collections::BTreeMap;
@@ -153,9 +160,62 @@ fn draw<DB: DrawingBackend>(
     root.present().map_err(|e| e.to_string())
 }
 
+/// Days timed per iteration of `benches/day_loop.rs`'s day-loop benchmark.
+const DAY_LOOP_DAYS: f64 = 14.0;
+
+/// docs/performance.csv's rows from criterion's estimates of the `day_loop` group under `criterion_dir`: ns per
+/// agent-day, the time per iteration over `agents × DAY_LOOP_DAYS`.
+fn from_criterion(criterion_dir: &std::path::Path) -> Result<String, String> {
+    let mut rows = Vec::new();
+    for (threads, name) in [(1u64, "1_thread"), (2, "2_threads")] {
+        let dir = criterion_dir.join("day_loop").join(name);
+        let entries = std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| format!("{}: {e}", dir.display()))?;
+            let Ok(agents) = entry.file_name().to_string_lossy().parse::<u64>() else { continue };
+            let path = entry.path().join("new/estimates.json");
+            let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let json: serde_json::Value =
+                serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+            // The time criterion reports: its linear fit's slope where it sampled linearly, else the mean.
+            let ns = (json["slope"]["point_estimate"].as_f64())
+                .or(json["mean"]["point_estimate"].as_f64())
+                .ok_or_else(|| format!("{}: no slope or mean point_estimate", path.display()))?;
+            rows.push((agents, threads, ns / (agents as f64 * DAY_LOOP_DAYS)));
+        }
+    }
+    if rows.is_empty() {
+        return Err(format!(
+            "{}: no day_loop estimates (run `cargo bench --bench day_loop` first)",
+            criterion_dir.display()
+        ));
+    }
+    rows.sort_by_key(|&(agents, threads, _)| (agents, threads));
+    let body: String = rows.iter().map(|(a, t, ns)| format!("{a},{t},{ns:.1}\n")).collect();
+    Ok(format!("agents,threads,ns_per_agent_day\n{body}"))
+}
+
 fn main() {
     register_font();
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/docs");
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        None => {}
+        Some("--from-criterion") if args.len() <= 2 => {
+            let default = concat!(env!("CARGO_MANIFEST_DIR"), "/target/criterion");
+            let criterion_dir = std::path::Path::new(args.get(1).map_or(default, String::as_str));
+            let csv = from_criterion(criterion_dir).unwrap_or_else(|e| {
+                eprintln!("performance_chart: {e}");
+                std::process::exit(2);
+            });
+            std::fs::write(format!("{dir}/performance.csv"), csv).expect("writing docs/performance.csv");
+            println!("wrote {dir}/performance.csv from {}", criterion_dir.display());
+        }
+        Some(_) => {
+            eprintln!("usage: performance_chart [--from-criterion [DIR]]");
+            std::process::exit(2);
+        }
+    }
     let f = read(&format!("{dir}/performance.csv"));
     let pairs = read_pairs(&format!("{dir}/performance-pairs.csv"));
     let size = (1120, 460);
