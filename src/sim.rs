@@ -540,8 +540,9 @@ mod tests {
     #[test]
     fn a_running_town_fits_in_512_bytes_per_agent() {
         // Issue 7's memory target (peak resident memory at 10^6 agents over agents, ties included): the
-        // per-agent arrays at the default `max_ties`, with room for the ≈ 8 bytes per agent that the program,
-        // venues and buffers add at that size (docs/performance.md, "Memory").
+        // per-agent arrays at the default `max_ties`, with room for the ≈ 16 bytes per agent that the program,
+        // venues and buffers add at that size (465 of the 481 measured; docs/performance.md, "Whole runs and
+        // memory").
         let per_agent = super::bytes_per_agent(crate::params::Params::default().max_ties_usize());
         assert!(per_agent <= 480, "{per_agent} bytes per agent");
     }
