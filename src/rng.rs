@@ -138,14 +138,31 @@ pub fn uniform_once(prefix: u64, entity: u64) -> f64 {
 }
 
 /// `uniform_once(prefix, entity) as f32`, bit for bit, computed without a `u64 → f64` conversion (which x86
-/// vector instructions lack, so that loops calling it vectorise): the 53-bit draw is split into halves that
-/// convert to `f64` exactly, and their sum is exact.
+/// vector instructions lack, so that loops calling it vectorise); see [`unit_f32_by_halves`].
 #[inline(always)]
 pub fn uniform_once_f32(prefix: u64, entity: u64) -> f32 {
-    let bits = uniform_once_bits(prefix, entity);
+    unit_f32_by_halves(uniform_once_bits(prefix, entity))
+}
+
+/// `bits` × 2^-53 rounded to `f32` (to nearest, ties to even), for `bits` < 2^53: the draw of
+/// [`uniform_once_bits`] as [`uniform_once_f32`] gives it. The integer is split into halves that convert to
+/// `f64` exactly, their sum is exact, and the one rounding is the final `as f32`. Every x86-64 CPU runs this in
+/// vectors (AVX2 has no conversion of 64-bit integers).
+#[inline(always)]
+pub fn unit_f32_by_halves(bits: u64) -> f32 {
     let exact = |x: u64| f64::from_bits(0x4330_0000_0000_0000 | x) - 4_503_599_627_370_496.0;
     let x = exact(bits >> 32) * 4_294_967_296.0 + exact(bits & 0xffff_ffff);
     (x * (1.0 / (1u64 << 53) as f64)) as f32
+}
+
+/// The same number as [`unit_f32_by_halves`], bit for bit, by converting the integer to `f32` directly (`as`
+/// rounds to nearest, ties to even) and scaling by 2^-53. Scaling by a power of two is exact here (no result
+/// is subnormal), so the one rounding is the conversion's, at the same place. Where the CPU converts 64-bit
+/// integers in vectors (AVX-512DQ's `vcvtuqq2ps`) this is a few instructions in place of about twenty; on
+/// AVX2 it would be scalar code, so the tie kernel uses it only in its AVX-512 form.
+#[inline(always)]
+pub fn unit_f32_by_cast(bits: u64) -> f32 {
+    bits as f32 * (1.0 / (1u64 << 53) as f32)
 }
 
 /// The 53 random bits of `uniform_once(prefix, entity)`, as an integer (the draw is this × 2^-53).
@@ -209,6 +226,33 @@ mod tests {
         for entity in 0..200_000u64 {
             let e = entity.wrapping_mul(0x9e37_79b9);
             assert_eq!(uniform_once_f32(prefix, e).to_bits(), (uniform_once(prefix, e) as f32).to_bits());
+        }
+    }
+
+    /// The two ways of rounding a draw to `f32` agree on every kind of 53-bit integer: the powers of two and
+    /// their neighbours, the midpoints between neighbouring `f32` values (where ties go to the even one) and
+    /// theirs, and random ones.
+    #[test]
+    fn unit_f32_by_cast_equals_by_halves() {
+        let mut cases = vec![0u64, 1, (1 << 53) - 1];
+        for e in 0..53 {
+            let p = 1u64 << e;
+            cases.extend([p - 1, p, p + 1]);
+            // Between 2^e and 2^(e+1) neighbouring f32 values are 2^(e-23) apart; their midpoints are odd
+            // multiples of 2^(e-24). Both parities of the lower neighbour, near either end of the binade.
+            if e >= 24 {
+                let half = 1u64 << (e - 24);
+                for k in [0u64, 1, 2, 3, (1 << 23) - 2, (1 << 23) - 1] {
+                    let mid = p + half * (2 * k + 1);
+                    cases.extend([mid - 1, mid, mid + 1]);
+                }
+            }
+        }
+        let mut s = Stream::new(11, 0, Purpose::TieContact, 0, 0);
+        cases.extend((0..200_000).map(|_| s.next_u64() >> 11));
+        for bits in cases {
+            assert!(bits < 1 << 53);
+            assert_eq!(unit_f32_by_cast(bits).to_bits(), unit_f32_by_halves(bits).to_bits(), "bits = {bits}");
         }
     }
 

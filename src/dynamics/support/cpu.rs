@@ -4,10 +4,11 @@
 use super::{block, Block, Lanes, Pass};
 
 /// How the kernel runs: with AVX-512 (a whole row of sixteen `f32` lanes per instruction, and the 64-bit
-/// multiplications of the pair's draw as single instructions) or AVX2 (eight lanes) where the CPU has them,
-/// else with the instructions every x86-64 (or other) CPU has. All run the same code on the same IEEE
-/// operations, so they give the same bits; a test checks each one the CPU can run against the tie-at-a-time
-/// reference.
+/// multiplications and the conversion of the pair's draw as single instructions) or AVX2 (eight lanes) where
+/// the CPU has them, else with the instructions every x86-64 (or other) CPU has. All run the same code on the
+/// same IEEE operations, but for the draw's rounding to `f32`, which gives the same result either way
+/// (`rng::unit_f32_by_cast`); so they give the same bits, and a test checks each one the CPU can run against
+/// the tie-at-a-time reference.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(super) enum Kernel {
     Portable,
@@ -118,21 +119,21 @@ impl Kernel {
 /// [`block`] compiled for any CPU (the kernel without vectors, still without branches).
 #[inline(never)]
 fn block_portable<const TURNOVER: bool>(pass: &Pass, b: &mut Block, lanes: &mut Lanes) -> u64 {
-    block::<TURNOVER>(pass, b, lanes)
+    block::<TURNOVER, false>(pass, b, lanes)
 }
 
 /// [`block`] compiled with AVX2: the kernel runs eight ties per instruction.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 fn block_avx2<const TURNOVER: bool>(pass: &Pass, b: &mut Block, lanes: &mut Lanes) -> u64 {
-    block::<TURNOVER>(pass, b, lanes)
+    block::<TURNOVER, false>(pass, b, lanes)
 }
 
 /// [`block`] compiled with AVX-512: the kernel runs a whole row (sixteen ties) per instruction, the random
-/// draws' 64-bit multiplications are one instruction each, and the lanes counted (ghosted, gave) are a mask's
-/// bits, counted by `popcnt`.
+/// draws' 64-bit multiplications are one instruction each, the draws convert to `f32` directly (`CAST`), and
+/// the lanes counted (ghosted, gave) are a mask's bits, counted by `popcnt`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,avx512f,avx512dq,avx512vl,avx512bw,popcnt")]
 fn block_avx512<const TURNOVER: bool>(pass: &Pass, b: &mut Block, lanes: &mut Lanes) -> u64 {
-    block::<TURNOVER>(pass, b, lanes)
+    block::<TURNOVER, true>(pass, b, lanes)
 }

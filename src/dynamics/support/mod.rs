@@ -17,8 +17,9 @@
 //! chosen at run time where the CPU has them; elsewhere the same code runs without vectors, still without
 //! branches. It updates the row in
 //! place and performs the same IEEE operations as the tie-at-a-time reference (`reference::update_tie`, kept
-//! for tests), so the output does not depend on the CPU; a property test holds each way the kernel can run to
-//! the reference, bit for bit. On Sundays it draws turnover too, in integers with the outcome of the `f64`
+//! for tests), but for the rounding of each draw to `f32`, which the AVX-512 form does by a direct conversion
+//! with the same result (`rng::unit_f32_by_cast`); so the output does not depend on the CPU, and a property
+//! test holds each way the kernel can run to the reference, bit for bit. On Sundays it draws turnover too, in integers with the outcome of the `f64`
 //! draw (`rng::chance_bound`), so that an agent's ties are gone through again only when one of them ends. The
 //! other ends' views are scattered over the town (8 MB at 10^6 agents, beyond the L2 cache): they are loaded
 //! in one tight loop before the kernel, and agents go in blocks so that each can prefetch those of the agent
@@ -34,7 +35,10 @@ pub use cpu::{kernel_name, KERNEL_VAR};
 use super::{Daily, DayContext, PeerView};
 use crate::network::{prefetch, BlockMut, Network, TieKind, TieRow, TIE_LANES};
 use crate::params::Params;
-use crate::rng::{chance_bound, day_prefix, pair_entity, uniform_once, uniform_once_bits, uniform_once_f32, Purpose};
+use crate::rng::{
+    chance_bound, day_prefix, pair_entity, uniform_once, uniform_once_bits, unit_f32_by_cast, unit_f32_by_halves,
+    Purpose,
+};
 use crate::types::{AgentIdx, MentalState, NO_VENUE};
 use cpu::Kernel;
 use rayon::prelude::*;
@@ -197,7 +201,7 @@ struct Pass<'a> {
 /// Inlined into one function per way the kernel runs, so that the kernel's constants are set up once per
 /// block rather than once per agent.
 #[inline(always)]
-fn block<const TURNOVER: bool>(pass: &Pass, b: &mut Block, lanes: &mut Lanes) -> u64 {
+fn block<const TURNOVER: bool, const CAST: bool>(pass: &Pass, b: &mut Block, lanes: &mut Lanes) -> u64 {
     let (first, ties, daily) = (b.first, &mut b.ties, &mut *b.daily);
     debug_assert!(daily.len() <= BLOCK && daily.len() == ties.len());
     // The constants as values of this function, which the compiler can keep (broadcast into vectors, spilled
@@ -216,7 +220,7 @@ fn block<const TURNOVER: bool>(pass: &Pass, b: &mut Block, lanes: &mut Lanes) ->
         let a = first + k as AgentIdx;
         let me = Me::new(pass.c, pass.prefix, pass.day, a, &pass.peers[a as usize], pass.tie_floor);
         let (rows, &mut count) = ties.agent(k);
-        let some_end = contact_and_decay::<TURNOVER>(pass, &me, rows, count, lanes, d);
+        let some_end = contact_and_decay::<TURNOVER, CAST>(pass, &me, rows, count, lanes, d);
         ending |= (some_end as u64) << k;
     }
     ending
@@ -228,7 +232,7 @@ fn block<const TURNOVER: bool>(pass: &Pass, b: &mut Block, lanes: &mut Lanes) ->
 /// a tie ends today: below the floor, or by turnover (counted without an early exit, which would be a coin
 /// toss for the branch predictor).
 #[inline(always)]
-fn contact_and_decay<const TURNOVER: bool>(
+fn contact_and_decay<const TURNOVER: bool, const CAST: bool>(
     pass: &Pass,
     me: &Me,
     rows: &mut [TieRow],
@@ -257,7 +261,7 @@ fn contact_and_decay<const TURNOVER: bool>(
             let age = (me.day - (row.formed_and_kind[j] >> 2)).max(0) as u32 as usize;
             lanes.newness[j] = newness[age.min(oldest)];
         }
-        let (ghosted, gave, ends) = kernel::<TURNOVER>(pass.c, me, valid as u32, row, lanes);
+        let (ghosted, gave, ends) = kernel::<TURNOVER, CAST>(pass.c, me, valid as u32, row, lanes);
         for j in 0..valid {
             d.emotional += lanes.emotional[j];
             d.instrumental += lanes.instrumental[j];
@@ -360,9 +364,16 @@ fn select<T>(condition: bool, a: T, b: T) -> T {
 /// Every quantity is a symmetric function of the pair, so the other end computes the same for its copy. The
 /// operations and their order are those of `reference::update_tie` (multiplication and addition of two
 /// numbers are commutative in IEEE arithmetic, which lets the kernel pair "me" and "other" instead of the
-/// lower and higher index).
+/// lower and higher index), but for the draw's rounding to `f32`: with `CAST` (where the CPU converts 64-bit
+/// integers in vectors) by `rng::unit_f32_by_cast`, which gives the same bits as the reference's way.
 #[inline(always)]
-fn kernel<const TURNOVER: bool>(c: &Consts, me: &Me, valid: u32, t: &mut TieRow, l: &mut Lanes) -> (u32, u32, u32) {
+fn kernel<const TURNOVER: bool, const CAST: bool>(
+    c: &Consts,
+    me: &Me,
+    valid: u32,
+    t: &mut TieRow,
+    l: &mut Lanes,
+) -> (u32, u32, u32) {
     // Copies in registers: selects between their values vectorise, loads through a selected address do not.
     let c = *c;
     let me = *me;
@@ -381,7 +392,9 @@ fn kernel<const TURNOVER: bool>(c: &Consts, me: &Me, valid: u32, t: &mut TieRow,
         // Remote contact: outreach of each end toward the other, with and without ghosting (those with
         // lived experience do not ghost).
         let pair = pair_entity(me.a, b);
-        let u = uniform_once_f32(me.prefix, pair);
+        // `uniform_once_f32`, by the conversion the CPU does fastest (`CAST`: AVX-512's, see `cpu`).
+        let bits = uniform_once_bits(me.prefix, pair);
+        let u = if CAST { unit_f32_by_cast(bits) } else { unit_f32_by_halves(bits) };
         let rate = select(kin, c.contact_rate[0], c.contact_rate[1]);
         let x = rate * s * c.outreach_scale * (1.0 + c.sm_boost * sm);
         let x_me = x * me.withdraw;
