@@ -42,7 +42,18 @@ macro_rules! define_params {
             pub fn get(&self, name: &str) -> Option<f64> {
                 match name { $( stringify!($name) => Some(self.$name), )* _ => None }
             }
+
+            /// Every parameter as `f32`, the precision the day loop computes in (`self.x as f32`, field by
+            /// field).
+            pub fn to_f32(&self) -> ParamsF32 {
+                ParamsF32 { $( $name: self.$name as f32, )* }
+            }
         }
+
+        /// The parameters as `f32` ([`Params::to_f32`]): a phase converts them once for a chunk of agents
+        /// rather than once per agent, with the same values, so the same results.
+        #[derive(Clone, Copy, Debug)]
+        pub struct ParamsF32 { $( pub $name: f32, )* }
     };
 }
 

@@ -351,6 +351,7 @@ impl<'a> World<'a> {
         let tomorrow = weekday(ctx.day + 1);
         let ctx = &*ctx;
         let (agents, venue_today) = (&self.agents, &self.venue_today);
+        let rates = inner::Rates::new(&s.params);
         // Chunks of agents, each a plain loop around the inlined step, so that what every agent reads the same
         // is set up once per chunk whatever the compiler decides about rayon's calls.
         const CHUNK: usize = 1024;
@@ -361,6 +362,8 @@ impl<'a> World<'a> {
             .zip(peers.par_chunks_mut(CHUNK).zip(habits.par_chunks_mut(CHUNK)))
             .enumerate()
             .for_each(|(c, (((states, periods), daily), (peers, habits)))| {
+                // A copy for the chunk, which the compiler can keep at hand across its loop.
+                let r = rates;
                 let chunk = states.iter_mut().zip(periods).zip(daily).zip(peers.iter_mut().zip(habits));
                 for (k, (((state, period), d), (peer, habit))) in chunk.enumerate() {
                     let i = c * CHUNK + k;
@@ -371,7 +374,7 @@ impl<'a> World<'a> {
                         (ctx.cost_today[v as usize], s.venues[v as usize].openness as f32)
                     };
                     let a = &agents[i];
-                    inner::step(ctx, &s.params, i, a, state, d, v, cost, openness, period);
+                    inner::step(ctx, &s.params, i, a, &r, state, d, v, cost, openness, period);
                     *d = Daily::default();
                     *peer = view(a, state);
                     *habit = state.habit_venue[tomorrow];

@@ -70,6 +70,16 @@ impl Diagnosis {
     }
 }
 
+// `Diagnosis::ALL` lists the diagnoses in the order of their discriminants, so that tables built from it can be
+// indexed by `Diagnosis::index` (`dynamics::inner::Rates`).
+const _: () = {
+    let mut i = 0;
+    while i < Diagnosis::ALL.len() {
+        assert!(Diagnosis::ALL[i] as usize == i);
+        i += 1;
+    }
+};
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default, Serialize)]
 #[repr(u8)]
 pub enum MentalState {

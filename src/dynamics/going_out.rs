@@ -6,11 +6,11 @@
 
 use super::{stigma_weight, DayContext};
 use crate::network::{prefetch, Network};
-use crate::params::Params;
+use crate::params::{Params, ParamsF32};
 use crate::population::{Agent, AgentState, StaffKind};
 use crate::rng::Stream;
 use crate::scenario::{Scenario, Venue};
-use crate::types::{AgentIdx, MentalState, Ritual, Role, VenueIdx, VenueKind, NO_VENUE};
+use crate::types::{AgentIdx, Diagnosis, MentalState, Ritual, Role, VenueIdx, VenueKind, NO_VENUE};
 use rayon::prelude::*;
 
 /// Towns with up to this many venues keep venue weights on the stack; larger ones use a heap buffer.
@@ -29,13 +29,15 @@ pub fn run(
     // first whether each agent goes out, then, for the one in six or so who does, where. The second loop
     // reads the goers' ties and their friends' habits, scattered over the town where the hardware cannot
     // foresee them, so it asks for them a few goers ahead.
+    let rates = Rates::new(&scenario.params);
     venue_today.par_chunks_mut(CHUNK).enumerate().for_each_init(
         Vec::new,
         |goers: &mut Vec<(usize, Going)>, (c, out)| {
-            let first = c * CHUNK;
+            // A copy for the chunk, which the compiler can keep at hand across its loops.
+            let (first, r) = (c * CHUNK, &{ rates });
             goers.clear();
             for (k, out) in out.iter_mut().enumerate() {
-                *out = match whether(ctx, scenario, agents, states, first + k) {
+                *out = match whether(ctx, scenario, r, agents, states, first + k) {
                     Whether::Decided(v) => v,
                     Whether::Goes(going) => {
                         goers.push((k, going));
@@ -55,7 +57,7 @@ pub fn run(
                     }
                 }
                 let (k, going) = &goers[n];
-                out[*k] = choose(ctx, scenario, agents, network, first + k, going);
+                out[*k] = choose(ctx, scenario, r, agents, network, first + k, going);
             }
         },
     );
@@ -68,6 +70,32 @@ const CHUNK: usize = 1024;
 /// the ties, which must be in the cache by then).
 const TIES_AHEAD: usize = 4;
 const HABITS_AHEAD: usize = 2;
+
+/// The parameters going out reads for every agent, in the `f32` it computes with: all of them
+/// ([`Params::to_f32`]), and the tables by role, mental state and diagnosis it picks from. Made once per chunk of
+/// agents rather than once per agent: the same values, so the same choices.
+#[derive(Clone, Copy, Debug)]
+struct Rates {
+    p: ParamsF32,
+    /// The base chance of going out by role (`Role::ServiceUser` or not).
+    base: [f32; 2],
+    /// Multiplier on the chance by mental state (withdrawal).
+    withdraw: [f32; 3],
+    /// `stigma_weight` by diagnosis (`Diagnosis::index`).
+    stigma: [f32; 6],
+}
+
+impl Rates {
+    fn new(p: &Params) -> Self {
+        let f = p.to_f32();
+        Rates {
+            p: f,
+            base: [f.p_go_out_resident, f.p_go_out_service_user],
+            withdraw: [1.0, f.withdraw_struggling, f.withdraw_crisis],
+            stigma: Diagnosis::ALL.map(|d| stigma_weight(p, d)),
+        }
+    }
+}
 
 /// Whether an agent goes out today: where (staff on duty), nowhere, or somewhere still to be chosen.
 enum Whether {
@@ -89,7 +117,14 @@ struct Going {
 /// Whether agent `i` goes out today: staff on duty go to work, and others draw against the chance of going
 /// out, from their habit, rituals, mental state and shame.
 #[inline(always)]
-fn whether(ctx: &DayContext, scenario: &Scenario, agents: &[Agent], states: &[AgentState], i: usize) -> Whether {
+fn whether(
+    ctx: &DayContext,
+    scenario: &Scenario,
+    r: &Rates,
+    agents: &[Agent],
+    states: &[AgentState],
+    i: usize,
+) -> Whether {
     let p = &scenario.params;
     let a = &agents[i];
     let s = &states[i];
@@ -108,12 +143,9 @@ fn whether(ctx: &DayContext, scenario: &Scenario, agents: &[Agent], states: &[Ag
 
     let mut rng = Stream::from_prefix(ctx.going_out_prefix, i as u64);
     let u_go = rng.uniform() as f32;
-    let base = match a.role {
-        Role::ServiceUser => p.p_go_out_service_user,
-        _ => p.p_go_out_resident,
-    } as f32;
-    let withdraw = [1.0, p.withdraw_struggling as f32, p.withdraw_crisis as f32][s.mental as usize];
-    let shame = 1.0 - p.shame_withdrawal as f32 * s.shame;
+    let base = r.base[(a.role == Role::ServiceUser) as usize];
+    let withdraw = r.withdraw[s.mental as usize];
+    let shame = 1.0 - r.p.shame_withdrawal * s.shame;
     // Most agents stay in on most days. The chance of going out (below) with the habit's full strength, whether
     // or not its venue can be gone to today, and a ritual's full pull on a day with one, is a bound that the
     // chance cannot exceed: the same operations on numbers at least as large, every factor non-negative (the
@@ -121,8 +153,8 @@ fn whether(ctx: &DayContext, scenario: &Scenario, agents: &[Agent], states: &[Ag
     // at or above it settles that the agent stays in, without looking at the venues.
     if ctx.going_out_bounded {
         let ritual = if ctx.ritual_venues.is_empty() { 0.0 } else { 1.0 };
-        let mut bound = base + (1.0 - base) * p.habit_pull as f32 * s.habit_strength[w];
-        bound *= 1.0 + p.ritual_pull as f32 * ritual;
+        let mut bound = base + (1.0 - base) * r.p.habit_pull * s.habit_strength[w];
+        bound *= 1.0 + r.p.ritual_pull * ritual;
         bound *= withdraw;
         bound *= shame;
         if u_go >= bound.min(1.0) {
@@ -146,8 +178,8 @@ fn whether(ctx: &DayContext, scenario: &Scenario, agents: &[Agent], states: &[Ag
         .filter(|&&v| venues[v as usize].district == a.district as usize && available(v as usize))
         .map(|&v| kind_pull(p, a, venues[v as usize].kind).min(1.0))
         .fold(0.0f32, f32::max);
-    let mut p_go = base + (1.0 - base) * p.habit_pull as f32 * habit;
-    p_go *= 1.0 + p.ritual_pull as f32 * ritual_interest;
+    let mut p_go = base + (1.0 - base) * r.p.habit_pull * habit;
+    p_go *= 1.0 + r.p.ritual_pull * ritual_interest;
     p_go *= withdraw;
     p_go *= shame;
     if u_go >= p_go.min(1.0) {
@@ -181,6 +213,7 @@ fn available(ctx: &DayContext, p: &Params, venues: &[Venue], a: &Agent, money: f
 fn choose(
     ctx: &DayContext,
     scenario: &Scenario,
+    r: &Rates,
     agents: &[Agent],
     network: &Network,
     i: usize,
@@ -204,12 +237,12 @@ fn choose(
         heap.resize(n_venues + 1, 0.0);
         &mut heap
     };
-    let stigma = stigma_weight(p, a.diagnosis);
+    let stigma = r.stigma[a.diagnosis.index()];
     for (v, venue) in venues.iter().enumerate().take(n_venues) {
         if !available(v) {
             continue;
         }
-        let ritual_pull = if ctx.ritual_today[v] != Ritual::None { 1.0 + p.ritual_pull as f32 } else { 1.0 };
+        let ritual_pull = if ctx.ritual_today[v] != Ritual::None { 1.0 + r.p.ritual_pull } else { 1.0 };
         weight[v] = venue_pull(p, a, venue, stigma) * ritual_pull;
     }
     // With nowhere attractive to go (only venues of a kind the agent rarely uses, or only ones far away, or
@@ -223,7 +256,7 @@ fn choose(
     // without a habit pulls on the slot past the venues, which nothing reads: no branch on what friends do.
     for t in network.ties(i as u32) {
         let fv = (ctx.habits[t.other as usize] as usize).min(n_venues);
-        weight[fv] *= 1.0 + p.friend_pull as f32 * t.strength;
+        weight[fv] *= 1.0 + r.p.friend_pull * t.strength;
     }
     if habit > 0.0 {
         weight[hv as usize] *= 1.0 + 4.0 * habit;

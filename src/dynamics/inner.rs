@@ -6,10 +6,10 @@
 //! [0, 1] enters as `rr^x`; a yes/no exposure enters as `rr` when present.
 
 use super::{is_unwell, one_if, stigma_weight, Daily, DayContext, LnRatios};
-use crate::params::Params;
+use crate::params::{Params, ParamsF32};
 use crate::population::{Agent, AgentState, StaffKind};
 use crate::rng::Stream;
-use crate::types::{MentalState, Role, VenueIdx, NO_VENUE};
+use crate::types::{Diagnosis, MentalState, Role, VenueIdx, NO_VENUE};
 use std::hint::select_unpredictable;
 
 /// Counters over one recording period, for flow metrics.
@@ -34,6 +34,7 @@ pub fn step(
     p: &Params,
     i: usize,
     a: &Agent,
+    r: &Rates,
     n: &mut AgentState,
     d: &Daily,
     venue: VenueIdx,
@@ -50,11 +51,11 @@ pub fn step(
     // Loneliness moves toward today's unmet need for contact and support. Shame holds back part of what is
     // received: the ashamed agent does not share, so the same contact fills less of the need.
     let support = d.emotional + d.instrumental + d.informational;
-    let taken_in = 1.0 - p.shame_loneliness as f32 * s.shame;
+    let taken_in = 1.0 - r.p.shame_loneliness * s.shame;
     let received = (d.emotional + 0.5 * (d.instrumental + d.informational) + a.work_contact) * taken_in;
     let target = (1.0 - received / a.contact_need).clamp(0.0, 1.0);
-    n.loneliness = (s.loneliness + p.loneliness_rate as f32 * (target - s.loneliness)).clamp(0.0, 1.0);
-    n.support_recent = s.support_recent + p.support_smoothing as f32 * (support - s.support_recent);
+    n.loneliness = (s.loneliness + r.p.loneliness_rate * (target - s.loneliness)).clamp(0.0, 1.0);
+    n.support_recent = s.support_recent + r.p.support_smoothing * (support - s.support_recent);
     // Conditions here are coin tosses across agents, taken without branches: `&`, selects, and terms added
     // times 0 or 1 (`one_if`; all of them finite, the sums they join non-negative).
     let unwell = is_unwell(s.mental);
@@ -63,16 +64,16 @@ pub fn step(
 
     // Hope: vicarious hope from lived experience, the lift of giving, relaxing to baseline.
     // Gains fill part of the remaining gap to full hope, so hope does not pile up at its ceiling.
-    let gain = d.hope_gain + one_if(gave) * p.hope_gain_giving as f32;
-    let hope = s.hope + p.hope_relax as f32 * (a.hope_baseline - s.hope) + gain.min(1.0) * (1.0 - s.hope);
+    let gain = d.hope_gain + one_if(gave) * r.p.hope_gain_giving;
+    let hope = s.hope + r.p.hope_relax * (a.hope_baseline - s.hope) + gain.min(1.0) * (1.0 - s.hope);
     n.hope = hope.clamp(0.0, 1.0);
 
     // Shame: rejections, felt public stigma of the diagnosis, rumination on social media while unwell. It
     // fades slowly, and faster on a day spent at an open venue where nobody rejected the agent.
-    let accepted = if visiting && d.rejections == 0 { p.shame_relief_accepting as f32 * openness } else { 0.0 };
-    let mut shame = s.shame * (1.0 - p.shame_relax as f32 - accepted).max(0.0) + d.shame_gain;
-    shame += p.shame_from_stigma as f32 * stigma_weight(p, a.diagnosis) * ctx.public_stigma;
-    shame += one_if(unwell) * (p.social_media_rumination as f32 * a.social_media);
+    let accepted = if visiting && d.rejections == 0 { r.p.shame_relief_accepting * openness } else { 0.0 };
+    let mut shame = s.shame * (1.0 - r.p.shame_relax - accepted).max(0.0) + d.shame_gain;
+    shame += r.shame_from_stigma[a.diagnosis.index()] * ctx.public_stigma;
+    shame += one_if(unwell) * (r.p.social_media_rumination * a.social_media);
     n.shame = shame.clamp(0.0, 1.0);
 
     // Money left this week.
@@ -82,18 +83,17 @@ pub fn step(
     // Weekly habit for this weekday; losing a habitual venue breaks the rhythm.
     let hv = n.habit_venue[w];
     let hs = n.habit_strength[w];
-    let rhythm_lost = (hv != NO_VENUE) & (hs >= p.habit_threshold as f32) & !ctx.is_open(hv);
-    n.rhythm_broken_until =
-        select_unpredictable(rhythm_lost, ctx.day + p.rhythm_loss_days as u32, n.rhythm_broken_until);
+    let rhythm_lost = (hv != NO_VENUE) & (hs >= r.p.habit_threshold) & !ctx.is_open(hv);
+    n.rhythm_broken_until = select_unpredictable(rhythm_lost, ctx.day + r.rhythm_loss_days, n.rhythm_broken_until);
     if d.peer_support {
-        n.peer_support_until = ctx.day + 1 + p.peer_support_days as u32;
+        n.peer_support_until = ctx.day + 1 + r.peer_support_days;
     }
     // The habit is the rhythm of going out on this weekday, and where the agent went last time.
     if visiting {
         n.habit_venue[w] = venue;
-        n.habit_strength[w] = hs + p.habit_gain as f32 * (1.0 - hs);
+        n.habit_strength[w] = hs + r.p.habit_gain * (1.0 - hs);
     } else if !working {
-        n.habit_strength[w] = hs * (1.0 - p.habit_decay as f32);
+        n.habit_strength[w] = hs * (1.0 - r.p.habit_decay);
         if n.habit_strength[w] < 0.01 {
             n.habit_venue[w] = NO_VENUE;
             n.habit_strength[w] = 0.0;
@@ -149,6 +149,31 @@ pub fn step(
         }
     } else {
         n.days_in_state = s.days_in_state.saturating_add(1);
+    }
+}
+
+/// The parameters [`step`] reads for every agent, in the types it computes with: all of them as `f32`
+/// ([`Params::to_f32`]), the shame from the stigma of each diagnosis, and whole days. Made once per chunk of
+/// agents rather than once per agent: the same values, so the same results.
+#[derive(Clone, Copy, Debug)]
+pub struct Rates {
+    p: ParamsF32,
+    /// `shame_from_stigma` times the stigma weight of each diagnosis (by `Diagnosis::index`, the order of
+    /// `Diagnosis::ALL`), multiplied in `f32` as `step` did before it takes in the public stigma climate.
+    shame_from_stigma: [f32; 6],
+    rhythm_loss_days: u32,
+    peer_support_days: u32,
+}
+
+impl Rates {
+    pub fn new(p: &Params) -> Self {
+        let f = p.to_f32();
+        Rates {
+            p: f,
+            shame_from_stigma: Diagnosis::ALL.map(|d| f.shame_from_stigma * stigma_weight(p, d)),
+            rhythm_loss_days: p.rhythm_loss_days as u32,
+            peer_support_days: p.peer_support_days as u32,
+        }
     }
 }
 
