@@ -71,7 +71,7 @@ impl Diagnosis {
 }
 
 // `Diagnosis::ALL` lists the diagnoses in the order of their discriminants, so that tables built from it can be
-// indexed by `Diagnosis::index` (`dynamics::inner::Rates`).
+// indexed by `Diagnosis::index` (the `Rates` of `dynamics::going_out` and `dynamics::inner`).
 const _: () = {
     let mut i = 0;
     while i < Diagnosis::ALL.len() {

@@ -33,11 +33,12 @@ pub fn run(
     venue_today.par_chunks_mut(CHUNK).enumerate().for_each_init(
         Vec::new,
         |goers: &mut Vec<(usize, Going)>, (c, out)| {
+            let first = c * CHUNK;
             // A copy for the chunk, which the compiler can keep at hand across its loops.
-            let (first, r) = (c * CHUNK, &{ rates });
+            let r = rates;
             goers.clear();
             for (k, out) in out.iter_mut().enumerate() {
-                *out = match whether(ctx, scenario, r, agents, states, first + k) {
+                *out = match whether(ctx, scenario, &r, agents, states, first + k) {
                     Whether::Decided(v) => v,
                     Whether::Goes(going) => {
                         goers.push((k, going));
@@ -57,7 +58,7 @@ pub fn run(
                     }
                 }
                 let (k, going) = &goers[n];
-                out[*k] = choose(ctx, scenario, r, agents, network, first + k, going);
+                out[*k] = choose(ctx, scenario, &r, agents, network, first + k, going);
             }
         },
     );
