@@ -287,6 +287,18 @@ impl Network {
         prefetch(row.cast::<u8>().wrapping_add(64));
     }
 
+    /// Asks the CPU to bring all of agent `a`'s first row of ties and its count of ties into the cache, ahead of
+    /// a change to its ties at a scattered agent ([`Network::strengthen_pair`], [`Network::add_pair`]). A hint:
+    /// `a` may be past the last agent.
+    #[inline(always)]
+    pub fn prefetch_for_change(&self, a: usize) {
+        let row = self.rows.as_ptr().wrapping_add(a * self.rows_per_agent).cast::<u8>();
+        for line in 0..std::mem::size_of::<TieRow>() / 64 {
+            prefetch(row.wrapping_add(64 * line));
+        }
+        prefetch(self.count.as_ptr().wrapping_add(a));
+    }
+
     /// Blocks of `agents` consecutive agents' ties, in parallel.
     pub fn par_blocks_mut(&mut self, agents: usize) -> impl IndexedParallelIterator<Item = BlockMut<'_>> {
         let rows_per_agent = self.rows_per_agent;

@@ -38,6 +38,10 @@ struct Outcome {
 /// How many attendees ahead a venue's meetings ask for an attendee's ties.
 const PREFETCH_AHEAD: usize = 4;
 
+/// How many tie changes ahead the changes decided at venues ask for the ties they change. At 10^6 agents a
+/// day's ≈ 6,000 changes took 2–3.5 ms without (≈ 450 ns each, two trips to memory per end).
+const OPS_AHEAD: usize = 8;
+
 /// Agents per block when lists of attendees are built and outcomes written back.
 const BLOCK: usize = 1 << 14;
 
@@ -93,13 +97,19 @@ pub fn run(
     write_back(&outcomes, venue_today, daily);
     let visits = outcomes.iter().map(|out| out.visits).collect();
     let day = ctx.day as i32;
-    for out in outcomes {
-        for op in out.ops {
-            match op {
-                TieOp::Strengthen(a, b, gain) => network.strengthen_pair(a, b, gain, day),
-                TieOp::Form(a, b) => {
-                    network.add_pair(a, b, scenario.params.tie_initial_strength as f32, day, TieKind::Venue);
-                }
+    // The changes go one at a time in venue order (a new tie may push out a tie of anyone in town), each to
+    // two scattered agents' ties: those of the change OPS_AHEAD after it are asked for meanwhile.
+    let ops = || outcomes.iter().flat_map(|out| &out.ops);
+    let mut ahead = ops().skip(OPS_AHEAD);
+    for &op in ops() {
+        if let Some(&TieOp::Strengthen(a, b, _) | &TieOp::Form(a, b)) = ahead.next() {
+            network.prefetch_for_change(a as usize);
+            network.prefetch_for_change(b as usize);
+        }
+        match op {
+            TieOp::Strengthen(a, b, gain) => network.strengthen_pair(a, b, gain, day),
+            TieOp::Form(a, b) => {
+                network.add_pair(a, b, scenario.params.tie_initial_strength as f32, day, TieKind::Venue);
             }
         }
     }
