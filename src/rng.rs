@@ -75,7 +75,7 @@ pub fn entity_key(prefix: u64, entity: u64) -> u64 {
 
 /// A small counter-based generator (SplitMix64) started at a stream key. Cheap to create, so a fresh one is
 /// made for every (purpose, day, entity) instead of being carried around.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Stream {
     state: u64,
 }
@@ -108,14 +108,6 @@ impl Stream {
     #[inline]
     pub fn below(&mut self, n: usize) -> usize {
         ((self.next_u64() as u128 * n as u128) >> 64) as usize
-    }
-
-    /// The stream as it will be after `draws` more draws, without making them: the generator is counter-based,
-    /// so any later part of a stream can be read at once (the meetings of a large venue are worked out in
-    /// parallel this way).
-    #[inline]
-    pub fn skipped(&self, draws: u64) -> Stream {
-        Stream { state: self.state.wrapping_add(draws.wrapping_mul(GOLDEN_GAMMA)) }
     }
 }
 
@@ -292,17 +284,6 @@ mod tests {
         for b in bins {
             assert!((9_000..11_000).contains(&b), "bin count {b}");
         }
-    }
-
-    #[test]
-    fn skipped_is_the_stream_after_that_many_draws() {
-        let start = Stream::new(3, 1, Purpose::Meeting, 9, 4);
-        let mut drawn = start.clone();
-        for k in 0..100u64 {
-            assert_eq!(start.skipped(k).next_u64(), drawn.clone().next_u64(), "after {k} draws");
-            drawn.next_u64();
-        }
-        assert_eq!(start.skipped(7).skipped(5).next_u64(), start.skipped(12).next_u64());
     }
 
     #[test]

@@ -48,23 +48,6 @@ fn identical_bytes_at_1_and_2_threads_in_a_town_of_many_blocks() {
     assert_eq!(one, timeseries_bytes(2, &s), "2 threads differ from 1");
 }
 
-/// A venue with more than a thread's share of the day's visitors and at least 8,192 meetings (2,731 visitors
-/// at three meetings each) plans its meetings by speculation and works them out in parallel
-/// (`dynamics::meeting`): at 16 threads the cafés of an 80,000-person town do.
-#[test]
-fn identical_bytes_at_1_and_16_threads_with_meetings_worked_out_in_parallel() {
-    let mut s = town("").scaled(80_000);
-    (s.run.days, s.run.burn_in_days, s.run.replicates, s.analysis.window_days) = (28, 7, 1, 21);
-    let one = timeseries_bytes(1, &s);
-    assert!(one.len() > 1_000, "output is not trivially small");
-    assert_eq!(one, timeseries_bytes(16, &s), "16 threads differ from 1");
-    // Visits are recorded by week: a week of more than 2,731 a day has such a day.
-    let exp = run(&s);
-    let busiest_week = exp.arms[0].runs[0].venue_rows.iter().flatten().map(|&(_, visits)| visits).max().unwrap();
-    assert_eq!(s.run.record_every_days, 7);
-    assert!(busiest_week / 7 > 2_731, "no venue is busy enough: {busiest_week} visits in its busiest week");
-}
-
 #[test]
 fn different_seeds_give_different_output() {
     let a = town("");
