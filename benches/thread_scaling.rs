@@ -12,9 +12,11 @@
 //! `agents`; the town is cloned before each timing, outside the timer, so both thread counts do the same work
 //! (the output is the same bits at any thread count). Each day runs `World::step_phases`, which reports
 //! the end of each phase, so the speed-up is given for each phase too. Record results in docs/performance.md;
-//! `csv=PATH` appends the run's row (agents, pairs, and the median and quartiles of the speed-up, with a
+//! `csv=PATH` appends the run's row (agents, threads, pairs, and the median and quartiles of the speed-up, with a
 //! header if the file is new) to the file the chart of `examples/performance_chart.rs` draws from. A relative
-//! path is taken from the package's root, where `cargo bench` runs.
+//! path is taken from the package's root, where `cargo bench` runs. The 2-thread runs of this project's
+//! machine go to docs/performance-pairs.csv, runs at more threads on a machine with more cores to
+//! docs/performance-threads.csv.
 
 mod common;
 
@@ -152,7 +154,7 @@ fn main() {
     }
     if let (Some(path), Some(file)) = (&o.csv, &mut csv) {
         let [median, q1, q3] = speed_up;
-        let row = format!("{},{},{median:.2},{q1:.2},{q3:.2}\n", o.agents, o.rounds);
+        let row = format!("{},{},{},{median:.2},{q1:.2},{q3:.2}\n", o.agents, o.threads, o.rounds);
         if let Err(e) = file.write_all(row.as_bytes()) {
             eprintln!("thread_scaling: {}: {e}", path.display());
             std::process::exit(2);
@@ -161,13 +163,24 @@ fn main() {
     }
 }
 
-/// Opens the chart's CSV file of paired runs for appending, before any work, and writes the header if the file
-/// is new.
-fn open_csv(path: &std::path::Path) -> std::io::Result<std::fs::File> {
-    let new = std::fs::metadata(path).map(|m| m.len() == 0).unwrap_or(true);
-    let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
-    if new {
-        file.write_all(b"agents,pairs,speedup_median,speedup_q1,speedup_q3\n")?;
+/// The header of the CSV file that `csv=PATH` appends to.
+const CSV_HEADER: &str = "agents,threads,pairs,speedup_median,speedup_q1,speedup_q3";
+
+/// Opens the chart's CSV file of paired runs for appending, before any work: writes the header if the file is
+/// new, and refuses a file whose header is another (rows of other columns would corrupt it).
+fn open_csv(path: &std::path::Path) -> Result<std::fs::File, String> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(e.to_string()),
+    };
+    let header = text.lines().next().unwrap_or("");
+    if !text.is_empty() && header != CSV_HEADER {
+        return Err(format!("line 1 is `{header}`, not the header `{CSV_HEADER}`; give another file"));
+    }
+    let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path).map_err(|e| e.to_string())?;
+    if text.is_empty() {
+        file.write_all(format!("{CSV_HEADER}\n").as_bytes()).map_err(|e| e.to_string())?;
     }
     Ok(file)
 }

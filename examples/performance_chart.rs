@@ -1,15 +1,18 @@
 //! Draws docs/performance-scaling.png and .svg from the measured figures: time per agent-day against town
-//! size at 1 and 2 threads (with the 100 ns target), and the speed-up from a second thread.
+//! size at 1 and 2 threads (with the 100 ns target), the speed-up from a second thread, and the speed-up from
+//! more threads on a machine with more cores.
 //!
 //!     cargo run --release --example performance_chart
 //!     cargo run --release --example performance_chart -- --from-criterion [DIR]
 //!
 //! docs/performance.csv has one row per criterion measurement, `agents,threads,ns_per_agent_day` (from
-//! `cargo bench --bench day_loop`): the left panel, and the right panel's hollow markers (one thread's time
+//! `cargo bench --bench day_loop`): the left panel, and the middle panel's hollow markers (one thread's time
 //! over two threads', timed minutes apart). docs/performance-pairs.csv has one row per run of
-//! `cargo bench --bench thread_scaling`, `agents,pairs,speedup_median,speedup_q1,speedup_q3`: the right
-//! panel's filled markers and whiskers, the measure of the two-thread target (each pair times both thread
-//! counts back to back, so the machine's drift between them cancels).
+//! `cargo bench --bench thread_scaling` at 2 threads, `agents,threads,pairs,speedup_median,speedup_q1,speedup_q3`:
+//! the middle panel's filled markers and whiskers, the measure of the two-thread target (each pair times both
+//! thread counts back to back, so the machine's drift between them cancels). docs/performance-threads.csv has
+//! the same columns, from runs at 2 to 16 threads on a 16-core machine (docs/performance-cores.md): the right
+//! panel.
 //!
 //! `--from-criterion` first rewrites docs/performance.csv from criterion's saved estimates of the last
 //! `day_loop` run: the time per iteration criterion reports, from
@@ -39,17 +42,20 @@ fn read(path: &str) -> Figures {
     rows(path, 3).into_iter().map(|r| ((r[0] as u64, r[1] as u64), r[2])).collect()
 }
 
-/// One run of `thread_scaling`: the agents, and the median and quartiles of its pairs' speed-ups.
+/// One run of `thread_scaling`: the agents, the threads timed against one, and the median and quartiles of its
+/// pairs' speed-ups.
 struct PairedRun {
     agents: u64,
+    threads: u64,
     median: f64,
     quartiles: (f64, f64),
 }
 
-/// docs/performance-pairs.csv.
+/// docs/performance-pairs.csv or docs/performance-threads.csv.
 fn read_pairs(path: &str) -> Vec<PairedRun> {
-    let runs = rows(path, 5).into_iter();
-    runs.map(|r| PairedRun { agents: r[0] as u64, median: r[2], quartiles: (r[3], r[4]) }).collect()
+    let runs = rows(path, 6).into_iter();
+    runs.map(|r| PairedRun { agents: r[0] as u64, threads: r[1] as u64, median: r[3], quartiles: (r[4], r[5]) })
+        .collect()
 }
 
 type Panel<'a, DB> =
@@ -93,6 +99,11 @@ fn target_and_legend<'a, DB: DrawingBackend + 'a>(
         .map_err(|e| e.to_string())?
         .label(label)
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLACK));
+    legend(chart)
+}
+
+/// The panel's legend, in a box at its upper left.
+fn legend<'a, DB: DrawingBackend + 'a>(chart: &mut Panel<'a, DB>) -> Result<(), String> {
     chart
         .configure_series_labels()
         .position(SeriesLabelPosition::UpperLeft)
@@ -107,9 +118,11 @@ fn draw<DB: DrawingBackend>(
     root: DrawingArea<DB, plotters::coord::Shift>,
     f: &Figures,
     pairs: &[PairedRun],
+    many: &[PairedRun],
 ) -> Result<(), String> {
     root.fill(&WHITE).map_err(|e| e.to_string())?;
-    let (left, right) = root.split_horizontally(560);
+    let (left, rest) = root.split_horizontally(560);
+    let (middle, right) = rest.split_horizontally(560);
     let agents: Vec<u64> = f.keys().map(|k| k.0).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
     let top = f.values().fold(100.0f64, |a, b| a.max(*b)) * 1.15;
     let mut chart = panel(&left, "time per agent-day", "ns per agent-day", 0.0..top)?;
@@ -126,11 +139,12 @@ fn draw<DB: DrawingBackend>(
     }
     target_and_legend(&mut chart, 100.0, "target: 100 ns on one core")?;
 
-    let mut chart = panel(&right, "speed-up from a second thread", "2 threads vs 1", 0.8..2.3)?;
+    let mut chart = panel(&middle, "speed-up from a second thread", "2 threads vs 1", 0.8..2.3)?;
     // The runs of one town size side by side, a little apart, so that their whiskers do not overlap.
     let mut seen: BTreeMap<u64, usize> = BTreeMap::new();
     let paired: Vec<(f64, &PairedRun)> = pairs
         .iter()
+        .filter(|run| run.threads == 2)
         .map(|run| {
             let k = seen.entry(run.agents).or_insert(0);
             *k += 1;
@@ -157,7 +171,62 @@ fn draw<DB: DrawingBackend>(
         .label("criterion: one thread count after the other")
         .legend(move |(x, y)| Circle::new((x + 8, y), 5, grey.stroke_width(2)));
     target_and_legend(&mut chart, 1.7, "target at 10^6: 1.7×")?;
+    threads_panel(&right, many)?;
     root.present().map_err(|e| e.to_string())
+}
+
+/// The speed-up against the number of threads, the medians (with quartile whiskers) of each town size joined by
+/// a line, and the ideal speed-up.
+fn threads_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    runs: &[PairedRun],
+) -> Result<(), String> {
+    let most = runs.iter().map(|r| r.threads).max().unwrap_or(2).max(2) as f64;
+    let mut chart = ChartBuilder::on(area)
+        .caption("speed-up from more threads (16 cores)", ("sans-serif", 18))
+        .margin(12)
+        .x_label_area_size(44)
+        .y_label_area_size(56)
+        .build_cartesian_2d(0.0..most + 1.0, 0.0..most + 1.0)
+        .map_err(|e| e.to_string())?;
+    chart
+        .configure_mesh()
+        .x_desc("threads")
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| format!("{y:.0}"))
+        .y_desc("speed-up over 1 thread")
+        .label_style(("sans-serif", 13))
+        .light_line_style(RGBColor(235, 235, 235))
+        .draw()
+        .map_err(|e| e.to_string())?;
+    chart
+        .draw_series(std::iter::once(PathElement::new(vec![(1.0, 1.0), (most, most)], BLACK.stroke_width(1))))
+        .map_err(|e| e.to_string())?
+        .label("ideal")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLACK));
+    let sizes: std::collections::BTreeSet<u64> = runs.iter().map(|r| r.agents).collect();
+    for (k, agents) in sizes.iter().rev().enumerate() {
+        let mut of_size: Vec<&PairedRun> = runs.iter().filter(|r| r.agents == *agents).collect();
+        of_size.sort_by_key(|r| r.threads);
+        let color = PALETTE[(k + 3) % PALETTE.len()];
+        // A line from one thread through the medians, where more than one thread count was timed.
+        if of_size.len() > 1 {
+            let line = std::iter::once((1.0, 1.0)).chain(of_size.iter().map(|r| (r.threads as f64, r.median)));
+            chart.draw_series(LineSeries::new(line, color.stroke_width(2))).map_err(|e| e.to_string())?;
+        }
+        chart
+            .draw_series(of_size.iter().map(|r| {
+                let x = r.threads as f64;
+                PathElement::new(vec![(x, r.quartiles.0), (x, r.quartiles.1)], color.stroke_width(2))
+            }))
+            .map_err(|e| e.to_string())?;
+        chart
+            .draw_series(of_size.iter().map(|r| Circle::new((r.threads as f64, r.median), 5, color.filled())))
+            .map_err(|e| e.to_string())?
+            .label(format!("10^{:.0} agents: median and quartiles", (*agents as f64).log10()))
+            .legend(move |(x, y)| Circle::new((x + 8, y), 5, color.filled()));
+    }
+    legend(&mut chart)
 }
 
 /// Days timed per iteration of `benches/day_loop.rs`'s day-loop benchmark.
@@ -218,10 +287,11 @@ fn main() {
     }
     let f = read(&format!("{dir}/performance.csv"));
     let pairs = read_pairs(&format!("{dir}/performance-pairs.csv"));
-    let size = (1120, 460);
-    draw(BitMapBackend::new(&format!("{dir}/performance-scaling.png"), size).into_drawing_area(), &f, &pairs)
+    let many = read_pairs(&format!("{dir}/performance-threads.csv"));
+    let size = (1680, 460);
+    draw(BitMapBackend::new(&format!("{dir}/performance-scaling.png"), size).into_drawing_area(), &f, &pairs, &many)
         .expect("PNG chart");
-    draw(SVGBackend::new(&format!("{dir}/performance-scaling.svg"), size).into_drawing_area(), &f, &pairs)
+    draw(SVGBackend::new(&format!("{dir}/performance-scaling.svg"), size).into_drawing_area(), &f, &pairs, &many)
         .expect("SVG chart");
     println!("wrote {dir}/performance-scaling.png and .svg");
 }
