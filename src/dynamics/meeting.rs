@@ -8,7 +8,8 @@
 //!
 //! Venues are processed in parallel, each from its own stream. What a venue's day does to its attendees'
 //! accumulators is written back in parallel by blocks of agents (each agent is at one venue at most, so the
-//! writes never meet); tie changes are applied in venue order. The result does not depend on the thread count.
+//! writes never meet); tie changes are applied in venue order on one thread meanwhile. The result does not
+//! depend on the thread count.
 
 use super::{is_unwell, stigma_weight, Daily, DayContext};
 use crate::network::{Network, TieKind};
@@ -94,11 +95,20 @@ pub fn run(
         .with_max_len(1)
         .map(|(v, list)| venue_day(ctx, scenario, agents, states, net, v, list))
         .collect();
-    write_back(&outcomes, venue_today, daily);
-    let visits = outcomes.iter().map(|out| out.visits).collect();
-    let day = ctx.day as i32;
-    // The changes go one at a time in venue order (a new tie may push out a tie of anyone in town), each to
-    // two scattered agents' ties: those of the change OPS_AHEAD after it are asked for meanwhile.
+    // The tie changes run on one thread while the others write the outcomes back: the changes touch only the
+    // network, the write-back only the agents' venues and accumulators.
+    let initial = scenario.params.tie_initial_strength as f32;
+    rayon::join(
+        || change_ties(network, &outcomes, ctx.day as i32, initial),
+        || write_back(&outcomes, venue_today, daily),
+    );
+    outcomes.iter().map(|out| out.visits).collect()
+}
+
+/// Applies the tie changes the venues decided, one at a time in venue order (a new tie may push out a tie of
+/// anyone in town). Each goes to two scattered agents' ties: those of the change OPS_AHEAD after it are asked
+/// for meanwhile.
+fn change_ties(network: &mut Network, outcomes: &[Outcome], day: i32, initial: f32) {
     let ops = || outcomes.iter().flat_map(|out| &out.ops);
     let mut ahead = ops().skip(OPS_AHEAD);
     for &op in ops() {
@@ -109,11 +119,10 @@ pub fn run(
         match op {
             TieOp::Strengthen(a, b, gain) => network.strengthen_pair(a, b, gain, day),
             TieOp::Form(a, b) => {
-                network.add_pair(a, b, scenario.params.tie_initial_strength as f32, day, TieKind::Venue);
+                network.add_pair(a, b, initial, day, TieKind::Venue);
             }
         }
     }
-    visits
 }
 
 /// Writes each venue's outcome to its attendees' accumulators and marks those turned away (who go home:
