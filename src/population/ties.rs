@@ -13,6 +13,7 @@ use crate::scenario::Scenario;
 use crate::types::{AgentIdx, Role};
 use rand::RngCore;
 use rand_distr::{Distribution, Gamma, Poisson};
+use rayon::slice::ParallelSliceMut;
 
 /// Kin and old-friend ties by a configuration model: each agent draws how many kin and friends it has
 /// (over-dispersed: a gamma-mixed Poisson, so some people have very few), its "stubs" are shuffled and paired
@@ -211,6 +212,9 @@ pub fn renew_friendships(
 /// users' venue ties in the long run of the default town, at strengths 0.08–0.2: docs/validation.md §1).
 const YOUNG_VENUE_TIES: f64 = 0.25;
 
+/// How many pairs ahead [`pair_up`] asks for the ties it will change.
+const PAIRS_AHEAD: usize = 8;
+
 /// Pairs a pool's stubs in the order of their random keys. The ties count as formed `365 + U × spread_days`
 /// days before `day` (U uniform), so they start mature, except a share `YOUNG_VENUE_TIES` of venue ties,
 /// formed within the past year.
@@ -222,8 +226,14 @@ fn pair_up(
     day: i32,
     spread_days: f64,
 ) {
-    stubs.sort_unstable();
-    for pair in stubs.chunks_exact(2) {
+    // Equal stubs cannot be told apart, so sorting in parallel gives the same order.
+    stubs.par_sort_unstable();
+    for (k, pair) in stubs.chunks_exact(2).enumerate() {
+        // The two agents' ties are scattered over the town: those of the pair PAIRS_AHEAD on are asked for now.
+        if let Some(ahead) = stubs.get(2 * (k + PAIRS_AHEAD)..2 * (k + PAIRS_AHEAD + 1)) {
+            net.prefetch_for_change(ahead[0].1 as usize);
+            net.prefetch_for_change(ahead[1].1 as usize);
+        }
         let (a, b) = (pair[0].1, pair[1].1);
         // The stub keys are uniform: reuse them for strength and age, so no other stream is needed.
         let u = (pair[0].0 >> 11) as f64 / (1u64 << 53) as f64;
