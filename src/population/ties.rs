@@ -13,7 +13,7 @@ use crate::scenario::Scenario;
 use crate::types::{AgentIdx, Role};
 use rand::RngCore;
 use rand_distr::{Distribution, Gamma, Poisson};
-use rayon::slice::ParallelSliceMut;
+use rayon::prelude::*;
 
 /// Kin and old-friend ties by a configuration model: each agent draws how many kin and friends it has
 /// (over-dispersed: a gamma-mixed Poisson, so some people have very few), its "stubs" are shuffled and paired
@@ -41,12 +41,41 @@ pub(super) fn initial_network(scenario: &Scenario, p: &Params, replicate: u32, a
         } else {
             Vec::new()
         };
-        let mut sizes = vec![0usize; all.len()];
-        for_each_stub(scenario, p, replicate, agents, kind, &free, |pool, _, _| sizes[pool.index(n_districts)] += 1);
-        let mut pools: Vec<Vec<(u64, AgentIdx)>> = sizes.iter().map(|&n| Vec::with_capacity(n)).collect();
-        for_each_stub(scenario, p, replicate, agents, kind, &free, |pool, key, a| {
-            pools[pool.index(n_districts)].push((key, a))
+        // By blocks of agents in parallel: how many stubs each block puts in each pool, and then the stubs,
+        // each block into its own part of each pool (in block order, so each pool is as one pass would fill
+        // it).
+        let blocks: Vec<std::ops::Range<usize>> =
+            (0..agents.len()).step_by(STUB_BLOCK).map(|a| a..(a + STUB_BLOCK).min(agents.len())).collect();
+        let counts: Vec<Vec<usize>> = (blocks.par_iter())
+            .map(|range| {
+                let mut count = vec![0usize; all.len()];
+                for_each_stub(scenario, replicate, agents, range.clone(), kind, &free, |pool, _, _| {
+                    count[pool.index(n_districts)] += 1
+                });
+                count
+            })
+            .collect();
+        let mut pools: Vec<Vec<(u64, AgentIdx)>> =
+            (0..all.len()).map(|k| vec![(0, 0); counts.iter().map(|c| c[k]).sum()]).collect();
+        // Each block's part of every pool.
+        let mut parts: Vec<Vec<&mut [(u64, AgentIdx)]>> = blocks.iter().map(|_| Vec::new()).collect();
+        for (k, pool) in pools.iter_mut().enumerate() {
+            let mut rest = pool.as_mut_slice();
+            for (b, count) in counts.iter().enumerate() {
+                let (part, after) = rest.split_at_mut(count[k]);
+                parts[b].push(part);
+                rest = after;
+            }
+        }
+        parts.par_iter_mut().zip(&blocks).for_each(|(parts, range)| {
+            let mut filled = vec![0usize; parts.len()];
+            for_each_stub(scenario, replicate, agents, range.clone(), kind, &free, |pool, key, a| {
+                let k = pool.index(n_districts);
+                parts[k][filled[k]] = (key, a);
+                filled[k] += 1;
+            });
         });
+        drop(parts);
         for stubs in pools {
             pair_up(&mut net, agents, stubs, kind, 0, 3650.0);
         }
@@ -87,23 +116,27 @@ impl StubPool {
     }
 }
 
-/// Draws every agent's stubs of one kind in agent order: `f(pool, key, agent)` per stub, the key a uniform
-/// sort key. An agent's draws come in a fixed order from its own stream (kin, friends, venue ties), so a pass
-/// draws the earlier kinds' stubs without passing them on and stops after its own kind; the venue pass passes
-/// on at most `venue_slots[agent]` stubs (the rest would be the last draws, so skipping them changes nothing
-/// before them).
+/// Agents per block when stubs are drawn in parallel.
+const STUB_BLOCK: usize = 1 << 14;
+
+/// Draws the stubs of one kind of the agents in `range`, in agent order: `f(pool, key, agent)` per stub, the
+/// key a uniform sort key. An agent's draws come in a fixed order from its own stream (kin, friends, venue
+/// ties), so a pass draws the earlier kinds' stubs without passing them on and stops after its own kind; the
+/// venue pass passes on at most `venue_slots[agent]` stubs (the rest would be the last draws, so skipping them
+/// changes nothing before them).
 fn for_each_stub(
     scenario: &Scenario,
-    p: &Params,
     replicate: u32,
     agents: &[Agent],
+    range: std::ops::Range<usize>,
     kind: TieKind,
     venue_slots: &[u8],
     mut f: impl FnMut(StubPool, u64, AgentIdx),
 ) {
+    let p = &scenario.params;
     let sociability = Gamma::new(2.0, 0.5).expect("valid gamma");
     let mut pull: Vec<f32> = Vec::with_capacity(scenario.venues.len());
-    for (i, a) in agents.iter().enumerate() {
+    for (i, a) in agents.iter().enumerate().take(range.end).skip(range.start) {
         let mut s = Stream::new(scenario.run.seed, replicate, Purpose::InitTies, 0, i as u64);
         let (kin_mean, friend_mean) = if a.role == Role::ServiceUser {
             (p.kin_ties_service_user, p.friend_ties_service_user)
