@@ -6,10 +6,10 @@
 //! peer workers with information and practical help, volunteers with emotional support and information;
 //! staff with lived experience give hope.
 //!
-//! Venues are processed in parallel, each from its own stream. What a venue's day does to its attendees'
-//! accumulators is written back in parallel by blocks of agents (each agent is at one venue at most, so the
-//! writes never meet); tie changes are applied in venue order on one thread meanwhile. The result does not
-//! depend on the thread count.
+//! Venues are processed in parallel, largest first, each from its own stream. What a venue's day does to its
+//! attendees' accumulators is written back in parallel by blocks of agents (each agent is at one venue at most,
+//! so the writes never meet); tie changes are applied in venue order on one thread meanwhile. The result does
+//! not depend on the thread count.
 
 use super::{is_unwell, stigma_weight, Daily, DayContext};
 use crate::network::{Network, TieKind};
@@ -89,12 +89,17 @@ pub fn run(
 ) -> Vec<u32> {
     let net: &Network = network;
     // One task per venue: a venue's day is serial (one stream), and venues differ in size by a hundredfold.
-    let outcomes: Vec<Outcome> = attendees
-        .par_iter()
-        .enumerate()
-        .with_max_len(1)
-        .map(|(v, list)| venue_day(ctx, scenario, agents, states, net, v, list))
-        .collect();
+    // The threads take the venues largest first (in a FIFO scope), so that the largest does not start last
+    // and hold up the phase while the other threads wait; each outcome goes to its venue's place.
+    let mut outcomes: Vec<Option<Outcome>> = (0..attendees.len()).map(|_| None).collect();
+    let mut slots: Vec<(usize, &mut Option<Outcome>)> = outcomes.iter_mut().enumerate().collect();
+    slots.sort_by_key(|(v, _)| std::cmp::Reverse(attendees[*v].len()));
+    rayon::scope_fifo(|scope| {
+        for (v, slot) in slots {
+            scope.spawn_fifo(move |_| *slot = Some(venue_day(ctx, scenario, agents, states, net, v, &attendees[v])));
+        }
+    });
+    let outcomes: Vec<Outcome> = outcomes.into_iter().map(|out| out.expect("every venue's day ran")).collect();
     // The tie changes run on one thread while the others write the outcomes back: the changes touch only the
     // network, the write-back only the agents' venues and accumulators.
     let initial = scenario.params.tie_initial_strength as f32;
