@@ -113,6 +113,11 @@ pub enum VenueKind {
 }
 
 impl VenueKind {
+    /// Every kind, in the order of their discriminants (checked below), so that `kind as usize` indexes tables
+    /// built from it.
+    pub const ALL: [VenueKind; 4] =
+        [VenueKind::MeetingPlace, VenueKind::PeerCafe, VenueKind::Service, VenueKind::Commercial];
+
     pub fn name(self) -> &'static str {
         match self {
             VenueKind::MeetingPlace => "meeting_place",
@@ -127,6 +132,15 @@ impl VenueKind {
         !matches!(self, VenueKind::Commercial)
     }
 }
+
+// `VenueKind::ALL` lists the kinds in the order of their discriminants (the `Rates` of `dynamics::going_out`).
+const _: () = {
+    let mut i = 0;
+    while i < VenueKind::ALL.len() {
+        assert!(VenueKind::ALL[i] as usize == i);
+        i += 1;
+    }
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -84,6 +84,9 @@ struct Rates {
     withdraw: [f32; 3],
     /// `stigma_weight` by diagnosis (`Diagnosis::index`).
     stigma: [f32; 6],
+    /// [`pull_of_kind`] by class of agent ([`class`]) and kind of venue (`VenueKind as usize`): looked up, where
+    /// the match on the kind compiled to a jump table in the loops over venues.
+    kinds: [[f32; 4]; 8],
 }
 
 impl Rates {
@@ -94,6 +97,9 @@ impl Rates {
             base: [f.p_go_out_resident, f.p_go_out_service_user],
             withdraw: [1.0, f.withdraw_struggling, f.withdraw_crisis],
             stigma: Diagnosis::ALL.map(|d| stigma_weight(p, d)),
+            kinds: std::array::from_fn(|c| {
+                VenueKind::ALL.map(|kind| pull_of_kind(p, c & 1 != 0, c & 2 != 0, c & 4 != 0, kind))
+            }),
         }
     }
 }
@@ -126,7 +132,6 @@ fn whether(
     states: &[AgentState],
     i: usize,
 ) -> Whether {
-    let p = &scenario.params;
     let a = &agents[i];
     let s = &states[i];
     let w = ctx.weekday;
@@ -166,7 +171,8 @@ fn whether(
 
     let n_venues = scenario.venues.len();
     let venues = &scenario.venues;
-    let available = |v: usize| available(ctx, p, venues, a, money, v);
+    let kinds = &r.kinds[class(a)];
+    let available = |v: usize| available(ctx, venues, kinds, money, v);
 
     // The chance itself: the habit counts where its venue can be gone to today.
     let hv = s.habit_venue[w];
@@ -177,7 +183,7 @@ fn whether(
         .ritual_venues
         .iter()
         .filter(|&&v| venues[v as usize].district == a.district as usize && available(v as usize))
-        .map(|&v| kind_pull(p, a, venues[v as usize].kind).min(1.0))
+        .map(|&v| kinds[venues[v as usize].kind as usize].min(1.0))
         .fold(0.0f32, f32::max);
     let mut p_go = base + (1.0 - base) * r.p.habit_pull * habit;
     p_go *= 1.0 + r.p.ritual_pull * ritual_interest;
@@ -202,10 +208,11 @@ pub fn bound_holds(p: &Params) -> bool {
         && in_01(p.shame_withdrawal)
 }
 
-/// Whether venue `v` is open today, affordable with `money` and of a kind the agent may go to.
+/// Whether venue `v` is open today, affordable with `money` and of a kind the agent may go to (`kinds`: the
+/// agent's row of `Rates::kinds`).
 #[inline(always)]
-fn available(ctx: &DayContext, p: &Params, venues: &[Venue], a: &Agent, money: f32, v: usize) -> bool {
-    ctx.open_today[v] && ctx.cost_today[v] <= money && kind_pull(p, a, venues[v].kind) > 0.0
+fn available(ctx: &DayContext, venues: &[Venue], kinds: &[f32; 4], money: f32, v: usize) -> bool {
+    ctx.open_today[v] && ctx.cost_today[v] <= money && kinds[venues[v].kind as usize] > 0.0
 }
 
 /// Where agent `i`, who passed the draw of [`whether`], goes: the venues' pull, friends' habits and its own
@@ -226,7 +233,8 @@ fn choose(
     let venues = &scenario.venues;
     let Going { u_go, p_go, money, habit, hv, .. } = *going;
     let mut rng = going.rng.clone();
-    let available = |v: usize| available(ctx, p, venues, a, money, v);
+    let kinds = &r.kinds[class(a)];
+    let available = |v: usize| available(ctx, venues, kinds, money, v);
 
     // Which venues could this agent go to today, and how strongly does each pull? One slot past the venues,
     // for friends without a habit (below), stays 0.
@@ -244,7 +252,7 @@ fn choose(
             continue;
         }
         let ritual_pull = if ctx.ritual_today[v] != Ritual::None { 1.0 + r.p.ritual_pull } else { 1.0 };
-        weight[v] = venue_pull(p, a, venue, stigma) * ritual_pull;
+        weight[v] = pull_given_kind(p, a, venue, stigma, kinds[venue.kind as usize]) * ritual_pull;
     }
     // With nowhere attractive to go (only venues of a kind the agent rarely uses, or only ones far away, or
     // nothing affordable), the agent mostly stays in: the pull of what is open scales the chance of going.
@@ -287,19 +295,32 @@ fn choose(
 /// [`stigma_weight`]). The start's venue ties are drawn from it too (`population::initial_network`).
 #[inline]
 pub(crate) fn venue_pull(p: &Params, a: &Agent, venue: &crate::scenario::Venue, stigma: f32) -> f32 {
-    let district = if venue.district == a.district as usize { 1.0 } else { p.other_district_weight as f32 };
-    let welcome = 1.0 - (1.0 - venue.openness as f32) * stigma;
-    kind_pull(p, a, venue.kind) * district * welcome
+    let kind = pull_of_kind(p, a.role == Role::ServiceUser, a.case_decision, a.lived_experience, venue.kind);
+    pull_given_kind(p, a, venue, stigma, kind)
 }
 
-/// The pull of a kind of venue for an agent; zero where it may not go (a service needs a case decision, a
-/// peer café is for people with lived experience).
-#[inline]
-fn kind_pull(p: &Params, a: &Agent, kind: VenueKind) -> f32 {
-    let su = a.role == Role::ServiceUser;
+/// [`venue_pull`], given the pull of the venue's kind for the agent.
+#[inline(always)]
+fn pull_given_kind(p: &Params, a: &Agent, venue: &crate::scenario::Venue, stigma: f32, kind: f32) -> f32 {
+    let district = if venue.district == a.district as usize { 1.0 } else { p.other_district_weight as f32 };
+    let welcome = 1.0 - (1.0 - venue.openness as f32) * stigma;
+    kind * district * welcome
+}
+
+/// An agent's class for [`Rates::kinds`]: whether it is a service user (bit 0), has a case decision (bit 1) and
+/// has lived experience (bit 2), all that the pull of a kind of venue depends on.
+#[inline(always)]
+fn class(a: &Agent) -> usize {
+    (a.role == Role::ServiceUser) as usize | (a.case_decision as usize) << 1 | (a.lived_experience as usize) << 2
+}
+
+/// The pull of a kind of venue for an agent who is a service user (`su`) or not, with a case decision or not,
+/// with lived experience or not; zero where it may not go (a service needs a case decision, a peer café is for
+/// people with lived experience).
+fn pull_of_kind(p: &Params, su: bool, case_decision: bool, lived_experience: bool, kind: VenueKind) -> f32 {
     match kind {
-        VenueKind::Service if !a.case_decision => 0.0,
-        VenueKind::PeerCafe if !a.lived_experience => 0.0,
+        VenueKind::Service if !case_decision => 0.0,
+        VenueKind::PeerCafe if !lived_experience => 0.0,
         VenueKind::Commercial if su => p.service_user_commercial_pull as f32,
         VenueKind::Commercial => 1.0,
         VenueKind::Service => p.service_venue_pull as f32,
@@ -313,6 +334,31 @@ mod tests {
     use crate::scenario::{Origin, Scenario};
     use crate::sim::World;
     use rand::{Rng, SeedableRng};
+
+    /// The pull of each kind of venue, looked up by the agent's class, is the one the agent's own attributes
+    /// give: for every agent of a town, and for an agent given each of the eight combinations of the
+    /// attributes the class is made of (a town has only some of them).
+    #[test]
+    fn the_table_of_pulls_by_class_is_each_agents_own() {
+        use crate::types::{Role, VenueKind};
+        let s = Scenario::load(Origin::Embedded, std::path::Path::new("baseline.toml")).unwrap().scaled(3000);
+        let w = World::new(&s, 0);
+        let r = super::Rates::new(&s.params);
+        let check = |a: &crate::population::Agent| {
+            let su = a.role == Role::ServiceUser;
+            for kind in VenueKind::ALL {
+                let own = super::pull_of_kind(&s.params, su, a.case_decision, a.lived_experience, kind);
+                assert_eq!(r.kinds[super::class(a)][kind as usize].to_bits(), own.to_bits(), "{kind:?}, {a:?}");
+            }
+        };
+        w.agents.iter().for_each(check);
+        let mut a = w.agents[0];
+        for (role, case_decision, lived_experience) in (0..8).map(|c| (c & 1, c & 2 != 0, c & 4 != 0)) {
+            a.role = [Role::Resident, Role::ServiceUser][role];
+            (a.case_decision, a.lived_experience) = (case_decision, lived_experience);
+            check(&a);
+        }
+    }
 
     /// The bound in `whether` settles only what the full chance of going out would: with it and without it,
     /// every agent goes to the same place (or stays in), on every weekday, for the default parameters and for
