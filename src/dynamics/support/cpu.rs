@@ -119,21 +119,23 @@ impl Kernel {
 /// [`block`] compiled for any CPU (the kernel without vectors, still without branches).
 #[inline(never)]
 fn block_portable<const TURNOVER: bool>(pass: &Pass, b: &mut Block, lanes: &mut Lanes) -> u64 {
-    block::<TURNOVER, false>(pass, b, lanes)
+    block::<TURNOVER, false, false>(pass, b, lanes)
 }
 
-/// [`block`] compiled with AVX2: the kernel runs eight ties per instruction.
+/// [`block`] compiled with AVX2: the kernel runs eight ties per instruction, and a row's support is summed in
+/// vector registers (`row_sum_avx`).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 fn block_avx2<const TURNOVER: bool>(pass: &Pass, b: &mut Block, lanes: &mut Lanes) -> u64 {
-    block::<TURNOVER, false>(pass, b, lanes)
+    block::<TURNOVER, false, true>(pass, b, lanes)
 }
 
 /// [`block`] compiled with AVX-512: the kernel runs a whole row (sixteen ties) per instruction, the random
 /// draws' 64-bit multiplications are one instruction each, the draws convert to `f32` directly (`CAST`), and
-/// the lanes counted (ghosted, gave) are a mask's bits, counted by `popcnt`.
+/// the lanes counted (ghosted, gave) are a mask's bits, counted by `popcnt`; a row's support is summed in
+/// vector registers as with AVX2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,avx512f,avx512dq,avx512vl,avx512bw,popcnt")]
 fn block_avx512<const TURNOVER: bool>(pass: &Pass, b: &mut Block, lanes: &mut Lanes) -> u64 {
-    block::<TURNOVER, true>(pass, b, lanes)
+    block::<TURNOVER, true, true>(pass, b, lanes)
 }

@@ -19,7 +19,9 @@
 //! place and performs the same IEEE operations as the tie-at-a-time reference (`reference::update_tie`, kept
 //! for tests), but for the rounding of each draw to `f32`, which the AVX-512 form does by a direct conversion
 //! with the same result (`rng::unit_f32_by_cast`); so the output does not depend on the CPU, and a property
-//! test holds each way the kernel can run to the reference, bit for bit. On Sundays it draws turnover too, in integers with the outcome of the `f64`
+//! test holds each way the kernel can run to the reference, bit for bit. The support a row brings is summed by
+//! layer in a fixed tree over its sixteen lanes (`row_sum`), in vector registers where the CPU has AVX, in the
+//! same additions and order elsewhere. On Sundays it draws turnover too, in integers with the outcome of the `f64`
 //! draw (`rng::chance_bound`), so that an agent's ties are gone through again only when one of them ends. The
 //! other ends' views are scattered over the town (8 MB at 10^6 agents, beyond the L2 cache): they are loaded
 //! in one tight loop before the kernel, and agents go in blocks so that each can prefetch those of the agent
@@ -199,9 +201,13 @@ struct Pass<'a> {
 /// [`contact_and_decay`]), while the other ends of the agent [`VIEWS_AHEAD`] after it are prefetched. Returns
 /// the agents with a tie that ends today, as bits (bit k for the block's kth agent).
 /// Inlined into one function per way the kernel runs, so that the kernel's constants are set up once per
-/// block rather than once per agent.
+/// block rather than once per agent; `CAST` and `AVX` say what that way's CPU has (see [`kernel`]).
 #[inline(always)]
-fn block<const TURNOVER: bool, const CAST: bool>(pass: &Pass, b: &mut Block, lanes: &mut Lanes) -> u64 {
+fn block<const TURNOVER: bool, const CAST: bool, const AVX: bool>(
+    pass: &Pass,
+    b: &mut Block,
+    lanes: &mut Lanes,
+) -> u64 {
     let (first, ties, daily) = (b.first, &mut b.ties, &mut *b.daily);
     debug_assert!(daily.len() <= BLOCK && daily.len() == ties.len());
     // The constants as values of this function, which the compiler can keep (broadcast into vectors, spilled
@@ -220,19 +226,20 @@ fn block<const TURNOVER: bool, const CAST: bool>(pass: &Pass, b: &mut Block, lan
         let a = first + k as AgentIdx;
         let me = Me::new(pass.c, pass.prefix, pass.day, a, &pass.peers[a as usize], pass.tie_floor);
         let (rows, &mut count) = ties.agent(k);
-        let some_end = contact_and_decay::<TURNOVER, CAST>(pass, &me, rows, count, lanes, d);
+        let some_end = contact_and_decay::<TURNOVER, CAST, AVX>(pass, &me, rows, count, lanes, d);
         ending |= (some_end as u64) << k;
     }
     ending
 }
 
 /// Contact, support and decay along one agent's `count` ties (`me`'s), a row at a time: the kernel updates
-/// the row's strength and last contact in place, from the other ends' views gathered beside it, and the
-/// support is summed in tie order, so that the sums are the same bits however the kernel ran. Returns whether
+/// the row's strength and last contact in place, from the other ends' views gathered beside it, and returns the
+/// row's support by layer, summed in a fixed tree ([`row_sum`]), so that the sums are the same bits however the
+/// kernel ran; the rows' sums are added to the day's in row order. Returns whether
 /// a tie ends today: below the floor, or by turnover (counted without an early exit, which would be a coin
 /// toss for the branch predictor).
 #[inline(always)]
-fn contact_and_decay<const TURNOVER: bool, const CAST: bool>(
+fn contact_and_decay<const TURNOVER: bool, const CAST: bool, const AVX: bool>(
     pass: &Pass,
     me: &Me,
     rows: &mut [TieRow],
@@ -261,12 +268,11 @@ fn contact_and_decay<const TURNOVER: bool, const CAST: bool>(
             let age = (me.day - (row.formed_and_kind[j] >> 2)).max(0) as u32 as usize;
             lanes.newness[j] = newness[age.min(oldest)];
         }
-        let (ghosted, gave, ends) = kernel::<TURNOVER, CAST>(pass.c, me, valid as u32, row, lanes);
-        for j in 0..valid {
-            d.emotional += lanes.emotional[j];
-            d.instrumental += lanes.instrumental[j];
-            d.informational += lanes.informational[j];
-        }
+        let (ghosted, gave, ends, [emotional, instrumental, informational]) =
+            kernel::<TURNOVER, CAST, AVX>(pass.c, me, valid as u32, row, lanes);
+        d.emotional += emotional;
+        d.instrumental += instrumental;
+        d.informational += informational;
         d.ghosted += ghosted as u16;
         d.gave |= gave != 0;
         ending += ends;
@@ -297,10 +303,36 @@ struct Lanes {
     /// Out: the row's last contacts, copied back whole: written in place, the select between today and the
     /// old value became a masked store (`vpmaskmovd`), which on AMD CPUs is microcoded and slow.
     last_contact_day: [i32; LANES],
-    /// Out: support received along the tie by layer (zero without contact).
-    emotional: [f32; LANES],
-    instrumental: [f32; LANES],
-    informational: [f32; LANES],
+}
+
+/// [`row_sum`] in AVX instructions, for the blocks compiled with AVX2 or AVX-512: the same additions in the
+/// same order, a vector of them at each level of the tree. Written as the plain tree, the sums were taken apart
+/// by LLVM into single additions of lanes extracted one by one; summed in tie order, they were three chains of
+/// dependent additions read back from memory. This form keeps the row's lanes in registers: at 10^4 agents it
+/// took the tie pass from 60 to 52 ns per agent-day (AVX-512, docs/performance-rounds.md).
+///
+/// # Safety
+/// The CPU must have AVX (the callers are compiled with AVX2).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn row_sum_avx(x: &[f32; LANES]) -> f32 {
+    use std::arch::x86_64::*;
+    let h = _mm256_add_ps(_mm256_loadu_ps(x.as_ptr()), _mm256_loadu_ps(x.as_ptr().add(8)));
+    let q = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps::<1>(h));
+    let e = _mm_add_ps(q, _mm_movehl_ps(q, q));
+    _mm_cvtss_f32(_mm_add_ss(e, _mm_movehdup_ps(e)))
+}
+
+/// The sum of a row's sixteen lanes in a fixed tree: lane j plus lane j + 8, then those sums j and j + 4, then
+/// j and j + 2, then the last two. Every way the kernel runs makes these additions in this order, so the sum's
+/// bits do not depend on the CPU.
+#[inline(always)]
+pub(super) fn row_sum(x: [f32; LANES]) -> f32 {
+    const _: () = assert!(LANES == 16);
+    let h: [f32; 8] = std::array::from_fn(|i| x[i] + x[i + 8]);
+    let q: [f32; 4] = std::array::from_fn(|i| h[i] + h[i + 4]);
+    let e = [q[0] + q[2], q[1] + q[3]];
+    e[0] + e[1]
 }
 
 /// The agent whose ties the kernel updates, and what of it every tie reads.
@@ -357,9 +389,11 @@ fn select<T>(condition: bool, a: T, b: T) -> T {
 /// comment), without branches: whether a tie carries contact today is a coin toss (about one tie in three), so
 /// both outcomes are computed and one is kept, and every table lookup by kind or state is a select. Slots past
 /// `valid` are computed too and left as they were. Returns how many ties only ghosting kept from contact,
-/// how many gave support to an unwell other end, and how many end today: below the floor, or (with
-/// `TURNOVER`, on the days it is drawn) by turnover, which non-kin ties meet by the chance of `uniform_once`
-/// below `Consts::turnover_weekly`.
+/// how many gave support to an unwell other end, how many end today: below the floor, or (with `TURNOVER`, on
+/// the days it is drawn) by turnover, which non-kin ties meet by the chance of `uniform_once` below
+/// `Consts::turnover_weekly`; and the support received along the row by layer (emotional, instrumental,
+/// informational), summed over its lanes by [`row_sum`] (the lanes past `valid` hold +0): with `AVX` (where the
+/// CPU has it) in vector registers by [`row_sum_avx`], whose additions are the same.
 ///
 /// Every quantity is a symmetric function of the pair, so the other end computes the same for its copy. The
 /// operations and their order are those of `reference::update_tie` (multiplication and addition of two
@@ -367,17 +401,18 @@ fn select<T>(condition: bool, a: T, b: T) -> T {
 /// lower and higher index), but for the draw's rounding to `f32`: with `CAST` (where the CPU converts 64-bit
 /// integers in vectors) by `rng::unit_f32_by_cast`, which gives the same bits as the reference's way.
 #[inline(always)]
-fn kernel<const TURNOVER: bool, const CAST: bool>(
+fn kernel<const TURNOVER: bool, const CAST: bool, const AVX: bool>(
     c: &Consts,
     me: &Me,
     valid: u32,
     t: &mut TieRow,
     l: &mut Lanes,
-) -> (u32, u32, u32) {
+) -> (u32, u32, u32, [f32; 3]) {
     // Copies in registers: selects between their values vectorise, loads through a selected address do not.
     let c = *c;
     let me = *me;
     let (mut n_ghosted, mut n_gave, mut n_ending) = (0, 0, 0);
+    let (mut em, mut ins, mut inf) = ([0.0f32; LANES], [0.0f32; LANES], [0.0f32; LANES]);
     for j in 0..LANES {
         let is_tie = (j as u32) < valid;
         let b = t.other[j];
@@ -412,7 +447,7 @@ fn kernel<const TURNOVER: bool, const CAST: bool>(
         // Support received from the other end, by layer; giving lifts the giver.
         let mode = select(in_person, 1.0, c.remote_support);
         let k = s * mode * by_mental(mental, c.capacity);
-        let k = select(contact, k, 0.0);
+        let k = select(is_tie & contact, k, 0.0);
         let emotional = select(kin, c.emotional[0], c.emotional[1]);
         let instrumental = select(kin, c.instrumental[0], c.instrumental[1]);
         let informational = select(
@@ -420,9 +455,9 @@ fn kernel<const TURNOVER: bool, const CAST: bool>(
             select(lived, c.informational[0][1], c.informational[0][0]),
             select(lived, c.informational[1][1], c.informational[1][0]),
         );
-        l.emotional[j] = k * emotional;
-        l.instrumental[j] = k * instrumental;
-        l.informational[j] = k * informational;
+        em[j] = k * emotional;
+        ins[j] = k * instrumental;
+        inf[j] = k * informational;
         n_gave += (is_tie & contact & (mental != 0) & me.can_give) as u32;
         n_ghosted += (is_tie & ghosted) as u32;
         l.last_contact_day[j] = select(is_tie & contact, me.day, t.last_contact_day[j]);
@@ -444,7 +479,12 @@ fn kernel<const TURNOVER: bool, const CAST: bool>(
         t.strength[j] = select(is_tie, s, t.strength[j]);
     }
     t.last_contact_day = l.last_contact_day;
-    (n_ghosted, n_gave, n_ending)
+    #[cfg(target_arch = "x86_64")]
+    if AVX {
+        // SAFETY: `AVX` is only set by the block functions compiled with AVX2 or AVX-512 (see `cpu`).
+        return (n_ghosted, n_gave, n_ending, unsafe { [row_sum_avx(&em), row_sum_avx(&ins), row_sum_avx(&inf)] });
+    }
+    (n_ghosted, n_gave, n_ending, [row_sum(em), row_sum(ins), row_sum(inf)])
 }
 
 #[cfg(test)]

@@ -19,7 +19,8 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
     /// The kernel (each way it can run on this machine) gives the bits of the tie-at-a-time reference:
-    /// every tie's strength and last contact, and the day's support, ghosting and giving.
+    /// every tie's strength and last contact, and the day's support (the reference's, tie by tie, summed a row
+    /// at a time in the kernel's tree), ghosting and giving.
     #[test]
     fn kernel_matches_reference(
         day in 0u32..2_000,
@@ -60,9 +61,19 @@ proptest! {
 
         let mut want_ties = slots.clone();
         let mut want = start;
-        for tie in &mut want_ties {
-            let (me_view, other) = (peers[a as usize], peers[tie.other as usize]);
-            reference::update_tie(day, &consts, &newness, prefix, a, &me_view, &other, tie, &mut want);
+        // Support is summed a row at a time, in the kernel's fixed tree (`row_sum`), then added to the day's.
+        for row in want_ties.chunks_mut(LANES) {
+            let mut layers = [[0.0f32; LANES]; 3];
+            for (j, tie) in row.iter_mut().enumerate() {
+                let (me_view, other) = (peers[a as usize], peers[tie.other as usize]);
+                let mut one = Daily { ghosted: want.ghosted, gave: want.gave, ..Daily::default() };
+                reference::update_tie(day, &consts, &newness, prefix, a, &me_view, &other, tie, &mut one);
+                (want.ghosted, want.gave) = (one.ghosted, one.gave);
+                [layers[0][j], layers[1][j], layers[2][j]] = [one.emotional, one.instrumental, one.informational];
+            }
+            want.emotional += row_sum(layers[0]);
+            want.instrumental += row_sum(layers[1]);
+            want.informational += row_sum(layers[2]);
         }
         // A tie ends below the floor, or (on Sundays) by turnover, decided as `run` decides it for the
         // ties the kernel marks.
@@ -103,6 +114,22 @@ proptest! {
             }
             prop_assert_eq!(some_end, want_some_end, "{:?}: ending {:#x}", kernel, ending);
             prop_assert_eq!(daily_bits(&got), daily_bits(&want), "{:?}", kernel);
+        }
+    }
+}
+
+proptest! {
+    /// The row sum in AVX registers makes the plain tree's additions, bit for bit, on any lanes (each of
+    /// 0, a tiny, an ordinary or a large support, so that roundings and cancellations occur).
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn row_sum_avx_matches_the_tree(
+        lanes in prop::array::uniform16(prop_oneof![Just(0.0f32), 0.0f32..1e-6, 0.0f32..2.0, 0.0f32..1e7]),
+    ) {
+        if std::arch::is_x86_feature_detected!("avx") {
+            // SAFETY: the CPU has AVX.
+            let avx = unsafe { row_sum_avx(&lanes) };
+            prop_assert_eq!(avx.to_bits(), row_sum(lanes).to_bits());
         }
     }
 }
