@@ -21,8 +21,8 @@
 //! with the same result (`rng::unit_f32_by_cast`); so the output does not depend on the CPU, and a property
 //! test holds each way the kernel can run to the reference, bit for bit. The support a row brings is summed by
 //! layer in a fixed tree over its sixteen lanes (`row_sum`), in vector registers where the CPU has AVX, in the
-//! same additions and order elsewhere. On Sundays it draws turnover too, in integers with the outcome of the `f64`
-//! draw (`rng::chance_bound`), so that an agent's ties are gone through again only when one of them ends. The
+//! same additions and order elsewhere. On Sundays it draws turnover too, in integers with the outcome of the
+//! `f64` draw (`rng::chance_bound`), so that an agent's ties are gone through again only when one of them ends. The
 //! other ends' views are scattered over the town (8 MB at 10^6 agents, beyond the L2 cache): they are loaded
 //! in one tight loop before the kernel, and agents go in blocks so that each can prefetch those of the agent
 //! two after it (in a town whose views fit a core's L2 cache, the prefetch is left out). A block is one call
@@ -235,9 +235,8 @@ fn block<const TURNOVER: bool, const CAST: bool, const AVX: bool>(
 /// Contact, support and decay along one agent's `count` ties (`me`'s), a row at a time: the kernel updates
 /// the row's strength and last contact in place, from the other ends' views gathered beside it, and returns the
 /// row's support by layer, summed in a fixed tree ([`row_sum`]), so that the sums are the same bits however the
-/// kernel ran; the rows' sums are added to the day's in row order. Returns whether
-/// a tie ends today: below the floor, or by turnover (counted without an early exit, which would be a coin
-/// toss for the branch predictor).
+/// kernel ran; the rows' sums are added to the day's in row order. Returns whether a tie ends today: below the
+/// floor, or by turnover (counted without an early exit, which would be a coin toss for the branch predictor).
 #[inline(always)]
 fn contact_and_decay<const TURNOVER: bool, const CAST: bool, const AVX: bool>(
     pass: &Pass,
