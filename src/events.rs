@@ -2,6 +2,7 @@
 //! (closures, budgets, fees, staff), money (subsidies), attitudes (anti-stigma campaigns), access (lockdowns)
 //! and social media use. Choices an event needs (who is hired as a peer worker) come from the `Event` stream.
 
+use crate::dynamics::social_media_on_grid;
 use crate::population::StaffKind;
 use crate::rng::{Purpose, Stream};
 use crate::scenario::{Action, BudgetChange, Event, StaffRole};
@@ -53,7 +54,7 @@ pub fn apply(world: &mut World, event: &Event, event_index: usize) {
         Action::Lockdown { duration_days } => world.lockdown_until = world.lockdown_until.max(day + duration_days),
         Action::SocialMediaShift { delta } => {
             for a in &mut world.agents {
-                a.social_media = (a.social_media + *delta as f32).clamp(0.0, 1.0);
+                a.social_media = social_media_on_grid(a.social_media + *delta as f32);
             }
         }
     }

@@ -98,12 +98,7 @@ struct Prepared {
 /// What others read of an agent today (`DayContext::peers`), before anyone has gone out.
 #[inline]
 fn view(a: &Agent, st: &AgentState) -> PeerView {
-    PeerView {
-        mental: st.mental,
-        lived_experience: a.lived_experience,
-        venue_today: NO_VENUE,
-        social_media: a.social_media,
-    }
+    PeerView::new(a.social_media, NO_VENUE, st.mental, a.lived_experience)
 }
 
 /// Memory one running town needs per agent, ties included (for the estimate `run` checks before it starts).
@@ -323,7 +318,7 @@ impl<'a> World<'a> {
             .par_iter_mut()
             .zip(self.venue_today.par_iter())
             .with_min_len(4096)
-            .for_each(|(p, v)| p.venue_today = *v);
+            .for_each(|(p, v)| p.set_venue_today(*v));
         support::run(ctx, &self.scenario.params, &mut self.network, &mut self.daily);
         if ctx.weekday == support::TURNOVER_WEEKDAY {
             population::renew_friendships(
@@ -558,11 +553,7 @@ mod tests {
         let s = Scenario::load(Origin::Embedded, std::path::Path::new("baseline.toml")).unwrap().scaled(2000);
         let mut w = super::World::new(&s, 0);
         let bits = |ctx: &crate::dynamics::DayContext, w: &super::World| {
-            let peers: Vec<_> = ctx
-                .peers
-                .iter()
-                .map(|p| (p.social_media.to_bits(), p.venue_today, p.mental, p.lived_experience))
-                .collect();
+            let peers: Vec<_> = ctx.peers.iter().map(|p| p.bits()).collect();
             let daily: Vec<_> = w.daily.iter().map(|d| format!("{d:?}")).collect();
             (peers, ctx.habits.clone(), daily)
         };
@@ -585,6 +576,6 @@ mod tests {
         };
         let ctx = w.begin_day(15, &[(0, &shift)]);
         let a = &w.agents[0];
-        assert_eq!(ctx.peers[0].social_media.to_bits(), a.social_media.to_bits());
+        assert_eq!(ctx.peers[0].social_media().to_bits(), a.social_media.to_bits());
     }
 }

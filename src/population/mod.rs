@@ -4,7 +4,7 @@
 //! town. `ties` also renews those friendships during the run (`renew_friendships`, `FriendRenewal` streams
 //! keyed by agent and day), pairing stubs the way the start does.
 
-use crate::dynamics::{inner, LnRatios};
+use crate::dynamics::{inner, social_media_on_grid, LnRatios};
 use crate::network::Network;
 use crate::params::Params;
 use crate::rng::{Purpose, Stream};
@@ -221,7 +221,7 @@ pub fn build(scenario: &Scenario, replicate: u32) -> Town {
             income_quartile: 0,
             leisure_weekly_nok: (income * p.leisure_share * leisure_factor) as f32,
             stigma_attitude: stigma_attitude as f32,
-            social_media: social_media as f32,
+            social_media: social_media_on_grid(social_media as f32),
             contact_need: contact_need as f32,
             work_contact: work_contact as f32,
             staff_venue,

@@ -23,7 +23,7 @@
 //! layer in a fixed tree over its sixteen lanes (`row_sum`), in vector registers where the CPU has AVX, in the
 //! same additions and order elsewhere. On Sundays it draws turnover too, in integers with the outcome of the
 //! `f64` draw (`rng::chance_bound`), so that an agent's ties are gone through again only when one of them ends. The
-//! other ends' views are scattered over the town (8 MB at 10^6 agents, beyond the L2 cache): they are loaded
+//! other ends' views are scattered over the town (4 MB at 10^6 agents, beyond the L2 cache): they are loaded
 //! in one tight loop before the kernel, and agents go in blocks so that each can prefetch those of the agent
 //! two after it (in a town whose views fit a core's L2 cache, the prefetch is left out). A block is one call
 //! of a function compiled for the kernel's way of running (AVX-512, AVX2 or portable; see `cpu`), with the
@@ -34,7 +34,7 @@ mod cpu;
 
 pub use cpu::{kernel_name, KERNEL_VAR};
 
-use super::{Daily, DayContext, PeerView};
+use super::{social_media_of_step, Daily, DayContext, PeerView};
 use crate::network::{prefetch, BlockMut, Network, TieKind, TieRow, TIE_LANES};
 use crate::params::Params;
 use crate::rng::{
@@ -172,9 +172,11 @@ const VIEWS_AHEAD: usize = 2;
 
 /// The size of the views (`DayContext::peers`) above which the pass prefetches them: below it they stay in a
 /// core's L2 cache (1 MiB on this project's Zen 4 machine, 1.25–2 MiB on recent Intel cores) and the prefetch
-/// only costs instructions. On the 2-core machine of docs/performance.md, one thread: at 10^4 agents (80 kB of
-/// views) the pass took 76 ns per agent with the prefetch and 68 without, at 10^5 (800 kB) 82–86 and 72–74,
-/// from 2·10^5 to 5·10^5 agents the same either way, at 10^6 (8 MB) 117 with and 221 without.
+/// only costs instructions. On the 2-core machine of docs/performance.md, one thread, when views were 8 bytes:
+/// at 10^4 agents (80 kB of views) the pass took 76 ns per agent with the prefetch and 68 without, at 10^5
+/// (800 kB) 82–86 and 72–74, from 2·10^5 to 5·10^5 agents the same either way, at 10^6 (8 MB) 117 with and 221
+/// without. With 4-byte views the prefetch starts above 2.6·10^5 agents, within the range where it made no
+/// difference.
 const PREFETCH_VIEWS_ABOVE: usize = 1 << 20;
 const _: () = assert!(BLOCK <= u64::BITS as usize);
 
@@ -224,7 +226,7 @@ fn block<const TURNOVER: bool, const CAST: bool, const AVX: bool>(
             }
         }
         let a = first + k as AgentIdx;
-        let me = Me::new(pass.c, pass.prefix, pass.day, a, &pass.peers[a as usize], pass.tie_floor);
+        let me = Me::new(pass.c, pass.prefix, pass.day, a, pass.peers[a as usize], pass.tie_floor);
         let (rows, &mut count) = ties.agent(k);
         let some_end = contact_and_decay::<TURNOVER, CAST, AVX>(pass, &me, rows, count, lanes, d);
         ending |= (some_end as u64) << k;
@@ -257,9 +259,7 @@ fn contact_and_decay<const TURNOVER: bool, const CAST: bool, const AVX: bool>(
         // The other ends' views are scattered over the whole town: a tight loop of loads, so that the CPU has
         // all of the row's cache misses in flight at once.
         for j in 0..valid {
-            let view = peers[row.other[j] as usize];
-            lanes.view[j] = pack(&view);
-            lanes.social_media[j] = view.social_media;
+            lanes.view[j] = peers[row.other[j] as usize].bits();
         }
         // Every lane, the ones past the agent's ties too (their stale ages still index the table): a loop of
         // fixed length is one vector gather, where one of `valid` lanes took several paths by length.
@@ -283,20 +283,12 @@ fn contact_and_decay<const TURNOVER: bool, const CAST: bool, const AVX: bool>(
 /// ties has two rows or more).
 const LANES: usize = TIE_LANES;
 
-/// A view's venue today (bits 0–15), mental state (bits 16–23) and lived experience (bit 24) in one word, for
-/// the kernel to take apart in vectors: the order of `PeerView`'s fields in memory, so that the word is one load.
-#[inline(always)]
-fn pack(view: &PeerView) -> u32 {
-    view.venue_today as u32 | (view.mental as u32) << 16 | (view.lived_experience as u32) << 24
-}
-
 /// The rest of the kernel's inputs and outputs, by lane. Lanes past the agent's ties hold what an earlier
 /// agent left there; they are computed and ignored.
 #[derive(Default)]
 struct Lanes {
-    /// The other ends' views: [`pack`]ed, and their social media use.
+    /// The other ends' views, as words ([`PeerView::bits`]) that the kernel takes apart.
     view: [u32; LANES],
-    social_media: [f32; LANES],
     /// The tie's decay multiplier by age (`newness_table`).
     newness: [f32; LANES],
     /// Out: the row's last contacts, copied back whole: written in place, the select between today and the
@@ -354,17 +346,17 @@ struct Me {
 
 impl Me {
     #[inline(always)]
-    fn new(c: &Consts, prefix: u64, day: u32, a: AgentIdx, view: &PeerView, tie_floor: f32) -> Self {
+    fn new(c: &Consts, prefix: u64, day: u32, a: AgentIdx, view: PeerView, tie_floor: f32) -> Self {
         Me {
             a,
             prefix,
             day: day as i32,
-            mental: view.mental as u32,
-            lived: view.lived_experience,
-            venue: view.venue_today as u32,
-            social_media: view.social_media,
-            withdraw: c.withdraw[view.mental as usize],
-            can_give: view.mental != MentalState::Crisis,
+            mental: view.mental() as u32,
+            lived: view.lived_experience(),
+            venue: view.venue_today() as u32,
+            social_media: view.social_media(),
+            withdraw: c.withdraw[view.mental() as usize],
+            can_give: view.mental() != MentalState::Crisis,
             tie_floor,
         }
     }
@@ -418,10 +410,12 @@ fn kernel<const TURNOVER: bool, const CAST: bool, const AVX: bool>(
         let s = t.strength[j];
         let kin = t.formed_and_kind[j] & 3 == 0;
         let view = l.view[j];
-        let mental = (view >> 16) & 0xff;
-        let lived = view & 0x100_0000 != 0;
-        let sm = 0.5 * (me.social_media + l.social_media[j]);
-        let in_person = (me.venue != NO_VENUE as u32) & (me.venue == view & 0xffff);
+        let mental = (view >> PeerView::MENTAL_SHIFT) & 3;
+        let lived = view & PeerView::LIVED_BIT != 0;
+        // `PeerView::social_media`, in the same operations.
+        let social_media = social_media_of_step(view >> PeerView::SOCIAL_MEDIA_SHIFT);
+        let sm = 0.5 * (me.social_media + social_media);
+        let in_person = (me.venue != NO_VENUE as u32) & (me.venue == view & PeerView::VENUE_BITS);
 
         // Remote contact: outreach of each end toward the other, with and without ghosting (those with
         // lived experience do not ghost).

@@ -16,8 +16,8 @@ fn outreach_base(c: &Consts, kind: usize, s: f32, sm: f32) -> f32 {
 /// coin toss for the branch predictor.
 #[inline]
 fn outreach(c: &Consts, from: &PeerView, to: &PeerView, x: f32) -> (f32, f32) {
-    let x = x * c.withdraw[from.mental as usize];
-    let ghost = c.ghosting[from.lived_experience as usize][to.mental as usize];
+    let x = x * c.withdraw[from.mental() as usize];
+    let ghost = c.ghosting[from.lived_experience() as usize][to.mental() as usize];
     ((x * ghost).min(1.0), x.min(1.0))
 }
 
@@ -39,9 +39,9 @@ pub(super) fn update_tie(
     let kind = tie.kind() as usize;
     let (lo, al, ah) = if a < b { (a, me, other) } else { (b, other, me) };
     let s = tie.strength;
-    let sm = 0.5 * (al.social_media + ah.social_media);
-    let va = me.venue_today;
-    let in_person = va != NO_VENUE && va == other.venue_today;
+    let sm = 0.5 * (al.social_media() + ah.social_media());
+    let va = me.venue_today();
+    let in_person = va != NO_VENUE && va == other.venue_today();
     let remote = if in_person {
         false
     } else {
@@ -61,12 +61,12 @@ pub(super) fn update_tie(
         // Support received by a from b, by layer.
         let giver = other;
         let mode = if in_person { 1.0 } else { c.remote_support };
-        let k = s * mode * c.capacity[giver.mental as usize];
+        let k = s * mode * c.capacity[giver.mental() as usize];
         d.emotional += k * c.emotional[kind];
         d.instrumental += k * c.instrumental[kind];
-        d.informational += k * c.informational[kind][giver.lived_experience as usize];
+        d.informational += k * c.informational[kind][giver.lived_experience() as usize];
         // Giving lifts the giver: a supports b when b is unwell and a is not in crisis.
-        if is_unwell(giver.mental) && me.mental != MentalState::Crisis {
+        if is_unwell(giver.mental()) && me.mental() != MentalState::Crisis {
             d.gave = true;
         }
         let gain = c.gain[!in_person as usize];
@@ -75,7 +75,8 @@ pub(super) fn update_tie(
     } else {
         let age = day as i32 - tie.formed_day();
         let newness = newness_table.get(age.max(0) as usize).copied().unwrap_or(1.0);
-        let ghost = (is_unwell(al.mental) & !ah.lived_experience) | (is_unwell(ah.mental) & !al.lived_experience);
+        let ghost =
+            (is_unwell(al.mental()) & !ah.lived_experience()) | (is_unwell(ah.mental()) & !al.lived_experience());
         let ghost = c.ghost_decay[ghost as usize];
         let social = 1.0 - c.social_decay_reduction * sm;
         let rate = (c.daily_decay * c.decay_kind[kind] * newness * ghost * social).min(1.0);

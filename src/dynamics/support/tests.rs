@@ -1,6 +1,7 @@
 //! The kernel, each way it can run, held to the tie-at-a-time reference.
 
 use super::*;
+use crate::dynamics::social_media_on_grid;
 use crate::network::Tie;
 use proptest::prelude::*;
 
@@ -8,7 +9,7 @@ fn view(mental: u8, lived: bool, venue: u8, social_media: f32) -> PeerView {
     let mental = [MentalState::Well, MentalState::Struggling, MentalState::Crisis][mental as usize];
     // Venues 0–2 or none, so that ends often meet in person.
     let venue_today = if venue == 3 { NO_VENUE } else { venue as u16 };
-    PeerView { mental, lived_experience: lived, venue_today, social_media }
+    PeerView::new(social_media_on_grid(social_media), venue_today, mental, lived)
 }
 
 fn daily_bits(d: &Daily) -> (u32, u32, u32, u16, bool) {
