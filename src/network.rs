@@ -36,6 +36,9 @@ pub struct Tie {
     pub strength: f32,
     /// Day formed × 4 + kind; see [`Tie::formed_day`] and [`Tie::kind`].
     formed_and_kind: i32,
+    /// The day of the tie's last contact along it (at first, the day it formed). Only agent records show it
+    /// (`ties.csv`), so the tie pass keeps it only in runs that record agents ([`crate::sim::World::step`]); in
+    /// other runs it stays the day the tie formed.
     pub last_contact_day: i32,
 }
 

@@ -83,6 +83,9 @@ pub struct World<'a> {
     /// What the inner state wrote for the next day ([`Prepared`]); none before the first day, and dropped
     /// when events are applied.
     prepared: Option<Prepared>,
+    /// Whether the tie pass keeps each tie's last contact day: only agent records show it, so only a run
+    /// observed from its first day does ([`World::step`]).
+    track_last_contact: bool,
 }
 
 /// The views and habits every agent reads on `day`, written by the inner state at the end of the day before
@@ -161,6 +164,7 @@ impl<'a> World<'a> {
             memberships,
             resident_stigma_mean,
             prepared: None,
+            track_last_contact: false,
         }
     }
 
@@ -223,7 +227,9 @@ impl<'a> World<'a> {
         ctx
     }
 
-    /// Advances one day through every phase.
+    /// Advances one day through every phase. A run with an observer (agent records) must have it from day 0:
+    /// the tie pass then keeps each tie's last contact day (`ties.csv`), which other runs leave alone, as no
+    /// output of theirs shows it.
     pub fn step<'o>(
         &mut self,
         day: u32,
@@ -242,6 +248,10 @@ impl<'a> World<'a> {
         observer: Option<&mut (dyn AgentObserver + 'o)>,
         mut done: impl FnMut(usize),
     ) {
+        if observer.is_some() && !self.track_last_contact {
+            assert_eq!(day, 0, "agent records must be observed from the first day (the ties' last contacts)");
+            self.track_last_contact = true;
+        }
         let mut ctx = self.begin_day(day, events_today);
         done(0);
         self.going_out(&ctx);
@@ -319,7 +329,7 @@ impl<'a> World<'a> {
             .zip(self.venue_today.par_iter())
             .with_min_len(4096)
             .for_each(|(p, v)| p.set_venue_today(*v));
-        support::run(ctx, &self.scenario.params, &mut self.network, &mut self.daily);
+        support::run(ctx, &self.scenario.params, &mut self.network, &mut self.daily, self.track_last_contact);
         if ctx.weekday == support::TURNOVER_WEEKDAY {
             population::renew_friendships(
                 self.scenario,

@@ -51,6 +51,18 @@ fn run_writes_a_complete_folder_and_prints_effects() {
     assert!(episodes.lines().next().unwrap().contains("start_day,end_day,censored,worst_state,mean_support"));
     let ties = std::fs::read_to_string(out.join("ties.csv")).unwrap();
     assert!(ties.lines().count() > 100);
+    // Each tie's last contact is kept in a run that records agents (other runs skip it): never before the tie
+    // formed nor after the run's last day, and on that last day for the many ties with contact every few days.
+    let (mut n, mut on_last_day) = (0, 0);
+    for line in ties.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let (days, formed, last): (i32, i32, i32) =
+            (f[2].parse().unwrap(), f[7].parse().unwrap(), f[8].parse().unwrap());
+        assert!(formed <= last && last < days, "{line}");
+        n += 1;
+        on_last_day += (last == days - 1) as u32;
+    }
+    assert!(on_last_day * 10 > n, "{on_last_day} of {n} ties in contact on the last day");
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["replicates"], 2);

@@ -95,39 +95,52 @@ impl Kernel {
     }
 
     /// Runs the tie pass on a block of agents; see [`block`]. Turnover is drawn only on the days it can
-    /// happen.
+    /// happen, and the ties' last contacts are kept only when the pass asks for them (`Pass::last_contact`).
     #[inline]
     pub(super) fn block(self, pass: &Pass, b: &mut Block, lanes: &mut Lanes) -> u64 {
-        let turnover = pass.c.turnover_bound > 0;
-        match (self, turnover) {
-            (Kernel::Portable, false) => block_portable::<false>(pass, b, lanes),
-            (Kernel::Portable, true) => block_portable::<true>(pass, b, lanes),
+        match (pass.c.turnover_bound > 0, pass.last_contact) {
+            (false, false) => self.block_as::<false, false>(pass, b, lanes),
+            (false, true) => self.block_as::<false, true>(pass, b, lanes),
+            (true, false) => self.block_as::<true, false>(pass, b, lanes),
+            (true, true) => self.block_as::<true, true>(pass, b, lanes),
+        }
+    }
+
+    #[inline]
+    fn block_as<const TURNOVER: bool, const LAST_CONTACT: bool>(
+        self,
+        pass: &Pass,
+        b: &mut Block,
+        lanes: &mut Lanes,
+    ) -> u64 {
+        match self {
+            Kernel::Portable => block_portable::<TURNOVER, LAST_CONTACT>(pass, b, lanes),
             // SAFETY: `Kernel::Avx2` is only made by `available` on a CPU that has AVX2.
             #[cfg(target_arch = "x86_64")]
-            (Kernel::Avx2, false) => unsafe { block_avx2::<false>(pass, b, lanes) },
-            #[cfg(target_arch = "x86_64")]
-            (Kernel::Avx2, true) => unsafe { block_avx2::<true>(pass, b, lanes) },
+            Kernel::Avx2 => unsafe { block_avx2::<TURNOVER, LAST_CONTACT>(pass, b, lanes) },
             // SAFETY: `Kernel::Avx512` is only made by `available` on a CPU that has all the features it enables.
             #[cfg(target_arch = "x86_64")]
-            (Kernel::Avx512, false) => unsafe { block_avx512::<false>(pass, b, lanes) },
-            #[cfg(target_arch = "x86_64")]
-            (Kernel::Avx512, true) => unsafe { block_avx512::<true>(pass, b, lanes) },
+            Kernel::Avx512 => unsafe { block_avx512::<TURNOVER, LAST_CONTACT>(pass, b, lanes) },
         }
     }
 }
 
 /// [`block`] compiled for any CPU (the kernel without vectors, still without branches).
 #[inline(never)]
-fn block_portable<const TURNOVER: bool>(pass: &Pass, b: &mut Block, lanes: &mut Lanes) -> u64 {
-    block::<TURNOVER, false, false>(pass, b, lanes)
+fn block_portable<const TURNOVER: bool, const LAST_CONTACT: bool>(
+    pass: &Pass,
+    b: &mut Block,
+    lanes: &mut Lanes,
+) -> u64 {
+    block::<TURNOVER, LAST_CONTACT, false, false>(pass, b, lanes)
 }
 
 /// [`block`] compiled with AVX2: the kernel runs eight ties per instruction, and a row's support is summed in
 /// vector registers (`row_sum_avx`).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn block_avx2<const TURNOVER: bool>(pass: &Pass, b: &mut Block, lanes: &mut Lanes) -> u64 {
-    block::<TURNOVER, false, true>(pass, b, lanes)
+fn block_avx2<const TURNOVER: bool, const LAST_CONTACT: bool>(pass: &Pass, b: &mut Block, lanes: &mut Lanes) -> u64 {
+    block::<TURNOVER, LAST_CONTACT, false, true>(pass, b, lanes)
 }
 
 /// [`block`] compiled with AVX-512: the kernel runs a whole row (sixteen ties) per instruction, the random
@@ -136,6 +149,6 @@ fn block_avx2<const TURNOVER: bool>(pass: &Pass, b: &mut Block, lanes: &mut Lane
 /// vector registers as with AVX2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,avx512f,avx512dq,avx512vl,avx512bw,popcnt")]
-fn block_avx512<const TURNOVER: bool>(pass: &Pass, b: &mut Block, lanes: &mut Lanes) -> u64 {
-    block::<TURNOVER, true, true>(pass, b, lanes)
+fn block_avx512<const TURNOVER: bool, const LAST_CONTACT: bool>(pass: &Pass, b: &mut Block, lanes: &mut Lanes) -> u64 {
+    block::<TURNOVER, LAST_CONTACT, true, true>(pass, b, lanes)
 }

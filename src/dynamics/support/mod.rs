@@ -127,7 +127,9 @@ fn newness_table(p: &Params) -> Vec<f32> {
 /// The weekday (Sunday) on which ties end by turnover and ended friendships are renewed.
 pub const TURNOVER_WEEKDAY: usize = 6;
 
-pub fn run(ctx: &DayContext, p: &Params, network: &mut Network, daily: &mut [Daily]) {
+/// The tie pass of a day. `last_contact`: whether to keep each tie's last contact day, which only agent
+/// records show (a row's last contacts are read and written back whole, 128 bytes of memory traffic an agent).
+pub fn run(ctx: &DayContext, p: &Params, network: &mut Network, daily: &mut [Daily], last_contact: bool) {
     let consts = Consts::new(ctx, p);
     let tie_floor = p.tie_floor as f32;
     let prefix = day_prefix(ctx.seed, ctx.replicate, Purpose::TieContact, ctx.day);
@@ -138,7 +140,16 @@ pub fn run(ctx: &DayContext, p: &Params, network: &mut Network, daily: &mut [Dai
     network.par_blocks_mut(BLOCK).zip(daily.par_chunks_mut(BLOCK)).enumerate().with_min_len(512 / BLOCK).for_each_init(
         || Box::new(Lanes::default()),
         |lanes: &mut Box<Lanes>, (i, (ties, daily))| {
-            let pass = Pass { c: &consts, newness: &newness, peers, prefix, day: ctx.day, tie_floor, prefetch_views };
+            let pass = Pass {
+                c: &consts,
+                newness: &newness,
+                peers,
+                prefix,
+                day: ctx.day,
+                tie_floor,
+                prefetch_views,
+                last_contact,
+            };
             let mut b = Block { first: (i * BLOCK) as AgentIdx, ties, daily };
             let mut ending = kernel.block(&pass, &mut b, lanes);
             // Ties end (below the floor, or by turnover on Sundays) in a second pass that keeps the order of
@@ -197,15 +208,18 @@ struct Pass<'a> {
     tie_floor: f32,
     /// Whether the views are large enough to be prefetched ([`PREFETCH_VIEWS_ABOVE`]).
     prefetch_views: bool,
+    /// Whether the kernel keeps the ties' last contact days (the block's `LAST_CONTACT`; see [`run`]).
+    last_contact: bool,
 }
 
 /// Contact, support and decay along the ties of a block of agents: each agent's ties a row at a time (see
 /// [`contact_and_decay`]), while the other ends of the agent [`VIEWS_AHEAD`] after it are prefetched. Returns
 /// the agents with a tie that ends today, as bits (bit k for the block's kth agent).
 /// Inlined into one function per way the kernel runs, so that the kernel's constants are set up once per
-/// block rather than once per agent; `CAST` and `AVX` say what that way's CPU has (see [`kernel`]).
+/// block rather than once per agent; `CAST` and `AVX` say what that way's CPU has (see [`kernel`]), and
+/// `LAST_CONTACT` is `pass.last_contact`.
 #[inline(always)]
-fn block<const TURNOVER: bool, const CAST: bool, const AVX: bool>(
+fn block<const TURNOVER: bool, const LAST_CONTACT: bool, const CAST: bool, const AVX: bool>(
     pass: &Pass,
     b: &mut Block,
     lanes: &mut Lanes,
@@ -228,19 +242,20 @@ fn block<const TURNOVER: bool, const CAST: bool, const AVX: bool>(
         let a = first + k as AgentIdx;
         let me = Me::new(pass.c, pass.prefix, pass.day, a, pass.peers[a as usize], pass.tie_floor);
         let (rows, &mut count) = ties.agent(k);
-        let some_end = contact_and_decay::<TURNOVER, CAST, AVX>(pass, &me, rows, count, lanes, d);
+        let some_end = contact_and_decay::<TURNOVER, LAST_CONTACT, CAST, AVX>(pass, &me, rows, count, lanes, d);
         ending |= (some_end as u64) << k;
     }
     ending
 }
 
-/// Contact, support and decay along one agent's `count` ties (`me`'s), a row at a time: the kernel updates
-/// the row's strength and last contact in place, from the other ends' views gathered beside it, and returns the
-/// row's support by layer, summed in a fixed tree ([`row_sum`]), so that the sums are the same bits however the
-/// kernel ran; the rows' sums are added to the day's in row order. Returns whether a tie ends today: below the
-/// floor, or by turnover (counted without an early exit, which would be a coin toss for the branch predictor).
+/// Contact, support and decay along one agent's `count` ties (`me`'s), a row at a time: the kernel updates the
+/// row's strength (and, with `LAST_CONTACT`, its last contacts) in place, from the other ends' views gathered
+/// beside it, and returns the row's support by layer, summed in a fixed tree ([`row_sum`]), so that the sums are
+/// the same bits however the kernel ran; the rows' sums are added to the day's in row order. Returns whether a tie
+/// ends today: below the floor, or by turnover (counted without an early exit, which would be a coin toss for the
+/// branch predictor).
 #[inline(always)]
-fn contact_and_decay<const TURNOVER: bool, const CAST: bool, const AVX: bool>(
+fn contact_and_decay<const TURNOVER: bool, const LAST_CONTACT: bool, const CAST: bool, const AVX: bool>(
     pass: &Pass,
     me: &Me,
     rows: &mut [TieRow],
@@ -268,7 +283,7 @@ fn contact_and_decay<const TURNOVER: bool, const CAST: bool, const AVX: bool>(
             lanes.newness[j] = newness[age.min(oldest)];
         }
         let (ghosted, gave, ends, [emotional, instrumental, informational]) =
-            kernel::<TURNOVER, CAST, AVX>(pass.c, me, valid as u32, row, lanes);
+            kernel::<TURNOVER, LAST_CONTACT, CAST, AVX>(pass.c, me, valid as u32, row, lanes);
         d.emotional += emotional;
         d.instrumental += instrumental;
         d.informational += informational;
@@ -390,9 +405,11 @@ fn select<T>(condition: bool, a: T, b: T) -> T {
 /// operations and their order are those of `reference::update_tie` (multiplication and addition of two
 /// numbers are commutative in IEEE arithmetic, which lets the kernel pair "me" and "other" instead of the
 /// lower and higher index), but for the draw's rounding to `f32`: with `CAST` (where the CPU converts 64-bit
-/// integers in vectors) by `rng::unit_f32_by_cast`, which gives the same bits as the reference's way.
+/// integers in vectors) by `rng::unit_f32_by_cast`, which gives the same bits as the reference's way. With
+/// `LAST_CONTACT` it sets the last contact day of each tie with contact today; without, it leaves the row's
+/// last contacts alone (neither read nor written).
 #[inline(always)]
-fn kernel<const TURNOVER: bool, const CAST: bool, const AVX: bool>(
+fn kernel<const TURNOVER: bool, const LAST_CONTACT: bool, const CAST: bool, const AVX: bool>(
     c: &Consts,
     me: &Me,
     valid: u32,
@@ -453,7 +470,9 @@ fn kernel<const TURNOVER: bool, const CAST: bool, const AVX: bool>(
         inf[j] = k * informational;
         n_gave += (is_tie & contact & (mental != 0) & me.can_give) as u32;
         n_ghosted += (is_tie & ghosted) as u32;
-        l.last_contact_day[j] = select(is_tie & contact, me.day, t.last_contact_day[j]);
+        if LAST_CONTACT {
+            l.last_contact_day[j] = select(is_tie & contact, me.day, t.last_contact_day[j]);
+        }
 
         // Contact strengthens the tie; without it the tie decays (kin slowly, new ties fast, ghosted ties
         // faster, social media slows it).
@@ -471,7 +490,9 @@ fn kernel<const TURNOVER: bool, const CAST: bool, const AVX: bool>(
         n_ending += (is_tie & ((s < me.tie_floor) | turnover)) as u32;
         t.strength[j] = select(is_tie, s, t.strength[j]);
     }
-    t.last_contact_day = l.last_contact_day;
+    if LAST_CONTACT {
+        t.last_contact_day = l.last_contact_day;
+    }
     #[cfg(target_arch = "x86_64")]
     if AVX {
         // SAFETY: `AVX` is only set by the block functions compiled with AVX2 or AVX-512 (see `cpu`).
