@@ -227,9 +227,9 @@ impl<'a> World<'a> {
         ctx
     }
 
-    /// Advances one day through every phase. A run with an observer (agent records) must have it from day 0:
-    /// the tie pass then keeps each tie's last contact day (`ties.csv`), which other runs leave alone, as no
-    /// output of theirs shows it.
+    /// Advances one day through every phase. A run with an observer (agent records, the calibration's
+    /// statistics) must have it from day 0: the tie pass then keeps each tie's last contact day (`ties.csv`),
+    /// which other runs leave alone, as no output of theirs shows it.
     pub fn step<'o>(
         &mut self,
         day: u32,
