@@ -4,6 +4,7 @@
 //! each end to its own copy (see `dynamics::support`).
 
 use crate::types::AgentIdx;
+use rayon::iter::Either;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -28,8 +29,9 @@ impl TieKind {
     }
 }
 
-/// One end's copy of a tie, as read from the columns of [`Network`]: 16 bytes a slot (the kind shares a word
-/// with the day formed), as ties are most of a town's memory.
+/// One end's copy of a tie, as read from the columns of [`Network`]: 12 bytes a slot (the kind shares a word
+/// with the day formed), as ties are most of a town's memory, and 4 more for the last contact in a network that
+/// keeps them ([`Network::track_last_contact`]).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Tie {
     pub other: AgentIdx,
@@ -37,8 +39,8 @@ pub struct Tie {
     /// Day formed × 4 + kind; see [`Tie::formed_day`] and [`Tie::kind`].
     formed_and_kind: i32,
     /// The day of the tie's last contact along it (at first, the day it formed). Only agent records show it
-    /// (`ties.csv`), so the tie pass keeps it only in runs that record agents ([`crate::sim::World::step`]); in
-    /// other runs it stays the day the tie formed.
+    /// (`ties.csv`), so the network keeps it only in runs that record agents ([`Network::track_last_contact`],
+    /// [`crate::sim::World::step`]); read from a network that does not, it is the day the tie formed.
     pub last_contact_day: i32,
 }
 
@@ -76,6 +78,8 @@ pub const TIE_LANES: usize = 16;
 /// Slots for up to [`TIE_LANES`] ties of one agent, as columns (one cache line each, aligned), so that the tie
 /// pass reads and writes them in vectors. An agent has enough rows for `max_ties` slots, of which the first
 /// `count` hold its ties, in the order they formed; slots past the count hold stale values that nothing reads.
+/// The slots' last contacts, which only some runs keep, are in rows of their own ([`LastContacts`]), so that
+/// the tie pass of the other runs streams three cache lines a row rather than four.
 #[derive(Clone, Copy, Debug, Default)]
 #[repr(C, align(64))]
 pub struct TieRow {
@@ -83,41 +87,53 @@ pub struct TieRow {
     pub strength: [f32; TIE_LANES],
     /// Day formed × 4 + kind, as in [`Tie`].
     pub formed_and_kind: [i32; TIE_LANES],
-    pub last_contact_day: [i32; TIE_LANES],
 }
 
 impl TieRow {
-    /// The tie in slot `j`.
+    /// The tie in slot `j`, with the day it formed as its last contact (see [`Ties::get`] for the kept one).
     #[inline]
     pub fn get(&self, j: usize) -> Tie {
+        let formed_and_kind = self.formed_and_kind[j];
         Tie {
             other: self.other[j],
             strength: self.strength[j],
-            formed_and_kind: self.formed_and_kind[j],
-            last_contact_day: self.last_contact_day[j],
+            formed_and_kind,
+            last_contact_day: formed_and_kind >> 2,
         }
     }
 
-    /// Puts `tie` in slot `j`.
+    /// Puts `tie` in slot `j` (but its last contact: see [`LastContacts`]).
     #[inline]
     pub fn set(&mut self, j: usize, tie: Tie) {
         self.other[j] = tie.other;
         self.strength[j] = tie.strength;
         self.formed_and_kind[j] = tie.formed_and_kind;
-        self.last_contact_day[j] = tie.last_contact_day;
     }
 }
 
-/// Slot `i` of an agent's rows (the row `i / TIE_LANES`, the lane `i % TIE_LANES`).
+/// The last contact days of a [`TieRow`]'s slots, in a network that keeps them ([`Network::track_last_contact`]).
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(C, align(64))]
+pub struct LastContacts(pub [i32; TIE_LANES]);
+
+/// Slot `i` of an agent's rows (the row `i / TIE_LANES`, the lane `i % TIE_LANES`), with its last contact
+/// where the rows' last contacts are kept.
 #[inline]
-fn slot(rows: &[TieRow], i: usize) -> Tie {
-    rows[i / TIE_LANES].get(i % TIE_LANES)
+fn slot(rows: &[TieRow], last: Option<&[LastContacts]>, i: usize) -> Tie {
+    let mut tie = rows[i / TIE_LANES].get(i % TIE_LANES);
+    if let Some(last) = last {
+        tie.last_contact_day = last[i / TIE_LANES].0[i % TIE_LANES];
+    }
+    tie
 }
 
-/// Puts `tie` in slot `i` of an agent's rows.
+/// Puts `tie` in slot `i` of an agent's rows, and its last contact where they are kept.
 #[inline]
-fn set_slot(rows: &mut [TieRow], i: usize, tie: Tie) {
-    rows[i / TIE_LANES].set(i % TIE_LANES, tie)
+fn set_slot(rows: &mut [TieRow], last: Option<&mut [LastContacts]>, i: usize, tie: Tie) {
+    rows[i / TIE_LANES].set(i % TIE_LANES, tie);
+    if let Some(last) = last {
+        last[i / TIE_LANES].0[i % TIE_LANES] = tie.last_contact_day;
+    }
 }
 
 /// Asks the CPU to bring what `x` points at into the cache (a hint: no effect on results; a prefetch never
@@ -134,19 +150,22 @@ pub(crate) fn prefetch<T>(x: *const T) {
 }
 
 /// All ties of a town: `rows_per_agent` [`TieRow`]s per agent, one after another in agent order, so that the
-/// tie pass reads the table as one stream.
+/// tie pass reads the table as one stream; and, in a network that keeps them, their last contacts in as many
+/// [`LastContacts`] rows beside them.
 #[derive(Clone, Debug)]
 pub struct Network {
     pub max_ties: usize,
     rows_per_agent: usize,
     pub count: Vec<u8>,
     rows: Vec<TieRow>,
+    last: Option<Vec<LastContacts>>,
 }
 
 /// One agent's ties.
 #[derive(Clone, Copy, Debug)]
 pub struct Ties<'a> {
     rows: &'a [TieRow],
+    last: Option<&'a [LastContacts]>,
     len: usize,
 }
 
@@ -163,7 +182,7 @@ impl<'a> Ties<'a> {
     #[inline]
     pub fn get(&self, i: usize) -> Tie {
         assert!(i < self.len, "tie {i} of {}", self.len);
-        slot(self.rows, i)
+        slot(self.rows, self.last, i)
     }
 
     pub fn iter(&self) -> TiesIter<'a> {
@@ -203,7 +222,7 @@ impl Iterator for TiesIter<'_> {
         let i = self.next;
         (i < self.ties.len).then(|| {
             self.next += 1;
-            slot(self.ties.rows, i)
+            slot(self.ties.rows, self.ties.last, i)
         })
     }
 
@@ -220,6 +239,7 @@ pub struct BlockMut<'a> {
     pub count: &'a mut [u8],
     rows_per_agent: usize,
     rows: &'a mut [TieRow],
+    last: Option<&'a mut [LastContacts]>,
 }
 
 impl BlockMut<'_> {
@@ -234,22 +254,34 @@ impl BlockMut<'_> {
 
     /// The `k`th agent's ties.
     pub fn ties(&self, k: usize) -> Ties<'_> {
-        Ties { rows: &self.rows[k * self.rows_per_agent..(k + 1) * self.rows_per_agent], len: self.count[k] as usize }
+        let range = k * self.rows_per_agent..(k + 1) * self.rows_per_agent;
+        Ties {
+            rows: &self.rows[range.clone()],
+            last: self.last.as_deref().map(|l| &l[range]),
+            len: self.count[k] as usize,
+        }
     }
 
-    /// The `k`th agent's rows and count of ties, writable.
-    pub fn agent(&mut self, k: usize) -> (&mut [TieRow], &mut u8) {
-        (&mut self.rows[k * self.rows_per_agent..(k + 1) * self.rows_per_agent], &mut self.count[k])
+    /// The `k`th agent's rows, their last contacts where the network keeps them, and its count of ties,
+    /// writable.
+    pub fn agent(&mut self, k: usize) -> (&mut [TieRow], Option<&mut [LastContacts]>, &mut u8) {
+        let range = k * self.rows_per_agent..(k + 1) * self.rows_per_agent;
+        (&mut self.rows[range.clone()], self.last.as_deref_mut().map(|l| &mut l[range]), &mut self.count[k])
+    }
+
+    /// Whether the block's network keeps the ties' last contacts ([`Network::track_last_contact`]).
+    pub fn keeps_last_contact(&self) -> bool {
+        self.last.is_some()
     }
 
     /// Keeps the `k`th agent's ties for which `keep(tie)` holds, in their order.
     pub fn retain(&mut self, k: usize, mut keep: impl FnMut(Tie) -> bool) {
-        let (rows, count) = self.agent(k);
+        let (rows, mut last, count) = self.agent(k);
         let mut kept = 0;
         for i in 0..*count as usize {
-            let tie = slot(rows, i);
+            let tie = slot(rows, last.as_deref(), i);
             if keep(tie) {
-                set_slot(rows, kept, tie);
+                set_slot(rows, last.as_deref_mut(), kept, tie);
                 kept += 1;
             }
         }
@@ -266,18 +298,39 @@ impl Network {
             rows_per_agent,
             count: vec![0; n_agents],
             rows: vec![TieRow::default(); n_agents * rows_per_agent],
+            last: None,
         }
     }
 
-    /// Bytes of the tie table per agent for `max_ties`.
+    /// Keeps each tie's last contact day from now on (the meetings and the tie pass write it), starting from
+    /// the day each tie formed. So it must be called before the town's first day, when no tie has had contact
+    /// yet ([`crate::sim::World::step`] calls it when it is first given an agent observer, on day 0). Only
+    /// agent records show the days, and the other runs neither keep nor stream them.
+    pub fn track_last_contact(&mut self) {
+        if self.last.is_none() {
+            self.last = Some(self.rows.iter().map(|row| LastContacts(row.formed_and_kind.map(|f| f >> 2))).collect());
+        }
+    }
+
+    /// Whether the network keeps the ties' last contacts ([`Network::track_last_contact`]).
+    pub fn keeps_last_contact(&self) -> bool {
+        self.last.is_some()
+    }
+
+    /// Bytes of the tie table per agent for `max_ties`, without the last contacts that only runs with agent
+    /// records keep (a quarter more).
     pub fn bytes_per_agent(max_ties: usize) -> usize {
         1 + max_ties.div_ceil(TIE_LANES) * std::mem::size_of::<TieRow>()
     }
 
     #[inline]
     pub fn ties(&self, a: AgentIdx) -> Ties<'_> {
-        let start = a as usize * self.rows_per_agent;
-        Ties { rows: &self.rows[start..start + self.rows_per_agent], len: self.count[a as usize] as usize }
+        let range = a as usize * self.rows_per_agent..(a as usize + 1) * self.rows_per_agent;
+        Ties {
+            rows: &self.rows[range.clone()],
+            last: self.last.as_deref().map(|l| &l[range]),
+            len: self.count[a as usize] as usize,
+        }
     }
 
     /// Asks the CPU to bring agent `a`'s first row of ties into the cache (its other ends and strengths: what
@@ -305,10 +358,17 @@ impl Network {
     /// Blocks of `agents` consecutive agents' ties, in parallel.
     pub fn par_blocks_mut(&mut self, agents: usize) -> impl IndexedParallelIterator<Item = BlockMut<'_>> {
         let rows_per_agent = self.rows_per_agent;
-        self.count
-            .par_chunks_mut(agents)
-            .zip(self.rows.par_chunks_mut(agents * rows_per_agent))
-            .map(move |(count, rows)| BlockMut { count, rows_per_agent, rows })
+        let blocks = self.count.par_chunks_mut(agents).zip(self.rows.par_chunks_mut(agents * rows_per_agent));
+        match self.last.as_deref_mut() {
+            None => Either::Left(blocks.map(move |(count, rows)| BlockMut { count, rows_per_agent, rows, last: None })),
+            Some(last) => {
+                Either::Right(
+                    blocks
+                        .zip(last.par_chunks_mut(agents * rows_per_agent))
+                        .map(move |((count, rows), last)| BlockMut { count, rows_per_agent, rows, last: Some(last) }),
+                )
+            }
+        }
     }
 
     /// The position of a's tie to b among a's ties, if they have one. Meetings ask this of every pair that
@@ -326,18 +386,19 @@ impl Network {
         self.count.len()
     }
 
-    /// The agent's rows, writable.
-    fn rows_mut(&mut self, a: AgentIdx) -> &mut [TieRow] {
-        let start = a as usize * self.rows_per_agent;
-        &mut self.rows[start..start + self.rows_per_agent]
+    /// The agent's rows, and their last contacts where they are kept, writable.
+    fn rows_mut(&mut self, a: AgentIdx) -> (&mut [TieRow], Option<&mut [LastContacts]>) {
+        let range = a as usize * self.rows_per_agent..(a as usize + 1) * self.rows_per_agent;
+        (&mut self.rows[range.clone()], self.last.as_deref_mut().map(|l| &mut l[range]))
     }
 
     fn remove_at(&mut self, a: AgentIdx, i: usize) {
         let n = self.count[a as usize] as usize;
-        let rows = self.rows_mut(a);
+        let (rows, mut last) = self.rows_mut(a);
         // Keep order stable so iteration order (and so output) does not depend on removal history tricks.
         for j in i + 1..n {
-            set_slot(rows, j - 1, slot(rows, j));
+            let tie = slot(rows, last.as_deref(), j);
+            set_slot(rows, last.as_deref_mut(), j - 1, tie);
         }
         self.count[a as usize] -= 1;
     }
@@ -386,7 +447,8 @@ impl Network {
         }
         for (x, y) in [(a, b), (b, a)] {
             let n = self.count[x as usize] as usize;
-            set_slot(self.rows_mut(x), n, Tie::new(y, strength, day, kind));
+            let (rows, last) = self.rows_mut(x);
+            set_slot(rows, last, n, Tie::new(y, strength, day, kind));
             self.count[x as usize] += 1;
         }
         true
@@ -396,10 +458,12 @@ impl Network {
     pub fn strengthen_pair(&mut self, a: AgentIdx, b: AgentIdx, gain: f32, day: i32) {
         for (x, y) in [(a, b), (b, a)] {
             if let Some(i) = self.find(x, y) {
-                let row = &mut self.rows_mut(x)[i / TIE_LANES];
-                let (s, j) = (&mut row.strength, i % TIE_LANES);
+                let (rows, last) = self.rows_mut(x);
+                let (s, j) = (&mut rows[i / TIE_LANES].strength, i % TIE_LANES);
                 s[j] = (s[j] + gain * (1.0 - s[j])).min(1.0);
-                row.last_contact_day[j] = day;
+                if let Some(last) = last {
+                    last[i / TIE_LANES].0[j] = day;
+                }
             }
         }
     }
@@ -432,8 +496,9 @@ mod tests {
     fn add_and_drop_weakest_keeps_symmetry() {
         let mut net = Network::new(5, 2);
         assert!(net.add_pair(0, 1, 0.5, 0, TieKind::Friend));
-        assert_eq!(Network::bytes_per_agent(15), 1 + 16 * 16, "ties are most of the memory: 16 bytes a slot");
-        assert_eq!(std::mem::size_of::<TieRow>(), 16 * 16);
+        assert_eq!(Network::bytes_per_agent(15), 1 + 16 * 12, "ties are most of the memory: 12 bytes a slot");
+        assert_eq!(std::mem::size_of::<TieRow>(), 16 * 12);
+        assert_eq!(std::mem::size_of::<LastContacts>(), 16 * 4);
         for (day, kind) in [(-3650, TieKind::Kin), (-1, TieKind::Venue), (0, TieKind::Friend), (36_500, TieKind::Venue)]
         {
             let t = Tie::new(7, 0.5, day, kind);
@@ -447,6 +512,42 @@ mod tests {
         net.strengthen_pair(0, 3, 0.5, 1);
         assert_eq!(net.ties(0).get(net.find(0, 3).unwrap()).strength, 0.65);
         net.check_symmetric().unwrap();
+    }
+
+    /// Last contacts: not kept until asked for (a tie reads as last in contact the day it formed), then
+    /// kept from the day each tie formed, through contact, removals that move ties, and `retain`.
+    #[test]
+    fn last_contacts_are_kept_once_asked_for() {
+        let mut net = Network::new(40, 20);
+        for b in 1..=18 {
+            assert!(net.add_pair(0, b, 0.5, -(b as i32), TieKind::Friend));
+        }
+        net.strengthen_pair(0, 5, 0.1, 3);
+        assert!(!net.keeps_last_contact());
+        assert_eq!(net.ties(0).get(4).last_contact_day, -5, "not kept: the day formed");
+        let mut kept = net.clone();
+        kept.track_last_contact();
+        assert!(kept.keeps_last_contact());
+        let last = |net: &Network, a: AgentIdx, b: AgentIdx| net.ties(a).get(net.find(a, b).unwrap()).last_contact_day;
+        assert_eq!((last(&kept, 0, 5), last(&kept, 5, 0), last(&kept, 0, 17)), (-5, -5, -17));
+        kept.strengthen_pair(0, 17, 0.1, 7);
+        assert!(kept.add_pair(0, 30, 0.9, 8, TieKind::Venue));
+        kept.remove_pair(0, 2);
+        assert_eq!((last(&kept, 0, 17), last(&kept, 17, 0), last(&kept, 0, 30), last(&kept, 0, 18)), (7, 7, 8, -18));
+        let mut blocks: Vec<BlockMut> = kept.par_blocks_mut(8).collect();
+        assert!(blocks.iter().all(|b| b.keeps_last_contact()));
+        blocks[0].retain(0, |t| t.other != 1);
+        blocks[0].retain(1, |t| t.other != 0);
+        drop(blocks);
+        assert_eq!((last(&kept, 0, 17), last(&kept, 0, 30), last(&kept, 0, 3)), (7, 8, -3));
+        kept.check_symmetric().unwrap();
+        // The same ties, strengths and order either way.
+        net.strengthen_pair(0, 17, 0.1, 7);
+        assert!(net.add_pair(0, 30, 0.9, 8, TieKind::Venue));
+        net.remove_pair(0, 2);
+        net.remove_pair(0, 1);
+        let plain = |net: &Network| net.ties(0).iter().map(|t| (t.other, t.strength.to_bits())).collect::<Vec<_>>();
+        assert_eq!(plain(&net), plain(&kept));
     }
 
     /// Agents with more ties than a row holds: order kept across rows through removals and `retain`.

@@ -83,9 +83,6 @@ pub struct World<'a> {
     /// What the inner state wrote for the next day ([`Prepared`]); none before the first day, and dropped
     /// when events are applied.
     prepared: Option<Prepared>,
-    /// Whether the tie pass keeps each tie's last contact day: only agent records show it, so only a run
-    /// observed from its first day does ([`World::step`]).
-    track_last_contact: bool,
 }
 
 /// The views and habits every agent reads on `day`, written by the inner state at the end of the day before
@@ -164,7 +161,6 @@ impl<'a> World<'a> {
             memberships,
             resident_stigma_mean,
             prepared: None,
-            track_last_contact: false,
         }
     }
 
@@ -228,8 +224,9 @@ impl<'a> World<'a> {
     }
 
     /// Advances one day through every phase. A run with an observer (agent records, the calibration's
-    /// statistics) must have it from day 0: the tie pass then keeps each tie's last contact day (`ties.csv`),
-    /// which other runs leave alone, as no output of theirs shows it.
+    /// statistics) must have it from day 0: the network then keeps each tie's last contact day (`ties.csv`;
+    /// [`Network::track_last_contact`]), which other runs neither keep nor stream, as no output of theirs
+    /// shows it.
     pub fn step<'o>(
         &mut self,
         day: u32,
@@ -248,9 +245,9 @@ impl<'a> World<'a> {
         observer: Option<&mut (dyn AgentObserver + 'o)>,
         mut done: impl FnMut(usize),
     ) {
-        if observer.is_some() && !self.track_last_contact {
+        if observer.is_some() && !self.network.keeps_last_contact() {
             assert_eq!(day, 0, "agent records must be observed from the first day (the ties' last contacts)");
-            self.track_last_contact = true;
+            self.network.track_last_contact();
         }
         let mut ctx = self.begin_day(day, events_today);
         done(0);
@@ -329,7 +326,7 @@ impl<'a> World<'a> {
             .zip(self.venue_today.par_iter())
             .with_min_len(4096)
             .for_each(|(p, v)| p.set_venue_today(*v));
-        support::run(ctx, &self.scenario.params, &mut self.network, &mut self.daily, self.track_last_contact);
+        support::run(ctx, &self.scenario.params, &mut self.network, &mut self.daily);
         if ctx.weekday == support::TURNOVER_WEEKDAY {
             population::renew_friendships(
                 self.scenario,
@@ -548,11 +545,11 @@ mod tests {
     #[test]
     fn a_running_town_fits_in_512_bytes_per_agent() {
         // Issue 7's memory target (peak resident memory at 10^6 agents over agents, ties included): the
-        // per-agent arrays at the default `max_ties`, with room for the ≈ 16 bytes per agent that the program,
-        // venues and buffers add at that size (465 of the 481 measured; docs/performance.md, "Whole runs and
-        // memory").
+        // per-agent arrays at the default `max_ties`, with room for the ≈ 26 bytes per agent that the program,
+        // venues and buffers add at that size (397 of the 423 measured; docs/performance.md, "Whole runs and
+        // memory"), and for the 64 bytes of last contacts that runs with agent records keep.
         let per_agent = super::bytes_per_agent(crate::params::Params::default().max_ties_usize());
-        assert!(per_agent <= 480, "{per_agent} bytes per agent");
+        assert!(per_agent + 64 <= 480, "{per_agent} bytes per agent");
     }
 
     /// The views and habits the inner state prepares for the next day, and the accumulators it clears, are

@@ -35,7 +35,7 @@ mod cpu;
 pub use cpu::{kernel_name, KERNEL_VAR};
 
 use super::{social_media_of_step, Daily, DayContext, PeerView};
-use crate::network::{prefetch, BlockMut, Network, TieKind, TieRow, TIE_LANES};
+use crate::network::{prefetch, BlockMut, LastContacts, Network, TieKind, TieRow, TIE_LANES};
 use crate::params::Params;
 use crate::rng::{
     chance_bound, day_prefix, pair_entity, uniform_once, uniform_once_bits, unit_f32_by_cast, unit_f32_by_halves,
@@ -127,9 +127,11 @@ fn newness_table(p: &Params) -> Vec<f32> {
 /// The weekday (Sunday) on which ties end by turnover and ended friendships are renewed.
 pub const TURNOVER_WEEKDAY: usize = 6;
 
-/// The tie pass of a day. `last_contact`: whether to keep each tie's last contact day, which only agent
-/// records show (a row's last contacts are read and written back whole, 128 bytes of memory traffic an agent).
-pub fn run(ctx: &DayContext, p: &Params, network: &mut Network, daily: &mut [Daily], last_contact: bool) {
+/// The tie pass of a day. It keeps each tie's last contact day where the network does
+/// ([`Network::track_last_contact`]: only agent records show them, and a row's last contacts are read and written
+/// back whole, 128 bytes of memory traffic an agent).
+pub fn run(ctx: &DayContext, p: &Params, network: &mut Network, daily: &mut [Daily]) {
+    let last_contact = network.keeps_last_contact();
     let consts = Consts::new(ctx, p);
     let tie_floor = p.tie_floor as f32;
     let prefix = day_prefix(ctx.seed, ctx.replicate, Purpose::TieContact, ctx.day);
@@ -226,6 +228,7 @@ fn block<const TURNOVER: bool, const LAST_CONTACT: bool, const CAST: bool, const
 ) -> u64 {
     let (first, ties, daily) = (b.first, &mut b.ties, &mut *b.daily);
     debug_assert!(daily.len() <= BLOCK && daily.len() == ties.len());
+    debug_assert_eq!(LAST_CONTACT, ties.keeps_last_contact(), "the pass keeps last contacts where the network does");
     // The constants as values of this function, which the compiler can keep (broadcast into vectors, spilled
     // where registers run out) across the whole block, rather than loading them again for every row.
     let c = *pass.c;
@@ -241,15 +244,15 @@ fn block<const TURNOVER: bool, const LAST_CONTACT: bool, const CAST: bool, const
         }
         let a = first + k as AgentIdx;
         let me = Me::new(pass.c, pass.prefix, pass.day, a, pass.peers[a as usize], pass.tie_floor);
-        let (rows, &mut count) = ties.agent(k);
-        let some_end = contact_and_decay::<TURNOVER, LAST_CONTACT, CAST, AVX>(pass, &me, rows, count, lanes, d);
+        let (rows, last, &mut count) = ties.agent(k);
+        let some_end = contact_and_decay::<TURNOVER, LAST_CONTACT, CAST, AVX>(pass, &me, rows, last, count, lanes, d);
         ending |= (some_end as u64) << k;
     }
     ending
 }
 
 /// Contact, support and decay along one agent's `count` ties (`me`'s), a row at a time: the kernel updates the
-/// row's strength (and, with `LAST_CONTACT`, its last contacts) in place, from the other ends' views gathered
+/// row's strength (and, with `LAST_CONTACT`, its last contacts, `last`) in place, from the other ends' views gathered
 /// beside it, and returns the row's support by layer, summed in a fixed tree ([`row_sum`]), so that the sums are
 /// the same bits however the kernel ran; the rows' sums are added to the day's in row order. Returns whether a tie
 /// ends today: below the floor, or by turnover (counted without an early exit, which would be a coin toss for the
@@ -259,6 +262,7 @@ fn contact_and_decay<const TURNOVER: bool, const LAST_CONTACT: bool, const CAST:
     pass: &Pass,
     me: &Me,
     rows: &mut [TieRow],
+    mut last: Option<&mut [LastContacts]>,
     count: u8,
     lanes: &mut Lanes,
     d: &mut Daily,
@@ -269,7 +273,7 @@ fn contact_and_decay<const TURNOVER: bool, const LAST_CONTACT: bool, const CAST:
     assert!(!newness.is_empty());
     let oldest = newness.len() - 1;
     let mut ending = 0;
-    for (row, start) in rows.iter_mut().zip((0..count as usize).step_by(LANES)) {
+    for (r, (row, start)) in rows.iter_mut().zip((0..count as usize).step_by(LANES)).enumerate() {
         let valid = (count as usize - start).min(LANES);
         // The other ends' views are scattered over the whole town: a tight loop of loads, so that the CPU has
         // all of the row's cache misses in flight at once.
@@ -282,8 +286,9 @@ fn contact_and_decay<const TURNOVER: bool, const LAST_CONTACT: bool, const CAST:
             let age = (me.day - (row.formed_and_kind[j] >> 2)).max(0) as u32 as usize;
             lanes.newness[j] = newness[age.min(oldest)];
         }
+        let last_row = if LAST_CONTACT { last.as_deref_mut().map(|l| &mut l[r].0) } else { None };
         let (ghosted, gave, ends, [emotional, instrumental, informational]) =
-            kernel::<TURNOVER, LAST_CONTACT, CAST, AVX>(pass.c, me, valid as u32, row, lanes);
+            kernel::<TURNOVER, LAST_CONTACT, CAST, AVX>(pass.c, me, valid as u32, row, last_row, lanes);
         d.emotional += emotional;
         d.instrumental += instrumental;
         d.informational += informational;
@@ -414,12 +419,18 @@ fn kernel<const TURNOVER: bool, const LAST_CONTACT: bool, const CAST: bool, cons
     me: &Me,
     valid: u32,
     t: &mut TieRow,
+    last: Option<&mut [i32; LANES]>,
     l: &mut Lanes,
 ) -> (u32, u32, u32, [f32; 3]) {
     // Copies in registers: selects between their values vectorise, loads through a selected address do not.
     let c = *c;
     let me = *me;
     let (mut n_ghosted, mut n_gave, mut n_ending) = (0, 0, 0);
+    // The row's last contacts as they were, where they are kept.
+    let old_last = match &last {
+        Some(last) if LAST_CONTACT => **last,
+        _ => [0; LANES],
+    };
     let (mut em, mut ins, mut inf) = ([0.0f32; LANES], [0.0f32; LANES], [0.0f32; LANES]);
     for j in 0..LANES {
         let is_tie = (j as u32) < valid;
@@ -471,7 +482,7 @@ fn kernel<const TURNOVER: bool, const LAST_CONTACT: bool, const CAST: bool, cons
         n_gave += (is_tie & contact & (mental != 0) & me.can_give) as u32;
         n_ghosted += (is_tie & ghosted) as u32;
         if LAST_CONTACT {
-            l.last_contact_day[j] = select(is_tie & contact, me.day, t.last_contact_day[j]);
+            l.last_contact_day[j] = select(is_tie & contact, me.day, old_last[j]);
         }
 
         // Contact strengthens the tie; without it the tie decays (kin slowly, new ties fast, ghosted ties
@@ -490,8 +501,8 @@ fn kernel<const TURNOVER: bool, const LAST_CONTACT: bool, const CAST: bool, cons
         n_ending += (is_tie & ((s < me.tie_floor) | turnover)) as u32;
         t.strength[j] = select(is_tie, s, t.strength[j]);
     }
-    if LAST_CONTACT {
-        t.last_contact_day = l.last_contact_day;
+    if let (true, Some(last)) = (LAST_CONTACT, last) {
+        *last = l.last_contact_day;
     }
     #[cfg(target_arch = "x86_64")]
     if AVX {
