@@ -18,6 +18,7 @@ use supportsim::sim::PHASES;
 const DAYS: u32 = 14;
 
 fn day_loop(c: &mut Criterion) {
+    eprintln!("machine: {}", common::machine());
     let mut group = c.benchmark_group("day_loop");
     group.sample_size(10);
     for n_agents in [10_000u32, 100_000, 1_000_000] {

@@ -11,7 +11,8 @@
 //! Each timing covers `days` days (default 7: one of each weekday) from day 28 of the default town scaled to
 //! `agents`; the town is cloned before each timing, outside the timer, so both thread counts do the same work
 //! (the output is the same bits at any thread count). Each day runs `World::step_phases`, which reports
-//! the end of each phase, so the speed-up is given for each phase too. Record results in docs/performance.md;
+//! the end of each phase, so the speed-up is given for each phase too. The first lines say what ran and where
+//! (the CPU, the threads it offers, the tie kernel's way of running). Record results in docs/performance.md;
 //! `csv=PATH` appends the run's row (agents, threads, pairs, and the median and quartiles of the speed-up, with a
 //! header if the file is new) to the file the chart of `examples/performance_chart.rs` draws from. A relative
 //! path is taken from the package's root, where `cargo bench` runs. The 2-thread runs of this project's
@@ -86,6 +87,8 @@ fn main() {
             std::process::exit(2);
         })
     });
+    // Before the town is built, so that a bad `SUPPORTSIM_KERNEL` stops the run at once.
+    let machine = common::machine();
     let s = town(o.agents);
     let pools: Vec<rayon::ThreadPool> = [1, o.threads]
         .iter()
@@ -101,6 +104,7 @@ fn main() {
         o.rounds,
         o.threads
     );
+    println!("machine: {machine}");
     println!("{:>5} {:>12} {:>12} {:>8}", "round", "1 thread", format!("{} threads", o.threads), "speed-up");
     let (mut one, mut many, mut ratio) = (Vec::new(), Vec::new(), Vec::new());
     let mut phase_ratio = vec![Vec::new(); PHASES.len()];

@@ -13,6 +13,32 @@ pub fn town(n_agents: u32) -> Scenario {
     Scenario::load(Origin::Embedded, Path::new("baseline.toml")).expect("embedded baseline").scaled(n_agents)
 }
 
+/// The machine the benchmark runs on, in one line, for the record of a sitting: the CPU (its name, and on
+/// Linux its family and model, which tell its generation), the threads it offers, and the way the tie kernel
+/// runs (`SUPPORTSIM_KERNEL`). The development machine has changed between sittings, from a CPU with AVX-512 to
+/// one without (docs/performance.md). A `SUPPORTSIM_KERNEL` that names no way this CPU can run is reported, as
+/// the command line reports it, and the benchmark exits with code 2 rather than time another way.
+pub fn machine() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let field = |key: &str| {
+        cpuinfo.lines().find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            (k.trim() == key).then(|| v.trim().to_string())
+        })
+    };
+    let cpu = match (field("model name"), field("cpu family"), field("model")) {
+        (Some(name), Some(family), Some(model)) => format!("{name} (family {family}, model {model})"),
+        (Some(name), ..) => name,
+        _ => std::env::consts::ARCH.to_string(),
+    };
+    let threads = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let kernel = supportsim::dynamics::support::kernel_name().unwrap_or_else(|e| {
+        eprintln!("benchmark: {e}");
+        std::process::exit(2);
+    });
+    format!("{cpu}, {threads} threads available, tie kernel {kernel}")
+}
+
 /// Replicate 0 of the town after [`WARM_UP_DAYS`] days, run on `pool`.
 pub fn warm<'a>(s: &'a Scenario, pool: &rayon::ThreadPool) -> World<'a> {
     let mut w = World::new(s, 0);
