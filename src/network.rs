@@ -318,7 +318,7 @@ impl Network {
     }
 
     /// Bytes of the tie table per agent for `max_ties`, without the last contacts that only runs with agent
-    /// records keep (a quarter more).
+    /// records keep (64 bytes more a row of 16 slots).
     pub fn bytes_per_agent(max_ties: usize) -> usize {
         1 + max_ties.div_ceil(TIE_LANES) * std::mem::size_of::<TieRow>()
     }
