@@ -95,10 +95,10 @@ impl Kernel {
     }
 
     /// Runs the tie pass on a block of agents; see [`block`]. Turnover is drawn only on the days it can
-    /// happen, and the ties' last contacts are kept only when the pass asks for them (`Pass::last_contact`).
+    /// happen, and the ties' last contacts are kept where the block's network keeps them.
     #[inline]
     pub(super) fn block(self, pass: &Pass, b: &mut Block, lanes: &mut Lanes) -> u64 {
-        match (pass.c.turnover_bound > 0, pass.last_contact) {
+        match (pass.c.turnover_bound > 0, b.ties.keeps_last_contact()) {
             (false, false) => self.block_as::<false, false>(pass, b, lanes),
             (false, true) => self.block_as::<false, true>(pass, b, lanes),
             (true, false) => self.block_as::<true, false>(pass, b, lanes),

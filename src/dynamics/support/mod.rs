@@ -131,7 +131,6 @@ pub const TURNOVER_WEEKDAY: usize = 6;
 /// ([`Network::track_last_contact`]: only agent records show them, and a row's last contacts are read and written
 /// back whole, 128 bytes of memory traffic an agent).
 pub fn run(ctx: &DayContext, p: &Params, network: &mut Network, daily: &mut [Daily]) {
-    let last_contact = network.keeps_last_contact();
     let consts = Consts::new(ctx, p);
     let tie_floor = p.tie_floor as f32;
     let prefix = day_prefix(ctx.seed, ctx.replicate, Purpose::TieContact, ctx.day);
@@ -142,16 +141,7 @@ pub fn run(ctx: &DayContext, p: &Params, network: &mut Network, daily: &mut [Dai
     network.par_blocks_mut(BLOCK).zip(daily.par_chunks_mut(BLOCK)).enumerate().with_min_len(512 / BLOCK).for_each_init(
         || Box::new(Lanes::default()),
         |lanes: &mut Box<Lanes>, (i, (ties, daily))| {
-            let pass = Pass {
-                c: &consts,
-                newness: &newness,
-                peers,
-                prefix,
-                day: ctx.day,
-                tie_floor,
-                prefetch_views,
-                last_contact,
-            };
+            let pass = Pass { c: &consts, newness: &newness, peers, prefix, day: ctx.day, tie_floor, prefetch_views };
             let mut b = Block { first: (i * BLOCK) as AgentIdx, ties, daily };
             let mut ending = kernel.block(&pass, &mut b, lanes);
             // Ties end (below the floor, or by turnover on Sundays) in a second pass that keeps the order of
@@ -210,8 +200,6 @@ struct Pass<'a> {
     tie_floor: f32,
     /// Whether the views are large enough to be prefetched ([`PREFETCH_VIEWS_ABOVE`]).
     prefetch_views: bool,
-    /// Whether the kernel keeps the ties' last contact days (the block's `LAST_CONTACT`; see [`run`]).
-    last_contact: bool,
 }
 
 /// Contact, support and decay along the ties of a block of agents: each agent's ties a row at a time (see
@@ -219,7 +207,7 @@ struct Pass<'a> {
 /// the agents with a tie that ends today, as bits (bit k for the block's kth agent).
 /// Inlined into one function per way the kernel runs, so that the kernel's constants are set up once per
 /// block rather than once per agent; `CAST` and `AVX` say what that way's CPU has (see [`kernel`]), and
-/// `LAST_CONTACT` is `pass.last_contact`.
+/// `LAST_CONTACT` whether the block's ties keep their last contacts (`BlockMut::keeps_last_contact`).
 #[inline(always)]
 fn block<const TURNOVER: bool, const LAST_CONTACT: bool, const CAST: bool, const AVX: bool>(
     pass: &Pass,
@@ -228,7 +216,6 @@ fn block<const TURNOVER: bool, const LAST_CONTACT: bool, const CAST: bool, const
 ) -> u64 {
     let (first, ties, daily) = (b.first, &mut b.ties, &mut *b.daily);
     debug_assert!(daily.len() <= BLOCK && daily.len() == ties.len());
-    debug_assert_eq!(LAST_CONTACT, ties.keeps_last_contact(), "the pass keeps last contacts where the network does");
     // The constants as values of this function, which the compiler can keep (broadcast into vectors, spilled
     // where registers run out) across the whole block, rather than loading them again for every row.
     let c = *pass.c;

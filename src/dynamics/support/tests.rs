@@ -112,7 +112,7 @@ proptest! {
             // The prefetch changes nothing but speed; both ways run.
             let prefetch_views = a % 2 == 0;
             let (peers, newness) = (&peers, &newness);
-            let pass = Pass { c: &consts, newness, peers, prefix, day, tie_floor, prefetch_views, last_contact };
+            let pass = Pass { c: &consts, newness, peers, prefix, day, tie_floor, prefetch_views };
             let ending = kernel.block(&pass, &mut b, &mut lanes);
             let (some_end, got) = (ending == 1 << a, b.daily[a as usize]);
             prop_assert!(ending & !(1 << a) == 0, "only agent {} has ties: {:#x}", a, ending);
