@@ -450,12 +450,15 @@ fn kernel<const TURNOVER: bool, const LAST_CONTACT: bool, const CAST: bool, cons
         let remote = !in_person & (u < 1.0 - (1.0 - p_me) * (1.0 - p_other));
         // Contact that only the other end's ghosting of this agent prevented.
         let ghosted = !in_person & !remote & (u < 1.0 - (1.0 - p_me) * (1.0 - p_other_not_ghosting));
-        let contact = in_person | remote;
+        // No contact along the slots past the agent's ties, so that they decay at a rate of zero below and
+        // keep their strength, bit for bit, without a select against the old value: that select became two
+        // masked stores (`vmaskmovps`), which AMD CPUs run as microcode.
+        let contact = is_tie & (in_person | remote);
 
         // Support received from the other end, by layer; giving lifts the giver.
         let mode = select(in_person, 1.0, c.remote_support);
         let k = s * mode * by_mental(mental, c.capacity);
-        let k = select(is_tie & contact, k, 0.0);
+        let k = select(contact, k, 0.0);
         let emotional = select(kin, c.emotional[0], c.emotional[1]);
         let instrumental = select(kin, c.instrumental[0], c.instrumental[1]);
         let informational = select(
@@ -466,10 +469,10 @@ fn kernel<const TURNOVER: bool, const LAST_CONTACT: bool, const CAST: bool, cons
         em[j] = k * emotional;
         ins[j] = k * instrumental;
         inf[j] = k * informational;
-        n_gave += (is_tie & contact & (mental != 0) & me.can_give) as u32;
+        n_gave += (contact & (mental != 0) & me.can_give) as u32;
         n_ghosted += (is_tie & ghosted) as u32;
         if LAST_CONTACT {
-            l.last_contact_day[j] = select(is_tie & contact, me.day, old_last[j]);
+            l.last_contact_day[j] = select(contact, me.day, old_last[j]);
         }
 
         // Contact strengthens the tie; without it the tie decays (kin slowly, new ties fast, ghosted ties
@@ -481,12 +484,12 @@ fn kernel<const TURNOVER: bool, const LAST_CONTACT: bool, const CAST: bool, cons
         let ghost = select(ghost, c.ghost_decay[1], c.ghost_decay[0]);
         let social = 1.0 - c.social_decay_reduction * sm;
         let decay_kind = select(kin, c.decay_kind[0], c.decay_kind[1]);
-        let rate = (c.daily_decay * decay_kind * newness * ghost * social).min(1.0);
+        let rate = select(is_tie, (c.daily_decay * decay_kind * newness * ghost * social).min(1.0), 0.0);
         let decayed = s * (1.0 - rate);
         let s = select(contact, strengthened, decayed);
         let turnover = TURNOVER && !kin & (uniform_once_bits(c.turnover_prefix, pair) < c.turnover_bound);
         n_ending += (is_tie & ((s < me.tie_floor) | turnover)) as u32;
-        t.strength[j] = select(is_tie, s, t.strength[j]);
+        t.strength[j] = s;
     }
     if let (true, Some(last)) = (LAST_CONTACT, last) {
         *last = l.last_contact_day;
