@@ -45,12 +45,20 @@ pub enum Purpose {
 /// The SplitMix64 finalizer: a bijective avalanche on 64 bits (Steele, Lea & Flood 2014).
 #[inline]
 fn mix64(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z = (z ^ (z >> 30)).wrapping_mul(MIX64_MUL[0]);
+    z = (z ^ (z >> 27)).wrapping_mul(MIX64_MUL[1]);
     z ^ (z >> 31)
 }
 
-const GOLDEN_GAMMA: u64 = 0x9e37_79b9_7f4a_7c15;
+/// The multipliers of [`mix64`], and below the other constants of a stream's first draw, for the tie kernel's
+/// AVX2 form, which computes [`uniform_once_bits`] in vector instructions.
+pub(crate) const MIX64_MUL: [u64; 2] = [0xbf58_476d_1ce4_e5b9, 0x94d0_49bb_1331_11eb];
+
+/// The increment of a SplitMix64 stream's state.
+pub(crate) const GOLDEN_GAMMA: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// The multiplier of the entity in [`entity_key`].
+pub(crate) const ENTITY_MUL: u64 = 0xe703_7ed1_a0b4_28db;
 
 /// The key of one stream. Fields are combined by chained mixing so that nearby keys give unrelated streams.
 #[inline]
@@ -70,7 +78,7 @@ pub fn day_prefix(seed: u64, replicate: u32, purpose: Purpose, day: u32) -> u64 
 /// Completes a key from a [`day_prefix`] and an entity.
 #[inline]
 pub fn entity_key(prefix: u64, entity: u64) -> u64 {
-    mix64(prefix ^ entity.wrapping_mul(0xe703_7ed1_a0b4_28db))
+    mix64(prefix ^ entity.wrapping_mul(ENTITY_MUL))
 }
 
 /// A small counter-based generator (SplitMix64) started at a stream key. Cheap to create, so a fresh one is

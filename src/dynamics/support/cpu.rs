@@ -5,10 +5,10 @@ use super::{block, Block, Lanes, Pass};
 
 /// How the kernel runs: with AVX-512 (a whole row of sixteen `f32` lanes per instruction, and the 64-bit
 /// multiplications and the conversion of the pair's draw as single instructions) or AVX2 (eight lanes) where
-/// the CPU has them, else with the instructions every x86-64 (or other) CPU has. All run the same code on the
-/// same IEEE operations, but for the draw's rounding to `f32`, which gives the same result either way
-/// (`rng::unit_f32_by_cast`); so they give the same bits, and a test checks each one the CPU can run against
-/// the tie-at-a-time reference.
+/// the CPU has them, else with the instructions every x86-64 (or other) CPU has. All run the same IEEE
+/// operations (the AVX2 way as its own code, `super::avx2`, the others as one source), but for the draw's
+/// rounding to `f32`, which gives the same result either way (`rng::unit_f32_by_cast`); so they give the same
+/// bits, and a test checks each one the CPU can run against the tie-at-a-time reference.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(super) enum Kernel {
     Portable,
@@ -135,8 +135,8 @@ fn block_portable<const TURNOVER: bool, const LAST_CONTACT: bool>(
     block::<TURNOVER, LAST_CONTACT, false, false>(pass, b, lanes)
 }
 
-/// [`block`] compiled with AVX2: the kernel runs eight ties per instruction, and a row's support is summed in
-/// vector registers (`row_sum_avx`).
+/// [`block`] compiled with AVX2: the kernel runs eight ties per instruction, written in AVX2 instructions
+/// (`super::avx2::kernel`), and a row's support is summed in vector registers (`row_sum_avx`).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 fn block_avx2<const TURNOVER: bool, const LAST_CONTACT: bool>(pass: &Pass, b: &mut Block, lanes: &mut Lanes) -> u64 {

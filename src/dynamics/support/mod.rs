@@ -13,9 +13,10 @@
 //! number from the pair's stream, so each end updates its own copy and both copies stay bit-identical.
 //!
 //! The per-tie work is a kernel without branches over a row of the tie table (an agent's ties as columns,
-//! `TieRow`), which the compiler vectorises with AVX-512 (a row of sixteen ties per instruction) or AVX2 (eight),
-//! chosen at run time where the CPU has them; elsewhere the same code runs without vectors, still without
-//! branches. It updates the row in
+//! `TieRow`), which the compiler vectorises with AVX-512 (a row of sixteen ties per instruction), chosen at run
+//! time where the CPU has it; elsewhere the same code runs without vectors, still without branches. For AVX2
+//! (eight ties per instruction) the same operations are written in its instructions (`avx2`), as LLVM's own
+//! vectorisation of the kernel for eight lanes spent a sixth of its instructions on spills. It updates the row in
 //! place and performs the same IEEE operations as the tie-at-a-time reference (`reference::update_tie`, kept
 //! for tests), but for the rounding of each draw to `f32`, which the AVX-512 form does by a direct conversion
 //! with the same result (`rng::unit_f32_by_cast`); so the output does not depend on the CPU, and a property
@@ -30,6 +31,8 @@
 //! kernel, the loads and the sums inlined: the loop around the kernel gets the same instructions as the
 //! kernel, and the kernel's constants are set up once per block rather than once per agent.
 
+#[cfg(target_arch = "x86_64")]
+mod avx2;
 mod cpu;
 
 pub use cpu::{kernel_name, KERNEL_VAR};
@@ -400,6 +403,9 @@ fn select<T>(condition: bool, a: T, b: T) -> T {
 /// integers in vectors) by `rng::unit_f32_by_cast`, which gives the same bits as the reference's way. With
 /// `LAST_CONTACT` it sets the last contact day of each tie with contact today; without, it leaves the row's
 /// last contacts alone (neither read nor written).
+///
+/// The block compiled with AVX2 alone (`AVX` without `CAST`) runs the same operations written in AVX2
+/// instructions instead ([`avx2::kernel`]), as LLVM's vectorisation of this code for eight lanes spilled much.
 #[inline(always)]
 fn kernel<const TURNOVER: bool, const LAST_CONTACT: bool, const CAST: bool, const AVX: bool>(
     c: &Consts,
@@ -409,6 +415,11 @@ fn kernel<const TURNOVER: bool, const LAST_CONTACT: bool, const CAST: bool, cons
     last: Option<&mut [i32; LANES]>,
     l: &mut Lanes,
 ) -> (u32, u32, u32, [f32; 3]) {
+    #[cfg(target_arch = "x86_64")]
+    if AVX && !CAST {
+        // SAFETY: `AVX` without `CAST` is only set by the block compiled with AVX2 (see `cpu`).
+        return unsafe { avx2::kernel::<TURNOVER, LAST_CONTACT>(c, me, valid, t, last, l) };
+    }
     // Copies in registers: selects between their values vectorise, loads through a selected address do not.
     let c = *c;
     let me = *me;

@@ -1,0 +1,280 @@
+//! The tie kernel ([`super::kernel`]) written in AVX2 instructions, for the block compiled with AVX2 alone: the same
+//! IEEE operations in the same order, so the same bits, which the property test checks against the tie-at-a-time
+//! reference. LLVM's own vectorisation of the kernel for AVX2 held each quantity of a row's sixteen lanes in two
+//! registers at once and each condition as packed 16-bit lanes, so that about a sixth of its instructions were spills
+//! and reloads, and a twentieth conversions between the widths of masks. Here the draws of the whole row come first, as
+//! four chains of 64-bit multiplications written side by side so that the CPU runs them at once; then the rest of the
+//! work goes a half row (eight lanes) at a time, each condition a full-width mask. On the Zen 3 machine of
+//! docs/performance.md this took the tie pass from about 103 to about 95 ns per agent-day at 10^4 agents
+//! (docs/performance-rounds.md, twentieth round).
+
+use super::{Consts, Lanes, Me, LANES};
+use crate::dynamics::{PeerView, SOCIAL_MEDIA_STEPS};
+use crate::network::TieRow;
+use crate::rng::{ENTITY_MUL, GOLDEN_GAMMA, MIX64_MUL};
+use crate::types::NO_VENUE;
+use std::arch::x86_64::*;
+
+/// An array of 2 or 4 values of `e`, for `i` from 0, written out: `array::map` with a closure that calls
+/// intrinsics leaves them as calls.
+#[rustfmt::skip]
+macro_rules! each {
+    ($i:ident in 2 => $e:expr) => { [{ let $i = 0; $e }, { let $i = 1; $e }] };
+    ($i:ident in 4 => $e:expr) => { [{ let $i = 0; $e }, { let $i = 1; $e }, { let $i = 2; $e }, { let $i = 3; $e }] };
+}
+
+/// The lanes `4q..4q + 4` of a row's indices in two vectors (`x[0]` lanes 0–7, `x[1]` 8–15), widened to 64 bits.
+#[inline(always)]
+unsafe fn widen(x: [__m256i; 2], q: usize) -> __m256i {
+    let half = x[q / 2];
+    _mm256_cvtepu32_epi64(if q.is_multiple_of(2) {
+        _mm256_castsi256_si128(half)
+    } else {
+        _mm256_extracti128_si256::<1>(half)
+    })
+}
+
+/// `x × m` on each 64-bit lane, modulo 2^64, for a constant `m` given as its 32-bit halves (`m_lo`, `m_hi`, in
+/// the low half of each lane): AVX2 multiplies only 32-bit halves.
+#[inline(always)]
+unsafe fn mul64(x: __m256i, m_lo: __m256i, m_hi: __m256i) -> __m256i {
+    let low = _mm256_mul_epu32(x, m_lo);
+    let cross = _mm256_add_epi64(_mm256_mul_epu32(_mm256_srli_epi64::<32>(x), m_lo), _mm256_mul_epu32(x, m_hi));
+    _mm256_add_epi64(low, _mm256_slli_epi64::<32>(cross))
+}
+
+/// The 32-bit halves of a 64-bit constant, broadcast.
+#[inline(always)]
+unsafe fn halves(m: u64) -> (__m256i, __m256i) {
+    (_mm256_set1_epi64x((m & 0xffff_ffff) as i64), _mm256_set1_epi64x((m >> 32) as i64))
+}
+
+/// The SplitMix64 finalizer (`rng::mix64`) on four vectors of four lanes, a step at a time across the four, so
+/// that the CPU runs their chains of multiplications side by side.
+#[inline(always)]
+unsafe fn mix64(z: &mut [__m256i; 4]) {
+    let (c1_lo, c1_hi) = halves(MIX64_MUL[0]);
+    let (c2_lo, c2_hi) = halves(MIX64_MUL[1]);
+    for z in z.iter_mut() {
+        *z = _mm256_xor_si256(*z, _mm256_srli_epi64::<30>(*z));
+    }
+    for z in z.iter_mut() {
+        *z = mul64(*z, c1_lo, c1_hi);
+    }
+    for z in z.iter_mut() {
+        *z = _mm256_xor_si256(*z, _mm256_srli_epi64::<27>(*z));
+    }
+    for z in z.iter_mut() {
+        *z = mul64(*z, c2_lo, c2_hi);
+    }
+    for z in z.iter_mut() {
+        *z = _mm256_xor_si256(*z, _mm256_srli_epi64::<31>(*z));
+    }
+}
+
+/// `rng::uniform_once_bits(prefix, entity)` for sixteen entities, from their products with `rng::ENTITY_MUL`
+/// (four vectors of four lanes): the stream's key, then its first number. (As a loop over the two rounds,
+/// which LLVM leaves as one, the pass was faster than with the rounds written out: 94–98 ns per agent-day at
+/// 10^4 against 111–116, in alternating turns; the constants are then loaded where they are used.)
+#[inline(always)]
+unsafe fn draws(prefix: u64, entity_product: &[__m256i; 4]) -> [__m256i; 4] {
+    let prefix = _mm256_set1_epi64x(prefix as i64);
+    let gamma = _mm256_set1_epi64x(GOLDEN_GAMMA as i64);
+    let mut z = *entity_product;
+    for round in 0..2 {
+        for z in z.iter_mut() {
+            *z = if round == 0 { _mm256_xor_si256(*z, prefix) } else { _mm256_add_epi64(*z, gamma) };
+        }
+        mix64(&mut z);
+    }
+    each!(q in 4 => _mm256_srli_epi64::<11>(z[q]))
+}
+
+/// `rng::unit_f32_by_halves` on four lanes: the same exact halves in `f64`, their exact sum, one rounding.
+#[inline(always)]
+unsafe fn unit_f32(bits: __m256i) -> __m128 {
+    let magic = _mm256_set1_epi64x(0x4330_0000_0000_0000);
+    let two52 = _mm256_set1_pd(4_503_599_627_370_496.0);
+    let exact = |x: __m256i| _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(x, magic)), two52);
+    let high = exact(_mm256_srli_epi64::<32>(bits));
+    let low = exact(_mm256_and_si256(bits, _mm256_set1_epi64x(0xffff_ffff)));
+    let x = _mm256_add_pd(_mm256_mul_pd(high, _mm256_set1_pd(4_294_967_296.0)), low);
+    _mm256_cvtpd_ps(_mm256_mul_pd(x, _mm256_set1_pd(1.0 / (1u64 << 53) as f64)))
+}
+
+/// `rng::pair_entity(a, b) × rng::ENTITY_MUL` for four pairs, from the lower and higher index of each (in the
+/// low half of each 64-bit lane): the entity is `lower × 2^32 + higher`.
+#[inline(always)]
+unsafe fn entity_product(lower: __m256i, higher: __m256i) -> __m256i {
+    let (m_lo, m_hi) = halves(ENTITY_MUL);
+    let cross = _mm256_add_epi64(_mm256_mul_epu32(lower, m_lo), _mm256_mul_epu32(higher, m_hi));
+    _mm256_add_epi64(_mm256_mul_epu32(higher, m_lo), _mm256_slli_epi64::<32>(cross))
+}
+
+/// `select(condition, a, b)` by lane: `a` where the mask is set.
+#[inline(always)]
+unsafe fn select(condition: __m256, a: __m256, b: __m256) -> __m256 {
+    _mm256_blendv_ps(b, a, condition)
+}
+
+/// `super::by_mental` by lane, from the masks of the states well and struggling.
+#[inline(always)]
+unsafe fn by_mental(well: __m256, struggling: __m256, t: [f32; 3]) -> __m256 {
+    let set = _mm256_set1_ps;
+    select(well, set(t[0]), select(struggling, set(t[1]), set(t[2])))
+}
+
+/// The mask of lanes where `x` (integers) is not zero.
+#[inline(always)]
+unsafe fn nonzero(x: __m256i) -> __m256 {
+    _mm256_castsi256_ps(_mm256_xor_si256(_mm256_cmpeq_epi32(x, _mm256_setzero_si256()), _mm256_set1_epi32(-1)))
+}
+
+/// [`super::kernel`] in AVX2 instructions: the same arguments, results and operations (see there).
+///
+/// # Safety
+/// The CPU must have AVX2 (the caller is the block compiled with AVX2).
+#[inline(always)]
+pub(super) unsafe fn kernel<const TURNOVER: bool, const LAST_CONTACT: bool>(
+    c: &Consts,
+    me: &Me,
+    valid: u32,
+    t: &mut TieRow,
+    mut last: Option<&mut [i32; LANES]>,
+    l: &Lanes,
+) -> (u32, u32, u32, [f32; 3]) {
+    let set = _mm256_set1_ps;
+    let one = set(1.0);
+    let (and, or, andnot) = (_mm256_and_ps, _mm256_or_ps, _mm256_andnot_ps);
+    let (mul, add, sub, min) = (_mm256_mul_ps, _mm256_add_ps, _mm256_sub_ps, _mm256_min_ps);
+    let lt = |a: __m256, b: __m256| _mm256_cmp_ps::<_CMP_LT_OQ>(a, b);
+    let int_mask = |m: bool| _mm256_castsi256_ps(_mm256_set1_epi32(-(m as i32)));
+    // What of the agent every lane reads.
+    let me_a = _mm256_set1_epi32(me.a as i32);
+    // A venue no view holds (17 bits) where the agent is at none, so that no lane meets it in person.
+    let me_venue = _mm256_set1_epi32(if me.venue == NO_VENUE as u32 { 1 << 16 } else { me.venue as i32 });
+    let me_social_media = set(me.social_media);
+    let me_lived = int_mask(me.lived);
+    let me_unwell = int_mask(me.mental != 0);
+    let me_can_give = int_mask(me.can_give);
+    let ghost_other_unlived = set(super::by_mental(me.mental, c.ghosting[0]));
+    let ghost_me_lived = me.lived;
+    let lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    let step = set(1.0 / SOCIAL_MEDIA_STEPS as f32);
+
+    // The pairs' draws first, for the whole row, four lanes to a vector. Drawn with the rest of each half row,
+    // a half at a time, the chains of multiplications waited on each other: the tie pass took 122 ns per
+    // agent-day at 10^4, against 103 with LLVM's vectorisation of the plain kernel.
+    let other = each!(h in 2 => _mm256_loadu_si256(t.other.as_ptr().add(8 * h).cast()));
+    let lower = each!(h in 2 => _mm256_min_epu32(me_a, other[h]));
+    let higher = each!(h in 2 => _mm256_max_epu32(me_a, other[h]));
+    let product = each!(q in 4 => entity_product(widen(lower, q), widen(higher, q)));
+    let bits = draws(me.prefix, &product);
+    let quarters = each!(q in 4 => unit_f32(bits[q]));
+    let u = [_mm256_set_m128(quarters[1], quarters[0]), _mm256_set_m128(quarters[3], quarters[2])];
+    let turnover_bits = if TURNOVER {
+        let bits = draws(c.turnover_prefix, &product);
+        let bound = _mm256_set1_epi64x(c.turnover_bound as i64);
+        let ends = each!(q in 4 => _mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(bound, bits[q]))));
+        ends.iter().enumerate().fold(0u32, |acc, (q, &e)| acc | (e as u32) << (4 * q))
+    } else {
+        0
+    };
+
+    let (mut ghosted_bits, mut gave_bits, mut ending_bits) = (0u32, 0u32, 0u32);
+    let mut sums = [_mm256_setzero_ps(); 3];
+    for h in 0..2 {
+        let at = h * 8;
+        let s = _mm256_loadu_ps(t.strength.as_ptr().add(at));
+        let formed_and_kind = _mm256_loadu_si256(t.formed_and_kind.as_ptr().add(at).cast());
+        let view = _mm256_loadu_si256(l.view.as_ptr().add(at).cast());
+        let newness = _mm256_loadu_ps(l.newness.as_ptr().add(at));
+        let is_tie = _mm256_castsi256_ps(_mm256_cmpgt_epi32(
+            _mm256_set1_epi32(valid as i32),
+            _mm256_add_epi32(lane, _mm256_set1_epi32(at as i32)),
+        ));
+        let kin = _mm256_castsi256_ps(_mm256_cmpeq_epi32(
+            _mm256_and_si256(formed_and_kind, _mm256_set1_epi32(3)),
+            _mm256_setzero_si256(),
+        ));
+        let mental =
+            _mm256_and_si256(_mm256_srli_epi32::<{ PeerView::MENTAL_SHIFT as i32 }>(view), _mm256_set1_epi32(3));
+        let well = _mm256_castsi256_ps(_mm256_cmpeq_epi32(mental, _mm256_setzero_si256()));
+        let struggling = _mm256_castsi256_ps(_mm256_cmpeq_epi32(mental, _mm256_set1_epi32(1)));
+        let unwell = nonzero(mental);
+        let lived = nonzero(_mm256_and_si256(view, _mm256_set1_epi32(PeerView::LIVED_BIT as i32)));
+        let social_media =
+            mul(_mm256_cvtepi32_ps(_mm256_srli_epi32::<{ PeerView::SOCIAL_MEDIA_SHIFT as i32 }>(view)), step);
+        let sm = mul(set(0.5), add(me_social_media, social_media));
+        let in_person = _mm256_castsi256_ps(_mm256_cmpeq_epi32(
+            _mm256_and_si256(view, _mm256_set1_epi32(PeerView::VENUE_BITS as i32)),
+            me_venue,
+        ));
+
+        let u = u[h];
+
+        let rate = select(kin, set(c.contact_rate[0]), set(c.contact_rate[1]));
+        let x = mul(mul(mul(rate, s), set(c.outreach_scale)), add(one, mul(set(c.sm_boost), sm)));
+        let x_me = mul(x, set(me.withdraw));
+        let x_other = mul(x, by_mental(well, struggling, c.withdraw));
+        let ghost_me = if ghost_me_lived { one } else { by_mental(well, struggling, c.ghosting[0]) };
+        let ghost_other = select(lived, one, ghost_other_unlived);
+        let p_me = min(mul(x_me, ghost_me), one);
+        let p_other = min(mul(x_other, ghost_other), one);
+        let p_other_not_ghosting = min(x_other, one);
+        let not_me = sub(one, p_me);
+        let remote = andnot(in_person, lt(u, sub(one, mul(not_me, sub(one, p_other)))));
+        let ghosted = andnot(or(in_person, remote), lt(u, sub(one, mul(not_me, sub(one, p_other_not_ghosting)))));
+        let contact = and(is_tie, or(in_person, remote));
+
+        let mode = select(in_person, one, set(c.remote_support));
+        let k = mul(mul(s, mode), by_mental(well, struggling, c.capacity));
+        let k = and(contact, k);
+        let emotional = select(kin, set(c.emotional[0]), set(c.emotional[1]));
+        let instrumental = select(kin, set(c.instrumental[0]), set(c.instrumental[1]));
+        let informational = select(
+            kin,
+            select(lived, set(c.informational[0][1]), set(c.informational[0][0])),
+            select(lived, set(c.informational[1][1]), set(c.informational[1][0])),
+        );
+        let layers = [mul(k, emotional), mul(k, instrumental), mul(k, informational)];
+        for (sum, layer) in sums.iter_mut().zip(layers) {
+            // The first level of `row_sum`'s tree: lane j plus lane j + 8.
+            *sum = if h == 0 { layer } else { add(*sum, layer) };
+        }
+        let gave = and(and(contact, unwell), me_can_give);
+        gave_bits |= (_mm256_movemask_ps(gave) as u32) << at;
+        ghosted_bits |= (_mm256_movemask_ps(and(is_tie, ghosted)) as u32) << at;
+        if let (true, Some(last)) = (LAST_CONTACT, last.as_deref_mut()) {
+            let old = _mm256_loadu_ps(last.as_ptr().add(at).cast());
+            let today = _mm256_castsi256_ps(_mm256_set1_epi32(me.day));
+            _mm256_storeu_ps(last.as_mut_ptr().add(at).cast(), select(contact, today, old));
+        }
+
+        let gain = select(in_person, set(c.gain[0]), set(c.gain[1]));
+        let strengthened = min(add(s, mul(gain, sub(one, s))), one);
+        let ghost = or(andnot(lived, me_unwell), andnot(me_lived, unwell));
+        let ghost = select(ghost, set(c.ghost_decay[1]), set(c.ghost_decay[0]));
+        let social = sub(one, mul(set(c.social_decay_reduction), sm));
+        let decay_kind = select(kin, set(c.decay_kind[0]), set(c.decay_kind[1]));
+        let rate = mul(mul(mul(mul(set(c.daily_decay), decay_kind), newness), ghost), social);
+        let rate = and(is_tie, min(rate, one));
+        let decayed = mul(s, sub(one, rate));
+        let s = select(contact, strengthened, decayed);
+        _mm256_storeu_ps(t.strength.as_mut_ptr().add(at), s);
+        let below = _mm256_movemask_ps(lt(s, set(me.tie_floor))) as u32;
+        let turnover = if TURNOVER { (turnover_bits >> at) & !(_mm256_movemask_ps(kin) as u32) } else { 0 };
+        ending_bits |= ((below | turnover) & _mm256_movemask_ps(is_tie) as u32) << at;
+    }
+    let tree = |h: __m256| {
+        let q = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps::<1>(h));
+        let e = _mm_add_ps(q, _mm_movehl_ps(q, q));
+        _mm_cvtss_f32(_mm_add_ss(e, _mm_movehdup_ps(e)))
+    };
+    (
+        ghosted_bits.count_ones(),
+        gave_bits.count_ones(),
+        ending_bits.count_ones(),
+        [tree(sums[0]), tree(sums[1]), tree(sums[2])],
+    )
+}
