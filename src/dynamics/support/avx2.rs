@@ -130,10 +130,30 @@ unsafe fn nonzero(x: __m256i) -> __m256 {
     _mm256_castsi256_ps(_mm256_xor_si256(_mm256_cmpeq_epi32(x, _mm256_setzero_si256()), _mm256_set1_epi32(-1)))
 }
 
+/// The ties' decay multipliers by age (`newness_table`, `newness`), for eight slots of a row, from their
+/// `formed_and_kind`: the table's entry at the age in days (0 for a tie formed later, the last entry beyond
+/// it), as the plain kernel's loop before it looks them up. Gathered one by one into the vector, rather than
+/// stored to `Lanes::newness` and loaded back (a load from eight stores waits for them to reach the cache).
+#[inline(always)]
+unsafe fn newness_by_age(newness: &[f32], day: i32, formed_and_kind: __m256i) -> __m256 {
+    debug_assert!(!newness.is_empty() && newness.len() <= i32::MAX as usize);
+    let oldest = _mm256_set1_epi32(newness.len() as i32 - 1);
+    let age = _mm256_max_epi32(
+        _mm256_sub_epi32(_mm256_set1_epi32(day), _mm256_srai_epi32::<2>(formed_and_kind)),
+        _mm256_setzero_si256(),
+    );
+    let mut index = [0u32; 8];
+    _mm256_storeu_si256(index.as_mut_ptr().cast(), _mm256_min_epi32(age, oldest));
+    // Each index is within the table: clamped to its last entry above.
+    let at = |j: usize| *newness.get_unchecked(index[j] as usize);
+    _mm256_setr_ps(at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7))
+}
+
 /// [`super::kernel`] in AVX2 instructions: the same arguments, results and operations (see there).
 ///
 /// # Safety
-/// The CPU must have AVX2 (the caller is the block compiled with AVX2).
+/// The CPU must have AVX2 (the caller is the block compiled with AVX2), and `newness` must have from 1 to
+/// `i32::MAX` entries (the caller asserts it once per agent).
 #[inline(always)]
 pub(super) unsafe fn kernel<const TURNOVER: bool, const LAST_CONTACT: bool>(
     c: &Consts,
@@ -142,6 +162,7 @@ pub(super) unsafe fn kernel<const TURNOVER: bool, const LAST_CONTACT: bool>(
     t: &mut TieRow,
     mut last: Option<&mut [i32; LANES]>,
     l: &Lanes,
+    newness: &[f32],
 ) -> (u32, u32, u32, [f32; 3]) {
     let set = _mm256_set1_ps;
     let one = set(1.0);
@@ -188,7 +209,7 @@ pub(super) unsafe fn kernel<const TURNOVER: bool, const LAST_CONTACT: bool>(
         let s = _mm256_loadu_ps(t.strength.as_ptr().add(at));
         let formed_and_kind = _mm256_loadu_si256(t.formed_and_kind.as_ptr().add(at).cast());
         let view = _mm256_loadu_si256(l.view.as_ptr().add(at).cast());
-        let newness = _mm256_loadu_ps(l.newness.as_ptr().add(at));
+        let newness = newness_by_age(newness, me.day, formed_and_kind);
         let is_tie = _mm256_castsi256_ps(_mm256_cmpgt_epi32(
             _mm256_set1_epi32(valid as i32),
             _mm256_add_epi32(lane, _mm256_set1_epi32(at as i32)),

@@ -258,9 +258,9 @@ fn contact_and_decay<const TURNOVER: bool, const LAST_CONTACT: bool, const CAST:
     d: &mut Daily,
 ) -> bool {
     let (peers, newness) = (pass.peers, pass.newness);
-    // Never empty (`newness_table` ends with the entry for old ties); said here so that the reads below
-    // need no bounds check.
-    assert!(!newness.is_empty());
+    // Never empty (`newness_table` ends with the entry for old ties), and a few thousand entries long: said
+    // here so that the reads below need no bounds check, and what the AVX2 kernel's reads rely on.
+    assert!(!newness.is_empty() && newness.len() <= i32::MAX as usize);
     let oldest = newness.len() - 1;
     let mut ending = 0;
     for (r, (row, start)) in rows.iter_mut().zip((0..count as usize).step_by(LANES)).enumerate() {
@@ -270,15 +270,24 @@ fn contact_and_decay<const TURNOVER: bool, const LAST_CONTACT: bool, const CAST:
         for j in 0..valid {
             lanes.view[j] = peers[row.other[j] as usize].bits();
         }
-        // Every lane, the ones past the agent's ties too (their stale ages still index the table): a loop of
-        // fixed length is one vector gather, where one of `valid` lanes took several paths by length.
-        for j in 0..LANES {
-            let age = (me.day - (row.formed_and_kind[j] >> 2)).max(0) as u32 as usize;
-            lanes.newness[j] = newness[age.min(oldest)];
-        }
         let last_row = if LAST_CONTACT { last.as_deref_mut().map(|l| &mut l[r].0) } else { None };
-        let (ghosted, gave, ends, [emotional, instrumental, informational]) =
-            kernel::<TURNOVER, LAST_CONTACT, CAST, AVX>(pass.c, me, valid as u32, row, last_row, lanes);
+        let (ghosted, gave, ends, [emotional, instrumental, informational]) = match () {
+            // SAFETY: `AVX` without `CAST` is only set by the block compiled with AVX2 (see `cpu`).
+            #[cfg(target_arch = "x86_64")]
+            () if AVX && !CAST => unsafe {
+                avx2::kernel::<TURNOVER, LAST_CONTACT>(pass.c, me, valid as u32, row, last_row, lanes, newness)
+            },
+            () => {
+                // Every lane, the ones past the agent's ties too (their stale ages still index the table): a
+                // loop of fixed length is one vector gather, where one of `valid` lanes took several paths by
+                // length.
+                for j in 0..LANES {
+                    let age = (me.day - (row.formed_and_kind[j] >> 2)).max(0) as u32 as usize;
+                    lanes.newness[j] = newness[age.min(oldest)];
+                }
+                kernel::<TURNOVER, LAST_CONTACT, CAST, AVX>(pass.c, me, valid as u32, row, last_row, lanes)
+            }
+        };
         d.emotional += emotional;
         d.instrumental += instrumental;
         d.informational += informational;
@@ -405,7 +414,8 @@ fn select<T>(condition: bool, a: T, b: T) -> T {
 /// last contacts alone (neither read nor written).
 ///
 /// The block compiled with AVX2 alone (`AVX` without `CAST`) runs the same operations written in AVX2
-/// instructions instead ([`avx2::kernel`]), as LLVM's vectorisation of this code for eight lanes spilled much.
+/// instructions instead (`avx2::kernel`, which also looks up the ties' newness), as LLVM's vectorisation of this
+/// code for eight lanes spilled much.
 #[inline(always)]
 fn kernel<const TURNOVER: bool, const LAST_CONTACT: bool, const CAST: bool, const AVX: bool>(
     c: &Consts,
@@ -415,11 +425,6 @@ fn kernel<const TURNOVER: bool, const LAST_CONTACT: bool, const CAST: bool, cons
     last: Option<&mut [i32; LANES]>,
     l: &mut Lanes,
 ) -> (u32, u32, u32, [f32; 3]) {
-    #[cfg(target_arch = "x86_64")]
-    if AVX && !CAST {
-        // SAFETY: `AVX` without `CAST` is only set by the block compiled with AVX2 (see `cpu`).
-        return unsafe { avx2::kernel::<TURNOVER, LAST_CONTACT>(c, me, valid, t, last, l) };
-    }
     // Copies in registers: selects between their values vectorise, loads through a selected address do not.
     let c = *c;
     let me = *me;
