@@ -160,8 +160,8 @@ pub(super) unsafe fn kernel<const TURNOVER: bool, const LAST_CONTACT: bool>(
     me: &Me,
     valid: u32,
     t: &mut TieRow,
-    mut last: Option<&mut [i32; LANES]>,
-    l: &Lanes,
+    last: Option<&mut [i32; LANES]>,
+    l: &mut Lanes,
     newness: &[f32],
 ) -> (u32, u32, u32, [f32; 3]) {
     let set = _mm256_set1_ps;
@@ -266,10 +266,12 @@ pub(super) unsafe fn kernel<const TURNOVER: bool, const LAST_CONTACT: bool>(
         let gave = and(and(contact, unwell), me_can_give);
         gave_bits |= (_mm256_movemask_ps(gave) as u32) << at;
         ghosted_bits |= (_mm256_movemask_ps(and(is_tie, ghosted)) as u32) << at;
-        if let (true, Some(last)) = (LAST_CONTACT, last.as_deref_mut()) {
+        if let (true, Some(last)) = (LAST_CONTACT, last.as_deref()) {
+            // Through `Lanes::last_contact_day`, as in the plain kernel: stored in place, the select became a
+            // masked store.
             let old = _mm256_loadu_ps(last.as_ptr().add(at).cast());
             let today = _mm256_castsi256_ps(_mm256_set1_epi32(me.day));
-            _mm256_storeu_ps(last.as_mut_ptr().add(at).cast(), select(contact, today, old));
+            _mm256_storeu_ps(l.last_contact_day.as_mut_ptr().add(at).cast(), select(contact, today, old));
         }
 
         let gain = select(in_person, set(c.gain[0]), set(c.gain[1]));
@@ -286,6 +288,9 @@ pub(super) unsafe fn kernel<const TURNOVER: bool, const LAST_CONTACT: bool>(
         let below = _mm256_movemask_ps(lt(s, set(me.tie_floor))) as u32;
         let turnover = if TURNOVER { (turnover_bits >> at) & !(_mm256_movemask_ps(kin) as u32) } else { 0 };
         ending_bits |= ((below | turnover) & _mm256_movemask_ps(is_tie) as u32) << at;
+    }
+    if let (true, Some(last)) = (LAST_CONTACT, last) {
+        *last = l.last_contact_day;
     }
     let tree = |h: __m256| {
         let q = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps::<1>(h));
