@@ -34,38 +34,42 @@ unsafe fn widen(x: [__m256i; 2], q: usize) -> __m256i {
     })
 }
 
-/// `x × m` on each 64-bit lane, modulo 2^64, for a constant `m` given as its 32-bit halves (`m_lo`, `m_hi`, in
-/// the low half of each lane): AVX2 multiplies only 32-bit halves.
+/// `x × m` on each 64-bit lane, modulo 2^64, for a constant `m` given as `m_lo`, its low 32 bits (in the low half
+/// of each lane), and `m_swapped`, its halves swapped (`m_lo` high, `m_hi` low): AVX2 multiplies 32-bit halves
+/// to 64 bits (`vpmuludq`, four lanes) or to their low 32 bits (`vpmulld`, eight). The low halves' product
+/// takes the first; the two cross products, of which only the low 32 bits count, take one of the second.
 #[inline(always)]
-unsafe fn mul64(x: __m256i, m_lo: __m256i, m_hi: __m256i) -> __m256i {
+unsafe fn mul64(x: __m256i, m_lo: __m256i, m_swapped: __m256i) -> __m256i {
     let low = _mm256_mul_epu32(x, m_lo);
-    let cross = _mm256_add_epi64(_mm256_mul_epu32(_mm256_srli_epi64::<32>(x), m_lo), _mm256_mul_epu32(x, m_hi));
-    _mm256_add_epi64(low, _mm256_slli_epi64::<32>(cross))
+    // Per lane: x_lo × m_hi in the low half, x_hi × m_lo in the high half; their sum, moved to the high half.
+    let cross = _mm256_mullo_epi32(x, m_swapped);
+    let cross = _mm256_slli_epi64::<32>(_mm256_add_epi32(cross, _mm256_srli_epi64::<32>(cross)));
+    _mm256_add_epi64(low, cross)
 }
 
-/// The 32-bit halves of a 64-bit constant, broadcast.
+/// A 64-bit constant as [`mul64`] takes it: its low 32 bits, and its halves swapped, broadcast.
 #[inline(always)]
 unsafe fn halves(m: u64) -> (__m256i, __m256i) {
-    (_mm256_set1_epi64x((m & 0xffff_ffff) as i64), _mm256_set1_epi64x((m >> 32) as i64))
+    (_mm256_set1_epi64x((m & 0xffff_ffff) as i64), _mm256_set1_epi64x(m.rotate_left(32) as i64))
 }
 
 /// The SplitMix64 finalizer (`rng::mix64`) on four vectors of four lanes, a step at a time across the four, so
 /// that the CPU runs their chains of multiplications side by side.
 #[inline(always)]
 unsafe fn mix64(z: &mut [__m256i; 4]) {
-    let (c1_lo, c1_hi) = halves(MIX64_MUL[0]);
-    let (c2_lo, c2_hi) = halves(MIX64_MUL[1]);
+    let (c1_lo, c1_swapped) = halves(MIX64_MUL[0]);
+    let (c2_lo, c2_swapped) = halves(MIX64_MUL[1]);
     for z in z.iter_mut() {
         *z = _mm256_xor_si256(*z, _mm256_srli_epi64::<30>(*z));
     }
     for z in z.iter_mut() {
-        *z = mul64(*z, c1_lo, c1_hi);
+        *z = mul64(*z, c1_lo, c1_swapped);
     }
     for z in z.iter_mut() {
         *z = _mm256_xor_si256(*z, _mm256_srli_epi64::<27>(*z));
     }
     for z in z.iter_mut() {
-        *z = mul64(*z, c2_lo, c2_hi);
+        *z = mul64(*z, c2_lo, c2_swapped);
     }
     for z in z.iter_mut() {
         *z = _mm256_xor_si256(*z, _mm256_srli_epi64::<31>(*z));
@@ -106,7 +110,8 @@ unsafe fn unit_f32(bits: __m256i) -> __m128 {
 /// low half of each 64-bit lane): the entity is `lower × 2^32 + higher`.
 #[inline(always)]
 unsafe fn entity_product(lower: __m256i, higher: __m256i) -> __m256i {
-    let (m_lo, m_hi) = halves(ENTITY_MUL);
+    let m_lo = _mm256_set1_epi64x((ENTITY_MUL & 0xffff_ffff) as i64);
+    let m_hi = _mm256_set1_epi64x((ENTITY_MUL >> 32) as i64);
     let cross = _mm256_add_epi64(_mm256_mul_epu32(lower, m_lo), _mm256_mul_epu32(higher, m_hi));
     _mm256_add_epi64(_mm256_mul_epu32(higher, m_lo), _mm256_slli_epi64::<32>(cross))
 }
@@ -303,4 +308,25 @@ pub(super) unsafe fn kernel<const TURNOVER: bool, const LAST_CONTACT: bool>(
         ending_bits.count_ones(),
         [tree(sums[0]), tree(sums[1]), tree(sums[2])],
     )
+}
+
+/// The draws of a row as the kernel makes them: `rng::uniform_once_bits(prefix, rng::pair_entity(a, other))`
+/// for each slot, and their rounding to `f32`, for the unit test that holds them to `rng`.
+///
+/// # Safety
+/// The CPU must have AVX2.
+#[cfg(test)]
+#[target_feature(enable = "avx2")]
+pub(super) unsafe fn row_draws(prefix: u64, a: u32, other: &[u32; LANES]) -> ([u64; LANES], [f32; LANES]) {
+    let me_a = _mm256_set1_epi32(a as i32);
+    let other = each!(h in 2 => _mm256_loadu_si256(other.as_ptr().add(8 * h).cast()));
+    let lower = each!(h in 2 => _mm256_min_epu32(me_a, other[h]));
+    let higher = each!(h in 2 => _mm256_max_epu32(me_a, other[h]));
+    let product = each!(q in 4 => entity_product(widen(lower, q), widen(higher, q)));
+    let (mut bits, mut u) = ([0u64; LANES], [0f32; LANES]);
+    for (q, z) in draws(prefix, &product).into_iter().enumerate() {
+        _mm256_storeu_si256(bits.as_mut_ptr().add(4 * q).cast(), z);
+        _mm_storeu_ps(u.as_mut_ptr().add(4 * q), unit_f32(z));
+    }
+    (bits, u)
 }

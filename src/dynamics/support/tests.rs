@@ -132,6 +132,25 @@ proptest! {
 }
 
 proptest! {
+    /// The AVX2 kernel's draws (four 64-bit lanes to a vector, the multiplications made of 32-bit ones) are the
+    /// bits of `rng::uniform_once_bits` for each pair, and their rounding is `rng::unit_f32_by_halves`'s, on any
+    /// keys and agents, the agent below, above or equal to the other end.
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn avx2_draws_match_rng(prefix in any::<u64>(), a in any::<u32>(), other in prop::array::uniform16(any::<u32>())) {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            let mut other = other;
+            other[0] = a;
+            // SAFETY: the CPU has AVX2.
+            let (bits, u) = unsafe { avx2::row_draws(prefix, a, &other) };
+            for j in 0..LANES {
+                let want = uniform_once_bits(prefix, pair_entity(a, other[j]));
+                prop_assert_eq!(bits[j], want, "slot {}", j);
+                prop_assert_eq!(u[j].to_bits(), unit_f32_by_halves(want).to_bits(), "slot {}", j);
+            }
+        }
+    }
+
     /// The row sum in AVX registers makes the plain tree's additions, bit for bit, on any lanes (each of
     /// 0, a tiny, an ordinary or a large support, so that roundings and cancellations occur).
     #[test]
