@@ -84,7 +84,7 @@ impl Kernel {
         #[cfg(target_arch = "x86_64")]
         let ways = {
             use std::arch::is_x86_feature_detected as has;
-            let avx2 = has!("avx2");
+            let avx2 = has!("avx2") && has!("popcnt");
             let avx512 =
                 avx2 && has!("avx512f") && has!("avx512dq") && has!("avx512vl") && has!("avx512bw") && has!("popcnt");
             [(Kernel::Portable, true), (Kernel::Avx2, avx2), (Kernel::Avx512, avx512)]
@@ -115,7 +115,7 @@ impl Kernel {
     ) -> u64 {
         match self {
             Kernel::Portable => block_portable::<TURNOVER, LAST_CONTACT>(pass, b, lanes),
-            // SAFETY: `Kernel::Avx2` is only made by `available` on a CPU that has AVX2.
+            // SAFETY: `Kernel::Avx2` is only made by `available` on a CPU that has AVX2 and POPCNT.
             #[cfg(target_arch = "x86_64")]
             Kernel::Avx2 => unsafe { block_avx2::<TURNOVER, LAST_CONTACT>(pass, b, lanes) },
             // SAFETY: `Kernel::Avx512` is only made by `available` on a CPU that has all the features it enables.
@@ -136,9 +136,10 @@ fn block_portable<const TURNOVER: bool, const LAST_CONTACT: bool>(
 }
 
 /// [`block`] compiled with AVX2: the kernel runs eight ties per instruction, written in AVX2 instructions
-/// (`super::avx2::kernel`), and a row's support is summed in vector registers (`row_sum_avx`).
+/// (`super::avx2::kernel`), and a row's support is summed in vector registers (`row_sum_avx`). With `popcnt`
+/// (which every CPU with AVX2 has), the lanes counted are one instruction each.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
+#[target_feature(enable = "avx2,popcnt")]
 fn block_avx2<const TURNOVER: bool, const LAST_CONTACT: bool>(pass: &Pass, b: &mut Block, lanes: &mut Lanes) -> u64 {
     block::<TURNOVER, LAST_CONTACT, false, true>(pass, b, lanes)
 }
