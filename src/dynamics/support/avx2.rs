@@ -5,8 +5,9 @@
 //! and reloads, and a twentieth conversions between the widths of masks. Here the draws of the whole row come first, as
 //! four chains of 64-bit multiplications written side by side so that the CPU runs them at once; then the rest of the
 //! work goes a half row (eight lanes) at a time, each condition a full-width mask. On the Zen 3 machine of
-//! docs/performance.md this took the tie pass from about 103 to about 95 ns per agent-day at 10^4 agents
-//! (docs/performance-rounds.md, twentieth round).
+//! docs/performance.md this took the tie pass from about 103 to about 95 ns per agent-day at 10^4 agents, and the
+//! changes after it (the newness looked up here, `vpmulld`, `popcnt`) to about 92 (docs/performance-rounds.md,
+//! twentieth round).
 
 use super::{Consts, Lanes, Me, LANES};
 use crate::dynamics::{PeerView, SOCIAL_MEDIA_STEPS};
@@ -154,7 +155,8 @@ unsafe fn newness_by_age(newness: &[f32], day: i32, formed_and_kind: __m256i) ->
     _mm256_setr_ps(at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7))
 }
 
-/// [`super::kernel`] in AVX2 instructions: the same arguments, results and operations (see there).
+/// [`super::kernel`] in AVX2 instructions: the same results and operations (see there), from the same arguments
+/// and the newness table, which it reads itself (`Lanes::newness` is left alone).
 ///
 /// # Safety
 /// The CPU must have AVX2 (the caller is the block compiled with AVX2), and `newness` must have from 1 to

@@ -308,7 +308,8 @@ const LANES: usize = TIE_LANES;
 struct Lanes {
     /// The other ends' views, as words ([`PeerView::bits`]) that the kernel takes apart.
     view: [u32; LANES],
-    /// The tie's decay multiplier by age (`newness_table`).
+    /// The tie's decay multiplier by age (`newness_table`), for the plain kernel (the AVX2 kernel reads the
+    /// table itself).
     newness: [f32; LANES],
     /// Out: the row's last contacts, copied back whole: written in place, the select between today and the
     /// old value became a masked store (`vpmaskmovd`), which on AMD CPUs is microcoded and slow.
