@@ -186,7 +186,6 @@ pub(super) unsafe fn kernel<const TURNOVER: bool, const LAST_CONTACT: bool>(
     let me_unwell = int_mask(me.mental != 0);
     let me_can_give = int_mask(me.can_give);
     let ghost_other_unlived = set(super::by_mental(me.mental, c.ghosting[0]));
-    let ghost_me_lived = me.lived;
     let lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     let step = set(1.0 / SOCIAL_MEDIA_STEPS as f32);
 
@@ -240,12 +239,11 @@ pub(super) unsafe fn kernel<const TURNOVER: bool, const LAST_CONTACT: bool>(
         ));
 
         let u = u[h];
-
         let rate = select(kin, set(c.contact_rate[0]), set(c.contact_rate[1]));
         let x = mul(mul(mul(rate, s), set(c.outreach_scale)), add(one, mul(set(c.sm_boost), sm)));
         let x_me = mul(x, set(me.withdraw));
         let x_other = mul(x, by_mental(well, struggling, c.withdraw));
-        let ghost_me = if ghost_me_lived { one } else { by_mental(well, struggling, c.ghosting[0]) };
+        let ghost_me = if me.lived { one } else { by_mental(well, struggling, c.ghosting[0]) };
         let ghost_other = select(lived, one, ghost_other_unlived);
         let p_me = min(mul(x_me, ghost_me), one);
         let p_other = min(mul(x_other, ghost_other), one);
