@@ -16,11 +16,12 @@ use crate::rng::{ENTITY_MUL, GOLDEN_GAMMA, MIX64_MUL};
 use crate::types::NO_VENUE;
 use std::arch::x86_64::*;
 
-/// An array of 2 or 4 values of `e`, for `i` from 0, written out: `array::map` with a closure that calls
+/// An array of 2, 3 or 4 values of `e`, for `i` from 0, written out: `array::map` with a closure that calls
 /// intrinsics leaves them as calls.
 #[rustfmt::skip]
 macro_rules! each {
     ($i:ident in 2 => $e:expr) => { [{ let $i = 0; $e }, { let $i = 1; $e }] };
+    ($i:ident in 3 => $e:expr) => { [{ let $i = 0; $e }, { let $i = 1; $e }, { let $i = 2; $e }] };
     ($i:ident in 4 => $e:expr) => { [{ let $i = 0; $e }, { let $i = 1; $e }, { let $i = 2; $e }, { let $i = 3; $e }] };
 }
 
@@ -297,16 +298,11 @@ pub(super) unsafe fn kernel<const TURNOVER: bool, const LAST_CONTACT: bool>(
     if let (true, Some(last)) = (LAST_CONTACT, last) {
         *last = l.last_contact_day;
     }
-    let tree = |h: __m256| {
-        let q = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps::<1>(h));
-        let e = _mm_add_ps(q, _mm_movehl_ps(q, q));
-        _mm_cvtss_f32(_mm_add_ss(e, _mm_movehdup_ps(e)))
-    };
     (
         ghosted_bits.count_ones(),
         gave_bits.count_ones(),
         ending_bits.count_ones(),
-        [tree(sums[0]), tree(sums[1]), tree(sums[2])],
+        each!(k in 3 => super::row_sum_avx_from_halves(sums[k])),
     )
 }
 

@@ -328,7 +328,18 @@ struct Lanes {
 #[inline(always)]
 unsafe fn row_sum_avx(x: &[f32; LANES]) -> f32 {
     use std::arch::x86_64::*;
-    let h = _mm256_add_ps(_mm256_loadu_ps(x.as_ptr()), _mm256_loadu_ps(x.as_ptr().add(8)));
+    row_sum_avx_from_halves(_mm256_add_ps(_mm256_loadu_ps(x.as_ptr()), _mm256_loadu_ps(x.as_ptr().add(8))))
+}
+
+/// The rest of [`row_sum_avx`]'s tree, from its first level: `h`, lane j plus lane j + 8 (the AVX2 kernel adds its
+/// two half rows so).
+///
+/// # Safety
+/// The CPU must have AVX (the callers are compiled with AVX2).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn row_sum_avx_from_halves(h: std::arch::x86_64::__m256) -> f32 {
+    use std::arch::x86_64::*;
     let q = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps::<1>(h));
     let e = _mm_add_ps(q, _mm_movehl_ps(q, q));
     _mm_cvtss_f32(_mm_add_ss(e, _mm_movehdup_ps(e)))
