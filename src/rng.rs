@@ -50,15 +50,14 @@ fn mix64(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// The multipliers of [`mix64`], and below the other constants of a stream's first draw, for the tie kernel's
-/// AVX2 form, which computes [`uniform_once_bits`] in vector instructions.
-pub(crate) const MIX64_MUL: [u64; 2] = [0xbf58_476d_1ce4_e5b9, 0x94d0_49bb_1331_11eb];
+/// The multipliers of [`mix64`].
+const MIX64_MUL: [u64; 2] = [0xbf58_476d_1ce4_e5b9, 0x94d0_49bb_1331_11eb];
 
 /// The increment of a SplitMix64 stream's state.
-pub(crate) const GOLDEN_GAMMA: u64 = 0x9e37_79b9_7f4a_7c15;
+const GOLDEN_GAMMA: u64 = 0x9e37_79b9_7f4a_7c15;
 
 /// The multiplier of the entity in [`entity_key`].
-pub(crate) const ENTITY_MUL: u64 = 0xe703_7ed1_a0b4_28db;
+const ENTITY_MUL: u64 = 0xe703_7ed1_a0b4_28db;
 
 /// The key of one stream. Fields are combined by chained mixing so that nearby keys give unrelated streams.
 #[inline]
@@ -139,59 +138,77 @@ impl RngCore for Stream {
     }
 }
 
-/// A single uniform number for a decision keyed by (purpose, day, entity); the common case of one draw.
-#[inline]
-pub fn uniform_once(prefix: u64, entity: u64) -> f64 {
-    Stream::from_prefix(prefix, entity).uniform()
+/// The draws of the tie pass: one number a day for each unordered pair of agents (both ends of a tie draw the
+/// same), for remote contact (`Purpose::TieContact`) and, on Sundays, turnover (`Purpose::TieTurnover`).
+///
+/// The tie pass makes one such draw for each end of every tie every day, in vector lanes, so it uses a keyed
+/// hash of 32-bit words rather than [`Stream`]'s 64-bit one: CPUs without AVX-512 multiply 64-bit lanes in
+/// three instructions, and the draws then took a sixth of the whole day's time on such a CPU
+/// (docs/performance-rounds.md, twenty-first round). The day's 64-bit [`day_prefix`] is split into two 32-bit
+/// keys, so days, replicates and purposes stay apart by the whole prefix. The lower index of the pair with the
+/// first key, and the higher index with the second, each go through a 32-bit avalanche (`lowbias32` of
+/// C. Wellons's hash prospector), and the two results together through it again. (Mixing the higher index only
+/// once, with the first result, left pairs that share the lower end and whose higher ends differ in the last
+/// bit measurably related: a chi-square z of 22 over 16 million pairs.) The draw is the top 24 bits of that, k, as the number
+/// k × 2^-24: in [0, 1 − 2^-24], exact in `f32` whatever the CPU converts it with, so every way of running the
+/// kernel gets the same bits without care, and a chance p is decided as k < ⌈p × 2^24⌉
+/// ([`PairDraws::bound`]): the outcome of comparing the number with p, to within 2^-24. The unit tests in this
+/// module check the draws' uniformity and their independence between neighbouring pairs, pairs that share an
+/// end, days and purposes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PairDraws {
+    key: [u32; 2],
 }
 
-/// `uniform_once(prefix, entity) as f32`, bit for bit, computed without a `u64 → f64` conversion (which x86
-/// vector instructions lack, so that loops calling it vectorise); see [`unit_f32_by_halves`].
+impl PairDraws {
+    /// The day's draws for one purpose, from its [`day_prefix`].
+    pub fn new(prefix: u64) -> Self {
+        PairDraws { key: [prefix as u32, (prefix >> 32) as u32] }
+    }
+
+    /// The two 32-bit keys, for the tie kernel's AVX2 form, which computes [`PairDraws::bits`] in vector
+    /// instructions.
+    pub(crate) fn key(self) -> [u32; 2] {
+        self.key
+    }
+
+    /// The draw of the pair (a, b), the same as (b, a), as an integer k below 2^24 (the number is k × 2^-24).
+    #[inline(always)]
+    pub fn bits(self, a: u32, b: u32) -> u32 {
+        let (lo, hi) = (a.min(b), a.max(b));
+        hash32(hash32(lo ^ self.key[0]) ^ hash32(hi ^ self.key[1])) >> 8
+    }
+
+    /// The draw of the pair (a, b) as a number in [0, 1): [`PairDraws::bits`] × 2^-24, exact.
+    #[inline(always)]
+    pub fn uniform(self, a: u32, b: u32) -> f32 {
+        self.bits(a, b) as f32 * PAIR_UNIT
+    }
+
+    /// The bound below which [`PairDraws::bits`] falls with chance p, to within 2^-24 (⌈p × 2^24⌉; 0 for p ≤ 0
+    /// or not a number, 2^24 for p ≥ 1): integers decide it in vectors, and the scalar code decides it the same.
+    pub fn bound(p: f64) -> u32 {
+        let p = if p.is_nan() { 0.0 } else { p.clamp(0.0, 1.0) };
+        (p * (1u32 << 24) as f64).ceil() as u32
+    }
+}
+
+/// 2^-24, the step between [`PairDraws::uniform`]'s numbers.
+pub(crate) const PAIR_UNIT: f32 = 1.0 / (1u32 << 24) as f32;
+
+/// A bijective avalanche on 32 bits: "lowbias32" of C. Wellons's hash prospector (2018), two multiplications,
+/// which vector units make eight or sixteen at a time.
 #[inline(always)]
-pub fn uniform_once_f32(prefix: u64, entity: u64) -> f32 {
-    unit_f32_by_halves(uniform_once_bits(prefix, entity))
+pub(crate) fn hash32(mut x: u32) -> u32 {
+    x ^= x >> 16;
+    x = x.wrapping_mul(HASH32_MUL[0]);
+    x ^= x >> 15;
+    x = x.wrapping_mul(HASH32_MUL[1]);
+    x ^ (x >> 16)
 }
 
-/// `bits` × 2^-53 rounded to `f32` (to nearest, ties to even), for `bits` < 2^53: the draw of
-/// [`uniform_once_bits`] as [`uniform_once_f32`] gives it. The integer is split into halves that convert to
-/// `f64` exactly, their sum is exact, and the one rounding is the final `as f32`. Every x86-64 CPU runs this in
-/// vectors (AVX2 has no conversion of 64-bit integers).
-#[inline(always)]
-pub fn unit_f32_by_halves(bits: u64) -> f32 {
-    let exact = |x: u64| f64::from_bits(0x4330_0000_0000_0000 | x) - 4_503_599_627_370_496.0;
-    let x = exact(bits >> 32) * 4_294_967_296.0 + exact(bits & 0xffff_ffff);
-    (x * (1.0 / (1u64 << 53) as f64)) as f32
-}
-
-/// The same number as [`unit_f32_by_halves`], bit for bit, by converting the integer to `f32` directly (`as`
-/// rounds to nearest, ties to even) and scaling by 2^-53. Scaling by a power of two is exact here (no result
-/// is subnormal), so the one rounding is the conversion's, at the same place. Where the CPU converts 64-bit
-/// integers in vectors (AVX-512DQ's `vcvtuqq2ps`) this is a few instructions in place of about twenty; on
-/// AVX2 it would be scalar code, so the tie kernel uses it only in its AVX-512 form.
-#[inline(always)]
-pub fn unit_f32_by_cast(bits: u64) -> f32 {
-    bits as f32 * (1.0 / (1u64 << 53) as f32)
-}
-
-/// The 53 random bits of `uniform_once(prefix, entity)`, as an integer (the draw is this × 2^-53).
-#[inline(always)]
-pub fn uniform_once_bits(prefix: u64, entity: u64) -> u64 {
-    Stream::from_prefix(prefix, entity).next_u64() >> 11
-}
-
-/// The bound below which `uniform_once_bits` falls exactly when `uniform_once` falls below `p`, so that a
-/// chance can be decided on integers (which vectorise) with the outcome of the `f64` comparison: the draw is
-/// k × 2^-53 for an integer k, p × 2^53 is exact, and k < p × 2^53 holds exactly when k < ⌈p × 2^53⌉.
-pub fn chance_bound(p: f64) -> u64 {
-    (p.clamp(0.0, 1.0) * (1u64 << 53) as f64).ceil() as u64
-}
-
-/// The entity key of an unordered agent pair, so both ends of a tie draw the same number.
-#[inline]
-pub fn pair_entity(a: u32, b: u32) -> u64 {
-    let (lo, hi) = if a < b { (a, b) } else { (b, a) };
-    ((lo as u64) << 32) | hi as u64
-}
+/// The multipliers of [`hash32`].
+pub(crate) const HASH32_MUL: [u32; 2] = [0x7feb_352d, 0x846c_a68b];
 
 #[cfg(test)]
 mod tests {
@@ -229,57 +246,6 @@ mod tests {
     }
 
     #[test]
-    fn uniform_once_f32_equals_the_f64_draw_rounded() {
-        let prefix = day_prefix(3, 0, Purpose::TieContact, 11);
-        for entity in 0..200_000u64 {
-            let e = entity.wrapping_mul(0x9e37_79b9);
-            assert_eq!(uniform_once_f32(prefix, e).to_bits(), (uniform_once(prefix, e) as f32).to_bits());
-        }
-    }
-
-    /// The two ways of rounding a draw to `f32` agree on every kind of 53-bit integer: the powers of two and
-    /// their neighbours, the midpoints between neighbouring `f32` values (where ties go to the even one) and
-    /// theirs, and random ones.
-    #[test]
-    fn unit_f32_by_cast_equals_by_halves() {
-        let mut cases = vec![0u64, 1, (1 << 53) - 1];
-        for e in 0..53 {
-            let p = 1u64 << e;
-            cases.extend([p - 1, p, p + 1]);
-            // Between 2^e and 2^(e+1) neighbouring f32 values are 2^(e-23) apart; their midpoints are odd
-            // multiples of 2^(e-24). Both parities of the lower neighbour, near either end of the binade.
-            if e >= 24 {
-                let half = 1u64 << (e - 24);
-                for k in [0u64, 1, 2, 3, (1 << 23) - 2, (1 << 23) - 1] {
-                    let mid = p + half * (2 * k + 1);
-                    cases.extend([mid - 1, mid, mid + 1]);
-                }
-            }
-        }
-        let mut s = Stream::new(11, 0, Purpose::TieContact, 0, 0);
-        cases.extend((0..200_000).map(|_| s.next_u64() >> 11));
-        for bits in cases {
-            assert!(bits < 1 << 53);
-            assert_eq!(unit_f32_by_cast(bits).to_bits(), unit_f32_by_halves(bits).to_bits(), "bits = {bits}");
-        }
-    }
-
-    #[test]
-    fn chance_bound_decides_as_the_f64_draw() {
-        let prefix = day_prefix(5, 1, Purpose::TieTurnover, 13);
-        let ps = [0.0, 1e-300, 0.004, 0.25, 0.5, 1.0 - 1e-16, 1.0, 1.5, -0.1, f64::NAN];
-        for entity in 0..20_000u64 {
-            let e = entity.wrapping_mul(0x9e37_79b9);
-            let (u, bits) = (uniform_once(prefix, e), uniform_once_bits(prefix, e));
-            // Each draw also against bounds that sit on it and next to it.
-            for p in ps.into_iter().chain([u, f64::from_bits(u.to_bits() + 1), f64::from_bits(u.to_bits().max(1) - 1)])
-            {
-                assert_eq!(bits < chance_bound(p), u < p, "p = {p}, u = {u}");
-            }
-        }
-    }
-
-    #[test]
     fn uniform_is_in_unit_interval_and_roughly_flat() {
         let mut s = Stream::new(7, 0, Purpose::InitAgent, 0, 0);
         let n = 100_000;
@@ -294,9 +260,122 @@ mod tests {
         }
     }
 
+    /// Known answers for the pair draws: a change to them changes every run's ties, so it must be on purpose.
+    /// (`lowbias32` maps 0 to 0; the keys keep a pair of zeros from drawing it.)
     #[test]
-    fn pair_entity_is_symmetric() {
-        assert_eq!(pair_entity(3, 9), pair_entity(9, 3));
-        assert_ne!(pair_entity(3, 9), pair_entity(3, 10));
+    fn pair_draws_known_answers() {
+        let draws = PairDraws::new(day_prefix(42, 0, Purpose::TieContact, 7));
+        let got = [draws.bits(0, 1), draws.bits(1, 0), draws.bits(17, 123_456), draws.bits(999_999, 3)];
+        assert_eq!(got, PAIR_KNOWN);
+        assert_eq!(hash32(0), 0);
+        assert_eq!(hash32(1), HASH32_ONE);
+    }
+
+    // From an implementation of the definitions above written apart from this one (Python, 2026-11-28).
+    const PAIR_KNOWN: [u32; 4] = [14_013_706, 14_013_706, 8_738_873, 1_793_454];
+    const HASH32_ONE: u32 = 1_753_845_952;
+
+    /// The draws of a town's worth of pairs with nearby indices (the hard case for a hash): each lower index
+    /// with the next `width` higher ones, on one day.
+    fn town_pairs(draws: PairDraws, n: u32, width: u32) -> impl Iterator<Item = (u32, u32, u32)> {
+        (0..n).flat_map(move |a| (a + 1..=a + width).map(move |b| (a, b, draws.bits(a, b))))
+    }
+
+    #[test]
+    fn pair_draws_are_symmetric_in_range_and_exact() {
+        let draws = PairDraws::new(day_prefix(1, 2, Purpose::TieContact, 3));
+        for (a, b, k) in town_pairs(draws, 300, 300) {
+            assert_eq!(k, draws.bits(b, a));
+            assert!(k < 1 << 24);
+            let u = draws.uniform(a, b);
+            assert!((0.0..1.0).contains(&u));
+            assert_eq!(u as f64, k as f64 / (1u64 << 24) as f64, "the number is k × 2^-24, exactly");
+        }
+    }
+
+    /// Pearson's chi-square statistic of `counts` against equal expected counts, and its degrees of freedom.
+    fn chi_square(counts: &[u64]) -> (f64, f64) {
+        let n: u64 = counts.iter().sum();
+        let expected = n as f64 / counts.len() as f64;
+        let stat = counts.iter().map(|&c| (c as f64 - expected).powi(2) / expected).sum();
+        (stat, (counts.len() - 1) as f64)
+    }
+
+    /// Within six standard deviations of its mean (df, sd √(2 df)): the draws are neither lumpy nor too even.
+    fn assert_chi_square_fits(counts: &[u64], what: &str) {
+        let (stat, df) = chi_square(counts);
+        assert!((stat - df).abs() < 6.0 * (2.0 * df).sqrt(), "{what}: chi-square {stat:.1} on {df} degrees of freedom");
+    }
+
+    #[test]
+    fn pair_draws_are_uniform_and_every_bit_is_fair() {
+        let draws = PairDraws::new(day_prefix(3, 0, Purpose::TieContact, 11));
+        let mut bins = vec![0u64; 4096];
+        let mut ones = [0u64; 24];
+        let mut n = 0u64;
+        for (_, _, k) in town_pairs(draws, 1 << 11, 1 << 9) {
+            bins[(k >> 12) as usize] += 1;
+            for (bit, count) in ones.iter_mut().enumerate() {
+                *count += (k >> bit) as u64 & 1;
+            }
+            n += 1;
+        }
+        assert_chi_square_fits(&bins, "4,096 bins");
+        let sd = (n as f64).sqrt() / 2.0;
+        for (bit, &count) in ones.iter().enumerate() {
+            assert!((count as f64 - n as f64 / 2.0).abs() < 6.0 * sd, "bit {bit}: {count} ones in {n}");
+        }
+    }
+
+    /// Pairs that share an end, neighbouring pairs, the same pair on consecutive days and the same pair for the
+    /// other purpose: the two draws fall in the 256 × 256 cells of the unit square evenly, over 2^23 pairs. (A
+    /// form that mixed the higher index only once failed it for pairs that share the lower end, at a z of 11.)
+    #[test]
+    fn pair_draws_of_related_pairs_and_days_are_independent() {
+        let day = |d: u32, purpose: Purpose| PairDraws::new(day_prefix(5, 1, purpose, d));
+        let (today, tomorrow, turnover) =
+            (day(20, Purpose::TieContact), day(21, Purpose::TieContact), day(20, Purpose::TieTurnover));
+        type Related<'a> = (&'static str, &'a dyn Fn(u32, u32) -> (u32, u32));
+        let related: [Related; 5] = [
+            ("next higher end", &|a, b| (today.bits(a, b), today.bits(a, b + 1))),
+            ("next lower end", &|a, b| (today.bits(a, b), today.bits(a + 1, b))),
+            ("both ends next", &|a, b| (today.bits(a, b), today.bits(a + 1, b + 1))),
+            ("next day", &|a, b| (today.bits(a, b), tomorrow.bits(a, b))),
+            ("turnover", &|a, b| (today.bits(a, b), turnover.bits(a, b))),
+        ];
+        for (what, pair_of) in related {
+            let mut cells = vec![0u64; 256 * 256];
+            for a in 0..1u32 << 19 {
+                for b in a + 1..=a + 16 {
+                    let (x, y) = pair_of(a, b);
+                    cells[((x >> 16) * 256 + (y >> 16)) as usize] += 1;
+                }
+            }
+            assert_chi_square_fits(&cells, what);
+        }
+    }
+
+    #[test]
+    fn pair_draw_bounds_decide_chances() {
+        assert_eq!(PairDraws::bound(0.0), 0);
+        assert_eq!(PairDraws::bound(-0.5), 0);
+        assert_eq!(PairDraws::bound(f64::NAN), 0);
+        assert_eq!(PairDraws::bound(1.0), 1 << 24);
+        assert_eq!(PairDraws::bound(7.0), 1 << 24);
+        assert_eq!(PairDraws::bound(1e-300), 1, "a chance above zero can happen");
+        assert_eq!(PairDraws::bound(0.5), 1 << 23);
+        let draws = PairDraws::new(day_prefix(8, 0, Purpose::TieTurnover, 6));
+        for p in [0.002, 0.1, 0.5, 0.9] {
+            let bound = PairDraws::bound(p);
+            let (mut hits, mut n) = (0u64, 0u64);
+            for (a, b, k) in town_pairs(draws, 1 << 10, 1 << 8) {
+                hits += (k < bound) as u64;
+                n += 1;
+                // The bound decides as comparing the number with p does.
+                assert_eq!(k < bound, (draws.uniform(a, b) as f64) < p);
+            }
+            let sd = (n as f64 * p * (1.0 - p)).sqrt();
+            assert!((hits as f64 - n as f64 * p).abs() < 6.0 * sd, "p = {p}: {hits} of {n}");
+        }
     }
 }

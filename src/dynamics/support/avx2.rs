@@ -12,110 +12,35 @@
 use super::{Consts, Lanes, Me, LANES};
 use crate::dynamics::{PeerView, SOCIAL_MEDIA_STEPS};
 use crate::network::TieRow;
-use crate::rng::{ENTITY_MUL, GOLDEN_GAMMA, MIX64_MUL};
+use crate::rng::{HASH32_MUL, PAIR_UNIT};
 use crate::types::NO_VENUE;
 use std::arch::x86_64::*;
 
-/// An array of 2, 3 or 4 values of `e`, for `i` from 0, written out: `array::map` with a closure that calls
+/// An array of 2 or 3 values of `e`, for `i` from 0, written out: `array::map` with a closure that calls
 /// intrinsics leaves them as calls.
 #[rustfmt::skip]
 macro_rules! each {
     ($i:ident in 2 => $e:expr) => { [{ let $i = 0; $e }, { let $i = 1; $e }] };
     ($i:ident in 3 => $e:expr) => { [{ let $i = 0; $e }, { let $i = 1; $e }, { let $i = 2; $e }] };
-    ($i:ident in 4 => $e:expr) => { [{ let $i = 0; $e }, { let $i = 1; $e }, { let $i = 2; $e }, { let $i = 3; $e }] };
 }
 
-/// The lanes `4q..4q + 4` of a row's indices in two vectors (`x[0]` lanes 0–7, `x[1]` 8–15), widened to 64 bits.
+/// [`rng::hash32`](crate::rng::hash32) on eight lanes.
 #[inline(always)]
-unsafe fn widen(x: [__m256i; 2], q: usize) -> __m256i {
-    let half = x[q / 2];
-    _mm256_cvtepu32_epi64(if q.is_multiple_of(2) {
-        _mm256_castsi256_si128(half)
-    } else {
-        _mm256_extracti128_si256::<1>(half)
-    })
+unsafe fn hash32(x: __m256i) -> __m256i {
+    let x = _mm256_xor_si256(x, _mm256_srli_epi32::<16>(x));
+    let x = _mm256_mullo_epi32(x, _mm256_set1_epi32(HASH32_MUL[0] as i32));
+    let x = _mm256_xor_si256(x, _mm256_srli_epi32::<15>(x));
+    let x = _mm256_mullo_epi32(x, _mm256_set1_epi32(HASH32_MUL[1] as i32));
+    _mm256_xor_si256(x, _mm256_srli_epi32::<16>(x))
 }
 
-/// `x × m` on each 64-bit lane, modulo 2^64, for a constant `m` given as `m_lo`, its low 32 bits (in the low half
-/// of each lane), and `m_swapped`, its halves swapped (`m_lo` high, `m_hi` low): AVX2 multiplies 32-bit halves
-/// to 64 bits (`vpmuludq`, four lanes) or to their low 32 bits (`vpmulld`, eight). The low halves' product
-/// takes the first; the two cross products, of which only the low 32 bits count, take one of the second.
+/// `rng::PairDraws::bits` for eight pairs, from the draws' keys (`PairDraws::key`) and the lower and higher
+/// index of each pair.
 #[inline(always)]
-unsafe fn mul64(x: __m256i, m_lo: __m256i, m_swapped: __m256i) -> __m256i {
-    let low = _mm256_mul_epu32(x, m_lo);
-    // Per lane: x_lo × m_hi in the low half, x_hi × m_lo in the high half; their sum, moved to the high half.
-    let cross = _mm256_mullo_epi32(x, m_swapped);
-    let cross = _mm256_slli_epi64::<32>(_mm256_add_epi32(cross, _mm256_srli_epi64::<32>(cross)));
-    _mm256_add_epi64(low, cross)
-}
-
-/// A 64-bit constant as [`mul64`] takes it: its low 32 bits, and its halves swapped, broadcast.
-#[inline(always)]
-unsafe fn halves(m: u64) -> (__m256i, __m256i) {
-    (_mm256_set1_epi64x((m & 0xffff_ffff) as i64), _mm256_set1_epi64x(m.rotate_left(32) as i64))
-}
-
-/// The SplitMix64 finalizer (`rng::mix64`) on four vectors of four lanes, a step at a time across the four, so
-/// that the CPU runs their chains of multiplications side by side.
-#[inline(always)]
-unsafe fn mix64(z: &mut [__m256i; 4]) {
-    let (c1_lo, c1_swapped) = halves(MIX64_MUL[0]);
-    let (c2_lo, c2_swapped) = halves(MIX64_MUL[1]);
-    for z in z.iter_mut() {
-        *z = _mm256_xor_si256(*z, _mm256_srli_epi64::<30>(*z));
-    }
-    for z in z.iter_mut() {
-        *z = mul64(*z, c1_lo, c1_swapped);
-    }
-    for z in z.iter_mut() {
-        *z = _mm256_xor_si256(*z, _mm256_srli_epi64::<27>(*z));
-    }
-    for z in z.iter_mut() {
-        *z = mul64(*z, c2_lo, c2_swapped);
-    }
-    for z in z.iter_mut() {
-        *z = _mm256_xor_si256(*z, _mm256_srli_epi64::<31>(*z));
-    }
-}
-
-/// `rng::uniform_once_bits(prefix, entity)` for sixteen entities, from their products with `rng::ENTITY_MUL`
-/// (four vectors of four lanes): the stream's key, then its first number. (As a loop over the two rounds,
-/// which LLVM leaves as one, the pass was faster than with the rounds written out: 94–98 ns per agent-day at
-/// 10^4 against 111–116, in alternating turns; the constants are then loaded where they are used.)
-#[inline(always)]
-unsafe fn draws(prefix: u64, entity_product: &[__m256i; 4]) -> [__m256i; 4] {
-    let prefix = _mm256_set1_epi64x(prefix as i64);
-    let gamma = _mm256_set1_epi64x(GOLDEN_GAMMA as i64);
-    let mut z = *entity_product;
-    for round in 0..2 {
-        for z in z.iter_mut() {
-            *z = if round == 0 { _mm256_xor_si256(*z, prefix) } else { _mm256_add_epi64(*z, gamma) };
-        }
-        mix64(&mut z);
-    }
-    each!(q in 4 => _mm256_srli_epi64::<11>(z[q]))
-}
-
-/// `rng::unit_f32_by_halves` on four lanes: the same exact halves in `f64`, their exact sum, one rounding.
-#[inline(always)]
-unsafe fn unit_f32(bits: __m256i) -> __m128 {
-    let magic = _mm256_set1_epi64x(0x4330_0000_0000_0000);
-    let two52 = _mm256_set1_pd(4_503_599_627_370_496.0);
-    let exact = |x: __m256i| _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(x, magic)), two52);
-    let high = exact(_mm256_srli_epi64::<32>(bits));
-    let low = exact(_mm256_and_si256(bits, _mm256_set1_epi64x(0xffff_ffff)));
-    let x = _mm256_add_pd(_mm256_mul_pd(high, _mm256_set1_pd(4_294_967_296.0)), low);
-    _mm256_cvtpd_ps(_mm256_mul_pd(x, _mm256_set1_pd(1.0 / (1u64 << 53) as f64)))
-}
-
-/// `rng::pair_entity(a, b) × rng::ENTITY_MUL` for four pairs, from the lower and higher index of each (in the
-/// low half of each 64-bit lane): the entity is `lower × 2^32 + higher`.
-#[inline(always)]
-unsafe fn entity_product(lower: __m256i, higher: __m256i) -> __m256i {
-    let m_lo = _mm256_set1_epi64x((ENTITY_MUL & 0xffff_ffff) as i64);
-    let m_hi = _mm256_set1_epi64x((ENTITY_MUL >> 32) as i64);
-    let cross = _mm256_add_epi64(_mm256_mul_epu32(lower, m_lo), _mm256_mul_epu32(higher, m_hi));
-    _mm256_add_epi64(_mm256_mul_epu32(higher, m_lo), _mm256_slli_epi64::<32>(cross))
+unsafe fn pair_bits(key: [u32; 2], lower: __m256i, higher: __m256i) -> __m256i {
+    let lower = hash32(_mm256_xor_si256(lower, _mm256_set1_epi32(key[0] as i32)));
+    let higher = hash32(_mm256_xor_si256(higher, _mm256_set1_epi32(key[1] as i32)));
+    _mm256_srli_epi32::<8>(hash32(_mm256_xor_si256(lower, higher)))
 }
 
 /// `select(condition, a, b)` by lane: `a` where the mask is set.
@@ -190,21 +115,21 @@ pub(super) unsafe fn kernel<const TURNOVER: bool, const LAST_CONTACT: bool>(
     let lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     let step = set(1.0 / SOCIAL_MEDIA_STEPS as f32);
 
-    // The pairs' draws first, for the whole row, four lanes to a vector. Drawn with the rest of each half row,
-    // a half at a time, the chains of multiplications waited on each other: the tie pass took 122 ns per
-    // agent-day at 10^4, against 103 with LLVM's vectorisation of the plain kernel.
+    // The pairs' draws first, for the whole row.
     let other = each!(h in 2 => _mm256_loadu_si256(t.other.as_ptr().add(8 * h).cast()));
     let lower = each!(h in 2 => _mm256_min_epu32(me_a, other[h]));
     let higher = each!(h in 2 => _mm256_max_epu32(me_a, other[h]));
-    let product = each!(q in 4 => entity_product(widen(lower, q), widen(higher, q)));
-    let bits = draws(me.prefix, &product);
-    let quarters = each!(q in 4 => unit_f32(bits[q]));
-    let u = [_mm256_set_m128(quarters[1], quarters[0]), _mm256_set_m128(quarters[3], quarters[2])];
+    let key = me.draws.key();
+    // Below 2^24, so exact as `f32` (`PairDraws::uniform`).
+    let u = each!(h in 2 => mul(_mm256_cvtepi32_ps(pair_bits(key, lower[h], higher[h])), set(PAIR_UNIT)));
     let turnover_bits = if TURNOVER {
-        let bits = draws(c.turnover_prefix, &product);
-        let bound = _mm256_set1_epi64x(c.turnover_bound as i64);
-        let ends = each!(q in 4 => _mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(bound, bits[q]))));
-        ends.iter().enumerate().fold(0u32, |acc, (q, &e)| acc | (e as u32) << (4 * q))
+        let (key, bound) = (c.turnover.key(), _mm256_set1_epi32(c.turnover_bound as i32));
+        // The bound is at most 2^24 and the draws below it, so the signed comparison is the unsigned one.
+        let ends = each!(h in 2 => {
+            let ends = _mm256_cmpgt_epi32(bound, pair_bits(key, lower[h], higher[h]));
+            _mm256_movemask_ps(_mm256_castsi256_ps(ends)) as u32
+        });
+        ends[0] | ends[1] << 8
     } else {
         0
     };
@@ -306,23 +231,26 @@ pub(super) unsafe fn kernel<const TURNOVER: bool, const LAST_CONTACT: bool>(
     )
 }
 
-/// The draws of a row as the kernel makes them: `rng::uniform_once_bits(prefix, rng::pair_entity(a, other))`
-/// for each slot, and their rounding to `f32`, for the unit test that holds them to `rng`.
+/// The draws of a row as the kernel makes them: `rng::PairDraws::bits(a, other)` for each slot, and their
+/// numbers, for the unit test that holds them to `rng`.
 ///
 /// # Safety
 /// The CPU must have AVX2.
 #[cfg(test)]
 #[target_feature(enable = "avx2")]
-pub(super) unsafe fn row_draws(prefix: u64, a: u32, other: &[u32; LANES]) -> ([u64; LANES], [f32; LANES]) {
+pub(super) unsafe fn row_draws(
+    draws: crate::rng::PairDraws,
+    a: u32,
+    other: &[u32; LANES],
+) -> ([u32; LANES], [f32; LANES]) {
     let me_a = _mm256_set1_epi32(a as i32);
-    let other = each!(h in 2 => _mm256_loadu_si256(other.as_ptr().add(8 * h).cast()));
-    let lower = each!(h in 2 => _mm256_min_epu32(me_a, other[h]));
-    let higher = each!(h in 2 => _mm256_max_epu32(me_a, other[h]));
-    let product = each!(q in 4 => entity_product(widen(lower, q), widen(higher, q)));
-    let (mut bits, mut u) = ([0u64; LANES], [0f32; LANES]);
-    for (q, z) in draws(prefix, &product).into_iter().enumerate() {
-        _mm256_storeu_si256(bits.as_mut_ptr().add(4 * q).cast(), z);
-        _mm_storeu_ps(u.as_mut_ptr().add(4 * q), unit_f32(z));
+    let (mut bits, mut u) = ([0u32; LANES], [0f32; LANES]);
+    for h in 0..2 {
+        let other = _mm256_loadu_si256(other.as_ptr().add(8 * h).cast());
+        let (lower, higher) = (_mm256_min_epu32(me_a, other), _mm256_max_epu32(me_a, other));
+        let k = pair_bits(draws.key(), lower, higher);
+        _mm256_storeu_si256(bits.as_mut_ptr().add(8 * h).cast(), k);
+        _mm256_storeu_ps(u.as_mut_ptr().add(8 * h), _mm256_mul_ps(_mm256_cvtepi32_ps(k), _mm256_set1_ps(PAIR_UNIT)));
     }
     (bits, u)
 }

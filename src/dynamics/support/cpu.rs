@@ -3,11 +3,9 @@
 
 use super::{block, Block, Lanes, Pass};
 
-/// How the kernel runs: with AVX-512 (a whole row of sixteen `f32` lanes per instruction, and the 64-bit
-/// multiplications and the conversion of the pair's draw as single instructions) or AVX2 (eight lanes) where
+/// How the kernel runs: with AVX-512 (a whole row of sixteen lanes per instruction) or AVX2 (eight lanes) where
 /// the CPU has them, else with the instructions every x86-64 (or other) CPU has. All run the same IEEE
-/// operations (the AVX2 way as its own code, `super::avx2`, the others as one source), but for the draw's
-/// rounding to `f32`, which gives the same result either way (`rng::unit_f32_by_cast`); so they give the same
+/// operations (the AVX2 way as its own code, `super::avx2`, the others as one source), so they give the same
 /// bits, and a test checks each one the CPU can run against the tie-at-a-time reference.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(super) enum Kernel {
@@ -144,10 +142,9 @@ fn block_avx2<const TURNOVER: bool, const LAST_CONTACT: bool>(pass: &Pass, b: &m
     block::<TURNOVER, LAST_CONTACT, false, true>(pass, b, lanes)
 }
 
-/// [`block`] compiled with AVX-512: the kernel runs a whole row (sixteen ties) per instruction, the random
-/// draws' 64-bit multiplications are one instruction each, the draws convert to `f32` directly (`CAST`), and
-/// the lanes counted (ghosted, gave) are a mask's bits, counted by `popcnt`; a row's support is summed in
-/// vector registers as with AVX2.
+/// [`block`] compiled with AVX-512: the kernel runs a whole row (sixteen ties, and their draws) per
+/// instruction, and the lanes counted (ghosted, gave) are a mask's bits, counted by `popcnt`; a row's support is
+/// summed in vector registers as with AVX2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,avx512f,avx512dq,avx512vl,avx512bw,popcnt")]
 fn block_avx512<const TURNOVER: bool, const LAST_CONTACT: bool>(pass: &Pass, b: &mut Block, lanes: &mut Lanes) -> u64 {

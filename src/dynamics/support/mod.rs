@@ -9,8 +9,9 @@
 //! social media slows it; ties below the floor are dropped. Once a week (Sundays) a non-kin tie may end
 //! whatever its strength (`tie_turnover_yearly`: moves, new jobs, life changes outside the model).
 //!
-//! Every quantity that touches a tie is a symmetric function of the pair (ordered by agent index) and one
-//! number from the pair's stream, so each end updates its own copy and both copies stay bit-identical.
+//! Every quantity that touches a tie is a symmetric function of the pair (ordered by agent index) and the
+//! pair's draw for the day (`rng::PairDraws`, a hash of 32-bit words that vector units compute eight or sixteen
+//! at a time), so each end updates its own copy and both copies stay bit-identical.
 //!
 //! The per-tie work is a kernel without branches over a row of the tie table (an agent's ties as columns,
 //! `TieRow`), which the compiler vectorises with AVX-512 (a row of sixteen ties per instruction), chosen at run
@@ -18,12 +19,11 @@
 //! (eight ties per instruction) the same operations are written in its instructions (`avx2`), as LLVM's own
 //! vectorisation of the kernel for eight lanes spent a sixth of its instructions on spills. It updates the row in
 //! place and performs the same IEEE operations as the tie-at-a-time reference (`reference::update_tie`, kept
-//! for tests), but for the rounding of each draw to `f32`, which the AVX-512 form does by a direct conversion
-//! with the same result (`rng::unit_f32_by_cast`); so the output does not depend on the CPU, and a property
+//! for tests), on draws that are exact in `f32`; so the output does not depend on the CPU, and a property
 //! test holds each way the kernel can run to the reference, bit for bit. The support a row brings is summed by
 //! layer in a fixed tree over its sixteen lanes (`row_sum`), in vector registers where the CPU has AVX, in the
-//! same additions and order elsewhere. On Sundays it draws turnover too, in integers with the outcome of the
-//! `f64` draw (`rng::chance_bound`), so that an agent's ties are gone through again only when one of them ends. The
+//! same additions and order elsewhere. On Sundays it draws turnover too, on the draw's integer against a bound
+//! (`rng::PairDraws::bound`), so that an agent's ties are gone through again only when one of them ends. The
 //! other ends' views are scattered over the town (4 MB at 10^6 agents, beyond the L2 cache): they are loaded
 //! in one tight loop before the kernel, and agents go in blocks so that each can prefetch those of the agent
 //! two after it (in a town whose views fit a core's L2 cache, the prefetch is left out). A block is one call
@@ -40,10 +40,7 @@ pub use cpu::{kernel_name, KERNEL_VAR};
 use super::{social_media_of_step, Daily, DayContext, PeerView};
 use crate::network::{prefetch, BlockMut, LastContacts, Network, TieKind, TieRow, TIE_LANES};
 use crate::params::Params;
-use crate::rng::{
-    chance_bound, day_prefix, pair_entity, uniform_once, uniform_once_bits, unit_f32_by_cast, unit_f32_by_halves,
-    Purpose,
-};
+use crate::rng::{day_prefix, PairDraws, Purpose};
 use crate::types::{AgentIdx, MentalState, NO_VENUE};
 use cpu::Kernel;
 use rayon::prelude::*;
@@ -77,11 +74,11 @@ struct Consts {
     /// Decay multiplier by whether the tie is ghosted (an end is unwell and the other lacks lived experience).
     ghost_decay: [f32; 2],
     social_decay_reduction: f32,
-    /// Chance that a non-kin tie ends this week (turnover is drawn once a week, on Sundays), or zero.
-    turnover_weekly: f64,
-    /// The same chance as a bound on the draw's bits (`rng::chance_bound`), for the kernel.
-    turnover_bound: u64,
-    turnover_prefix: u64,
+    /// The chance that a non-kin tie ends this week (turnover is drawn once a week, on Sundays), as a bound on
+    /// the pair's draw (`rng::PairDraws::bound`), or zero.
+    turnover_bound: u32,
+    /// The day's draws for turnover.
+    turnover: PairDraws,
 }
 
 impl Consts {
@@ -111,9 +108,8 @@ impl Consts {
             decay_kind: [p.kin_decay_factor as f32, 1.0, 1.0],
             ghost_decay: [1.0, p.ghost_decay_multiplier as f32],
             social_decay_reduction: p.social_media_decay_reduction as f32,
-            turnover_weekly,
-            turnover_bound: chance_bound(turnover_weekly),
-            turnover_prefix: day_prefix(ctx.seed, ctx.replicate, Purpose::TieTurnover, ctx.day),
+            turnover_bound: PairDraws::bound(turnover_weekly),
+            turnover: PairDraws::new(day_prefix(ctx.seed, ctx.replicate, Purpose::TieTurnover, ctx.day)),
         }
     }
 }
@@ -136,7 +132,7 @@ pub const TURNOVER_WEEKDAY: usize = 6;
 pub fn run(ctx: &DayContext, p: &Params, network: &mut Network, daily: &mut [Daily]) {
     let consts = Consts::new(ctx, p);
     let tie_floor = p.tie_floor as f32;
-    let prefix = day_prefix(ctx.seed, ctx.replicate, Purpose::TieContact, ctx.day);
+    let draws = PairDraws::new(day_prefix(ctx.seed, ctx.replicate, Purpose::TieContact, ctx.day));
     let newness = newness_table(p);
     let kernel = Kernel::chosen();
     let peers = &ctx.peers;
@@ -144,7 +140,7 @@ pub fn run(ctx: &DayContext, p: &Params, network: &mut Network, daily: &mut [Dai
     network.par_blocks_mut(BLOCK).zip(daily.par_chunks_mut(BLOCK)).enumerate().with_min_len(512 / BLOCK).for_each_init(
         || Box::new(Lanes::default()),
         |lanes: &mut Box<Lanes>, (i, (ties, daily))| {
-            let pass = Pass { c: &consts, newness: &newness, peers, prefix, day: ctx.day, tie_floor, prefetch_views };
+            let pass = Pass { c: &consts, newness: &newness, peers, draws, day: ctx.day, tie_floor, prefetch_views };
             let mut b = Block { first: (i * BLOCK) as AgentIdx, ties, daily };
             let mut ending = kernel.block(&pass, &mut b, lanes);
             // Ties end (below the floor, or by turnover on Sundays) in a second pass that keeps the order of
@@ -154,9 +150,9 @@ pub fn run(ctx: &DayContext, p: &Params, network: &mut Network, daily: &mut [Dai
                 ending &= ending - 1;
                 let (a, d) = (b.first + k as AgentIdx, &mut b.daily[k]);
                 b.ties.retain(k, |tie| {
-                    let ends = consts.turnover_weekly > 0.0
+                    let ends = consts.turnover_bound > 0
                         && tie.kind() != TieKind::Kin
-                        && uniform_once(consts.turnover_prefix, pair_entity(a, tie.other)) < consts.turnover_weekly;
+                        && consts.turnover.bits(a, tie.other) < consts.turnover_bound;
                     if ends && tie.kind() == TieKind::Friend {
                         d.friends_ended = d.friends_ended.saturating_add(1);
                     }
@@ -198,7 +194,8 @@ struct Pass<'a> {
     c: &'a Consts,
     newness: &'a [f32],
     peers: &'a [PeerView],
-    prefix: u64,
+    /// The day's draws for contact.
+    draws: PairDraws,
     day: u32,
     tie_floor: f32,
     /// Whether the views are large enough to be prefetched ([`PREFETCH_VIEWS_ABOVE`]).
@@ -209,10 +206,11 @@ struct Pass<'a> {
 /// [`contact_and_decay`]), while the other ends of the agent [`VIEWS_AHEAD`] after it are prefetched. Returns
 /// the agents with a tie that ends today, as bits (bit k for the block's kth agent).
 /// Inlined into one function per way the kernel runs, so that the kernel's constants are set up once per
-/// block rather than once per agent; `CAST` and `AVX` say what that way's CPU has (see [`kernel`]), and
+/// block rather than once per agent; `AVX512` and `AVX` say what that way's CPU has (with AVX and not AVX-512,
+/// the kernel is `avx2::kernel`; see [`kernel`]), and
 /// `LAST_CONTACT` whether the block's ties keep their last contacts (`BlockMut::keeps_last_contact`).
 #[inline(always)]
-fn block<const TURNOVER: bool, const LAST_CONTACT: bool, const CAST: bool, const AVX: bool>(
+fn block<const TURNOVER: bool, const LAST_CONTACT: bool, const AVX512: bool, const AVX: bool>(
     pass: &Pass,
     b: &mut Block,
     lanes: &mut Lanes,
@@ -233,9 +231,9 @@ fn block<const TURNOVER: bool, const LAST_CONTACT: bool, const CAST: bool, const
             }
         }
         let a = first + k as AgentIdx;
-        let me = Me::new(pass.c, pass.prefix, pass.day, a, pass.peers[a as usize], pass.tie_floor);
+        let me = Me::new(pass.c, pass.draws, pass.day, a, pass.peers[a as usize], pass.tie_floor);
         let (rows, last, &mut count) = ties.agent(k);
-        let some_end = contact_and_decay::<TURNOVER, LAST_CONTACT, CAST, AVX>(pass, &me, rows, last, count, lanes, d);
+        let some_end = contact_and_decay::<TURNOVER, LAST_CONTACT, AVX512, AVX>(pass, &me, rows, last, count, lanes, d);
         ending |= (some_end as u64) << k;
     }
     ending
@@ -248,7 +246,7 @@ fn block<const TURNOVER: bool, const LAST_CONTACT: bool, const CAST: bool, const
 /// ends today: below the floor, or by turnover (counted without an early exit, which would be a coin toss for the
 /// branch predictor).
 #[inline(always)]
-fn contact_and_decay<const TURNOVER: bool, const LAST_CONTACT: bool, const CAST: bool, const AVX: bool>(
+fn contact_and_decay<const TURNOVER: bool, const LAST_CONTACT: bool, const AVX512: bool, const AVX: bool>(
     pass: &Pass,
     me: &Me,
     rows: &mut [TieRow],
@@ -272,9 +270,9 @@ fn contact_and_decay<const TURNOVER: bool, const LAST_CONTACT: bool, const CAST:
         }
         let last_row = if LAST_CONTACT { last.as_deref_mut().map(|l| &mut l[r].0) } else { None };
         let (ghosted, gave, ends, [emotional, instrumental, informational]) = match () {
-            // SAFETY: `AVX` without `CAST` is only set by the block compiled with AVX2 (see `cpu`).
+            // SAFETY: `AVX` without `AVX512` is only set by the block compiled with AVX2 (see `cpu`).
             #[cfg(target_arch = "x86_64")]
-            () if AVX && !CAST => unsafe {
+            () if AVX && !AVX512 => unsafe {
                 avx2::kernel::<TURNOVER, LAST_CONTACT>(pass.c, me, valid as u32, row, last_row, lanes, newness)
             },
             () => {
@@ -285,7 +283,7 @@ fn contact_and_decay<const TURNOVER: bool, const LAST_CONTACT: bool, const CAST:
                     let age = (me.day - (row.formed_and_kind[j] >> 2)).max(0) as u32 as usize;
                     lanes.newness[j] = newness[age.min(oldest)];
                 }
-                kernel::<TURNOVER, LAST_CONTACT, CAST, AVX>(pass.c, me, valid as u32, row, last_row, lanes)
+                kernel::<TURNOVER, LAST_CONTACT, AVX>(pass.c, me, valid as u32, row, last_row, lanes)
             }
         };
         d.emotional += emotional;
@@ -361,7 +359,8 @@ pub(super) fn row_sum(x: [f32; LANES]) -> f32 {
 #[derive(Clone, Copy)]
 struct Me {
     a: AgentIdx,
-    prefix: u64,
+    /// The day's draws for contact.
+    draws: PairDraws,
     day: i32,
     mental: u32,
     lived: bool,
@@ -377,10 +376,10 @@ struct Me {
 
 impl Me {
     #[inline(always)]
-    fn new(c: &Consts, prefix: u64, day: u32, a: AgentIdx, view: PeerView, tie_floor: f32) -> Self {
+    fn new(c: &Consts, draws: PairDraws, day: u32, a: AgentIdx, view: PeerView, tie_floor: f32) -> Self {
         Me {
             a,
-            prefix,
+            draws,
             day: day as i32,
             mental: view.mental() as u32,
             lived: view.lived_experience(),
@@ -412,24 +411,22 @@ fn select<T>(condition: bool, a: T, b: T) -> T {
 /// both outcomes are computed and one is kept, and every table lookup by kind or state is a select. Slots past
 /// `valid` are computed too and left as they were. Returns how many ties only ghosting kept from contact,
 /// how many gave support to an unwell other end, how many end today: below the floor, or (with `TURNOVER`, on
-/// the days it is drawn) by turnover, which non-kin ties meet by the chance of `uniform_once` below
-/// `Consts::turnover_weekly`; and the support received along the row by layer (emotional, instrumental,
+/// the days it is drawn) by turnover, which non-kin ties meet when the pair's turnover draw is below
+/// `Consts::turnover_bound`; and the support received along the row by layer (emotional, instrumental,
 /// informational), summed over its lanes by [`row_sum`] (the lanes past `valid` hold +0): with `AVX` (where the
 /// CPU has it) in vector registers by [`row_sum_avx`], whose additions are the same.
 ///
 /// Every quantity is a symmetric function of the pair, so the other end computes the same for its copy. The
 /// operations and their order are those of `reference::update_tie` (multiplication and addition of two
 /// numbers are commutative in IEEE arithmetic, which lets the kernel pair "me" and "other" instead of the
-/// lower and higher index), but for the draw's rounding to `f32`: with `CAST` (where the CPU converts 64-bit
-/// integers in vectors) by `rng::unit_f32_by_cast`, which gives the same bits as the reference's way. With
-/// `LAST_CONTACT` it sets the last contact day of each tie with contact today; without, it leaves the row's
-/// last contacts alone (neither read nor written).
+/// lower and higher index). With `LAST_CONTACT` it sets the last contact day of each tie with contact today;
+/// without, it leaves the row's last contacts alone (neither read nor written).
 ///
-/// The block compiled with AVX2 alone (`AVX` without `CAST`) runs the same operations written in AVX2
+/// The block compiled with AVX2 alone (`AVX` without `AVX512`) runs the same operations written in AVX2
 /// instructions instead (`avx2::kernel`, which also looks up the ties' newness), as LLVM's vectorisation of this
 /// code for eight lanes spilled much.
 #[inline(always)]
-fn kernel<const TURNOVER: bool, const LAST_CONTACT: bool, const CAST: bool, const AVX: bool>(
+fn kernel<const TURNOVER: bool, const LAST_CONTACT: bool, const AVX: bool>(
     c: &Consts,
     me: &Me,
     valid: u32,
@@ -462,10 +459,7 @@ fn kernel<const TURNOVER: bool, const LAST_CONTACT: bool, const CAST: bool, cons
 
         // Remote contact: outreach of each end toward the other, with and without ghosting (those with
         // lived experience do not ghost).
-        let pair = pair_entity(me.a, b);
-        // `uniform_once_f32`, by the conversion the CPU does fastest (`CAST`: AVX-512's, see `cpu`).
-        let bits = uniform_once_bits(me.prefix, pair);
-        let u = if CAST { unit_f32_by_cast(bits) } else { unit_f32_by_halves(bits) };
+        let u = me.draws.uniform(me.a, b);
         let rate = select(kin, c.contact_rate[0], c.contact_rate[1]);
         let x = rate * s * c.outreach_scale * (1.0 + c.sm_boost * sm);
         let x_me = x * me.withdraw;
@@ -515,7 +509,7 @@ fn kernel<const TURNOVER: bool, const LAST_CONTACT: bool, const CAST: bool, cons
         let rate = select(is_tie, (c.daily_decay * decay_kind * newness * ghost * social).min(1.0), 0.0);
         let decayed = s * (1.0 - rate);
         let s = select(contact, strengthened, decayed);
-        let turnover = TURNOVER && !kin & (uniform_once_bits(c.turnover_prefix, pair) < c.turnover_bound);
+        let turnover = TURNOVER && !kin & (c.turnover.bits(me.a, b) < c.turnover_bound);
         n_ending += (is_tie & ((s < me.tie_floor) | turnover)) as u32;
         t.strength[j] = s;
     }

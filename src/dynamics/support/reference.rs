@@ -28,7 +28,7 @@ pub(super) fn update_tie(
     day: u32,
     c: &Consts,
     newness_table: &[f32],
-    prefix: u64,
+    draws: PairDraws,
     a: AgentIdx,
     me: &PeerView,
     other: &PeerView,
@@ -45,7 +45,7 @@ pub(super) fn update_tie(
     let remote = if in_person {
         false
     } else {
-        let u = uniform_once(prefix, pair_entity(a, b)) as f32;
+        let u = draws.uniform(a, b);
         // Between two well agents without lived experience this is 1 − (1 − x)², and nobody is ghosted.
         let x = outreach_base(c, kind, s, sm);
         let (p_lh, p_lh_ng) = outreach(c, al, ah, x);

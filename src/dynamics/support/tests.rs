@@ -47,7 +47,7 @@ proptest! {
         let ctx = DayContext::new(day, seed, 1);
         let consts = Consts::new(&ctx, &p);
         let newness = newness_table(&p);
-        let prefix = day_prefix(seed, 1, Purpose::TieContact, day);
+        let draws = PairDraws::new(day_prefix(seed, 1, Purpose::TieContact, day));
         let mut peers = vec![view(0, false, 3, 0.0); 64];
         peers[a as usize] = view(me.0, me.1, me.2, me.3);
         let mut slots = Vec::new();
@@ -69,7 +69,7 @@ proptest! {
             for (j, tie) in row.iter_mut().enumerate() {
                 let (me_view, other) = (peers[a as usize], peers[tie.other as usize]);
                 let mut one = Daily { ghosted: want.ghosted, gave: want.gave, ..Daily::default() };
-                reference::update_tie(day, &consts, &newness, prefix, a, &me_view, &other, tie, &mut one);
+                reference::update_tie(day, &consts, &newness, draws, a, &me_view, &other, tie, &mut one);
                 (want.ghosted, want.gave) = (one.ghosted, one.gave);
                 [layers[0][j], layers[1][j], layers[2][j]] = [one.emotional, one.instrumental, one.informational];
             }
@@ -81,9 +81,9 @@ proptest! {
         // ties the kernel marks.
         let want_some_end = want_ties.iter().any(|t| {
             t.strength < tie_floor
-                || (consts.turnover_weekly > 0.0
+                || (consts.turnover_bound > 0
                     && t.kind() != TieKind::Kin
-                    && uniform_once(consts.turnover_prefix, pair_entity(a, t.other)) < consts.turnover_weekly)
+                    && consts.turnover.bits(a, t.other) < consts.turnover_bound)
         });
 
         for (kernel, last_contact) in Kernel::available().flat_map(|k| [(k, true), (k, false)]) {
@@ -112,7 +112,7 @@ proptest! {
             // The prefetch changes nothing but speed; both ways run.
             let prefetch_views = a % 2 == 0;
             let (peers, newness) = (&peers, &newness);
-            let pass = Pass { c: &consts, newness, peers, prefix, day, tie_floor, prefetch_views };
+            let pass = Pass { c: &consts, newness, peers, draws, day, tie_floor, prefetch_views };
             let ending = kernel.block(&pass, &mut b, &mut lanes);
             let (some_end, got) = (ending == 1 << a, b.daily[a as usize]);
             prop_assert!(ending & !(1 << a) == 0, "only agent {} has ties: {:#x}", a, ending);
@@ -132,21 +132,21 @@ proptest! {
 }
 
 proptest! {
-    /// The AVX2 kernel's draws (four 64-bit lanes to a vector, the multiplications made of 32-bit ones) are the
-    /// bits of `rng::uniform_once_bits` for each pair, and their rounding is `rng::unit_f32_by_halves`'s, on any
-    /// keys and agents, the agent below, above or equal to the other end.
+    /// The AVX2 kernel's draws (eight 32-bit lanes to a vector) are `rng::PairDraws::bits` for each pair, and
+    /// their numbers `rng::PairDraws::uniform`, on any keys and agents, the agent below, above or equal to the
+    /// other end.
     #[test]
     #[cfg(target_arch = "x86_64")]
     fn avx2_draws_match_rng(prefix in any::<u64>(), a in any::<u32>(), other in prop::array::uniform16(any::<u32>())) {
         if std::arch::is_x86_feature_detected!("avx2") {
             let mut other = other;
             other[0] = a;
+            let draws = PairDraws::new(prefix);
             // SAFETY: the CPU has AVX2.
-            let (bits, u) = unsafe { avx2::row_draws(prefix, a, &other) };
+            let (bits, u) = unsafe { avx2::row_draws(draws, a, &other) };
             for j in 0..LANES {
-                let want = uniform_once_bits(prefix, pair_entity(a, other[j]));
-                prop_assert_eq!(bits[j], want, "slot {}", j);
-                prop_assert_eq!(u[j].to_bits(), unit_f32_by_halves(want).to_bits(), "slot {}", j);
+                prop_assert_eq!(bits[j], draws.bits(a, other[j]), "slot {}", j);
+                prop_assert_eq!(u[j].to_bits(), draws.uniform(a, other[j]).to_bits(), "slot {}", j);
             }
         }
     }
