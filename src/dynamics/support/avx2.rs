@@ -2,12 +2,12 @@
 //! IEEE operations in the same order, so the same bits, which the property test checks against the tie-at-a-time
 //! reference. LLVM's own vectorisation of the kernel for AVX2 held each quantity of a row's sixteen lanes in two
 //! registers at once and each condition as packed 16-bit lanes, so that about a sixth of its instructions were spills
-//! and reloads, and a twentieth conversions between the widths of masks. Here the draws of the whole row come first, as
-//! four chains of 64-bit multiplications written side by side so that the CPU runs them at once; then the rest of the
-//! work goes a half row (eight lanes) at a time, each condition a full-width mask. On the Zen 3 machine of
-//! docs/performance.md this took the tie pass from about 103 to about 95 ns per agent-day at 10^4 agents, and the
-//! changes after it (the newness looked up here, `vpmulld`, `popcnt`) to about 92 (docs/performance-rounds.md,
-//! twentieth round).
+//! and reloads, and a twentieth conversions between the widths of masks. Here the draws of the whole row come first
+//! (`rng::PairDraws`, eight 32-bit lanes to a vector); then the rest of the work goes a half row (eight lanes) at a
+//! time, each condition a full-width mask. On the Zen 3 machine of docs/performance.md this took the tie pass from
+//! about 103 to about 95 ns per agent-day at 10^4 agents, and the changes after it (the newness looked up here,
+//! `popcnt`) to about 92 (docs/performance-rounds.md, twentieth round); the draws of 32-bit words, in place of
+//! SplitMix64's 64-bit multiplications, to about 65 (twenty-first round).
 
 use super::{Consts, Lanes, Me, LANES};
 use crate::dynamics::{PeerView, SOCIAL_MEDIA_STEPS};
