@@ -149,9 +149,9 @@ impl RngCore for Stream {
 /// first key, and the higher index with the second, each go through a 32-bit avalanche (`lowbias32` of
 /// C. Wellons's hash prospector), and the two results together through it again. (Mixing the higher index only
 /// once, with the first result, left pairs that share the lower end and whose higher ends differ in the last
-/// bit measurably related: a chi-square z of 22 over 16 million pairs.) The draw is the top 24 bits of that, k, as the number
-/// k × 2^-24: in [0, 1 − 2^-24], exact in `f32` whatever the CPU converts it with, so every way of running the
-/// kernel gets the same bits without care, and a chance p is decided as k < ⌈p × 2^24⌉
+/// bit measurably related: a chi-square z of 22 over 16 million pairs.) The draw is the top 24 bits of that,
+/// k, as the number k × 2^-24: in [0, 1 − 2^-24], exact in `f32` whatever the CPU converts it with, so every
+/// way of running the kernel gets the same bits without care, and a chance p is decided as k < ⌈p × 2^24⌉
 /// ([`PairDraws::bound`]): the outcome of comparing the number with p, to within 2^-24. The unit tests in this
 /// module check the draws' uniformity and their independence between neighbouring pairs, pairs that share an
 /// end, days and purposes.
