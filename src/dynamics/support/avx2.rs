@@ -49,11 +49,12 @@ unsafe fn select(condition: __m256, a: __m256, b: __m256) -> __m256 {
     _mm256_blendv_ps(b, a, condition)
 }
 
-/// `super::by_mental` by lane, from the masks of the states well and struggling.
+/// `super::by_mental` by lane, from the mental states (0 well, 1 struggling, 2 crisis): one in-lane permutation
+/// of the three values (`vpermilps` reads the index's two low bits), where two blends on the masks of the states
+/// took two compares besides.
 #[inline(always)]
-unsafe fn by_mental(well: __m256, struggling: __m256, t: [f32; 3]) -> __m256 {
-    let set = _mm256_set1_ps;
-    select(well, set(t[0]), select(struggling, set(t[1]), set(t[2])))
+unsafe fn by_mental(mental: __m256i, t: [f32; 3]) -> __m256 {
+    _mm256_permutevar_ps(_mm256_setr_ps(t[0], t[1], t[2], t[2], t[0], t[1], t[2], t[2]), mental)
 }
 
 /// The mask of lanes where `x` (integers) is not zero.
@@ -152,8 +153,6 @@ pub(super) unsafe fn kernel<const TURNOVER: bool, const LAST_CONTACT: bool>(
         ));
         let mental =
             _mm256_and_si256(_mm256_srli_epi32::<{ PeerView::MENTAL_SHIFT as i32 }>(view), _mm256_set1_epi32(3));
-        let well = _mm256_castsi256_ps(_mm256_cmpeq_epi32(mental, _mm256_setzero_si256()));
-        let struggling = _mm256_castsi256_ps(_mm256_cmpeq_epi32(mental, _mm256_set1_epi32(1)));
         let unwell = nonzero(mental);
         let lived = nonzero(_mm256_and_si256(view, _mm256_set1_epi32(PeerView::LIVED_BIT as i32)));
         let social_media =
@@ -168,8 +167,8 @@ pub(super) unsafe fn kernel<const TURNOVER: bool, const LAST_CONTACT: bool>(
         let rate = select(kin, set(c.contact_rate[0]), set(c.contact_rate[1]));
         let x = mul(mul(mul(rate, s), set(c.outreach_scale)), add(one, mul(set(c.sm_boost), sm)));
         let x_me = mul(x, set(me.withdraw));
-        let x_other = mul(x, by_mental(well, struggling, c.withdraw));
-        let ghost_me = if me.lived { one } else { by_mental(well, struggling, c.ghosting[0]) };
+        let x_other = mul(x, by_mental(mental, c.withdraw));
+        let ghost_me = select(me_lived, one, by_mental(mental, c.ghosting[0]));
         let ghost_other = select(lived, one, ghost_other_unlived);
         let p_me = min(mul(x_me, ghost_me), one);
         let p_other = min(mul(x_other, ghost_other), one);
@@ -180,7 +179,7 @@ pub(super) unsafe fn kernel<const TURNOVER: bool, const LAST_CONTACT: bool>(
         let contact = and(is_tie, or(in_person, remote));
 
         let mode = select(in_person, one, set(c.remote_support));
-        let k = mul(mul(s, mode), by_mental(well, struggling, c.capacity));
+        let k = mul(mul(s, mode), by_mental(mental, c.capacity));
         let k = and(contact, k);
         let emotional = select(kin, set(c.emotional[0]), set(c.emotional[1]));
         let instrumental = select(kin, set(c.instrumental[0]), set(c.instrumental[1]));

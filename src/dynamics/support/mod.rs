@@ -260,13 +260,27 @@ fn contact_and_decay<const TURNOVER: bool, const LAST_CONTACT: bool, const AVX51
     // here so that the reads below need no bounds check, and what the AVX2 kernel's reads rely on.
     assert!(!newness.is_empty() && newness.len() <= i32::MAX as usize);
     let oldest = newness.len() - 1;
+    // The agent's own view is among the views, so they are never empty: said so that the clamped index below
+    // needs no bounds check.
+    assert!(!peers.is_empty());
+    let last_peer = peers.len() - 1;
     let mut ending = 0;
     for (r, (row, start)) in rows.iter_mut().zip((0..count as usize).step_by(LANES)).enumerate() {
         let valid = (count as usize - start).min(LANES);
         // The other ends' views are scattered over the whole town: a tight loop of loads, so that the CPU has
-        // all of the row's cache misses in flight at once.
-        for j in 0..valid {
-            lanes.view[j] = peers[row.other[j] as usize].bits();
+        // all of the row's cache misses in flight at once. Without AVX-512, over all sixteen slots, the stale
+        // ones past the agent's ties too (an index clamped to the town, so no bounds check; their views are
+        // computed on and ignored): a loop of fixed length, unrolled, where one of `valid` loads took eight
+        // instructions a tie (AVX2: 36 fewer instructions per agent-day, docs/performance-rounds.md). With
+        // AVX-512, LLVM makes the fixed loop two gathers, which the tenth round found slower than loads on Zen 4.
+        if AVX512 {
+            for j in 0..valid {
+                lanes.view[j] = peers[row.other[j] as usize].bits();
+            }
+        } else {
+            for j in 0..LANES {
+                lanes.view[j] = peers[(row.other[j] as usize).min(last_peer)].bits();
+            }
         }
         let last_row = if LAST_CONTACT { last.as_deref_mut().map(|l| &mut l[r].0) } else { None };
         let (ghosted, gave, ends, [emotional, instrumental, informational]) = match () {
