@@ -10,7 +10,8 @@
 //!
 //! Each timing covers `days` days (default 7: one of each weekday) from day 28 of the default town scaled to
 //! `agents`; the town is cloned before each timing, outside the timer, so both thread counts do the same work
-//! (the output is the same bits at any thread count). Each day runs `World::step_phases`, which reports
+//! (the output is the same bits at any thread count). The days run as `supportsim run` runs them
+//! (`Runner::advance_to_phases`: every phase, and the metrics recorded at the end of each week), which reports
 //! the end of each phase, so the speed-up is given for each phase too. The first lines say what ran and where
 //! (the CPU, the threads it offers, the tie kernel's way of running). Record results in docs/performance.md;
 //! `csv=PATH` appends the run's row (agents, threads, pairs, and the median and quartiles of the speed-up, with a
@@ -24,12 +25,12 @@ mod common;
 use common::{town, warm, WARM_UP_DAYS};
 use std::io::Write;
 use std::time::Instant;
-use supportsim::sim::{World, PHASES};
+use supportsim::sim::{Runner, PHASES};
 
-/// Runs one day as `World::step` does, adding each phase's seconds to `seconds`.
-fn day(world: &mut World, d: u32, seconds: &mut [f64; PHASES.len()]) {
+/// Runs the days up to `end_day` as `supportsim run` does, adding each phase's seconds to `seconds`.
+fn days(runner: &mut Runner, end_day: u32, seconds: &mut [f64; PHASES.len()]) {
     let mut t = Instant::now();
-    world.step_phases(d, &[], None, |k| {
+    runner.advance_to_phases(end_day, None, |k| {
         let now = Instant::now();
         seconds[k] += (now - t).as_secs_f64();
         t = now;
@@ -115,13 +116,11 @@ fn main() {
         let mut phase_seconds = [[0.0; PHASES.len()]; 2];
         let order = if round % 2 == 0 { [0, 1] } else { [1, 0] };
         for k in order {
-            let mut world = warmed.clone();
+            let mut runner = warmed.clone();
             let start = Instant::now();
-            pools[k].install(|| {
-                (WARM_UP_DAYS..WARM_UP_DAYS + o.days).for_each(|d| day(&mut world, d, &mut phase_seconds[k]))
-            });
+            pools[k].install(|| days(&mut runner, WARM_UP_DAYS + o.days, &mut phase_seconds[k]));
             seconds[k] = start.elapsed().as_secs_f64();
-            drop(world);
+            drop(runner);
         }
         for (p, r) in phase_ratio.iter_mut().enumerate() {
             r.push(phase_seconds[0][p] / phase_seconds[1][p]);

@@ -53,8 +53,10 @@ pub trait AgentObserver {
     }
 }
 
-/// The phases of a day, in the order [`World::step`] runs them (the methods of the same names).
-pub const PHASES: [&str; 6] = ["begin_day", "going_out", "meeting", "outreach", "support", "inner"];
+/// The phases of a day, in the order a run takes them: the first six are [`World::step`]'s (the methods of the
+/// same names); the last, `metrics`, is [`Runner`]'s recording of the period's metrics on the days that end one
+/// ([`World::record`], every `record_every_days` days).
+pub const PHASES: [&str; 7] = ["begin_day", "going_out", "meeting", "outreach", "support", "inner", "metrics"];
 
 /// The running town.
 #[derive(Clone)]
@@ -236,8 +238,8 @@ impl<'a> World<'a> {
         self.step_phases(day, events_today, observer, |_| {});
     }
 
-    /// [`World::step`], calling `done(k)` as phase `PHASES[k]` ends (the benchmarks time each phase with it;
-    /// `end_day` counts with `inner`).
+    /// [`World::step`], calling `done(k)` as phase `PHASES[k]` ends, for the first six (the benchmarks time each
+    /// phase with it; `end_day` counts with `inner`).
     pub fn step_phases<'o>(
         &mut self,
         day: u32,
@@ -414,8 +416,9 @@ impl<'a> World<'a> {
         debug_assert_eq!(self.network.check_symmetric(), Ok(()));
     }
 
-    /// Computes the metrics of the period that ends now and resets the period counters.
-    fn record(&mut self, period_days: u32) -> (Vec<f64>, Vec<(bool, u32)>) {
+    /// Phase 8: computes the metrics of the period of `period_days` days that ends now, and resets the period
+    /// counters. [`Runner`] calls it every `record_every_days` days; public so that benchmarks can time it.
+    pub fn record(&mut self, period_days: u32) -> (Vec<f64>, Vec<(bool, u32)>) {
         let values = metrics::compute(self, period_days);
         let venue_rows = self
             .scenario
@@ -480,14 +483,26 @@ impl<'a> Runner<'a> {
     }
 
     /// Steps days until `end_day` (exclusive), applying the scenario's events and recording metrics.
-    pub fn advance_to<'o>(&mut self, end_day: u32, mut observer: Option<&mut (dyn AgentObserver + 'o)>) {
+    pub fn advance_to<'o>(&mut self, end_day: u32, observer: Option<&mut (dyn AgentObserver + 'o)>) {
+        self.advance_to_phases(end_day, observer, |_| {});
+    }
+
+    /// [`Runner::advance_to`], calling `done(k)` as each day's phase `PHASES[k]` ends ([`World::step_phases`]),
+    /// and `done(6)` after the day's `metrics`, which records only on the days that end a period (the
+    /// benchmarks time the day loop with it, metrics included, as runs take it).
+    pub fn advance_to_phases<'o>(
+        &mut self,
+        end_day: u32,
+        mut observer: Option<&mut (dyn AgentObserver + 'o)>,
+        mut done: impl FnMut(usize),
+    ) {
         let scenario = self.world.scenario;
         let every = scenario.run.record_every_days;
         while self.day < end_day.min(scenario.run.days) && !self.cancelled() {
             let day = self.day;
             let today: Vec<(usize, &Event)> =
                 scenario.events.iter().enumerate().filter(|(_, e)| e.day == day).collect();
-            self.world.step(day, &today, observer.as_deref_mut());
+            self.world.step_phases(day, &today, observer.as_deref_mut(), &mut done);
             if (day + 1).is_multiple_of(every) {
                 // The observer sees the period's accumulators before they are reset.
                 if let Some(obs) = observer.as_deref_mut() {
@@ -499,6 +514,7 @@ impl<'a> Runner<'a> {
                 self.result.values.extend(values);
                 self.result.venue_rows.push(venues);
             }
+            done(PHASES.len() - 1);
             self.day += 1;
         }
     }

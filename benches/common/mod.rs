@@ -2,7 +2,7 @@
 
 use std::path::Path;
 use supportsim::scenario::Origin;
-use supportsim::sim::World;
+use supportsim::sim::Runner;
 use supportsim::Scenario;
 
 /// Days run before anything is timed, so that the town is past its first days.
@@ -39,9 +39,11 @@ pub fn machine() -> String {
     format!("{cpu}, {threads} threads available, tie kernel {kernel}")
 }
 
-/// Replicate 0 of the town after [`WARM_UP_DAYS`] days, run on `pool`.
-pub fn warm<'a>(s: &'a Scenario, pool: &rayon::ThreadPool) -> World<'a> {
-    let mut w = World::new(s, 0);
-    pool.install(|| (0..WARM_UP_DAYS).for_each(|d| w.step(d, &[], None)));
-    w
+/// Replicate 0 of the town after [`WARM_UP_DAYS`] days, run on `pool` as `supportsim run` runs it: a
+/// [`Runner`], which records the metrics at the end of every period (phase 8), so that the days timed after it
+/// are the whole day loop.
+pub fn warm<'a>(s: &'a Scenario, pool: &rayon::ThreadPool) -> Runner<'a> {
+    let mut runner = Runner::new(s, 0);
+    pool.install(|| runner.advance_to(WARM_UP_DAYS, None));
+    runner
 }
