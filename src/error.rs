@@ -62,7 +62,7 @@ pub enum Error {
     Write { path: PathBuf, source: std::io::Error },
     #[error("{0}")]
     Usage(String),
-    #[error("interrupted: stopped at a day boundary; no output folder was written (the partial one was removed)")]
+    #[error("interrupted: stopped before finishing; nothing was left that looks complete")]
     Interrupted,
     /// A sweep stopped by Ctrl-C or SIGTERM: its finished runs stay in the folder for `--resume`.
     #[error(
@@ -79,3 +79,13 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A number as a message echoes it: as written for ordinary sizes, in scientific notation when it would
+/// take more than a line's worth of digits (`1e300`, not three hundred digits).
+pub fn shown_number(x: f64) -> String {
+    if x.is_finite() && x != 0.0 && (x.abs() >= 1e15 || x.abs() < 1e-6) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
+}

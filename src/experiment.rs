@@ -22,7 +22,7 @@ pub struct Options {
     pub progress: bool,
     /// When set (by a signal handler), runs stop at the next day boundary and the experiment returns
     /// [`Error::Interrupted`].
-    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    pub cancel: crate::cancel::Cancel,
 }
 
 /// Results of one arm, one [`RunResult`] per replicate.
@@ -124,10 +124,7 @@ pub fn run(scenario: &Scenario, options: &Options, observers: Option<&ObserverFa
                         let (_, lo, hi) = mean_ci(&d);
                         let n = pairs.len() as u32;
                         let cap = scenario.analysis.max_replicates;
-                        if (hi - lo) <= target
-                            || n >= cap
-                            || options.cancel.as_ref().is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
-                        {
+                        if (hi - lo) <= target || n >= cap || options.cancel.requested() {
                             break;
                         }
                         let add = n.min(cap - n).max(1);
@@ -155,9 +152,7 @@ pub fn run(scenario: &Scenario, options: &Options, observers: Option<&ObserverFa
             .collect()
     });
     let results = results?;
-    if options.cancel.as_ref().is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed)) {
-        return Err(Error::Interrupted);
-    }
+    options.cancel.check()?;
     bar.finish_and_clear();
     // Adaptive replicates may have run more than asked: record how many were used.
     let used = (results.len() / arms.len()) as u32;
@@ -227,9 +222,7 @@ pub fn compare(scenarios: &[Scenario], options: &Options) -> Result<Vec<Experime
             })
             .collect()
     });
-    if options.cancel.as_ref().is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed)) {
-        return Err(Error::Interrupted);
-    }
+    options.cancel.check()?;
     let group_names: Vec<String> = crate::groups::Group::of(first).into_iter().map(|g| g.name).collect();
     let wall = started.elapsed().as_secs_f64();
     let mut out = Vec::new();

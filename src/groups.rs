@@ -84,20 +84,31 @@ impl Group {
         Ok(g)
     }
 
-    /// The standard groups reported for a town, in output order.
+    /// The standard groups reported for a town, in output order. Built from their filters, not parsed from
+    /// their names, so any district name gives its groups.
     pub fn standard(districts: &[String]) -> Vec<Group> {
-        let mut names = vec!["all".to_string(), "service_users".into(), "residents".into()];
-        for d in districts {
-            names.push(format!("district:{d}"));
-            names.push(format!("district:{d}/service_users"));
+        let role = |name: &str, role: Option<Role>| Group { role, ..Group::new(name.to_string()) };
+        let mut groups = vec![
+            role("all", None),
+            role("service_users", Some(Role::ServiceUser)),
+            role("residents", Some(Role::Resident)),
+        ];
+        for (i, d) in districts.iter().enumerate() {
+            let district = Some(i as u8);
+            groups.push(Group { district, ..Group::new(format!("district:{d}")) });
+            groups.push(Group {
+                district,
+                role: Some(Role::ServiceUser),
+                ..Group::new(format!("district:{d}/service_users"))
+            });
         }
-        for q in 1..=4 {
-            names.push(format!("income:q{q}"));
+        for q in 0..4u8 {
+            groups.push(Group { income_quartile: Some(q), ..Group::new(format!("income:q{}", q + 1)) });
         }
         for d in Diagnosis::ALL {
-            names.push(format!("diagnosis:{}", d.name()));
+            groups.push(Group { diagnosis: Some(d), ..Group::new(format!("diagnosis:{}", d.name())) });
         }
-        names.iter().map(|n| Group::parse(n, districts).expect("standard group names parse")).collect()
+        groups
     }
 
     /// The groups reported for a scenario: the standard ones, then its `analysis.groups` (already checked).
@@ -106,7 +117,10 @@ impl Group {
         let mut groups = Group::standard(&districts);
         for name in &scenario.analysis.groups {
             if !groups.iter().any(|g| &g.name == name) {
-                groups.push(Group::parse(name, &districts).expect("analysis.groups are checked when loading"));
+                // Checked when the scenario was validated; a name that no longer parses adds no group.
+                if let Ok(g) = Group::parse(name, &districts) {
+                    groups.push(g);
+                }
             }
         }
         groups

@@ -11,11 +11,13 @@
 //! [`output`] (CSV, JSON). See ARCHITECTURE.md.
 
 pub mod calibrate;
+pub mod cancel;
 pub mod cli;
 pub mod dynamics;
 pub mod error;
 pub mod events;
 pub mod experiment;
+pub mod files;
 pub mod groups;
 pub mod metrics;
 pub mod network;

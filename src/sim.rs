@@ -456,7 +456,7 @@ pub struct Runner<'a> {
     day: u32,
     last_record: u32,
     result: RunResult,
-    cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    cancel: crate::cancel::Cancel,
 }
 
 impl<'a> Runner<'a> {
@@ -468,18 +468,18 @@ impl<'a> Runner<'a> {
             values: Vec::new(),
             venue_rows: Vec::new(),
         };
-        Runner { world, day: 0, last_record: 0, result, cancel: None }
+        Runner { world, day: 0, last_record: 0, result, cancel: crate::cancel::Cancel::never() }
     }
 
     /// Stops stepping at the next day boundary once `cancel` is set (the run's result is then incomplete,
     /// and the caller must not present it as a result).
-    pub fn with_cancel(mut self, cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>) -> Self {
+    pub fn with_cancel(mut self, cancel: crate::cancel::Cancel) -> Self {
         self.cancel = cancel;
         self
     }
 
     fn cancelled(&self) -> bool {
-        self.cancel.as_ref().is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
+        self.cancel.requested()
     }
 
     /// Steps days until `end_day` (exclusive), applying the scenario's events and recording metrics.

@@ -87,10 +87,18 @@ fn a_folder_supportsim_did_not_write_is_left_alone() {
     let out = dir.path().join("mine");
     std::fs::create_dir(&out).unwrap();
     std::fs::write(out.join("thesis.docx"), "precious").unwrap();
-    let o = bin().args(["run"]).arg(&scenario).arg("--out").arg(&out).output().unwrap();
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("was not written by supportsim"));
-    assert_eq!(std::fs::read_to_string(out.join("thesis.docx")).unwrap(), "precious");
+    for force in [false, true] {
+        let mut cmd = bin();
+        cmd.args(["run"]).arg(&scenario).arg("--out").arg(&out);
+        if force {
+            cmd.arg("--force");
+        }
+        let o = cmd.output().unwrap();
+        assert_eq!(o.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&o.stderr).contains("does not hold supportsim's output"));
+        assert_eq!(std::fs::read_to_string(out.join("thesis.docx")).unwrap(), "precious");
+        assert_eq!(std::fs::read_dir(&out).unwrap().count(), 1, "nothing was added, not even a lock file");
+    }
 }
 
 #[test]
@@ -164,8 +172,8 @@ fn an_unwritable_output_path_is_a_clear_error() {
     assert!(!err.contains("panicked"), "{err}");
 }
 
-/// A run killed outright (SIGKILL, no chance to clean up) never leaves a folder with a manifest under the
-/// target name: at most a hidden `.NAME.partial-PID` folder beside it.
+/// A run killed outright (SIGKILL, no chance to clean up) never leaves a folder with a manifest: at most the
+/// lock file and a hidden `.supportsim-partial-PID` stage, which the next run in the same place removes.
 #[test]
 fn a_killed_run_leaves_no_complete_looking_folder() {
     let dir = tempfile::tempdir().unwrap();
@@ -175,12 +183,20 @@ fn a_killed_run_leaves_no_complete_looking_folder() {
     std::thread::sleep(std::time::Duration::from_millis(1500));
     child.kill().unwrap();
     child.wait().unwrap();
-    assert!(!out.exists(), "no folder under the target name");
-    for entry in std::fs::read_dir(dir.path()).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().to_string();
-        assert!(name.starts_with(".out.partial-"), "unexpected {name}");
-        assert!(!path.join("manifest.json").exists(), "a partial folder never has a manifest");
+    assert!(!out.join("manifest.json").exists(), "no manifest under the target name");
+    for entry in std::fs::read_dir(&out).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().to_string();
+        assert!(name == ".supportsim.lock" || name.starts_with(".supportsim-partial-"), "unexpected {name}");
+    }
+    let o = bin().args(["report"]).arg(&out).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "nothing to report");
+    // The next run there takes the folder as empty and clears the leftovers.
+    let scenario = small_scenario(dir.path());
+    let o = bin().args(["run"]).arg(&scenario).arg("--out").arg(&out).arg("-q").output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for entry in std::fs::read_dir(&out).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().to_string();
+        assert!(!name.starts_with(".supportsim-partial-"), "{name} left behind");
     }
 }
 
@@ -244,7 +260,8 @@ fn a_full_disk_is_a_clear_error() {
     if !full.exists() {
         return; // not a Linux-like system; nothing to simulate a full disk with
     }
-    let err = supportsim::output::write_timeseries(full, &exp).unwrap_err().to_string();
+    let err =
+        supportsim::output::write_timeseries(full, &exp, &supportsim::cancel::Cancel::never()).unwrap_err().to_string();
     assert!(err.contains("cannot write /dev/full") && err.contains("space"), "{err}");
 }
 

@@ -2,6 +2,7 @@
 //! across runs, and whether or not the arms share their burn-in.
 
 use crate::common::*;
+use supportsim::cancel::Cancel;
 use supportsim::experiment::{self, Options};
 use supportsim::output;
 
@@ -9,9 +10,9 @@ fn timeseries_bytes(threads: usize, scenario: &supportsim::Scenario) -> Vec<u8> 
     let exp = experiment::run(scenario, &Options { threads: Some(threads), ..Options::default() }, None).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("timeseries.csv");
-    output::write_timeseries(&path, &exp).unwrap();
+    output::write_timeseries(&path, &exp, &Cancel::never()).unwrap();
     let mut bytes = std::fs::read(&path).unwrap();
-    output::write_venues(&path, &exp).unwrap();
+    output::write_venues(&path, &exp, &Cancel::never()).unwrap();
     bytes.extend(std::fs::read(&path).unwrap());
     if let Some(e) = &exp.effects {
         output::write_effects(&path, e).unwrap();

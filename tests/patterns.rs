@@ -6,6 +6,7 @@ use crate::common::*;
 use std::path::Path;
 use std::sync::OnceLock;
 use supportsim::calibrate::stats::{self, RunStats, Statistic};
+use supportsim::cancel::Cancel;
 use supportsim::experiment::mean_ci;
 use supportsim::scenario::Origin;
 use supportsim::Scenario;
@@ -18,7 +19,7 @@ fn default_town() -> &'static (Scenario, Vec<RunStats>) {
         let mut s = Scenario::load(Origin::Embedded, Path::new("baseline.toml")).unwrap();
         s.run.replicates = 4;
         use rayon::prelude::*;
-        let runs = (0..s.run.replicates).into_par_iter().map(|r| stats::run(&s, r, None, false)).collect();
+        let runs = (0..s.run.replicates).into_par_iter().map(|r| stats::run(&s, r, Cancel::never(), false)).collect();
         (s, runs)
     })
 }

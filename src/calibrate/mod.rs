@@ -15,16 +15,14 @@
 pub mod stats;
 pub mod targets;
 
+use crate::cancel::Cancel;
 use crate::error::{Error, Result};
 use crate::experiment::mean_ci;
-use crate::output::OutputDir;
+use crate::output::{Commit, Folder, Kind, Stage};
 use crate::scenario::Scenario;
 use rayon::prelude::*;
 use stats::RunStats;
 use std::fmt::Write as _;
-use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 pub use targets::{Calibration, FreeParameter, Target};
 
 /// One evaluated point of the search.
@@ -103,18 +101,13 @@ impl Calibration {
         s
     }
 
-    fn simulate(
-        &self,
-        points: &[Vec<f64>],
-        replicates: u32,
-        cancel: &Option<Arc<AtomicBool>>,
-    ) -> Result<Vec<Vec<RunStats>>> {
+    fn simulate(&self, points: &[Vec<f64>], replicates: u32, cancel: &Cancel) -> Result<Vec<Vec<RunStats>>> {
         let scenarios: Vec<Scenario> = points.iter().map(|v| self.scenario_at(v)).collect();
         let trial = self.targets.iter().any(|t| t.statistic.needs_trial());
         let jobs: Vec<(usize, u32)> = (0..points.len()).flat_map(|p| (0..replicates).map(move |r| (p, r))).collect();
         let mut runs: Vec<(usize, RunStats)> =
             jobs.par_iter().map(|&(p, r)| (p, stats::run(&scenarios[p], r, cancel.clone(), trial))).collect::<Vec<_>>();
-        if cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
+        if cancel.requested() {
             return Err(Error::Interrupted);
         }
         let mut out: Vec<Vec<RunStats>> = (0..points.len()).map(|_| Vec::new()).collect();
@@ -148,7 +141,7 @@ impl Calibration {
 
     /// Runs the search and the final check. `progress` is called after each batch of evaluations with
     /// (evaluations so far, the budget). A set `cancel` stops it with [`Error::Interrupted`].
-    pub fn run(&self, mut progress: impl FnMut(usize, usize), cancel: Option<Arc<AtomicBool>>) -> Result<Outcome> {
+    pub fn run(&self, mut progress: impl FnMut(usize, usize), cancel: Cancel) -> Result<Outcome> {
         let start: Vec<f64> = self
             .parameters
             .iter()
@@ -209,7 +202,7 @@ impl Calibration {
 
     /// The fit table at the scenario's own values of the free parameters, without searching
     /// (`supportsim calibrate --check`): how well the current defaults meet the targets.
-    pub fn check(&self, cancel: Option<Arc<AtomicBool>>) -> Result<Outcome> {
+    pub fn check(&self, cancel: Cancel) -> Result<Outcome> {
         let current = self
             .parameters
             .iter()
@@ -218,7 +211,7 @@ impl Calibration {
         self.check_at(current, &cancel)
     }
 
-    fn check_at(&self, fitted: Vec<f64>, cancel: &Option<Arc<AtomicBool>>) -> Result<Outcome> {
+    fn check_at(&self, fitted: Vec<f64>, cancel: &Cancel) -> Result<Outcome> {
         let runs = self.simulate(std::slice::from_ref(&fitted), self.check_replicates, cancel)?.remove(0);
         let per_target = self.target_values(&fitted, &runs);
         let loss = self.loss(&per_target);
@@ -233,10 +226,16 @@ impl Calibration {
     }
 }
 
-/// Writes `fitted.toml`, `fit.csv` and `search.csv` into a new output folder.
-pub fn write(cal: &Calibration, outcome: &Outcome, out: &Path, force: bool, command_line: &[String]) -> Result<()> {
-    let dir = OutputDir::create(out, force)?;
-    let result = (|| -> Result<()> {
+/// Writes `fitted.toml`, `fit.csv` and `search.csv` into a stage of the claimed output folder and commits
+/// it.
+pub fn write(
+    cal: &Calibration,
+    outcome: &Outcome,
+    mut folder: Folder,
+    dir: Stage,
+    command_line: &[String],
+) -> Result<()> {
+    let manifest = {
         let mut toml = String::new();
         if outcome.searched {
             let _ = writeln!(toml, "# Fitted by `supportsim calibrate {}`.", cal.file.display());
@@ -301,17 +300,15 @@ pub fn write(cal: &Calibration, outcome: &Outcome, out: &Path, force: bool, comm
         }
         w.flush().map_err(|e| Error::write(dir.path("search.csv"), e))?;
 
-        let manifest = serde_json::json!({
+        serde_json::json!({
             "supportsim_version": env!("CARGO_PKG_VERSION"),
             "command_line": command_line,
             "targets_file": cal.file.display().to_string(),
-            "files": ["fitted.toml", "fit.csv", "search.csv"],
             "evaluations": outcome.history.len(),
             "loss": outcome.loss,
-        });
-        crate::output::write_json(&dir.path("manifest.json"), &manifest)
-    })();
-    dir.finish(result).map(|_| ())
+        })
+    };
+    folder.commit(dir, Kind::Calibration, manifest, Commit::Replace).map(|_| ())
 }
 
 #[cfg(test)]

@@ -147,7 +147,9 @@ pub fn load(path: &Path) -> Result<Calibration, Error> {
             c.problem(&at("range"), "must be [low, high]");
             continue;
         };
-        if lo >= hi {
+        if !lo.is_finite() || !hi.is_finite() {
+            c.problem(&at("range"), "must be two finite numbers");
+        } else if lo >= hi {
             c.problem(&at("range"), "low must be below high");
         } else if lo < spec.min || hi > spec.max {
             c.problem(&at("range"), format!("must lie within the parameter's valid range {} – {}", spec.min, spec.max));
@@ -162,7 +164,11 @@ pub fn load(path: &Path) -> Result<Calibration, Error> {
 
     let districts = scenario.as_ref().map(|s| s.district_names()).unwrap_or_default();
     let mut targets = Vec::new();
-    for (i, v) in list("targets", &mut c).iter().enumerate() {
+    let target_list = list("targets", &mut c);
+    if target_list.is_empty() && root.get("targets").is_none() {
+        c.problem("targets", "no targets: add at least one [[targets]] table");
+    }
+    for (i, v) in target_list.iter().enumerate() {
         let at = |k: &str| format!("targets[{i}].{k}");
         let Some(t) = c.element(v, "targets", i, TARGET_KEYS) else { continue };
         let name = c.string(t, "name", &at("name")).unwrap_or_else(|| format!("target {}", i + 1));
@@ -170,11 +176,14 @@ pub fn load(path: &Path) -> Result<Calibration, Error> {
         let tolerance = c.number(t, "tolerance", &at("tolerance"));
         let weight = c.number(t, "weight", &at("weight")).unwrap_or(1.0);
         let source = c.string(t, "source", &at("source")).unwrap_or_default();
-        if value.is_none() {
+        // A value that is there but not a finite number has been reported; only an absent one is missing.
+        if !t.contains_key("value") {
             c.problem(&format!("targets[{i}]"), "missing `value`: the real-world figure");
         }
         match tolerance {
-            None => c.problem(&format!("targets[{i}]"), "missing `tolerance`: how far off still counts as a fit"),
+            None if !t.contains_key("tolerance") => {
+                c.problem(&format!("targets[{i}]"), "missing `tolerance`: how far off still counts as a fit")
+            }
             Some(x) if x <= 0.0 => c.problem(&at("tolerance"), "must be above zero"),
             _ => {}
         }
@@ -243,9 +252,6 @@ pub fn load(path: &Path) -> Result<Calibration, Error> {
         if let (Some(statistic), Some(value), Some(tolerance)) = (statistic, value, tolerance) {
             targets.push(Target { name, statistic, value, tolerance, weight, source });
         }
-    }
-    if targets.is_empty() && c.problems.is_empty() {
-        c.problem("targets", "no targets: add at least one [[targets]] table");
     }
 
     if !c.problems.is_empty() {

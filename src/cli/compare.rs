@@ -1,48 +1,97 @@
 //! `supportsim compare`: several what-ifs on one baseline and the same seeds, ranked by their effect on all
 //! service users' lonely share; a side-by-side table, `comparison.csv` and charts.
 
-use super::{apply_overrides, check_memory, fmt_diff, CommonRunArgs, HEADLINE_METRICS};
+use super::run::{apply_overrides, check_memory, fmt_diff, HEADLINE_METRICS};
+use super::CommonRunArgs;
+use crate::cancel::Cancel;
 use crate::error::{Error, Result};
 use crate::experiment::{self, Experiment};
-use crate::output::{self, OutputDir};
+use crate::output::{self, Commit, Kind, Stage};
 use crate::scenario::Scenario;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
+
+/// Reads the option files of `compare`: every problem of every file at once; the same file twice, or two
+/// options of the same name, is refused (their rows would be indistinguishable).
+pub(super) fn load_options(paths: &[PathBuf]) -> Result<Vec<Scenario>> {
+    let mut loaded: Vec<(PathBuf, Scenario)> = Vec::new();
+    let mut problems = Vec::new();
+    let mut seen: Vec<(PathBuf, &Path)> = Vec::new();
+    for path in paths {
+        let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+        if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
+            problems.push(format!(
+                "{} is given twice (also as {}); each option is compared once\n",
+                path.display(),
+                first.display()
+            ));
+            continue;
+        }
+        seen.push((key, path));
+        match Scenario::from_file(path) {
+            Ok(s) => {
+                if let Some((other, _)) = loaded.iter().find(|(_, o)| o.name == s.name) {
+                    problems.push(format!(
+                        "{} and {} are both named `{}`; give each option its own `name`\n",
+                        other.display(),
+                        path.display(),
+                        s.name
+                    ));
+                }
+                loaded.push((path.clone(), s));
+            }
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::Usage(problems.concat()));
+    }
+    Ok(loaded.into_iter().map(|(_, s)| s).collect())
+}
+
+/// The default folder of a comparison: `output/compare_A_B…`, shortened when the names would make a folder
+/// name longer than file systems allow.
+fn default_dir(names: &[String]) -> PathBuf {
+    let joined = format!("compare_{}", names.join("_"));
+    let name = if joined.len() <= 120 { joined } else { format!("compare_{}_and_{}_more", names[0], names.len() - 1) };
+    Path::new("output").join(name)
+}
 
 /// Runs `compare`: options on one baseline, a side-by-side table, `comparison.csv` and a chart.
 pub(super) fn compare_scenarios(
     mut scenarios: Vec<Scenario>,
     args: &CommonRunArgs,
     command_line: &[String],
-    cancel: Option<Arc<AtomicBool>>,
+    cancel: Cancel,
 ) -> Result<PathBuf> {
     if args.record_agents {
         return Err(Error::Usage("--record-agents is not available with compare; run each option alone".into()));
     }
+    let mut threads = None;
     for s in &mut scenarios {
-        apply_overrides(s, args)?;
+        threads = apply_overrides(s, args)?;
     }
-    check_memory(&scenarios[0], args)?;
+    check_memory(&scenarios[0], threads, args.force)?;
     let names: Vec<String> = scenarios.iter().map(|s| s.name.clone()).collect();
-    let target = args.out.clone().unwrap_or_else(|| Path::new("output").join(format!("compare_{}", names.join("_"))));
-    let dir = OutputDir::create(&target, args.force)?;
-    let options =
-        experiment::Options { threads: args.threads, progress: !args.quiet && std::io::stderr().is_terminal(), cancel };
+    let target = args.out.clone().unwrap_or_else(|| default_dir(&names));
+    let (mut folder, stage, _) = output::begin(&target, Kind::Comparison, args.force)?;
+    let options = experiment::Options {
+        threads,
+        progress: !args.quiet && std::io::stderr().is_terminal(),
+        cancel: cancel.clone(),
+    };
     eprintln!(
         "supportsim: comparing {} options on one baseline, {} replicates",
         names.len(),
         scenarios[0].run.replicates
     );
-    let result = experiment::compare(&scenarios, &options).and_then(|exps| {
-        write_comparison(&dir, &exps, command_line)?;
-        Ok(exps)
-    });
-    let (exps, path) = dir.finish(result)?;
+    let exps = experiment::compare(&scenarios, &options)?;
+    let manifest = write_comparison(&stage, &exps, command_line, &cancel)?;
+    cancel.check()?;
+    folder.commit(stage, Kind::Comparison, manifest, Commit::Replace)?;
     print_comparison(&exps);
-    eprintln!("wrote {}", path.display());
-    Ok(path)
+    eprintln!("wrote {}", target.display());
+    Ok(target)
 }
 
 /// Headline groups of a comparison: all service users and those of every district an option touches.
@@ -59,7 +108,12 @@ fn comparison_groups(exps: &[Experiment]) -> Vec<String> {
     groups
 }
 
-fn write_comparison(dir: &OutputDir, exps: &[Experiment], command_line: &[String]) -> Result<()> {
+fn write_comparison(
+    dir: &Stage,
+    exps: &[Experiment],
+    command_line: &[String],
+    cancel: &Cancel,
+) -> Result<serde_json::Value> {
     let path = dir.path("comparison.csv");
     let mut w = csv::Writer::from_path(&path).map_err(|e| Error::write(&path, std::io::Error::other(e)))?;
     let err = |e: csv::Error| Error::write(dir.path("comparison.csv"), std::io::Error::other(e));
@@ -76,6 +130,7 @@ fn write_comparison(dir: &OutputDir, exps: &[Experiment], command_line: &[String
     w.flush().map_err(|e| Error::write(&path, e))?;
     let groups = comparison_groups(exps);
     for metric in ["lonely_share", "crisis_share", "ties_mean"] {
+        cancel.check()?;
         let mut rows = Vec::new();
         for exp in exps {
             for g in &groups {
@@ -88,19 +143,16 @@ fn write_comparison(dir: &OutputDir, exps: &[Experiment], command_line: &[String
         }
         crate::report::charts::comparison_chart(&dir.path("charts"), metric, &rows)?;
     }
-    let manifest = serde_json::json!({
+    Ok(serde_json::json!({
         "supportsim_version": env!("CARGO_PKG_VERSION"),
         "git_commit": option_env!("SUPPORTSIM_GIT_COMMIT").unwrap_or("unknown"),
         "command_line": command_line,
-        "kind": "comparison",
         "options": exps.iter().map(|e| e.scenario.name.clone()).collect::<Vec<_>>(),
         "seed": exps[0].scenario.run.seed,
         "replicates": exps[0].scenario.run.replicates,
-        "files": ["manifest.json", "comparison.csv", "charts/"],
         "wall_seconds": exps[0].wall_seconds,
         "scenarios": exps.iter().map(|e| &e.scenario).collect::<Vec<_>>(),
-    });
-    output::write_json(&dir.path("manifest.json"), &manifest)
+    }))
 }
 
 /// Side-by-side effects, options ranked by their effect on the lonely share of all service users.

@@ -1,21 +1,24 @@
 //! The command line: `run`, `compare`, `validate`, `report`, `params`, and the embedded default what-if when no
-//! command is given; `research` holds `calibrate` and `oat`.
+//! command is given (`run`); `compare`; `research` holds `calibrate`, `oat`, `sweep` and `merge`.
 //! Parses arguments with clap, calls the library, prints results; `main` maps errors to exit code 2.
 
+mod args;
 mod compare;
 mod research;
+mod run;
 
+pub use run::{print_summary, run_scenario};
+
+use crate::cancel::Cancel;
 use crate::error::{Error, Result};
-use crate::experiment::{self, Experiment};
-use crate::metrics::METRICS;
-use crate::output::{self, AgentRecorder, OutputDir, Provenance};
+use crate::output::folder::{self, Contents, PARTIAL_PREFIX};
+use crate::output::Kind;
 use crate::params::PARAM_SPECS;
 use crate::scenario::{Origin, Scenario};
+use args::{count_arg, days_arg, replicates_arg, seed_arg, threads_arg};
 use clap::{Args, Parser, Subcommand};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -48,10 +51,11 @@ pub enum Command {
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
     },
-    /// Re-render charts/ and report.html from a saved output folder, without simulating (for a sweep
-    /// folder: charts/, points.csv and sensitivity.csv from runs.csv).
+    /// Re-render charts/ and report.html from a run's saved output folder, without simulating (for a sweep
+    /// folder: charts/, points.csv and sensitivity.csv from runs.csv). Refuses files that do not match the
+    /// manifest.
     Report {
-        /// An output folder written by `supportsim run`, `compare` or `sweep`/`merge`.
+        /// An output folder written by `supportsim run`, or by `supportsim sweep` or `merge`.
         dir: PathBuf,
     },
     /// Fit uncertain parameters to real-world targets; writes fitted.toml, fit.csv and search.csv.
@@ -61,10 +65,10 @@ pub enum Command {
         /// Output folder (default: output/calibration/).
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Worker threads (default: all cores). Results are identical at any thread count.
-        #[arg(long)]
+        /// Worker threads (default: all cores; at most the cores). Results are identical at any thread count.
+        #[arg(long, value_parser = threads_arg, allow_negative_numbers = true)]
         threads: Option<usize>,
-        /// Replace a non-empty output folder even if supportsim did not write it.
+        /// Replace supportsim's earlier output of another kind in the output folder (never files it did not write).
         #[arg(long)]
         force: bool,
         /// No progress bar.
@@ -96,8 +100,8 @@ pub enum Command {
             help = "Output folder (default: output/<sweep name>/, or output/<sweep name>/shard-K-of-N/ with --shard)"
         )]
         out: Option<PathBuf>,
-        /// Worker threads (default: all cores). Results are identical at any thread count.
-        #[arg(long)]
+        /// Worker threads (default: all cores; at most the cores). Results are identical at any thread count.
+        #[arg(long, value_parser = threads_arg, allow_negative_numbers = true)]
         threads: Option<usize>,
         /// Run only share K of N (1-based) of the runs; combine the shard folders with `supportsim merge`.
         #[arg(long, value_name = "K/N")]
@@ -105,7 +109,8 @@ pub enum Command {
         /// Go on with an interrupted sweep in the output folder, skipping its finished runs.
         #[arg(long)]
         resume: bool,
-        /// Replace the output folder (a finished or interrupted sweep, or a folder supportsim did not write).
+        /// Start over in the output folder: replace its finished or interrupted sweep, or supportsim's output of
+        /// another kind (never files supportsim did not write).
         #[arg(long)]
         force: bool,
         /// No progress bar.
@@ -116,7 +121,7 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         slurm_script: Option<PathBuf>,
         /// Number of array tasks (shards) for --slurm-script.
-        #[arg(long, value_name = "N", requires = "slurm_script")]
+        #[arg(long, value_name = "N", requires = "slurm_script", value_parser = count_arg, allow_negative_numbers = true)]
         shards: Option<usize>,
         /// An extra `#SBATCH` option for --slurm-script, e.g. --sbatch=--partition=short. Repeat for more.
         #[arg(long, value_name = "OPTION", requires = "slurm_script", allow_hyphen_values = true)]
@@ -129,7 +134,7 @@ pub enum Command {
         dirs: Vec<PathBuf>,
         #[arg(long, help = "Output folder (default: output/<sweep name>/)")]
         out: Option<PathBuf>,
-        /// Replace a non-empty output folder even if supportsim did not write it.
+        /// Replace supportsim's earlier output of another kind in the output folder (never files it did not write).
         #[arg(long)]
         force: bool,
     },
@@ -154,21 +159,22 @@ pub struct CommonRunArgs {
     #[arg(long, help = "Output folder (default: output/<scenario name>/)")]
     pub out: Option<PathBuf>,
     /// Replicates per arm (overrides run.replicates).
-    #[arg(long)]
+    #[arg(long, value_parser = replicates_arg, allow_negative_numbers = true)]
     pub replicates: Option<u32>,
-    /// Root seed (overrides run.seed).
-    #[arg(long)]
+    /// Root seed, 0 to 2^53 − 1 (overrides run.seed).
+    #[arg(long, value_parser = seed_arg, allow_negative_numbers = true)]
     pub seed: Option<u64>,
     /// Analysis window in days: effects average the last DAYS of the run (overrides analysis.window_days).
-    #[arg(long, value_name = "DAYS")]
+    #[arg(long, value_name = "DAYS", value_parser = days_arg, allow_negative_numbers = true)]
     pub window: Option<u32>,
-    /// Worker threads (default: all cores). Results are identical at any thread count.
-    #[arg(long)]
+    /// Worker threads (default: all cores; at most the cores). Results are identical at any thread count.
+    #[arg(long, value_parser = threads_arg, allow_negative_numbers = true)]
     pub threads: Option<usize>,
     /// Also write agents.csv, ties.csv and episodes.csv.
     #[arg(long)]
     pub record_agents: bool,
-    /// Replace a non-empty output folder even if supportsim did not write it.
+    /// Replace supportsim's earlier output of another kind in the output folder (never files it did not
+    /// write), and run even when the memory check says the run will not fit.
     #[arg(long)]
     pub force: bool,
     /// No progress bar.
@@ -191,22 +197,28 @@ pub fn progress_bar(len: usize, what: &str, quiet: bool) -> indicatif::ProgressB
     bar
 }
 
-/// Runs the command line; returns the process exit code for non-error outcomes. `cancel`, when given, is
-/// set by the binary's signal handler: long runs then stop at the next day boundary.
-pub fn main_with_args(args: Vec<String>, cancel: Option<Arc<AtomicBool>>) -> Result<i32> {
-    let cli = Cli::try_parse_from(&args).map_err(|e| {
-        if matches!(e.kind(), clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion) {
+/// Parses a command line, checking every option's value; `Ok(None)` when it asked for help or the version
+/// (printed here). Nothing is run.
+pub fn parse(args: &[String]) -> Result<Option<Cli>> {
+    match Cli::try_parse_from(args) {
+        Ok(cli) => Ok(Some(cli)),
+        Err(e) if matches!(e.kind(), clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion) => {
             print!("{e}");
-            Error::Usage(String::new())
-        } else {
-            Error::Usage(e.to_string())
+            Ok(None)
         }
-    });
-    let cli = match cli {
-        Ok(c) => c,
-        Err(Error::Usage(m)) if m.is_empty() => return Ok(0),
-        Err(e) => return Err(e),
-    };
+        Err(e) => {
+            // clap's message starts with its own "error: ", which the binary adds to every message.
+            let text = e.to_string();
+            Err(Error::Usage(text.strip_prefix("error: ").unwrap_or(&text).trim_end().to_string()))
+        }
+    }
+}
+
+/// Runs the command line; returns the process exit code for non-error outcomes. `cancel` is set by the
+/// binary's signal handler: every command then stops within about a second, leaving no output that looks
+/// complete.
+pub fn main_with_args(args: Vec<String>, cancel: Cancel) -> Result<i32> {
+    let Some(cli) = parse(&args)? else { return Ok(0) };
     // A bad SUPPORTSIM_KERNEL is reported before any work rather than ignored.
     crate::dynamics::support::kernel_name().map_err(Error::Usage)?;
     match cli.command {
@@ -221,23 +233,14 @@ pub fn main_with_args(args: Vec<String>, cancel: Option<Arc<AtomicBool>>) -> Res
             Ok(0)
         }
         Some(Command::Compare { scenarios, common }) => {
-            let mut loaded = Vec::new();
-            let mut problems = Vec::new();
-            for path in &scenarios {
-                match Scenario::from_file(path) {
-                    Ok(s) => loaded.push(s),
-                    Err(e) => problems.push(e.to_string()),
-                }
-            }
-            if !problems.is_empty() {
-                return Err(Error::Usage(problems.join("")));
-            }
+            let loaded = compare::load_options(&scenarios)?;
             compare::compare_scenarios(loaded, &common, &args, cancel)?;
             Ok(0)
         }
         Some(Command::Validate { scenarios }) => {
             let mut failed = false;
             for path in scenarios {
+                cancel.check()?;
                 match Scenario::from_file(&path) {
                     Ok(s) => println!(
                         "{}: ok ({} agents, {} districts, {} venues, {} events, {} days)",
@@ -260,23 +263,12 @@ pub fn main_with_args(args: Vec<String>, cancel: Option<Arc<AtomicBool>>) -> Res
             Ok(if failed { 2 } else { 0 })
         }
         Some(Command::Report { dir }) => {
-            if !dir.join("manifest.json").is_file() {
-                return Err(Error::Usage(format!(
-                    "{} is not a supportsim output folder (no manifest.json)",
-                    dir.display()
-                )));
-            }
-            if crate::sweep::folder::is_sweep_folder(&dir) {
-                crate::sweep::folder::report(&dir)?;
-                eprintln!("wrote {}, points.csv and sensitivity indices from runs.csv", dir.join("charts").display());
-                return Ok(0);
-            }
-            crate::report::render(&dir)?;
-            eprintln!("wrote {} and {}", dir.join("charts").display(), dir.join("report.html").display());
+            report(&dir, &cancel)?;
             Ok(0)
         }
         Some(Command::Calibrate { targets, out, threads, force, quiet, check }) => {
-            research::calibrate(&targets, out, threads, force, quiet, check, &args, cancel)?;
+            let opts = research::CalibrateArgs { out, threads, force, quiet, check };
+            research::calibrate(&targets, opts, &args, cancel)?;
             Ok(0)
         }
         Some(Command::Oat { scenario, vary, common }) => {
@@ -289,7 +281,7 @@ pub fn main_with_args(args: Vec<String>, cancel: Option<Arc<AtomicBool>>) -> Res
             Ok(0)
         }
         Some(Command::Merge { dirs, out, force }) => {
-            let path = crate::sweep::merge(&dirs, out.as_deref(), force, &args)?;
+            let path = crate::sweep::merge(&dirs, out.as_deref(), force, &args, &cancel)?;
             eprintln!("merged {} shards into {}", dirs.len(), path.display());
             Ok(0)
         }
@@ -314,225 +306,43 @@ pub fn main_with_args(args: Vec<String>, cancel: Option<Arc<AtomicBool>>) -> Res
     }
 }
 
-/// Applies command-line overrides, runs the experiment, writes the output folder and prints the effects.
-pub fn run_scenario(
-    mut scenario: Scenario,
-    args: &CommonRunArgs,
-    command_line: &[String],
-    cancel: Option<Arc<AtomicBool>>,
-) -> Result<PathBuf> {
-    apply_overrides(&mut scenario, args)?;
-    check_memory(&scenario, args)?;
-    let target = args.out.clone().unwrap_or_else(|| Path::new("output").join(&scenario.name));
-    let dir = OutputDir::create(&target, args.force)?;
-    let options =
-        experiment::Options { threads: args.threads, progress: !args.quiet && std::io::stderr().is_terminal(), cancel };
-    let arms = experiment::arms_of(&scenario);
-    eprintln!(
-        "supportsim: {} — {} agents, {} days, {} replicate{} × {} arm{}",
-        scenario.name,
-        scenario.population.n_agents,
-        scenario.run.days,
-        scenario.run.replicates,
-        if scenario.run.replicates == 1 { "" } else { "s" },
-        arms.len(),
-        if arms.len() == 1 { "" } else { "s" },
-    );
-    if args.record_agents && scenario.analysis.target_interval_width.is_some() {
-        dir.abandon();
-        return Err(Error::Usage(
-            "analysis.target_interval_width cannot be combined with --record-agents; record agents with a fixed --replicates".into(),
-        ));
+/// `supportsim report DIR`: redraws a run's or a sweep's folder; says plainly which folders it takes.
+fn report(dir: &Path, cancel: &Cancel) -> Result<()> {
+    let takes = "report takes a folder written by `supportsim run`, `sweep` or `merge`";
+    if std::fs::symlink_metadata(dir).is_err() {
+        return Err(Error::Usage(format!("{} does not exist; {takes}", dir.display())));
     }
-    let temp = dir.temp.clone();
-    let factory = move |arm: &'static str, rep: u32| -> Result<Box<dyn crate::sim::AgentObserver + Send>> {
-        Ok(Box::new(AgentRecorder::new(&temp, arm, rep)?))
-    };
-    let result = experiment::run(&scenario, &options, if args.record_agents { Some(&factory) } else { None })
-        .and_then(|exp| write_all(&dir, &exp, args, command_line).map(|()| exp));
-    let replaced = dir.replaces;
-    let (exp, path) = dir.finish(result)?;
-    print_summary(&exp);
-    if let Some(target) = exp.scenario.analysis.target_interval_width {
-        let (group, metric) = exp.scenario.headline();
-        eprintln!(
-            "target interval width {target} for {group} {metric}: used {} replicates{}",
-            exp.scenario.run.replicates,
-            if exp.scenario.run.replicates >= exp.scenario.analysis.max_replicates {
-                " (the cap, max_replicates)"
-            } else {
-                ""
+    let name = dir.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    if name.starts_with(PARTIAL_PREFIX) || (name.starts_with('.') && name.contains(".partial-")) {
+        return Err(Error::Usage(format!(
+            "{} is the unfinished output of a run that was stopped or killed, not a result; delete it and run \
+             again",
+            dir.display()
+        )));
+    }
+    match folder::inspect(dir)? {
+        Contents::Empty => {
+            Err(Error::Usage(format!("{} holds no supportsim output (no manifest.json); {takes}", dir.display())))
+        }
+        Contents::Foreign(why) => {
+            Err(Error::Usage(format!("{} does not hold supportsim's output ({why}); {takes}", dir.display())))
+        }
+        Contents::Ours(m) => match m.kind {
+            Kind::Run => {
+                crate::report::rerender(dir, cancel)?;
+                eprintln!("wrote {} and {}", dir.join("charts").display(), dir.join("report.html").display());
+                Ok(())
             }
-        );
-    }
-    eprintln!(
-        "wrote {}{} in {:.1} s",
-        path.display(),
-        if replaced { " (replaced the earlier supportsim output there)" } else { "" },
-        exp.wall_seconds
-    );
-    Ok(path)
-}
-
-/// Applies `--replicates`, `--seed`, `--window` and checks `--threads`.
-pub(crate) fn apply_overrides(scenario: &mut Scenario, args: &CommonRunArgs) -> Result<()> {
-    if let Some(r) = args.replicates {
-        if r == 0 {
-            return Err(Error::Usage("--replicates must be at least 1".into()));
-        }
-        scenario.run.replicates = r;
-    }
-    if let Some(s) = args.seed {
-        scenario.run.seed = s;
-    }
-    if let Some(w) = args.window {
-        let after_burn_in = scenario.run.days - scenario.run.burn_in_days;
-        if w < scenario.run.record_every_days || w > after_burn_in {
-            return Err(Error::Usage(format!(
-                "--window must be between {} (one recording period) and {after_burn_in} (the days after the burn-in), got {w}",
-                scenario.run.record_every_days
-            )));
-        }
-        scenario.analysis.window_days = w;
-    }
-    if args.threads == Some(0) {
-        return Err(Error::Usage("--threads must be at least 1".into()));
-    }
-    Ok(())
-}
-
-/// Memory this machine has available, from /proc/meminfo (Linux); None where unknown.
-fn available_memory_bytes() -> Option<u64> {
-    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
-}
-
-/// Refuses a run whose towns would not fit in memory (unless `--force`), saying how much it needs.
-pub(crate) fn check_memory(scenario: &Scenario, args: &CommonRunArgs) -> Result<()> {
-    let threads = args.threads.unwrap_or_else(rayon::current_num_threads).max(1) as u64;
-    let arms = experiment::arms_of(scenario).len() as u64;
-    // Replicates run side by side, one per thread; a what-if holds both arms of a replicate at once.
-    let concurrent = threads.min(scenario.run.replicates as u64) * arms;
-    let per_town =
-        scenario.population.n_agents as u64 * crate::sim::bytes_per_agent(scenario.params.max_ties_usize()) as u64;
-    let needed = per_town * concurrent * 5 / 4;
-    match available_memory_bytes() {
-        Some(avail) if needed > avail && !args.force => Err(Error::Usage(format!(
-            "this run needs about {:.1} GiB ({} agents × {} bytes × {concurrent} towns at once) but {:.1} GiB is              available; use fewer --threads or agents, or pass --force to try anyway",
-            needed as f64 / (1u64 << 30) as f64,
-            scenario.population.n_agents,
-            crate::sim::bytes_per_agent(scenario.params.max_ties_usize()),
-            avail as f64 / (1u64 << 30) as f64
-        ))),
-        _ => Ok(()),
-    }
-}
-
-pub(super) fn write_all(
-    dir: &OutputDir,
-    exp: &Experiment,
-    args: &CommonRunArgs,
-    command_line: &[String],
-) -> Result<()> {
-    let mut files = vec!["manifest.json", "timeseries.csv", "venues.csv"];
-    output::write_timeseries(&dir.path("timeseries.csv"), exp)?;
-    output::write_venues(&dir.path("venues.csv"), exp)?;
-    if let Some(effects) = &exp.effects {
-        output::write_effects(&dir.path("effects.csv"), effects)?;
-        files.push("effects.csv");
-    }
-    if args.record_agents {
-        let jobs: Vec<(&'static str, u32)> =
-            exp.arms.iter().flat_map(|a| (0..a.runs.len() as u32).map(move |r| (a.name, r))).collect();
-        AgentRecorder::concatenate(&dir.temp, &jobs)?;
-        files.extend(output::AGENT_FILES);
-    }
-    let prov =
-        Provenance { command_line: command_line.to_vec(), threads: args.threads, record_agents: args.record_agents };
-    files.extend(["charts/", "report.html"]);
-    output::write_manifest(&dir.path("manifest.json"), exp, &prov, &files)?;
-    // Charts and the report are rendered from the saved files only, as `supportsim report` does. The folder
-    // becomes visible under its name only after this, so it is complete whenever it has a manifest.
-    crate::report::render(&dir.temp)
-}
-
-pub(super) const HEADLINE_METRICS: [&str; 9] = [
-    "lonely_share",
-    "loneliness_mean",
-    "struggling_share",
-    "crisis_share",
-    "attended_share",
-    "ties_mean",
-    "isolated_share",
-    "support_emotional",
-    "hope_mean",
-];
-
-fn fmt_level(metric: &str, x: f64) -> String {
-    crate::metrics::format_level(metric, x)
-}
-
-pub(super) fn fmt_diff(metric: &str, x: f64) -> String {
-    crate::metrics::format_difference(metric, x, "pp")
-}
-
-/// Prints the headline effect table (or, without events, the levels) to stdout.
-pub fn print_summary(exp: &Experiment) {
-    let mut groups = vec!["all".to_string(), "service_users".into(), "residents".into()];
-    for d in exp.scenario.affected_districts() {
-        groups.push(format!("district:{d}"));
-        groups.push(format!("district:{d}/service_users"));
-    }
-    let window = exp.scenario.analysis.window_days;
-    match &exp.effects {
-        Some(effects) => {
-            println!(
-                "\nEffect of the scenario's events: scenario minus baseline, paired by replicate ({} replicates), \
-                 mean over the last {window} days, with 95% interval.\n'pp' = percentage points.\n",
-                exp.scenario.run.replicates
-            );
-            println!(
-                "{:<30} {:<22} {:>10} {:>10} {:>11}  95% interval",
-                "group", "metric", "baseline", "scenario", "difference"
-            );
-            for g in &groups {
-                for m in HEADLINE_METRICS {
-                    if let Some(e) = effects.iter().find(|e| e.group == *g && e.metric == m) {
-                        let sig = if e.ci_low > 0.0 || e.ci_high < 0.0 { " *" } else { "" };
-                        println!(
-                            "{:<30} {:<22} {:>10} {:>10} {:>11}  {} to {}{sig}",
-                            g,
-                            m,
-                            fmt_level(m, e.baseline_mean),
-                            fmt_level(m, e.scenario_mean),
-                            fmt_diff(m, e.difference),
-                            fmt_diff(m, e.ci_low),
-                            fmt_diff(m, e.ci_high),
-                        );
-                    }
-                }
+            Kind::Sweep => {
+                crate::sweep::folder::report(dir, cancel)?;
+                eprintln!("wrote {}, points.csv and sensitivity indices from runs.csv", dir.join("charts").display());
+                Ok(())
             }
-            println!("\n* interval excludes zero. All groups and metrics: effects.csv.");
-        }
-        None => {
-            println!(
-                "\nLevels over the last {window} days (mean over {} replicates; no events, so no effects):\n",
-                exp.scenario.run.replicates
-            );
-            println!("{:<30} {:<22} {:>10}", "group", "metric", "mean");
-            let arm = &exp.arms[0];
-            for g in &groups {
-                let gi = exp.group_names.iter().position(|x| x == g).expect("standard group");
-                for m in HEADLINE_METRICS {
-                    let mi = METRICS.iter().position(|x| *x == m).expect("known metric");
-                    let vals: Vec<f64> =
-                        arm.runs.iter().map(|r| experiment::window_mean(r, &exp.scenario, gi, mi)).collect();
-                    let mean = vals.iter().sum::<f64>() / vals.len().max(1) as f64;
-                    println!("{:<30} {:<22} {:>10}", g, m, fmt_level(m, mean));
-                }
-            }
-        }
+            other => Err(Error::Usage(format!(
+                "{} holds {}, whose files and charts were written when it ran; {takes}",
+                dir.display(),
+                other.describe()
+            ))),
+        },
     }
 }

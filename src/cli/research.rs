@@ -1,25 +1,25 @@
 //! The research commands: `calibrate` (fit parameters to real-world targets), `oat` (one-at-a-time
 //! sensitivity of a what-if's headline effect), `sweep` and `merge` (parameter sweeps, sharded or not).
 
-use super::{apply_overrides, check_memory, progress_bar, CommonRunArgs};
+use super::run::{apply_overrides, check_memory, threads as capped_threads};
+use super::{progress_bar, CommonRunArgs};
+use crate::cancel::Cancel;
 use crate::error::{Error, Result};
 use crate::experiment;
-use crate::output::{self, OutputDir};
+use crate::output::{self, Commit, Kind};
 use crate::scenario::Scenario;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
 
 pub(super) fn oat(
     path: &Path,
     vary: &[String],
     args: &CommonRunArgs,
     command_line: &[String],
-    cancel: Option<Arc<AtomicBool>>,
+    cancel: Cancel,
 ) -> Result<()> {
     use crate::sensitivity::{self, Variation};
     let mut scenario = Scenario::from_file(path)?;
-    apply_overrides(&mut scenario, args)?;
+    let threads = apply_overrides(&mut scenario, args)?;
     if args.record_agents {
         return Err(Error::Usage("--record-agents is not available with oat".into()));
     }
@@ -27,33 +27,30 @@ pub(super) fn oat(
         .iter()
         .map(|v| Variation::parse(v, &scenario).map_err(|m| Error::Usage(format!("--vary {m}"))))
         .collect::<Result<_>>()?;
-    check_memory(&scenario, args)?;
+    check_memory(&scenario, threads, args.force)?;
     let target = args.out.clone().unwrap_or_else(|| Path::new("output").join(format!("{}_oat", scenario.name)));
-    let dir = OutputDir::create(&target, args.force)?;
+    let (mut folder, dir, _) = output::begin(&target, Kind::Oat, args.force)?;
     let runs = 1 + 2 * variations.len();
     eprintln!(
         "supportsim oat: {} — {} what-ifs of {} replicates (the scenario's values, then each parameter low and high)",
         scenario.name, runs, scenario.run.replicates
     );
     let bar = progress_bar(runs, "what-ifs", args.quiet);
-    let options = experiment::Options { threads: args.threads, progress: false, cancel };
-    let result =
-        sensitivity::one_at_a_time(&scenario, &variations, &options, |k| bar.set_position(k as u64)).and_then(|s| {
-            sensitivity::write_csv(&dir.path("oat.csv"), &s)?;
-            let manifest = serde_json::json!({
-                "supportsim_version": env!("CARGO_PKG_VERSION"),
-                "command_line": command_line,
-                "scenario_name": scenario.name,
-                "seed": scenario.run.seed,
-                "replicates": scenario.run.replicates,
-                "files": ["oat.csv"],
-                "scenario": scenario,
-            });
-            output::write_json(&dir.path("manifest.json"), &manifest)?;
-            Ok(s)
-        });
+    let options = experiment::Options { threads, progress: false, cancel: cancel.clone() };
+    let s = sensitivity::one_at_a_time(&scenario, &variations, &options, |k| bar.set_position(k as u64))?;
     bar.finish_and_clear();
-    let (s, path) = dir.finish(result)?;
+    sensitivity::write_csv(&dir.path("oat.csv"), &s)?;
+    let manifest = serde_json::json!({
+        "supportsim_version": env!("CARGO_PKG_VERSION"),
+        "command_line": command_line,
+        "scenario_name": scenario.name,
+        "seed": scenario.run.seed,
+        "replicates": scenario.run.replicates,
+        "scenario": scenario,
+    });
+    cancel.check()?;
+    folder.commit(dir, Kind::Oat, manifest, Commit::Replace)?;
+    let path = target;
     let fmt = |p: &sensitivity::Point| {
         format!(
             "{} ({} to {})",
@@ -79,24 +76,22 @@ pub(super) fn oat(
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
-pub(super) fn calibrate(
-    targets: &Path,
-    out: Option<PathBuf>,
-    threads: Option<usize>,
-    force: bool,
-    quiet: bool,
-    check: bool,
-    command_line: &[String],
-    cancel: Option<Arc<AtomicBool>>,
-) -> Result<()> {
+/// The options of `supportsim calibrate`.
+pub(super) struct CalibrateArgs {
+    pub out: Option<PathBuf>,
+    pub threads: Option<usize>,
+    pub force: bool,
+    pub quiet: bool,
+    pub check: bool,
+}
+
+pub(super) fn calibrate(targets: &Path, args: CalibrateArgs, command_line: &[String], cancel: Cancel) -> Result<()> {
     let cal = crate::calibrate::targets::load(targets)?;
-    let out = out.unwrap_or_else(|| Path::new("output").join("calibration"));
-    if threads == Some(0) {
-        return Err(Error::Usage("--threads must be at least 1".into()));
-    }
-    // Refuse an occupied folder before hours of work, not after.
-    OutputDir::create(&out, force)?.abandon();
+    let out = args.out.unwrap_or_else(|| Path::new("output").join("calibration"));
+    let threads = capped_threads(args.threads);
+    // The folder is claimed (and locked) before hours of work, not after.
+    let (folder, stage, _) = output::begin(&out, Kind::Calibration, args.force)?;
+    let check = args.check;
     eprintln!(
         "supportsim calibrate: {} targets, {} free parameters, {} of {} days",
         cal.targets.len(),
@@ -113,15 +108,16 @@ pub(super) fn calibrate(
         builder = builder.num_threads(t);
     }
     let pool = builder.build().map_err(|e| Error::Usage(format!("cannot start {threads:?} threads: {e}")))?;
-    let bar = progress_bar(cal.max_evaluations, "evaluations", quiet);
+    let bar = progress_bar(cal.max_evaluations, "evaluations", args.quiet);
     let outcome = if check {
         bar.set_length(1);
-        pool.install(|| cal.check(cancel))?
+        pool.install(|| cal.check(cancel.clone()))?
     } else {
-        pool.install(|| cal.run(|done, _| bar.set_position(done as u64), cancel))?
+        pool.install(|| cal.run(|done, _| bar.set_position(done as u64), cancel.clone()))?
     };
     bar.finish_and_clear();
-    crate::calibrate::write(&cal, &outcome, &out, force, command_line)?;
+    cancel.check()?;
+    crate::calibrate::write(&cal, &outcome, folder, stage, command_line)?;
     println!("{:<34} {:>10} {:>10} {:>22}  fit", "target", "value", "simulated", "95% interval");
     for (t, f) in cal.targets.iter().zip(&outcome.fits) {
         println!(
@@ -159,28 +155,15 @@ pub(super) struct SweepArgs {
     pub sbatch: Vec<String>,
 }
 
-pub(super) fn sweep(
-    path: &Path,
-    args: SweepArgs,
-    command_line: &[String],
-    cancel: Option<Arc<AtomicBool>>,
-) -> Result<()> {
+pub(super) fn sweep(path: &Path, args: SweepArgs, command_line: &[String], cancel: Cancel) -> Result<()> {
     use crate::sweep::{self, Shard};
     let s = sweep::load(path)?;
-    let plan = sweep::design::Plan::new(&s);
-    let runs = plan.len() * s.replicates as usize;
-    if plan.len() > sweep::spec::MAX_POINTS {
-        return Err(Error::Usage(format!(
-            "{}: {} points is more than the {} a sweep may have",
-            path.display(),
-            plan.len(),
-            sweep::spec::MAX_POINTS
-        )));
-    }
+    let points = s.points();
+    let runs = points * s.replicates as usize;
     let target = args.out.clone();
     if let Some(script) = &args.slurm_script {
         let n = args.shards.ok_or_else(|| Error::Usage("--slurm-script needs --shards N (the array tasks)".into()))?;
-        if n == 0 || n > runs {
+        if n > runs {
             return Err(Error::Usage(format!("--shards must be from 1 to the number of runs ({runs})")));
         }
         let out = target.unwrap_or_else(|| sweep::folder::default_dir(&s, None));
@@ -205,7 +188,7 @@ pub(super) fn sweep(
         "supportsim sweep: {} — {} design, {} points × {} replicates = {} runs{}{}",
         s.name,
         s.design.name(),
-        plan.len(),
+        points,
         s.replicates,
         runs,
         match shard {
@@ -215,7 +198,7 @@ pub(super) fn sweep(
         if s.what_if() { " (each a pair of arms: baseline and scenario)" } else { "" }
     );
     let options = sweep::RunOptions {
-        threads: args.threads,
+        threads: capped_threads(args.threads),
         shard,
         resume: args.resume,
         force: args.force,

@@ -3,6 +3,7 @@
 //! bundled DejaVu Sans (ab_glyph), so PNGs are identical on every machine.
 
 use super::data::{Band, Saved};
+use crate::cancel::Cancel;
 use crate::error::{Error, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -119,11 +120,15 @@ fn panel<DB: DrawingBackend>(
         .collect();
     let days: Vec<u32> = bands.iter().flat_map(|(_, b)| b.days.iter().copied()).collect();
     let (x0, x1) = (0.0, days.iter().copied().max().unwrap_or(7) as f64 / 7.0);
-    let ys: Vec<f64> = bands.iter().flat_map(|(_, b)| b.low.iter().chain(&b.high).copied()).collect();
-    let (mut y0, mut y1) = ys.iter().fold((f64::MAX, f64::MIN), |(lo, hi), y| (lo.min(*y), hi.max(*y)));
-    if !y0.is_finite() || !y1.is_finite() {
-        (y0, y1) = (0.0, 1.0);
-    }
+    let ys: Vec<f64> =
+        bands.iter().flat_map(|(_, b)| b.low.iter().chain(&b.high).copied()).filter(|y| y.is_finite()).collect();
+    // A group with no members has no values: draw an empty panel on a unit axis rather than an axis
+    // without extent (which plotters cannot divide into ticks).
+    let (y0, y1) = ys
+        .iter()
+        .fold(None, |r: Option<(f64, f64)>, y| Some(r.map_or((*y, *y), |(lo, hi)| (lo.min(*y), hi.max(*y)))))
+        .unwrap_or((0.0, 1.0));
+    let x1 = if x1 > x0 { x1 } else { x0 + 1.0 };
     let pad = ((y1 - y0) * 0.1).max(1e-6);
     let mut chart = ChartBuilder::on(area)
         .caption(metric_label(metric), ("sans-serif", 16))
@@ -162,6 +167,16 @@ fn panel<DB: DrawingBackend>(
                 .draw_series(std::iter::once(Text::new(format!(" {label}"), (x, hi), ("sans-serif", 12).into_font())))
                 .map_err(|e| e.to_string())?;
         }
+    }
+    if ys.is_empty() {
+        let (xm, ym) = ((x0 + x1) / 2.0, (chart.y_range().start + chart.y_range().end) / 2.0);
+        let style = ("sans-serif", 14).into_font().color(&BLACK).pos(plotters::style::text_anchor::Pos::new(
+            plotters::style::text_anchor::HPos::Center,
+            plotters::style::text_anchor::VPos::Center,
+        ));
+        chart
+            .draw_series(std::iter::once(Text::new("no data: the group has no members", (xm, ym), style)))
+            .map_err(|e| e.to_string())?;
     }
     if legend {
         draw_legend(&mut chart, SeriesLabelPosition::LowerRight)?;
@@ -316,17 +331,34 @@ fn venue_chart<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, saved: &Saved)
     Ok(())
 }
 
-/// Renders every chart into `dir/charts`; returns the chart names (without extension) in report order.
-pub fn render(saved: &Saved, charts_dir: &Path) -> Result<Vec<(String, String)>> {
+/// A chart's file name from a label: letters, digits, `_` and `-` kept, anything else `_`; a number is added
+/// when two labels would give the same name.
+fn file_name(label: &str, used: &mut Vec<String>) -> String {
+    let base: String = label.chars().map(|c| if c.is_alphanumeric() || c == '-' { c } else { '_' }).collect();
+    let mut name = base.clone();
+    let mut k = 2;
+    while used.contains(&name) {
+        name = format!("{base}_{k}");
+        k += 1;
+    }
+    used.push(name.clone());
+    name
+}
+
+/// Renders every chart into `charts_dir`; returns the chart names (without extension) in report order.
+/// Stops between charts once `cancel` is requested.
+pub fn render(saved: &Saved, charts_dir: &Path, cancel: &Cancel) -> Result<Vec<(String, String)>> {
     register_font();
     std::fs::create_dir_all(charts_dir).map_err(|e| Error::write(charts_dir, e))?;
     let mut out = Vec::new();
+    let mut used = Vec::new();
     let mut groups = vec!["all".to_string(), "service_users".to_string()];
     for d in saved.affected_districts() {
         groups.push(format!("district:{d}/service_users"));
     }
     for g in &groups {
-        let name = format!("time_{}", g.replace([':', '/'], "_"));
+        cancel.check()?;
+        let name = file_name(&format!("time_{g}"), &mut used);
         both!(charts_dir, name, (1200, 700), |r| group_chart(&r, saved, g));
         out.push((
             name,
@@ -347,11 +379,13 @@ pub fn render(saved: &Saved, charts_dir: &Path) -> Result<Vec<(String, String)>>
             egroups.push(format!("district:{d}/service_users"));
         }
         for metric in ["lonely_share", "crisis_share", "ties_mean"] {
+            cancel.check()?;
             let name = format!("effect_{metric}");
             both!(charts_dir, name, (1000, 720), |r| effect_chart(&r, saved, metric, &egroups));
             out.push((name, format!("Effect on {} by group: who is hit hardest.", metric_label(metric))));
         }
     }
+    cancel.check()?;
     both!(charts_dir, "venues", (1100, 600), |r| venue_chart(&r, saved));
     out.push(("venues".into(), "Attendance at the venues of the affected districts; thin lines: baseline.".into()));
     Ok(out)

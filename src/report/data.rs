@@ -4,7 +4,7 @@
 use crate::error::{Error, Result};
 use crate::experiment::mean_ci;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// One row of effects.csv.
 #[derive(Clone, Debug)]
@@ -28,7 +28,6 @@ pub struct Band {
 }
 
 pub struct Saved {
-    pub dir: PathBuf,
     pub manifest: serde_json::Value,
     /// (arm, group, metric) → per replicate, per day values.
     series: BTreeMap<(String, String, String), BTreeMap<u32, Vec<f64>>>,
@@ -50,19 +49,132 @@ fn parse(s: &str) -> f64 {
     }
 }
 
+/// What the manifest says the data files hold, row by row: every (arm, replicate, recording day) and, within
+/// it, every group (`timeseries.csv`) or venue (`venues.csv`), in that order.
+struct Layout {
+    arms: Vec<String>,
+    replicates: u64,
+    days: Vec<u32>,
+    groups: Vec<String>,
+    metrics: Vec<String>,
+    venues: Vec<String>,
+}
+
+fn strings(v: &serde_json::Value) -> Option<Vec<String>> {
+    v.as_array()?.iter().map(|x| x.as_str().map(str::to_string)).collect()
+}
+
+impl Layout {
+    fn of(manifest: &serde_json::Value, path: &Path) -> Result<Layout> {
+        let bad = |what: &str| read_err(path, format!("the manifest does not say {what}"));
+        let run = &manifest["scenario"]["run"];
+        let days = run["days"].as_u64().ok_or_else(|| bad("the run's days"))?;
+        let every = run["record_every_days"].as_u64().filter(|e| *e > 0).ok_or_else(|| bad("the recording period"))?;
+        let venues = manifest["scenario"]["venues"]
+            .as_array()
+            .and_then(|a| a.iter().map(|v| v["name"].as_str().map(str::to_string)).collect())
+            .ok_or_else(|| bad("the venues"))?;
+        Ok(Layout {
+            arms: strings(&manifest["arms"]).filter(|a| !a.is_empty()).ok_or_else(|| bad("the arms"))?,
+            replicates: manifest["replicates"].as_u64().filter(|r| *r > 0).ok_or_else(|| bad("the replicates"))?,
+            days: (1..=days / every).map(|k| (k * every) as u32).collect(),
+            groups: strings(&manifest["groups"]).ok_or_else(|| bad("the groups"))?,
+            metrics: strings(&manifest["metrics"]).ok_or_else(|| bad("the metrics"))?,
+            venues,
+        })
+    }
+
+    fn rows(&self, inner: usize) -> u64 {
+        self.arms.len() as u64 * self.replicates * self.days.len() as u64 * inner as u64
+    }
+
+    /// The (arm, replicate, day, name) of row `i` of a file with `names` in its innermost place.
+    fn key<'a>(&'a self, i: u64, names: &'a [String]) -> (&'a str, u64, u32, &'a str) {
+        let n = names.len() as u64;
+        let (name, rest) = (i % n, i / n);
+        let d = self.days.len() as u64;
+        let (day, rest) = (rest % d, rest / d);
+        let (rep, arm) = (rest % self.replicates, rest / self.replicates);
+        (&self.arms[arm as usize], rep, self.days[day as usize], &names[name as usize])
+    }
+
+    fn describe(&self, inner: usize, what: &str) -> String {
+        format!(
+            "{} arm{} × {} replicate{} × {} recordings × {inner} {what}",
+            self.arms.len(),
+            if self.arms.len() == 1 { "" } else { "s" },
+            self.replicates,
+            if self.replicates == 1 { "" } else { "s" },
+            self.days.len()
+        )
+    }
+
+    /// Checks that row `i` (0-based, after the header) has the key the manifest implies.
+    fn check_row(&self, path: &Path, i: u64, rec: &csv::StringRecord, names: &[String], what: &str) -> Result<()> {
+        let total = self.rows(names.len());
+        if i >= total {
+            return Err(read_err(
+                path,
+                format!("it has more rows than the {total} its manifest gives ({})", self.describe(names.len(), what)),
+            ));
+        }
+        let (arm, rep, day, name) = self.key(i, names);
+        let want = [arm.to_string(), rep.to_string(), day.to_string(), name.to_string()];
+        let got = [rec.get(0), rec.get(1), rec.get(2), rec.get(3)];
+        if got.iter().zip(&want).any(|(g, w)| *g != Some(w.as_str())) {
+            return Err(read_err(
+                path,
+                format!(
+                    "line {} is ({}) where its manifest gives ({}): the file and the manifest disagree",
+                    i + 2,
+                    got.iter().map(|g| g.unwrap_or("")).collect::<Vec<_>>().join(", "),
+                    want.join(", ")
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn check_count(&self, path: &Path, rows: u64, names: &[String], what: &str) -> Result<()> {
+        let total = self.rows(names.len());
+        if rows != total {
+            return Err(read_err(
+                path,
+                format!(
+                    "it has {rows} rows where its manifest gives {total} ({}); it was cut short or does not belong \
+                     to this manifest",
+                    self.describe(names.len(), what)
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
 impl Saved {
+    /// Reads a run's folder (or a stage being written), checking that every data file holds exactly the rows
+    /// its manifest implies, so that charts are never drawn from a cut or mismatched file.
     pub fn load(dir: &Path) -> Result<Saved> {
         let mpath = dir.join("manifest.json");
-        let text = std::fs::read_to_string(&mpath).map_err(|e| Error::Read { path: mpath.clone(), source: e })?;
+        let text = crate::files::read_text(&mpath, 256 << 20)?;
         let manifest: serde_json::Value = serde_json::from_str(&text).map_err(|e| read_err(&mpath, e))?;
+        let layout = Layout::of(&manifest, &mpath)?;
 
         let tpath = dir.join("timeseries.csv");
-        let mut rdr = csv::Reader::from_path(&tpath).map_err(|e| read_err(&tpath, e))?;
+        let mut rdr = csv::Reader::from_reader(crate::files::open_regular(&tpath)?);
         let header: Vec<String> = rdr.headers().map_err(|e| read_err(&tpath, e))?.iter().map(str::to_string).collect();
+        let mut want_header = vec!["arm".to_string(), "replicate".into(), "day".into(), "group".into()];
+        want_header.extend(layout.metrics.iter().cloned());
+        if header != want_header {
+            return Err(read_err(&tpath, "its header is not the one its manifest's metrics give"));
+        }
         let mut series: BTreeMap<(String, String, String), BTreeMap<u32, Vec<f64>>> = BTreeMap::new();
         let mut arms: Vec<String> = Vec::new();
+        let mut rows = 0u64;
         for rec in rdr.records() {
             let rec = rec.map_err(|e| read_err(&tpath, e))?;
+            layout.check_row(&tpath, rows, &rec, &layout.groups, "groups")?;
+            rows += 1;
             let arm = rec[0].to_string();
             let day: u32 = rec[2].parse().map_err(|e| read_err(&tpath, e))?;
             let group = rec[3].to_string();
@@ -78,13 +190,23 @@ impl Saved {
                     .push(parse(&rec[k]));
             }
         }
+        layout.check_count(&tpath, rows, &layout.groups, "groups")?;
 
         let mut effects = Vec::new();
         let epath = dir.join("effects.csv");
-        if epath.exists() {
-            let mut rdr = csv::Reader::from_path(&epath).map_err(|e| read_err(&epath, e))?;
+        if layout.arms.len() == 2 {
+            let mut rdr = csv::Reader::from_reader(crate::files::open_regular(&epath)?);
             for rec in rdr.records() {
                 let r = rec.map_err(|e| read_err(&epath, e))?;
+                if r.len() < 7
+                    || !layout.groups.iter().any(|g| g == &r[0])
+                    || !layout.metrics.iter().any(|m| m == &r[1])
+                {
+                    return Err(read_err(
+                        &epath,
+                        format!("line {} names a group or metric its manifest does not have", effects.len() + 2),
+                    ));
+                }
                 effects.push(EffectRow {
                     group: r[0].to_string(),
                     metric: r[1].to_string(),
@@ -95,23 +217,39 @@ impl Saved {
                     ci_high: parse(&r[6]),
                 });
             }
+            let want = (layout.groups.len() * layout.metrics.len()) as u64;
+            if effects.len() as u64 != want {
+                return Err(read_err(
+                    &epath,
+                    format!(
+                        "it has {} rows where its manifest gives {want} ({} groups × {} metrics)",
+                        effects.len(),
+                        layout.groups.len(),
+                        layout.metrics.len()
+                    ),
+                ));
+            }
         }
 
         let vpath = dir.join("venues.csv");
         let mut sums: BTreeMap<(String, String), BTreeMap<u32, (f64, usize)>> = BTreeMap::new();
-        let mut rdr = csv::Reader::from_path(&vpath).map_err(|e| read_err(&vpath, e))?;
+        let mut rdr = csv::Reader::from_reader(crate::files::open_regular(&vpath)?);
+        let mut rows = 0u64;
         for rec in rdr.records() {
             let r = rec.map_err(|e| read_err(&vpath, e))?;
+            layout.check_row(&vpath, rows, &r, &layout.venues, "venues")?;
+            rows += 1;
             let day: u32 = r[2].parse().map_err(|e| read_err(&vpath, e))?;
             let e = sums.entry((r[0].to_string(), r[3].to_string())).or_default().entry(day).or_insert((0.0, 0));
-            e.0 += parse(&r[5]);
+            e.0 += parse(r.get(5).unwrap_or(""));
             e.1 += 1;
         }
+        layout.check_count(&vpath, rows, &layout.venues, "venues")?;
         let venues = sums
             .into_iter()
             .map(|(k, v)| (k, v.into_iter().map(|(d, (s, n))| (d, s / n.max(1) as f64)).collect()))
             .collect();
-        Ok(Saved { dir: dir.to_path_buf(), manifest, series, effects, venues, arms })
+        Ok(Saved { manifest, series, effects, venues, arms })
     }
 
     /// Mean and 95% interval over replicates of a metric for a group in an arm, per recording day.

@@ -80,7 +80,7 @@ fn findings(saved: &Saved) -> Vec<String> {
     out
 }
 
-pub fn write(saved: &Saved, charts: &[(String, String)], path: &Path) -> Result<()> {
+pub fn write(saved: &Saved, charts: &[(String, String)], charts_dir: &Path, path: &Path) -> Result<()> {
     let m = &saved.manifest;
     let s = &m["scenario"];
     let name = s["name"].as_str().unwrap_or("scenario");
@@ -129,7 +129,7 @@ pub fn write(saved: &Saved, charts: &[(String, String)], path: &Path) -> Result<
     }
     let _ = writeln!(h, "<h2>Charts</h2>");
     for (chart, caption) in charts {
-        let file = saved.dir.join("charts").join(format!("{chart}.png"));
+        let file = charts_dir.join(format!("{chart}.png"));
         let bytes = std::fs::read(&file).map_err(|e| Error::Read { path: file.clone(), source: e })?;
         let data = base64::engine::general_purpose::STANDARD.encode(bytes);
         let _ = writeln!(

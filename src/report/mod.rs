@@ -1,17 +1,63 @@
 //! Charts and the offline report, rendered from a saved output folder only (never from a live run), so
-//! `supportsim report DIR` reproduces them byte for byte. `data` reads the folder, `charts` draws PNG and SVG
-//! with plotters, `html` writes the self-contained `report.html`.
+//! `supportsim report DIR` reproduces them byte for byte. `data` reads the folder, checking its files against
+//! the manifest, `charts` draws PNG and SVG with plotters, `html` writes the self-contained `report.html`.
 
 pub mod charts;
 pub mod data;
 pub mod html;
 
-use crate::error::Result;
+use crate::cancel::Cancel;
+use crate::error::{Error, Result};
+use crate::output::{Commit, Folder, Kind};
 use std::path::Path;
 
-/// Renders `charts/` and `report.html` into `dir` from the files already there.
-pub fn render(dir: &Path) -> Result<()> {
-    let saved = data::Saved::load(dir)?;
-    let charts = charts::render(&saved, &dir.join("charts"))?;
-    html::write(&saved, &charts, &dir.join("report.html"))
+/// The data files a run's report is drawn from; `supportsim report` checks them against their checksums.
+pub const DATA_FILES: [&str; 3] = ["timeseries.csv", "venues.csv", "effects.csv"];
+
+/// True for the files `report` draws: `charts/…` and `report.html`.
+pub fn is_drawn(path: &str) -> bool {
+    path == "report.html" || path.starts_with("charts/")
+}
+
+/// Renders `charts/` and `report.html` into `out` from the run's files in `data` (the same folder, or a
+/// stage being written beside them).
+pub fn render(data: &Path, out: &Path, cancel: &Cancel) -> Result<()> {
+    let saved = data::Saved::load(data)?;
+    cancel.check()?;
+    let charts_dir = out.join("charts");
+    let charts = charts::render(&saved, &charts_dir, cancel)?;
+    cancel.check()?;
+    html::write(&saved, &charts, &charts_dir, &out.join("report.html"))
+}
+
+/// `supportsim report DIR` for a run's folder: refuses an unfinished folder or one whose files are not
+/// what supportsim wrote, then draws the charts and the report again and puts them in place of the old.
+pub fn rerender(dir: &Path, cancel: &Cancel) -> Result<()> {
+    let mut folder = Folder::claim(dir)?;
+    let marker = match folder.marker() {
+        Some(m) if m.kind == Kind::Run => m.clone(),
+        _ => return Err(Error::Usage(format!("{} holds no run's output", dir.display()))),
+    };
+    if !marker.complete {
+        return Err(Error::Usage(format!(
+            "{} holds an unfinished run (it stopped while its files were written); run it again",
+            dir.display()
+        )));
+    }
+    // What report draws (charts, report.html) may be missing or old: it is drawn again. Everything else must
+    // be what supportsim wrote.
+    for rec in marker.files.iter().filter(|f| !is_drawn(&f.path)) {
+        let read_here = DATA_FILES.contains(&rec.path.as_str());
+        if let Err(why) = crate::output::manifest::verify(dir, rec, read_here) {
+            return Err(Error::Usage(format!(
+                "{}: {why}; the folder is not the output supportsim wrote, so it is not reported",
+                dir.display()
+            )));
+        }
+        cancel.check()?;
+    }
+    let stage = folder.stage()?;
+    render(dir, stage.dir(), cancel)?;
+    folder.commit(stage, Kind::Run, marker.value, Commit::Update)?;
+    Ok(())
 }

@@ -5,6 +5,7 @@
 use super::raw::RawEvent;
 use super::validate::Checker;
 use super::*;
+use std::collections::HashMap;
 
 pub const ACTIONS: &[&str] = &[
     "close_venue",
@@ -19,28 +20,70 @@ pub const ACTIONS: &[&str] = &[
     "social_media_shift",
 ];
 
-pub(super) fn resolve_event(
-    c: &mut Checker,
-    i: usize,
-    e: RawEvent,
-    venue_names: &[&str],
-    venues: &[Venue],
-    districts: &[District],
-    days: u32,
-) -> Option<Event> {
+/// The keys each action takes besides `day`, `action` and `note`; any other key on an event is a mistake
+/// (it would be ignored).
+const ACTION_KEYS: &[(&str, &[&str])] = &[
+    ("close_venue", &["venue"]),
+    ("open_venue", &["venue"]),
+    ("set_budget", &["venue", "district", "factor", "amount"]),
+    ("add_staff", &["venue", "role", "count"]),
+    ("activity_subsidy", &["group", "amount_weekly_nok", "duration_days"]),
+    ("remove_fee", &["venue"]),
+    ("set_fee", &["venue", "cost_nok"]),
+    ("anti_stigma_campaign", &["strength", "duration_days"]),
+    ("lockdown", &["duration_days"]),
+    ("social_media_shift", &["delta"]),
+];
+
+/// What events are checked against: the town validated so far and its names, looked up in constant time.
+pub(super) struct Town<'a> {
+    pub scenario: &'a Scenario,
+    pub venue_index: &'a HashMap<String, usize>,
+    pub district_index: &'a HashMap<&'a str, usize>,
+}
+
+/// The keys an event was written with, by name.
+fn written_keys(e: &RawEvent) -> Vec<&'static str> {
+    let present = [
+        ("venue", e.venue.is_some()),
+        ("district", e.district.is_some()),
+        ("factor", e.factor.is_some()),
+        ("amount", e.amount.is_some()),
+        ("role", e.role.is_some()),
+        ("count", e.count.is_some()),
+        ("group", e.group.is_some()),
+        ("amount_weekly_nok", e.amount_weekly_nok.is_some()),
+        ("cost_nok", e.cost_nok.is_some()),
+        ("strength", e.strength.is_some()),
+        ("duration_days", e.duration_days.is_some()),
+        ("delta", e.delta.is_some()),
+    ];
+    present.iter().filter(|(_, p)| *p).map(|(k, _)| *k).collect()
+}
+
+pub(super) fn resolve_event(c: &mut Checker, i: usize, e: RawEvent, town: &Town) -> Option<Event> {
+    let (venues, districts, days) = (&town.scenario.venues, &town.scenario.districts, town.scenario.run.days);
     let path = format!("events[{i}]");
     let day = c.required(&format!("{path}.day"), e.day);
     let day = day.map(|d| c.int(&format!("{path}.day"), Some(d), 0, 0, days.saturating_sub(1) as u64) as u32);
     let action = c.required(&format!("{path}.action"), e.action.clone())?;
+    if let Some((_, takes)) = ACTION_KEYS.iter().find(|(a, _)| *a == action) {
+        for key in written_keys(&e) {
+            if !takes.contains(&key) {
+                c.err(
+                    format!("{path}.{key}"),
+                    format!("`{key}` does not apply to {action}, which takes {}", takes.join(", ")),
+                );
+            }
+        }
+    }
     let day = day?;
     let venue = |c: &mut Checker| -> Option<usize> {
         let name = c.required(&format!("{path}.venue"), e.venue.clone())?;
-        let found = venue_names.iter().position(|v| *v == name);
+        let found = town.venue_index.get(&name).copied();
         if found.is_none() {
-            c.err(
-                format!("{path}.venue"),
-                format!("unknown venue `{name}`{}", did_you_mean(&name, venue_names.iter().copied())),
-            );
+            let hint = c.hint(&name, town.venue_index.keys().map(String::as_str));
+            c.err(format!("{path}.venue"), format!("unknown venue `{name}`{hint}"));
         }
         found
     };
@@ -77,11 +120,9 @@ pub(super) fn resolve_event(
                 Action::SetVenueBudget { venue: v, change }
             }
             (None, Some(d)) => {
-                let Some(di) = districts.iter().position(|x| x.name == *d) else {
-                    c.err(
-                        format!("{path}.district"),
-                        format!("unknown district `{d}`{}", did_you_mean(d, districts.iter().map(|x| x.name.as_str()))),
-                    );
+                let Some(di) = town.district_index.get(d.as_str()).copied() else {
+                    let hint = c.hint(d, districts.iter().map(|x| x.name.as_str()));
+                    c.err(format!("{path}.district"), format!("unknown district `{d}`{hint}"));
                     return None;
                 };
                 let change = budget_change(c)?;
@@ -143,25 +184,23 @@ pub(super) fn resolve_event(
             Action::SocialMediaShift { delta: c.num(&format!("{path}.delta"), Some(d), 0.0, -1.0, 1.0) }
         }
         other => {
-            c.err(
-                format!("{path}.action"),
-                format!(
-                    "unknown action `{other}`{} (use {})",
-                    did_you_mean(other, ACTIONS.iter().copied()),
-                    ACTIONS.join(", ")
-                ),
-            );
+            let hint = c.hint(other, ACTIONS.iter().copied());
+            c.err(format!("{path}.action"), format!("unknown action `{other}`{hint} (use {})", ACTIONS.join(", ")));
             return None;
         }
     };
     Some(Event { day, action, note: e.note })
 }
 
-/// Checks that only make sense over the whole timeline: closing a venue that is already closed.
-pub(super) fn check_event_sequence(c: &mut Checker, events: &[Event], venues: &[Venue]) {
-    let mut order: Vec<(usize, &Event)> = events.iter().enumerate().collect();
+/// Checks that only make sense over the whole timeline: closing a venue that is already closed, opening one
+/// that is open, and hiring more staff in a district than it has people to hire from.
+pub(super) fn check_event_sequence(c: &mut Checker, events: &[(usize, Event)], scenario: &Scenario) {
+    let venues = &scenario.venues;
+    let mut order: Vec<&(usize, Event)> = events.iter().collect();
     order.sort_by_key(|(i, e)| (e.day, *i));
     let mut open: Vec<bool> = venues.iter().map(|v| v.open).collect();
+    // People hired so far, per district: peer workers from its service users, others from its residents.
+    let mut hired: HashMap<(usize, bool), u64> = HashMap::new();
     for (i, e) in order {
         match e.action {
             Action::CloseVenue { venue } => {
@@ -173,8 +212,44 @@ pub(super) fn check_event_sequence(c: &mut Checker, events: &[Event], venues: &[
                 }
                 open[venue] = false;
             }
-            Action::OpenVenue { venue } => open[venue] = true,
+            Action::OpenVenue { venue } => {
+                if open[venue] {
+                    c.err(
+                        format!("events[{i}].venue"),
+                        format!("venue `{}` is already open on day {}", venues[venue].name, e.day),
+                    );
+                }
+                open[venue] = true;
+            }
+            Action::AddStaff { venue, role, count } => {
+                let district = venues[venue].district;
+                let peer = role == StaffRole::PeerWorker;
+                let total = hired.entry((district, peer)).or_default();
+                *total += count as u64;
+                let pool = hiring_pool(scenario, district, peer);
+                if *total > pool {
+                    let (whom, d) = (if peer { "service users" } else { "residents" }, &scenario.districts[district]);
+                    c.err(
+                        format!("events[{i}].count"),
+                        format!(
+                            "district `{}` has about {pool} {whom} to hire from, fewer than the {total} its events \
+                             hire by day {}",
+                            d.name, e.day
+                        ),
+                    );
+                }
+            }
             _ => {}
         }
     }
+}
+
+/// About how many people of a district staff can be hired from: its service users for peer workers, its
+/// residents for the others (as the population is built: the venues' staff first, then the rest by share).
+fn hiring_pool(s: &Scenario, district: usize, service_users: bool) -> u64 {
+    let staff: u64 = s.venues.iter().map(|v| (v.professionals + v.volunteers) as u64).sum();
+    let rest = (s.population.n_agents as u64).saturating_sub(staff) as f64;
+    let role_share =
+        if service_users { s.population.service_user_share } else { 1.0 - s.population.service_user_share };
+    (rest * role_share * s.districts[district].population_share).floor() as u64
 }

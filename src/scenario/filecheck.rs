@@ -42,11 +42,16 @@ impl<'a> Checker<'a> {
         Some(t)
     }
 
+    /// A finite number, or None (with a problem, unless the key is absent).
     pub fn number(&mut self, table: &Table, key: &str, path: &str) -> Option<f64> {
         match table.get(key) {
             None => None,
             Some(Value::Integer(i)) => Some(*i as f64),
             Some(Value::Float(f)) if f.is_finite() => Some(*f),
+            Some(Value::Float(f)) => {
+                self.problem(path, format!("must be a finite number, got {f}"));
+                None
+            }
             Some(_) => {
                 self.problem(path, "must be a number");
                 None
@@ -69,8 +74,13 @@ impl<'a> Checker<'a> {
         match table.get(key) {
             None => default,
             Some(Value::Integer(i)) if *i >= min as i64 => *i as u64,
-            Some(_) => {
-                self.problem(key, format!("must be a whole number of at least {min}"));
+            Some(v) => {
+                let got = match v {
+                    Value::Integer(i) => format!(", got {i}"),
+                    Value::Float(f) => format!(", got {}", crate::error::shown_number(*f)),
+                    _ => String::new(),
+                };
+                self.problem(key, format!("must be a whole number of at least {min}{got}"));
                 default
             }
         }

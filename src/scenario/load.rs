@@ -6,6 +6,7 @@
 //! appended); `events` of the child are appended to the parent's; everything else is replaced.
 
 use crate::error::{Error, Problem, Problems};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use toml::{Table, Value};
 
@@ -30,6 +31,19 @@ pub struct SourceFile {
     pub doc: Option<toml_edit::Document<String>>,
     /// Number of events written in files before this one (events are appended root first).
     pub events_before: usize,
+    /// For each named array (`districts`, `venues`), where in this file each name is written, so that a
+    /// problem is located in constant time however many venues the town has.
+    names: Vec<HashMap<String, usize>>,
+    /// Byte offset at which each line after the first starts, to turn an offset into a line number by
+    /// binary search.
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    /// The 1-based line of a byte offset.
+    pub fn line(&self, offset: usize) -> usize {
+        self.line_starts.partition_point(|start| *start <= offset) + 1
+    }
 }
 
 /// A scenario file with its `extends` chain merged.
@@ -46,9 +60,7 @@ fn line_of(text: &str, offset: usize) -> usize {
 
 fn read(origin: Origin, path: &Path) -> Result<String, Error> {
     match origin {
-        Origin::Disk => {
-            std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })
-        }
+        Origin::Disk => crate::files::read_text(path, crate::files::MAX_INPUT_BYTES),
         Origin::Embedded => {
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
             EMBEDDED.iter().find(|(n, _)| *n == name).map(|(_, t)| t.to_string()).ok_or_else(|| Error::Read {
@@ -139,7 +151,10 @@ pub fn load_with_text(origin: Origin, path: &Path, first_text: Option<String>) -
         let events_before = merged.get("events").and_then(Value::as_array).map_or(0, |a| a.len());
         merge(&mut merged, table);
         let doc = toml_edit::Document::parse(text.clone()).ok();
-        files.push(SourceFile { display, text, doc, events_before });
+        let names =
+            NAMED_ARRAYS.iter().map(|a| doc.as_ref().map(|d| name_positions(d, a)).unwrap_or_default()).collect();
+        let line_starts = text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1).collect();
+        files.push(SourceFile { display, text, doc, events_before, names, line_starts });
     }
     Ok(Loaded { files, merged })
 }
@@ -150,6 +165,39 @@ fn extends_line(text: &str) -> usize {
 
 const NAMED_ARRAYS: &[&str] = &["districts", "venues"];
 
+/// The elements of a top-level array of tables (`[[venues]]`) or of inline tables (`venues = [{...}]`).
+fn elements(item: &toml_edit::Item) -> Vec<&dyn toml_edit::TableLike> {
+    if let Some(aot) = item.as_array_of_tables() {
+        aot.iter().map(|t| t as &dyn toml_edit::TableLike).collect()
+    } else if let Some(arr) = item.as_array() {
+        arr.iter().filter_map(|v| v.as_inline_table().map(|t| t as &dyn toml_edit::TableLike)).collect()
+    } else {
+        Vec::new()
+    }
+}
+
+/// Element `j` of an array of tables or of inline tables, without listing the others.
+fn element(item: &toml_edit::Item, j: usize) -> Option<&dyn toml_edit::TableLike> {
+    if let Some(aot) = item.as_array_of_tables() {
+        aot.get(j).map(|t| t as &dyn toml_edit::TableLike)
+    } else {
+        item.as_array()?.get(j)?.as_inline_table().map(|t| t as &dyn toml_edit::TableLike)
+    }
+}
+
+/// Name → position of the first element with that name, in one file's named array.
+fn name_positions(doc: &toml_edit::Document<String>, array: &str) -> HashMap<String, usize> {
+    let mut out = HashMap::new();
+    if let Some(item) = doc.as_table().get(array) {
+        for (j, t) in elements(item).into_iter().enumerate() {
+            if let Some(n) = t.get("name").and_then(|v| v.as_str()) {
+                out.entry(n.to_string()).or_insert(j);
+            }
+        }
+    }
+    out
+}
+
 /// Merges `child` into `parent` by the rules in the module doc.
 pub fn merge(parent: &mut Table, child: Table) {
     for (key, value) in child {
@@ -157,14 +205,24 @@ pub fn merge(parent: &mut Table, child: Table) {
             (Some(Value::Table(p)), Value::Table(c)) => merge(p, c),
             (Some(Value::Array(p)), Value::Array(c)) if key == "events" => p.extend(c),
             (Some(Value::Array(p)), Value::Array(c)) if NAMED_ARRAYS.contains(&key.as_str()) => {
+                // Where each name first appears in the parent, so a merge is linear in the two files' sizes.
+                let mut at: HashMap<String, usize> = HashMap::new();
+                for (j, e) in p.iter().enumerate() {
+                    if let Some(n) = e.get("name").and_then(Value::as_str) {
+                        at.entry(n.to_owned()).or_insert(j);
+                    }
+                }
                 for item in c {
                     let name = item.get("name").and_then(Value::as_str).map(str::to_owned);
-                    let existing = name
-                        .as_deref()
-                        .and_then(|n| p.iter_mut().find(|e| e.get("name").and_then(Value::as_str) == Some(n)));
-                    match (existing, item) {
+                    let existing = name.as_ref().and_then(|n| at.get(n).copied());
+                    match (existing.map(|j| &mut p[j]), item) {
                         (Some(Value::Table(pt)), Value::Table(ct)) => merge(pt, ct),
-                        (_, item) => p.push(item),
+                        (_, item) => {
+                            if let Some(n) = name {
+                                at.entry(n).or_insert(p.len());
+                            }
+                            p.push(item)
+                        }
                     }
                 }
             }
@@ -213,7 +271,7 @@ impl Loaded {
         let mut best: Option<(usize, usize, usize)> = None; // (depth, file index, offset)
         for (fi, file) in self.files.iter().enumerate().rev() {
             let Some(doc) = &file.doc else { continue };
-            let (depth, offset) = self.walk(doc.as_table(), &segments, file.events_before);
+            let (depth, offset) = self.walk(doc.as_table(), &segments, file);
             if let Some(off) = offset {
                 if best.is_none_or(|(d, _, _)| depth > d) {
                     best = Some((depth, fi, off));
@@ -223,14 +281,14 @@ impl Loaded {
         match best {
             Some((_, fi, off)) => {
                 let f = &self.files[fi];
-                (Some(f.display.clone()), Some(line_of(&f.text, off)))
+                (Some(f.display.clone()), Some(f.line(off)))
             }
             None => (self.files.last().map(|f| f.display.clone()), None),
         }
     }
 
     /// Walks one file's document along the path; returns the depth reached and the byte offset there.
-    fn walk(&self, root: &toml_edit::Table, segments: &[Segment], events_before: usize) -> (usize, Option<usize>) {
+    fn walk(&self, root: &toml_edit::Table, segments: &[Segment], file: &SourceFile) -> (usize, Option<usize>) {
         let mut item: Option<&toml_edit::Item> = None;
         let mut table_like: Option<&dyn toml_edit::TableLike> = Some(root);
         let mut offset = None;
@@ -248,28 +306,22 @@ impl Loaded {
                 }
                 Segment::Index(i) => {
                     let Some(it) = item else { break };
-                    let elems: Vec<&dyn toml_edit::TableLike> = if let Some(aot) = it.as_array_of_tables() {
-                        aot.iter().map(|t| t as &dyn toml_edit::TableLike).collect()
-                    } else if let Some(arr) = it.as_array() {
-                        arr.iter().filter_map(|v| v.as_inline_table().map(|t| t as &dyn toml_edit::TableLike)).collect()
-                    } else {
-                        break;
-                    };
-                    let found = if NAMED_ARRAYS.contains(&array_name.as_str()) {
+                    let named = (depth == 1).then(|| NAMED_ARRAYS.iter().position(|a| *a == array_name)).flatten();
+                    let found = if let Some(a) = named {
+                        // The merged array's element i is the one of this file with the same name, if any.
                         let name = self
                             .merged
                             .get(&array_name)
                             .and_then(|a| a.get(*i))
                             .and_then(|e| e.get("name"))
                             .and_then(Value::as_str);
-                        name.and_then(|n| elems.iter().position(|e| e.get("name").and_then(|v| v.as_str()) == Some(n)))
-                    } else if array_name == "events" {
-                        i.checked_sub(events_before).filter(|j| *j < elems.len())
+                        name.and_then(|n| file.names[a].get(n).copied())
+                    } else if array_name == "events" && depth == 1 {
+                        i.checked_sub(file.events_before)
                     } else {
-                        Some(*i).filter(|j| *j < elems.len())
+                        Some(*i)
                     };
-                    let Some(j) = found else { break };
-                    let t = elems[j];
+                    let Some(t) = found.and_then(|j| element(it, j)) else { break };
                     let span = t.get_values().first().and_then(|(keys, _)| keys.first().and_then(|k| k.span()));
                     offset = span.map(|s| s.start).or(offset);
                     table_like = Some(t);

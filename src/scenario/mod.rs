@@ -1,11 +1,13 @@
 //! Scenarios: the raw TOML form (`raw`), files and `extends` chains (`load`), and validation into the
-//! resolved [`Scenario`] that the model core takes (`validate`). Errors live here, not in the core.
+//! resolved [`Scenario`] that the model core takes (`validate`, with `venue`, `events` and the `names` rules). Errors live here, not in the core.
 
 mod events;
 pub mod filecheck;
 pub mod load;
+pub mod names;
 pub mod raw;
 pub mod validate;
+mod venue;
 
 use crate::error::Error;
 use crate::groups::Group;

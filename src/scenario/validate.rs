@@ -2,13 +2,16 @@
 //! with its dotted path, file and line. Defaults for omitted keys live here and are listed in
 //! docs/scenarios.md.
 
-use super::events::{check_event_sequence, resolve_event};
+use super::events::{check_event_sequence, resolve_event, Town};
 use super::load::Loaded;
-use super::raw::{Num, RawScenario, RawVenue};
+use super::names::{check_name, folder_name_from_stem, NameKind};
+use super::raw::{Num, RawScenario};
+use super::venue::resolve_venue;
 use super::*;
 use crate::error::{Problem, Problems};
 use crate::params::{Params, INTEGER_PARAMS, PARAM_SPECS};
-use crate::types::{weekday_index, Diagnosis, WEEKDAYS};
+use crate::types::Diagnosis;
+use std::collections::HashMap;
 
 /// Keys each table accepts, for "did you mean" on unknown keys. A test checks these against the raw types.
 pub const KNOWN_KEYS: &[(&str, &[&str])] = &[
@@ -68,16 +71,32 @@ pub const KNOWN_KEYS: &[(&str, &[&str])] = &[
 /// Most extra groups `analysis.groups` may add (an agent keeps its group indices in a fixed array).
 pub const MAX_EXTRA_GROUPS: usize = 8;
 
-const KINDS: &[&str] = &["meeting_place", "peer_cafe", "service", "commercial"];
+/// Most "did you mean" hints one validation computes: each compares a word with every candidate, so a file
+/// with thousands of the same mistake among thousands of venues stays linear in its size.
+const MAX_HINTS: usize = 100;
 
 /// Collects problems with their paths; files and lines are added at the end.
 pub(super) struct Checker {
     pub(super) problems: Vec<(String, String)>,
+    hints: usize,
 }
 
 impl Checker {
+    pub(super) fn new() -> Self {
+        Checker { problems: Vec::new(), hints: 0 }
+    }
+
     pub(super) fn err(&mut self, path: impl Into<String>, msg: impl Into<String>) {
         self.problems.push((path.into(), msg.into()));
+    }
+
+    /// " (did you mean `x`?)" for the first [`MAX_HINTS`] unknown words, then "".
+    pub(super) fn hint<'a>(&mut self, word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+        if self.hints >= MAX_HINTS {
+            return String::new();
+        }
+        self.hints += 1;
+        did_you_mean(word, candidates)
     }
 
     /// A number in [lo, hi], or the default when absent.
@@ -86,7 +105,7 @@ impl Checker {
             None => default,
             Some(Num(x)) if x.is_finite() && x >= lo && x <= hi => x,
             Some(Num(x)) => {
-                self.err(path, format!("must be between {lo} and {hi}, got {x}"));
+                self.err(path, format!("must be between {} and {}, got {}", show(lo), show(hi), show(x)));
                 default
             }
         }
@@ -97,14 +116,27 @@ impl Checker {
         match v {
             None => default,
             Some(Num(x)) if x.fract() == 0.0 && x >= lo as f64 && x <= hi as f64 => x as u64,
-            Some(Num(x)) if x.fract() != 0.0 => {
-                self.err(path, format!("must be a whole number, got {x}"));
+            Some(Num(x)) if x.is_finite() && x.fract() != 0.0 => {
+                self.err(path, format!("must be a whole number, got {}", show(x)));
                 default
             }
             Some(Num(x)) => {
-                self.err(path, format!("must be between {lo} and {hi}, got {x}"));
+                self.err(path, format!("must be between {lo} and {hi}, got {}", show(x)));
                 default
             }
+        }
+    }
+
+    /// A required name, checked against the rules of its kind; empty when absent.
+    pub(super) fn name(&mut self, path: &str, v: Option<String>, kind: NameKind) -> String {
+        match self.required(path, v) {
+            Some(n) => {
+                if let Err(m) = check_name(&n, kind) {
+                    self.err(path, m);
+                }
+                n
+            }
+            None => String::new(),
         }
     }
 
@@ -114,6 +146,10 @@ impl Checker {
         }
         v
     }
+}
+
+fn show(x: f64) -> String {
+    crate::error::shown_number(x)
 }
 
 fn path_string(path: &serde_ignored::Path) -> String {
@@ -171,7 +207,7 @@ pub fn validate_table(loaded: &Loaded, merged: &toml::Table, default_name: &str)
         serde_path_to_error::deserialize(serde_ignored::Deserializer::new(value, &mut |p: serde_ignored::Path| {
             unknown.push(path_string(&p))
         }));
-    let mut c = Checker { problems: Vec::new() };
+    let mut c = Checker::new();
     for path in &unknown {
         let key = path.rsplit(['.', ']']).next().unwrap_or(path);
         let section = section_of(path);
@@ -206,29 +242,43 @@ fn resolve(c: &mut Checker, raw: RawScenario, default_name: &str) -> Scenario {
     if burn_in_days >= days {
         c.err("run.burn_in_days", format!("must be less than run.days ({days}), got {burn_in_days}"));
     }
+    // The days after the burn-in, when the burn-in itself is valid: what the window and the recording
+    // period must fit into.
+    let room = (burn_in_days < days).then(|| days - burn_in_days);
+    let record_every_days = c.int("run.record_every_days", r.record_every_days, 7, 1, 3650) as u32;
+    let record_ok = match room {
+        Some(room) if record_every_days > room => {
+            c.err(
+                "run.record_every_days",
+                format!("must be at most the {room} days after the burn-in, got {record_every_days}"),
+            );
+            false
+        }
+        _ => true,
+    };
     let run = RunSettings {
         days,
         burn_in_days,
         replicates: c.int("run.replicates", r.replicates, 8, 1, 100_000) as u32,
         seed: c.int("run.seed", r.seed, 20_221_001, 0, u64::MAX >> 11),
-        record_every_days: c.int("run.record_every_days", r.record_every_days, 7, 1, 3650) as u32,
+        record_every_days,
     };
     let a = raw.analysis.unwrap_or_default();
-    let window_default = 182.min(days.saturating_sub(burn_in_days)).max(1) as u64;
+    let room_or_one = room.unwrap_or(1).max(1);
+    let window_default = 182.min(room_or_one).max(record_every_days.min(room_or_one)) as u64;
     let window_days = c.int("analysis.window_days", a.window_days, window_default, 1, 36_500) as u32;
-    // Window checks only make sense once the burn-in itself is valid.
-    let burn_in_ok = burn_in_days < days;
-    if window_days > days.saturating_sub(burn_in_days) && burn_in_ok {
-        c.err(
-            "analysis.window_days",
-            format!("must fit after the burn-in ({} days are left), got {window_days}", days - burn_in_days),
-        );
-    }
-    if window_days < run.record_every_days && burn_in_ok {
-        c.err(
-            "analysis.window_days",
-            format!("must hold at least one recording period of {} days, got {window_days}", run.record_every_days),
-        );
+    if let (Some(room), true) = (room, record_ok) {
+        if window_days > room {
+            c.err(
+                "analysis.window_days",
+                format!("must fit after the burn-in ({room} days are left), got {window_days}"),
+            );
+        } else if window_days < record_every_days {
+            c.err(
+                "analysis.window_days",
+                format!("must hold at least one recording period of {record_every_days} days, got {window_days}"),
+            );
+        }
     }
 
     let target_interval_width =
@@ -242,10 +292,8 @@ fn resolve(c: &mut Checker, raw: RawScenario, default_name: &str) -> Scenario {
     }
     let headline_metric = a.headline_metric.unwrap_or_else(|| "lonely_share".into());
     if !crate::metrics::METRICS.contains(&headline_metric.as_str()) {
-        c.err(
-            "analysis.headline_metric",
-            format!("unknown metric `{headline_metric}`{}", did_you_mean(&headline_metric, crate::metrics::METRICS)),
-        );
+        let hint = c.hint(&headline_metric, crate::metrics::METRICS);
+        c.err("analysis.headline_metric", format!("unknown metric `{headline_metric}`{hint}"));
     }
     let analysis = Analysis {
         window_days,
@@ -260,18 +308,22 @@ fn resolve(c: &mut Checker, raw: RawScenario, default_name: &str) -> Scenario {
     let mut diagnosis_shares = [0.35, 0.2, 0.15, 0.15, 0.15];
     if let Some(shares) = p.diagnosis_shares {
         diagnosis_shares = [0.0; 5];
+        let mut all_valid = true;
         for (k, v) in shares {
             let path = format!("population.diagnosis_shares.{k}");
+            let before = c.problems.len();
             match Diagnosis::CLINICAL.iter().position(|d| d.name() == k) {
                 Some(i) => diagnosis_shares[i] = c.num(&path, Some(v), 0.0, 0.0, 1.0),
-                None => c.err(
-                    &path,
-                    format!("unknown diagnosis{}", did_you_mean(&k, Diagnosis::CLINICAL.iter().map(|d| d.name()))),
-                ),
+                None => {
+                    let hint = c.hint(&k, Diagnosis::CLINICAL.iter().map(|d| d.name()));
+                    c.err(&path, format!("unknown diagnosis{hint}"))
+                }
             }
+            all_valid &= c.problems.len() == before;
         }
+        // The sum means something only when every share is one.
         let sum: f64 = diagnosis_shares.iter().sum();
-        if (sum - 1.0).abs() > 1e-6 {
+        if all_valid && (sum - 1.0).abs() > 1e-6 {
             c.err("population.diagnosis_shares", format!("shares must sum to 1, got {sum:.4}"));
         }
     }
@@ -281,16 +333,23 @@ fn resolve(c: &mut Checker, raw: RawScenario, default_name: &str) -> Scenario {
         diagnosis_shares,
     };
 
-    let mut districts = Vec::new();
+    let mut districts: Vec<District> = Vec::new();
+    let mut district_index: HashMap<String, usize> = HashMap::new();
+    let mut shares_valid = true;
     for (i, d) in raw.districts.unwrap_or_default().into_iter().enumerate() {
         let path = format!("districts[{i}]");
-        let name = c.required(&format!("{path}.name"), d.name).unwrap_or_default();
-        if !name.is_empty() && districts.iter().any(|x: &District| x.name == name) {
+        let name = c.name(&format!("{path}.name"), d.name, NameKind::Place);
+        if !name.is_empty() && district_index.contains_key(&name) {
             c.err(format!("{path}.name"), format!("district `{name}` is defined twice"));
+        } else {
+            district_index.insert(name.clone(), i);
         }
+        let before = c.problems.len();
+        let population_share = c.num(&format!("{path}.population_share"), d.population_share, 0.0, 0.0, 1.0);
+        shares_valid &= c.problems.len() == before;
         districts.push(District {
             name,
-            population_share: c.num(&format!("{path}.population_share"), d.population_share, 0.0, 0.0, 1.0),
+            population_share,
             budget_nok: c.num(&format!("{path}.budget_nok"), d.budget_nok, 0.0, 0.0, 1e12),
         });
     }
@@ -301,11 +360,13 @@ fn resolve(c: &mut Checker, raw: RawScenario, default_name: &str) -> Scenario {
         c.err("districts", "at least one district is required");
     } else {
         let sum: f64 = districts.iter().map(|d| d.population_share).sum();
-        if (sum - 1.0).abs() > 1e-6 {
+        if shares_valid && (sum - 1.0).abs() > 1e-6 {
             c.err("districts", format!("population_share values must sum to 1, got {sum:.4}"));
         }
     }
     let district_names: Vec<String> = districts.iter().map(|d| d.name.clone()).collect();
+    let district_lookup: HashMap<&str, usize> =
+        district_names.iter().enumerate().map(|(i, n)| (n.as_str(), i)).rev().collect();
     if let Some(g) = &analysis.headline_group {
         if let Err(msg) = crate::groups::Group::parse(g, &district_names) {
             c.err("analysis.headline_group", msg);
@@ -326,11 +387,14 @@ fn resolve(c: &mut Checker, raw: RawScenario, default_name: &str) -> Scenario {
         c.err("analysis.groups", format!("at most {MAX_EXTRA_GROUPS} extra groups, got {}", analysis.groups.len()));
     }
 
-    let mut venues = Vec::new();
+    let mut venues: Vec<Venue> = Vec::new();
+    let mut venue_index: HashMap<String, usize> = HashMap::new();
     for (i, v) in raw.venues.unwrap_or_default().into_iter().enumerate() {
-        let venue = resolve_venue(c, i, v, &district_names);
-        if !venue.name.is_empty() && venues.iter().any(|x: &Venue| x.name == venue.name) {
+        let venue = resolve_venue(c, i, v, &district_lookup);
+        if !venue.name.is_empty() && venue_index.contains_key(&venue.name) {
             c.err(format!("venues[{i}].name"), format!("venue `{}` is defined twice", venue.name));
+        } else {
+            venue_index.insert(venue.name.clone(), i);
         }
         venues.push(venue);
     }
@@ -353,18 +417,18 @@ fn resolve(c: &mut Checker, raw: RawScenario, default_name: &str) -> Scenario {
     for (k, Num(x)) in raw.params.unwrap_or_default() {
         let path = format!("params.{k}");
         match PARAM_SPECS.iter().find(|s| s.name == k) {
-            None => c.err(
-                &path,
-                format!(
-                    "unknown parameter{} (`supportsim params` lists them)",
-                    did_you_mean(&k, PARAM_SPECS.iter().map(|s| s.name))
-                ),
-            ),
+            None => {
+                let hint = c.hint(&k, PARAM_SPECS.iter().map(|s| s.name));
+                c.err(&path, format!("unknown parameter{hint} (`supportsim params` lists them)"))
+            }
             Some(spec) => {
                 if !x.is_finite() || x < spec.min || x > spec.max {
-                    c.err(&path, format!("must be between {} and {} ({}), got {x}", spec.min, spec.max, spec.unit));
+                    c.err(
+                        &path,
+                        format!("must be between {} and {} ({}), got {}", spec.min, spec.max, spec.unit, show(x)),
+                    );
                 } else if INTEGER_PARAMS.contains(&spec.name) && x.fract() != 0.0 {
-                    c.err(&path, format!("must be a whole number, got {x}"));
+                    c.err(&path, format!("must be a whole number, got {}", show(x)));
                 } else {
                     params.set(&k, x);
                 }
@@ -372,17 +436,17 @@ fn resolve(c: &mut Checker, raw: RawScenario, default_name: &str) -> Scenario {
         }
     }
 
-    let venue_names: Vec<&str> = venues.iter().map(|v| v.name.as_str()).collect();
-    let mut events = Vec::new();
-    for (i, e) in raw.events.unwrap_or_default().into_iter().enumerate() {
-        if let Some(ev) = resolve_event(c, i, e, &venue_names, &venues, &districts, days) {
-            events.push(ev);
+    let name = match raw.name {
+        Some(n) => {
+            if let Err(m) = check_name(&n, NameKind::Folder) {
+                c.err("name", m);
+            }
+            n
         }
-    }
-    check_event_sequence(c, &events, &venues);
-
-    Scenario {
-        name: raw.name.unwrap_or_else(|| default_name.to_string()),
+        None => folder_name_from_stem(default_name),
+    };
+    let mut scenario = Scenario {
+        name,
         description: raw.description.unwrap_or_default(),
         run,
         analysis,
@@ -390,103 +454,18 @@ fn resolve(c: &mut Checker, raw: RawScenario, default_name: &str) -> Scenario {
         districts,
         venues,
         params,
-        events,
-    }
-}
-
-fn resolve_venue(c: &mut Checker, i: usize, v: RawVenue, districts: &[String]) -> Venue {
-    let path = format!("venues[{i}]");
-    let name = c.required(&format!("{path}.name"), v.name).unwrap_or_default();
-    let district = match c.required(&format!("{path}.district"), v.district) {
-        Some(d) => districts.iter().position(|x| *x == d).unwrap_or_else(|| {
-            c.err(
-                format!("{path}.district"),
-                format!("unknown district `{d}`{}", did_you_mean(&d, districts.iter().map(String::as_str))),
-            );
-            0
-        }),
-        None => 0,
+        events: Vec::new(),
     };
-    let kind = match c.required(&format!("{path}.kind"), v.kind).as_deref() {
-        Some("meeting_place") => VenueKind::MeetingPlace,
-        Some("peer_cafe") => VenueKind::PeerCafe,
-        Some("service") => VenueKind::Service,
-        Some("commercial") => VenueKind::Commercial,
-        Some(other) => {
-            c.err(
-                format!("{path}.kind"),
-                format!(
-                    "unknown kind `{other}`{} (use {})",
-                    did_you_mean(other, KINDS.iter().copied()),
-                    KINDS.join(", ")
-                ),
-            );
-            VenueKind::MeetingPlace
-        }
-        None => VenueKind::MeetingPlace,
-    };
-    let mut open_days = [true, true, true, true, true, false, false];
-    if let Some(days) = v.open_days {
-        open_days = [false; 7];
-        for (j, d) in days.iter().enumerate() {
-            match weekday_index(d) {
-                Some(w) => open_days[w] = true,
-                None => c.err(
-                    format!("{path}.open_days[{j}]"),
-                    format!("unknown weekday `{d}`{} (use {})", did_you_mean(d, WEEKDAYS), WEEKDAYS.join(", ")),
-                ),
-            }
+    let town = Town { scenario: &scenario, venue_index: &venue_index, district_index: &district_lookup };
+    let mut events = Vec::new();
+    for (i, e) in raw.events.unwrap_or_default().into_iter().enumerate() {
+        if let Some(ev) = resolve_event(c, i, e, &town) {
+            events.push((i, ev));
         }
     }
-    let mut rituals = [Ritual::None; 7];
-    for (day, ritual) in v.rituals.unwrap_or_default() {
-        let rpath = format!("{path}.rituals.{day}");
-        let r = match ritual.as_str() {
-            "meal" => Ritual::Meal,
-            "quiz" => Ritual::Quiz,
-            "none" => Ritual::None,
-            other => {
-                c.err(&rpath, format!("unknown ritual `{other}` (use meal, quiz or none)"));
-                Ritual::None
-            }
-        };
-        match weekday_index(&day) {
-            Some(w) if open_days[w] => rituals[w] = r,
-            Some(_) => c.err(&rpath, format!("the venue is not open on `{day}` (add it to open_days)")),
-            None => c.err(&rpath, format!("unknown weekday `{day}`{}", did_you_mean(&day, WEEKDAYS))),
-        }
-    }
-    let budget_full_nok = c.num(&format!("{path}.budget_full_nok"), v.budget_full_nok, 0.0, 0.0, 1e12);
-    let budget_nok = c.num(&format!("{path}.budget_nok"), v.budget_nok, budget_full_nok, 0.0, 1e12);
-    if budget_nok > 0.0 && budget_full_nok == 0.0 {
-        c.err(format!("{path}.budget_full_nok"), "is required when budget_nok is given (the budget of full service)");
-    }
-    if !kind.is_funded() && budget_full_nok > 0.0 {
-        c.err(format!("{path}.budget_full_nok"), "commercial venues have no public budget");
-    }
-    Venue {
-        name,
-        district,
-        kind,
-        capacity: c.int(&format!("{path}.capacity"), v.capacity, 40, 1, 1_000_000) as u32,
-        cost_nok: c.num(&format!("{path}.cost_nok"), v.cost_nok, 0.0, 0.0, 1e6),
-        open_days,
-        rituals,
-        openness: c.num(&format!("{path}.openness"), v.openness, 0.7, 0.0, 1.0),
-        professionals: c.int(&format!("{path}.professionals"), v.professionals, 0, 0, 10_000) as u32,
-        volunteers: c.int(&format!("{path}.volunteers"), v.volunteers, 0, 0, 10_000) as u32,
-        lived_experience_share: c.num(
-            &format!("{path}.lived_experience_share"),
-            v.lived_experience_share,
-            0.0,
-            0.0,
-            1.0,
-        ),
-        stability: c.num(&format!("{path}.stability"), v.stability, 0.7, 0.0, 1.0),
-        budget_nok,
-        budget_full_nok,
-        open: v.open.unwrap_or(true),
-    }
+    check_event_sequence(c, &events, &scenario);
+    scenario.events = events.into_iter().map(|(_, e)| e).collect();
+    scenario
 }
 
 #[cfg(test)]

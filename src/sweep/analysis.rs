@@ -12,6 +12,7 @@
 //!   (Sobol), drawn from seeded streams so the intervals are reproducible.
 
 use super::folder::{csv_line, Info, Output};
+use crate::cancel::Cancel;
 use crate::error::{Error, Result};
 use crate::experiment::mean_ci;
 use crate::output::num;
@@ -134,16 +135,16 @@ fn read_err(path: &Path) -> impl Fn(csv::Error) -> Error + '_ {
     move |e| Error::Read { path: path.to_path_buf(), source: std::io::Error::other(e) }
 }
 
-/// Streams `runs.csv`, writes `points.csv`, and returns each point's means.
-fn points(dir: &Path, info: &Info) -> Result<Vec<PointMeans>> {
-    let runs = dir.join("runs.csv");
-    let mut reader = csv::ReaderBuilder::new().from_path(&runs).map_err(read_err(&runs))?;
+/// Streams `data/runs.csv`, writes `out/points.csv`, and returns each point's means.
+fn points(data: &Path, out_dir: &Path, info: &Info, cancel: &Cancel) -> Result<Vec<PointMeans>> {
+    let runs = data.join("runs.csv");
+    let mut reader = csv::ReaderBuilder::new().from_reader(crate::files::open_regular(&runs)?);
     let header: Vec<String> = reader.headers().map_err(read_err(&runs))?.iter().map(str::to_owned).collect();
     if header != info.header() {
         return Err(Error::Usage(format!("{}: its header does not match the manifest", runs.display())));
     }
     let k = info.parameters.len();
-    let path = dir.join("points.csv");
+    let path = out_dir.join("points.csv");
     let mut out = BufWriter::new(File::create(&path).map_err(|e| Error::write(&path, e))?);
     let mut head: Vec<String> = vec!["point".into()];
     head.extend(info.parameters.iter().map(|p| p.path.clone()));
@@ -172,7 +173,10 @@ fn points(dir: &Path, info: &Info) -> Result<Vec<PointMeans>> {
         result.push(PointMeans { values, means });
         Ok(())
     };
-    for record in reader.records() {
+    for (i, record) in reader.records().enumerate() {
+        if i % 4096 == 0 {
+            cancel.check()?;
+        }
         let record = record.map_err(read_err(&runs))?;
         let point: usize =
             record[0].parse().map_err(|_| Error::Usage(format!("{}: bad point `{}`", runs.display(), &record[0])))?;
@@ -203,12 +207,13 @@ fn points(dir: &Path, info: &Info) -> Result<Vec<PointMeans>> {
 
 /// Sensitivity indices of every numeric parameter (PRCC) or every parameter (Sobol) on each primary
 /// output.
-pub fn sensitivity(info: &Info, points: &[PointMeans]) -> Vec<Index> {
+pub fn sensitivity(info: &Info, points: &[PointMeans], cancel: &Cancel) -> Result<Vec<Index>> {
     let primary: Vec<(usize, &Output)> =
         info.outputs.iter().enumerate().filter(|(_, o)| o.quantity == info.primary()).collect();
     let mut out = Vec::new();
     let k = info.parameters.len();
     for (oi, (col, output)) in primary.iter().enumerate() {
+        cancel.check()?;
         match info.design.as_str() {
             "random" | "lhs" => {
                 let numeric: Vec<usize> = (0..k).filter(|i| info.parameters[*i].numeric).collect();
@@ -221,6 +226,7 @@ pub fn sensitivity(info: &Info, points: &[PointMeans]) -> Vec<Index> {
                 let est = prcc(&x, &y);
                 let n = y.len();
                 let boots: Vec<Vec<f64>> = (0..BOOTSTRAP)
+                    .take_while(|_| !cancel.requested())
                     .map(|b| {
                         let mut rng = Stream::new(info.seed, oi as u32, Purpose::Bootstrap, 0, b as u64);
                         let pick: Vec<usize> = (0..n).map(|_| rng.below(n)).collect();
@@ -258,6 +264,7 @@ pub fn sensitivity(info: &Info, points: &[PointMeans]) -> Vec<Index> {
                 let (s1, st) = split(&samples);
                 let n = samples.len();
                 let boots: Vec<(Vec<f64>, Vec<f64>)> = (0..BOOTSTRAP)
+                    .take_while(|_| !cancel.requested())
                     .map(|b| {
                         let mut rng = Stream::new(info.seed, oi as u32, Purpose::Bootstrap, 1, b as u64);
                         let pick: Vec<usize> = (0..n).map(|_| samples[rng.below(n)]).collect();
@@ -283,7 +290,8 @@ pub fn sensitivity(info: &Info, points: &[PointMeans]) -> Vec<Index> {
             _ => {}
         }
     }
-    out
+    cancel.check()?;
+    Ok(out)
 }
 
 fn write_sensitivity(path: &Path, rows: &[Index]) -> Result<()> {
@@ -307,27 +315,21 @@ fn write_sensitivity(path: &Path, rows: &[Index]) -> Result<()> {
     out.flush().map_err(|e| Error::write(path, e))
 }
 
-/// Writes `points.csv`, `sensitivity.csv` (random, lhs and sobol designs) and the charts from `runs.csv`;
-/// returns the names written.
-pub fn write_all(dir: &Path, info: &Info) -> Result<Vec<&'static str>> {
-    let points = points(dir, info)?;
-    let mut files = vec!["points.csv"];
-    let charts = dir.join("charts");
-    if charts.exists() {
-        std::fs::remove_dir_all(&charts).map_err(|e| Error::write(&charts, e))?;
-    }
+/// Writes `points.csv`, `sensitivity.csv` (random, lhs and sobol designs) and the charts into `out` from
+/// `data/runs.csv`; stops between steps once `cancel` is requested.
+pub fn write_all(data: &Path, out: &Path, info: &Info, cancel: &Cancel) -> Result<()> {
+    let points = points(data, out, info, cancel)?;
+    let charts = out.join("charts");
     std::fs::create_dir_all(&charts).map_err(|e| Error::write(&charts, e))?;
     if matches!(info.design.as_str(), "random" | "lhs" | "sobol") {
-        let rows = sensitivity(info, &points);
-        write_sensitivity(&dir.join("sensitivity.csv"), &rows)?;
-        files.push("sensitivity.csv");
-        super::charts::tornados(&charts, info, &rows)?;
+        let rows = sensitivity(info, &points, cancel)?;
+        write_sensitivity(&out.join("sensitivity.csv"), &rows)?;
+        super::charts::tornados(&charts, info, &rows, cancel)?;
     }
     if info.design == "grid" && info.parameters.len() == 2 {
-        super::charts::heatmaps(&charts, info, &points)?;
+        super::charts::heatmaps(&charts, info, &points, cancel)?;
     }
-    files.push("charts/");
-    Ok(files)
+    Ok(())
 }
 
 #[cfg(test)]

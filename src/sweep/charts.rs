@@ -4,6 +4,7 @@
 
 use super::analysis::{Index, PointMeans};
 use super::folder::{Info, Output};
+use crate::cancel::Cancel;
 use crate::error::Result;
 use crate::report::charts::{both, draw_err, register_font, PALETTE};
 use plotters::prelude::*;
@@ -127,9 +128,10 @@ fn tornado<DB: DrawingBackend>(
 }
 
 /// One tornado chart per output that has indices.
-pub fn tornados(dir: &Path, info: &Info, rows: &[Index]) -> Result<()> {
+pub fn tornados(dir: &Path, info: &Info, rows: &[Index], cancel: &Cancel) -> Result<()> {
     register_font();
     for o in info.outputs.iter().filter(|o| o.quantity == info.primary()) {
+        cancel.check()?;
         let mine: Vec<&Index> = rows.iter().filter(|r| &r.output == o).collect();
         if mine.is_empty() {
             continue;
@@ -253,9 +255,10 @@ fn heatmap<DB: DrawingBackend>(
 }
 
 /// One heatmap per output of a two-parameter grid (the effects of a what-if sweep; points.csv has the arms).
-pub fn heatmaps(dir: &Path, info: &Info, points: &[PointMeans]) -> Result<()> {
+pub fn heatmaps(dir: &Path, info: &Info, points: &[PointMeans], cancel: &Cancel) -> Result<()> {
     register_font();
     for (col, o) in info.outputs.iter().enumerate().filter(|(_, o)| o.quantity == info.primary()) {
+        cancel.check()?;
         let name = format!("heatmap_{}", file_stem(o));
         both!(dir, name, (900, 700), |r| heatmap(&r, info, o, col, points));
     }

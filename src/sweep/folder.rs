@@ -2,15 +2,20 @@
 //! format of `runs.csv` rows, shards, and the operations on finished folders: `merge` and `report`.
 //!
 //! A sweep folder holds `manifest.json` (what the sweep is, its fingerprint, its shard, whether it is
-//! complete), `sweep.toml` (a copy of the sweep file) and, while it runs, `runs.partial.csv`. When every
-//! run of the folder's share is written the file becomes `runs.csv`; an unsharded sweep (or a merge) then
-//! adds `points.csv`, `sensitivity.csv` and `charts/`.
+//! complete, every file with its checksum), `sweep.toml` (a copy of the sweep file) and, while it runs,
+//! `runs.partial.csv`. When every run of the folder's share is written the file becomes `runs.csv`; an
+//! unsharded sweep (or a merge) then adds `points.csv`, `sensitivity.csv` and `charts/`, written through a
+//! stage like every output (`crate::output::folder`), and only then says `complete`.
 
 use super::analysis;
 use super::design::Plan;
 use super::spec::Sweep;
+use crate::cancel::Cancel;
 use crate::error::{Error, Result};
-use crate::output::{self, OutputDir};
+use crate::output::folder::Contents;
+use crate::output::manifest::{self, FileRecord, Marker};
+use crate::output::{Commit, Folder, Kind};
+use crate::scenario::names::{check_name, NameKind};
 use serde::{Deserialize, Serialize};
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader, Write};
@@ -187,37 +192,54 @@ pub fn csv_line<S: AsRef<[u8]>>(fields: &[S]) -> Vec<u8> {
     w.into_inner().expect("writing to memory")
 }
 
-pub(super) fn read_manifest(dir: &Path) -> Result<Option<(Info, bool)>> {
-    let path = dir.join("manifest.json");
-    let Ok(text) = fs::read_to_string(&path) else { return Ok(None) };
-    let v: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| Error::Usage(format!("{}: not a readable manifest: {e}", path.display())))?;
-    if v.get("kind").and_then(|k| k.as_str()) != Some("sweep") {
-        return Ok(None);
-    }
-    let info: Info = serde_json::from_value(v["sweep"].clone())
-        .map_err(|e| Error::Usage(format!("{}: not a sweep manifest this version can read: {e}", path.display())))?;
-    let complete = v.get("complete").and_then(|c| c.as_bool()).unwrap_or(false);
-    Ok(Some((info, complete)))
+/// A sweep folder's manifest: what the sweep is, whether it is complete, and every file with its record.
+pub(super) struct Found {
+    pub info: Info,
+    pub marker: Marker,
 }
 
-pub(super) fn write_manifest(dir: &Path, info: &Info, complete: bool, extra: serde_json::Value) -> Result<()> {
-    let mut m = serde_json::json!({
-        "kind": "sweep",
-        "complete": complete,
-        "supportsim_version": env!("CARGO_PKG_VERSION"),
-        "git_commit": option_env!("SUPPORTSIM_GIT_COMMIT"),
-        "sweep": info,
-    });
+/// The sweep a folder's manifest describes; `None` when the folder holds no sweep (nothing, or another kind
+/// of output). A sweep manifest this version cannot read, or one whose name could not be a folder's, is an
+/// error.
+pub(super) fn read_manifest(dir: &Path) -> Result<Option<Found>> {
+    let marker = match crate::output::folder::inspect(dir)? {
+        Contents::Ours(m) if m.kind == Kind::Sweep => m,
+        _ => return Ok(None),
+    };
+    let info = sweep_info(dir, &marker)?;
+    Ok(Some(Found { info, marker }))
+}
+
+fn sweep_info(dir: &Path, marker: &Marker) -> Result<Info> {
+    let path = dir.join("manifest.json");
+    let info: Info = serde_json::from_value(marker.value["sweep"].clone())
+        .map_err(|e| Error::Usage(format!("{}: not a sweep manifest this version can read: {e}", path.display())))?;
+    check_name(&info.name, NameKind::Folder)
+        .map_err(|m| Error::Usage(format!("{}: the sweep's name {m}", path.display())))?;
+    if info.shard.index == 0 || info.shard.index > info.shard.count || info.end_run < info.first_run {
+        return Err(Error::Usage(format!("{}: its shard and runs do not make sense", path.display())));
+    }
+    Ok(info)
+}
+
+/// A sweep manifest (unfinished; committing the folder marks it complete) with provenance fields added.
+pub(super) fn manifest(
+    info: &Info,
+    complete: bool,
+    files: &[FileRecord],
+    extra: serde_json::Value,
+) -> serde_json::Value {
+    let mut m = serde_json::Value::Object(manifest::marker_fields(Kind::Sweep, complete));
+    m["supportsim_version"] = env!("CARGO_PKG_VERSION").into();
+    m["git_commit"] = option_env!("SUPPORTSIM_GIT_COMMIT").into();
+    m["sweep"] = serde_json::to_value(info).expect("the sweep's description serialises");
+    m["files"] = serde_json::to_value(files).expect("file records serialise");
     if let (Some(m), Some(e)) = (m.as_object_mut(), extra.as_object()) {
         for (k, v) in e {
             m.insert(k.clone(), v.clone());
         }
     }
-    // Written beside and renamed, so a kill never leaves a torn manifest.
-    let tmp = dir.join(".manifest.json.tmp");
-    output::write_json(&tmp, &m)?;
-    fs::rename(&tmp, dir.join("manifest.json")).map_err(|e| Error::write(dir.join("manifest.json"), e))
+    m
 }
 
 /// The default folder of a sweep (or of one of its shards).
@@ -229,49 +251,87 @@ pub fn default_dir(sweep: &Sweep, shard: Option<Shard>) -> PathBuf {
     }
 }
 
-/// True when `dir` holds a sweep (its manifest says so).
-pub fn is_sweep_folder(dir: &Path) -> bool {
-    matches!(read_manifest(dir), Ok(Some(_)))
+/// True for the files a sweep's analysis writes from `runs.csv` (and `report` draws again).
+pub(super) fn is_analysis(path: &str) -> bool {
+    matches!(path, "points.csv" | "sensitivity.csv") || path.starts_with("charts/")
+}
+
+/// Checks a finished sweep folder's `runs.csv` and `sweep.toml` against their checksums and every other
+/// listed file against its size (with `analysis`, also the files the analysis writes); the error names what
+/// differs.
+pub(super) fn verify(dir: &Path, marker: &Marker, analysis: bool) -> Result<()> {
+    for rec in marker.files.iter().filter(|f| analysis || !is_analysis(&f.path)) {
+        let read_here = matches!(rec.path.as_str(), "runs.csv" | "sweep.toml");
+        if let Err(why) = crate::output::manifest::verify(dir, rec, read_here) {
+            return Err(Error::Usage(format!("{}: {why}", dir.display())));
+        }
+    }
+    Ok(())
 }
 
 /// Redraws a finished sweep folder's `points.csv`, `sensitivity.csv` and charts from its `runs.csv`
-/// (`supportsim report DIR`).
-pub fn report(dir: &Path) -> Result<()> {
-    match read_manifest(dir)? {
-        None => Err(Error::Usage(format!("{} is not a sweep folder", dir.display()))),
-        Some((_, false)) => {
-            Err(Error::Usage(format!("{} holds an unfinished sweep; finish it with --resume first", dir.display())))
-        }
-        Some((info, true)) if info.shard != Shard::WHOLE => Err(Error::Usage(format!(
+/// (`supportsim report DIR`), after checking `runs.csv` against the manifest.
+pub fn report(dir: &Path, cancel: &Cancel) -> Result<()> {
+    let mut folder = Folder::claim(dir)?;
+    let Some(found) = read_manifest(dir)? else {
+        return Err(Error::Usage(format!("{} is not a sweep folder", dir.display())));
+    };
+    let info = &found.info;
+    if !found.marker.complete {
+        return Err(Error::Usage(format!(
+            "{} holds an unfinished sweep; finish it with `supportsim sweep SWEEP_FILE --out {} --resume` first",
+            dir.display(),
+            dir.display()
+        )));
+    }
+    if info.shard != Shard::WHOLE {
+        return Err(Error::Usage(format!(
             "{} is shard {}/{} of a sweep; merge the shards (supportsim merge), then report the merged folder",
             dir.display(),
             info.shard.index,
             info.shard.count
-        ))),
-        Some((info, true)) => analysis::write_all(dir, &info).map(|_| ()),
+        )));
     }
+    verify(dir, &found.marker, false)?;
+    let stage = folder.stage()?;
+    analysis::write_all(dir, stage.dir(), info, cancel)?;
+    cancel.check()?;
+    folder.commit(stage, Kind::Sweep, found.marker.value.clone(), Commit::Update)?;
+    Ok(())
 }
 
 /// Merges complete shard folders of one sweep into `target`: the same files, byte for byte, as the sweep
 /// run unsharded, except the manifest's provenance.
-pub fn merge(dirs: &[PathBuf], target: Option<&Path>, force: bool, command_line: &[String]) -> Result<PathBuf> {
+pub fn merge(
+    dirs: &[PathBuf],
+    target: Option<&Path>,
+    force: bool,
+    command_line: &[String],
+    cancel: &Cancel,
+) -> Result<PathBuf> {
     let started = std::time::Instant::now();
     if dirs.is_empty() {
         return Err(Error::Usage("merge needs the shard folders to combine".into()));
     }
     let mut shards: Vec<(PathBuf, Info)> = Vec::new();
     for d in dirs {
+        if !d.is_dir() {
+            return Err(Error::Usage(format!("{} does not exist or is not a folder", d.display())));
+        }
         match read_manifest(d)? {
             None => {
                 return Err(Error::Usage(format!("{} is not a sweep folder (no sweep manifest.json)", d.display())))
             }
-            Some((_, false)) => {
+            Some(f) if !f.marker.complete => {
                 return Err(Error::Usage(format!(
                     "{} is not finished; run its shard again with --resume, then merge",
                     d.display()
                 )))
             }
-            Some((info, true)) => shards.push((d.clone(), info)),
+            Some(f) => {
+                verify(d, &f.marker, false)?;
+                shards.push((d.clone(), f.info))
+            }
         }
     }
     let first = shards[0].1.clone();
@@ -314,54 +374,56 @@ pub fn merge(dirs: &[PathBuf], target: Option<&Path>, force: bool, command_line:
     info.first_run = 0;
     info.end_run = info.total_runs();
     let target = target.map(Path::to_path_buf).unwrap_or_else(|| Path::new("output").join(&info.name));
-    let dir = OutputDir::create(&target, force)?;
-    let written = (|| -> Result<Vec<&'static str>> {
-        let runs = dir.path("runs.csv");
-        let mut out = std::io::BufWriter::new(File::create(&runs).map_err(|e| Error::write(&runs, e))?);
-        let header = csv_line(&info.header());
-        out.write_all(&header).map_err(|e| Error::write(&runs, e))?;
-        for (d, i) in &shards {
-            let p = d.join("runs.csv");
-            let mut r = BufReader::new(File::open(&p).map_err(|e| Error::Read { path: p.clone(), source: e })?);
-            let mut line = Vec::new();
-            r.read_until(b'\n', &mut line).map_err(|e| Error::Read { path: p.clone(), source: e })?;
-            if line != header {
-                return Err(Error::Usage(format!("{}: its header does not match the other shards'", p.display())));
-            }
-            let mut rows = 0;
-            loop {
-                line.clear();
-                if r.read_until(b'\n', &mut line).map_err(|e| Error::Read { path: p.clone(), source: e })? == 0 {
-                    break;
-                }
-                out.write_all(&line).map_err(|e| Error::write(&runs, e))?;
-                rows += 1;
-            }
-            if rows != i.end_run - i.first_run {
-                return Err(Error::Usage(format!(
-                    "{}: {rows} rows where the shard should have {}",
-                    p.display(),
-                    i.end_run - i.first_run
-                )));
-            }
+    let mut folder = Folder::claim(&target)?;
+    // Merging the same sweep again (a resubmitted Slurm job) replaces it; anything else needs --force.
+    let same = read_manifest(&target).ok().flatten().is_some_and(|f| f.info.fingerprint == info.fingerprint);
+    if !same {
+        folder.allow(Kind::Sweep, force, false)?;
+    }
+    let stage = folder.stage()?;
+    let runs = stage.path("runs.csv");
+    let mut out = std::io::BufWriter::new(File::create(&runs).map_err(|e| Error::write(&runs, e))?);
+    let header = csv_line(&info.header());
+    out.write_all(&header).map_err(|e| Error::write(&runs, e))?;
+    for (d, i) in &shards {
+        cancel.check()?;
+        let p = d.join("runs.csv");
+        let mut r = BufReader::new(crate::files::open_regular(&p)?);
+        let mut line = Vec::new();
+        r.read_until(b'\n', &mut line).map_err(|e| Error::Read { path: p.clone(), source: e })?;
+        if line != header {
+            return Err(Error::Usage(format!("{}: its header does not match the other shards'", p.display())));
         }
-        out.flush().map_err(|e| Error::write(&runs, e))?;
-        drop(out);
-        let toml_src = shards[0].0.join("sweep.toml");
-        fs::copy(&toml_src, dir.path("sweep.toml")).map_err(|e| Error::write(dir.path("sweep.toml"), e))?;
-        let mut files = vec!["manifest.json", "sweep.toml", "runs.csv"];
-        files.extend(analysis::write_all(&dir.temp, &info)?);
-        let extra = serde_json::json!({
-            "merged_from": shards.iter().map(|(d, _)| d.display().to_string()).collect::<Vec<_>>(),
-            "command_line": command_line,
-            "wall_seconds": started.elapsed().as_secs_f64(),
-            "files": files,
-        });
-        write_manifest(&dir.temp, &info, true, extra)?;
-        Ok(files)
-    })();
-    let (_, path) = dir.finish(written)?;
-    Ok(path)
+        let mut rows = 0;
+        loop {
+            line.clear();
+            if r.read_until(b'\n', &mut line).map_err(|e| Error::Read { path: p.clone(), source: e })? == 0 {
+                break;
+            }
+            out.write_all(&line).map_err(|e| Error::write(&runs, e))?;
+            rows += 1;
+        }
+        if rows != i.end_run - i.first_run {
+            return Err(Error::Usage(format!(
+                "{}: {rows} rows where the shard should have {}",
+                p.display(),
+                i.end_run - i.first_run
+            )));
+        }
+    }
+    out.flush().map_err(|e| Error::write(&runs, e))?;
+    drop(out);
+    let toml_src = shards[0].0.join("sweep.toml");
+    fs::copy(&toml_src, stage.path("sweep.toml")).map_err(|e| Error::write(stage.path("sweep.toml"), e))?;
+    analysis::write_all(stage.dir(), stage.dir(), &info, cancel)?;
+    let extra = serde_json::json!({
+        "merged_from": shards.iter().map(|(d, _)| d.display().to_string()).collect::<Vec<_>>(),
+        "command_line": command_line,
+        "wall_seconds": started.elapsed().as_secs_f64(),
+    });
+    cancel.check()?;
+    folder.commit(stage, Kind::Sweep, manifest(&info, true, &[], extra), Commit::Replace)?;
+    Ok(target)
 }
 
 #[cfg(test)]

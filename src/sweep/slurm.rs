@@ -48,7 +48,7 @@ pub fn script(sweep: &Sweep, job: &Job, script_path: &Path) -> Result<String> {
     let extra: String = job.sbatch.iter().map(|o| format!("#SBATCH {o}\n")).collect();
     Ok(format!(
         r#"#!/usr/bin/env bash
-# Slurm array job for the supportsim sweep `{sweep_name}` ({version}).
+{marker} `{sweep_name}` ({version}).
 # Submit with:
 #     bash {script_q}
 # which submits this file twice: as an array job of {n} tasks (task K runs shard K/{n} of the sweep) and as
@@ -91,6 +91,7 @@ merge)
     ;;
 esac
 "#,
+        marker = MARKER,
         sweep_name = sweep.name,
         version = concat!("supportsim ", env!("CARGO_PKG_VERSION")),
         script_q = quote(&script_path.display().to_string()),
@@ -102,10 +103,31 @@ esac
     ))
 }
 
-/// Writes the script (executable); an existing file is replaced only with `force`.
+/// The line every script this module writes starts its comment with: how an existing script is recognised as
+/// supportsim's.
+const MARKER: &str = "# Slurm array job for the supportsim sweep";
+
+/// True when `path` is a regular file whose second line is the marker.
+fn written_by_supportsim(path: &Path) -> bool {
+    let Ok(meta) = std::fs::symlink_metadata(path) else { return false };
+    meta.is_file()
+        && crate::files::read_text(path, 1 << 20).is_ok_and(|t| t.lines().nth(1).is_some_and(|l| l.starts_with(MARKER)))
+}
+
+/// Writes the script (executable). An existing file is replaced only if supportsim wrote it, and only with
+/// `force`.
 pub fn write_script(path: &Path, sweep: &Sweep, job: &Job, force: bool) -> Result<()> {
-    if path.exists() && !force {
-        return Err(Error::Usage(format!("{} exists; pass --force to replace it", path.display())));
+    if std::fs::symlink_metadata(path).is_ok() {
+        if !written_by_supportsim(path) {
+            return Err(Error::Usage(format!(
+                "{} exists and was not written by supportsim; choose another --slurm-script (supportsim never \
+                 overwrites a file it did not write)",
+                path.display()
+            )));
+        }
+        if !force {
+            return Err(Error::Usage(format!("{} exists; pass --force to replace it", path.display())));
+        }
     }
     let text = script(sweep, job, path)?;
     std::fs::write(path, text).map_err(|e| Error::write(path, e))?;

@@ -8,6 +8,7 @@ use crate::groups::Group;
 use crate::metrics::METRICS;
 use crate::scenario::filecheck::Checker;
 use crate::scenario::load::{self, Loaded};
+use crate::scenario::names::{check_name, folder_name_from_stem, NameKind};
 use crate::scenario::validate::{validate_table, MAX_EXTRA_GROUPS};
 use crate::scenario::{did_you_mean, Origin, Scenario};
 use std::path::{Path, PathBuf};
@@ -96,6 +97,14 @@ impl Domain {
         }
     }
 
+    /// The number of grid levels, without making them.
+    pub fn levels_len(&self) -> usize {
+        match self {
+            Domain::Values(v) => v.len(),
+            Domain::Range { levels, .. } => levels.unwrap_or(2).max(2),
+        }
+    }
+
     /// The two ends (smallest and largest value), used to check the domain against the scenario.
     fn ends(&self) -> Vec<Value> {
         match self {
@@ -177,6 +186,18 @@ const PARAMETER_KEYS: &[&str] = &["path", "values", "range", "log", "levels"];
 const SUMMARY_KEYS: &[&str] = &["metrics", "groups", "window_days"];
 /// Most points a sweep may have (a typing slip in `levels` should not ask for a billion runs).
 pub const MAX_POINTS: usize = 10_000_000;
+/// Most values a design may hold in memory (points × parameters): a Latin hypercube keeps one stratum per
+/// point and parameter, a Sobol design two coordinates.
+pub const MAX_DESIGN_VALUES: usize = 100_000_000;
+
+/// The number of points of a design, computed without building it; `None` when it overflows.
+pub fn design_points(design: Design, samples: usize, parameters: &[Parameter]) -> Option<usize> {
+    match design {
+        Design::Grid => parameters.iter().try_fold(1usize, |n, p| n.checked_mul(p.domain.levels_len())),
+        Design::Random | Design::Lhs => Some(samples),
+        Design::Sobol => samples.checked_mul(parameters.len() + 2),
+    }
+}
 
 impl Sweep {
     /// The scenario of one point: the base with each parameter set to its value. `Err` carries the
@@ -203,6 +224,11 @@ impl Sweep {
         add_groups(&mut s, &self.summary.groups);
         s.analysis.window_days = self.summary.window_days;
         Ok(s)
+    }
+
+    /// The number of points (checked against [`MAX_POINTS`] when the sweep was read).
+    pub fn points(&self) -> usize {
+        design_points(self.design, self.samples, &self.parameters).unwrap_or(usize::MAX)
     }
 
     /// True when the base scenario has events, so each run is a pair of arms and yields paired effects.
@@ -235,7 +261,7 @@ fn string_list(c: &mut Checker, t: &Table, key: &str, path: &str) -> Option<Vec<
 
 /// Reads and checks a sweep file.
 pub fn load(path: &Path) -> Result<Sweep, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
+    let text = crate::files::read_text(path, crate::files::MAX_INPUT_BYTES)?;
     let loaded = load::load_with_text(Origin::Disk, path, Some(text.clone())).map_err(|e| match e {
         Error::Scenario(p) => Error::Sweep(p),
         other => other,
@@ -243,8 +269,16 @@ pub fn load(path: &Path) -> Result<Sweep, Error> {
     let mut c = Checker::new(&loaded);
     let root = &loaded.merged;
     c.unknown_keys(root, TOP_KEYS, "");
-    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("sweep").to_string();
-    let name = c.string(root, "name", "name").unwrap_or(stem);
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("sweep");
+    let name = match c.string(root, "name", "name") {
+        Some(n) => {
+            if let Err(m) = check_name(&n, NameKind::Folder) {
+                c.problem("name", m);
+            }
+            n
+        }
+        None => folder_name_from_stem(stem),
+    };
 
     let dir = path.parent().unwrap_or(Path::new(""));
     let base = match c.string(root, "scenario", "scenario") {
@@ -380,6 +414,12 @@ pub fn load(path: &Path) -> Result<Sweep, Error> {
                     c.problem(&at("values"), "must be a non-empty list of numbers, or of strings, or of booleans");
                     continue;
                 }
+                if let Some(bad) =
+                    values.as_array().into_iter().flatten().find_map(|x| x.as_float().filter(|f| !f.is_finite()))
+                {
+                    c.problem(&at("values"), format!("must be finite numbers, got {bad}"));
+                    continue;
+                }
                 if log {
                     c.problem(&at("log"), "`log` applies to a `range`, not to `values`");
                 }
@@ -396,8 +436,19 @@ pub fn load(path: &Path) -> Result<Sweep, Error> {
                     continue;
                 };
                 let integer = ends.iter().all(|x| x.is_integer());
-                if lo >= hi || !lo.is_finite() || !hi.is_finite() {
-                    c.problem(&at("range"), "low must be below high");
+                if !lo.is_finite() || !hi.is_finite() {
+                    c.problem(&at("range"), format!("must be two finite numbers, got [{lo}, {hi}]"));
+                    continue;
+                }
+                if lo >= hi {
+                    c.problem(
+                        &at("range"),
+                        format!(
+                            "low must be below high, got [{}, {}]",
+                            crate::error::shown_number(lo),
+                            crate::error::shown_number(hi)
+                        ),
+                    );
                     continue;
                 }
                 if log && lo <= 0.0 {
@@ -440,6 +491,28 @@ pub fn load(path: &Path) -> Result<Sweep, Error> {
     }
     if list.is_empty() {
         c.problem("parameters", "no parameters: add at least one [[parameters]] table with a `path`");
+    }
+    // The design's size, before anything is allocated for it.
+    if !parameters.is_empty() {
+        let where_ = if design == Design::Grid { "parameters" } else { "points" };
+        match design_points(design, samples, &parameters) {
+            Some(n) if n <= MAX_POINTS && n.saturating_mul(parameters.len()) <= MAX_DESIGN_VALUES => {}
+            Some(n) if n <= MAX_POINTS => c.problem(
+                where_,
+                format!(
+                    "{n} points × {} parameters is more than the {MAX_DESIGN_VALUES} values a design may hold",
+                    parameters.len()
+                ),
+            ),
+            n => c.problem(
+                where_,
+                format!(
+                    "the {} design has {} points, more than the {MAX_POINTS} a sweep may have",
+                    design.name(),
+                    n.map_or_else(|| "more than 2^64".to_string(), |n| n.to_string())
+                ),
+            ),
+        }
     }
 
     // The summary: what each run is reduced to.

@@ -2,24 +2,27 @@
 //!
 //! Rows are written in run order (point, then replicate) whatever order runs finish in, one complete line at
 //! a time, so after a kill the file is a prefix of the finished one plus at most one torn line, which
-//! `--resume` cuts off before going on. The folder's format is in [`super::folder`].
+//! `--resume` cuts off before going on. Every kept row is checked: its point, replicate, seed and parameter
+//! values are a function of the sweep, so a row that is not the run it claims to be is not kept. The
+//! folder's format is in [`super::folder`].
 
 use super::analysis;
 use super::design::Plan;
-use super::folder::{csv_line, info, read_manifest, write_manifest, Info, Shard};
+use super::folder::{self, csv_line, info, read_manifest, Info, Shard};
 use super::spec::{value_text, Sweep};
+use crate::cancel::Cancel;
 use crate::error::{Error, Result};
 use crate::experiment::window_mean;
 use crate::groups::Group;
 use crate::metrics::METRICS;
-use crate::output;
+use crate::output::manifest::{self, FileRecord};
+use crate::output::{Commit, Folder, Kind};
 use crate::sim::Runner;
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
 
 /// How to run a sweep.
 #[derive(Clone, Debug, Default)]
@@ -29,7 +32,7 @@ pub struct RunOptions {
     pub resume: bool,
     pub force: bool,
     pub quiet: bool,
-    pub cancel: Option<Arc<AtomicBool>>,
+    pub cancel: Cancel,
     pub command_line: Vec<String>,
 }
 
@@ -44,18 +47,8 @@ pub struct Outcome {
     pub wall_seconds: f64,
 }
 
-fn cancelled(c: &Option<Arc<AtomicBool>>) -> bool {
-    c.as_ref().is_some_and(|c| c.load(Ordering::Relaxed))
-}
-
 /// Runs one (point, replicate) and formats its row of `runs.csv`; `None` when cancelled.
-fn run_one(
-    sweep: &Sweep,
-    plan: &Plan,
-    point: usize,
-    replicate: u32,
-    cancel: &Option<Arc<AtomicBool>>,
-) -> Result<Option<Vec<u8>>> {
+fn run_one(sweep: &Sweep, plan: &Plan, point: usize, replicate: u32, cancel: &Cancel) -> Result<Option<Vec<u8>>> {
     let values = plan.values(sweep, point);
     let mut s = sweep.scenario_at(&values).map_err(|p| point_error(sweep, point, &values, p))?;
     let seed = super::run_seed(sweep.seed, point, replicate);
@@ -71,7 +64,7 @@ fn run_one(
     let mut out = Vec::new();
     if s.events.is_empty() {
         let r = Runner::new(&s, 0).with_cancel(cancel.clone()).finish(None);
-        if cancelled(cancel) {
+        if cancel.requested() {
             return Ok(None);
         }
         for g in &sweep.summary.groups {
@@ -87,7 +80,7 @@ fn run_one(
         base.advance_to(fork_day, None);
         let scen = base.fork(&s);
         let (b, x) = rayon::join(|| base.finish(None), || scen.finish(None));
-        if cancelled(cancel) {
+        if cancel.requested() {
             return Ok(None);
         }
         for g in &sweep.summary.groups {
@@ -99,6 +92,16 @@ fn run_one(
         }
     }
     Ok(Some(row_text(point, replicate, seed, &values, &out)))
+}
+
+/// The fields every row of run `run` starts with: point, replicate, seed and the parameters' values.
+fn row_key(sweep: &Sweep, plan: &Plan, info: &Info, run: usize) -> Vec<String> {
+    let reps = info.replicates as usize;
+    let (point, replicate) = (run / reps, (run % reps) as u32);
+    let mut key =
+        vec![point.to_string(), replicate.to_string(), super::run_seed(sweep.seed, point, replicate).to_string()];
+    key.extend(plan.values(sweep, point).iter().map(value_text));
+    key
 }
 
 fn point_error(sweep: &Sweep, point: usize, values: &[toml::Value], problems: crate::error::Problems) -> Error {
@@ -119,13 +122,15 @@ fn row_text(point: usize, replicate: u32, seed: u64, values: &[toml::Value], out
     fields.push(replicate.to_string());
     fields.push(seed.to_string());
     fields.extend(values.iter().map(value_text));
-    fields.extend(outputs.iter().map(|x| output::num(*x)));
+    fields.extend(outputs.iter().map(|x| crate::output::num(*x)));
     csv_line(&fields)
 }
 
-/// Reads the finished rows of `runs.partial.csv`: checks the header, keeps complete rows that are the
-/// expected runs in order, and cuts the file after the last of them. Returns how many runs are done.
-fn recover_rows(path: &Path, info: &Info) -> Result<usize> {
+/// Reads the finished rows of `runs.partial.csv`: checks the header, keeps the complete rows that are the
+/// expected runs in order (each row's point, replicate, seed and parameter values as the sweep gives them,
+/// and one number or nothing in each output column), and cuts the file after the last of them. Returns how
+/// many runs are done.
+fn recover_rows(path: &Path, sweep: &Sweep, plan: &Plan, info: &Info) -> Result<usize> {
     let mut file = OpenOptions::new().read(true).write(true).open(path).map_err(|e| Error::write(path, e))?;
     let mut bytes = Vec::new();
     file.read_to_end(&mut bytes).map_err(|e| Error::write(path, e))?;
@@ -136,20 +141,21 @@ fn recover_rows(path: &Path, info: &Info) -> Result<usize> {
             path.display()
         )));
     }
+    let width = info.header().len();
     let mut keep = header.len();
     let mut done = 0usize;
-    let reps = info.replicates as usize;
     for line in bytes[header.len()..].split_inclusive(|b| *b == b'\n') {
-        if !line.ends_with(b"\n") {
-            break; // a torn last line
-        }
         let run = info.first_run + done;
-        let prefix = format!("{},{},", run / reps, run % reps);
-        if run >= info.end_run || !line.starts_with(prefix.as_bytes()) {
-            break;
+        if !line.ends_with(b"\n") || run >= info.end_run {
+            break; // a torn last line, or more rows than the share has
         }
-        let fields = line.iter().filter(|b| **b == b',').count() + 1;
-        if fields < info.header().len() {
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(line);
+        let Some(Ok(record)) = reader.records().next() else { break };
+        let key = row_key(sweep, plan, info, run);
+        let fields_ok = record.len() == width
+            && record.iter().zip(&key).all(|(got, want)| got == want)
+            && record.iter().skip(key.len()).all(|f| f.is_empty() || f.parse::<f64>().is_ok());
+        if !fields_ok {
             break;
         }
         keep += line.len();
@@ -160,74 +166,84 @@ fn recover_rows(path: &Path, info: &Info) -> Result<usize> {
     Ok(done)
 }
 
+/// How a sweep starts in its folder.
+enum Start {
+    /// Nothing of this sweep is there.
+    Fresh,
+    /// Some runs are there (in `runs.partial.csv`, or all of them in `runs.csv`).
+    Resume,
+    /// Finished, and every file is as it was written.
+    Finished,
+}
+
+/// Decides how a sweep starts in the claimed folder, clearing it when starting over; refuses what the
+/// options do not allow. On `--resume` a finished folder whose `runs.csv` no longer matches its checksum
+/// is resumed from its rows that still check out, and one whose other files do not match is analysed again.
+fn start(folder: &mut Folder, info: &Info, options: &RunOptions) -> Result<Start> {
+    let dir = folder.dir().to_path_buf();
+    let Some(found) = read_manifest(&dir)? else {
+        if folder.marker().is_some() {
+            // supportsim's output of another kind.
+            folder.allow(Kind::Sweep, options.force, false)?;
+            folder.clear()?;
+        }
+        return Ok(Start::Fresh);
+    };
+    if options.force {
+        folder.clear()?;
+        return Ok(Start::Fresh);
+    }
+    if found.info.fingerprint != info.fingerprint || found.info.shard != info.shard {
+        return Err(Error::Usage(format!(
+            "{} holds a different sweep (or shard); choose another --out or pass --force to replace it",
+            dir.display()
+        )));
+    }
+    if !options.resume {
+        return Err(Error::Usage(if found.marker.complete {
+            format!("{} holds this sweep, finished; pass --force to run it again", dir.display())
+        } else {
+            format!("{} holds this sweep, interrupted; pass --resume to go on, or --force to start over", dir.display())
+        }));
+    }
+    let runs_csv = dir.join("runs.csv");
+    let listed = found.marker.record("runs.csv");
+    let runs_ok = listed.is_some_and(|r| manifest::verify(&dir, r, true).is_ok());
+    if runs_csv.is_file() && !runs_ok {
+        // runs.csv was cut or changed (or never made it into the manifest): go on from its rows that are
+        // still the sweep's runs.
+        if listed.is_some() {
+            eprintln!(
+                "supportsim: {} does not match its manifest (cut short or changed); keeping its rows that \
+                 check out and running the rest",
+                runs_csv.display()
+            );
+        }
+        let to = dir.join("runs.partial.csv");
+        fs::rename(&runs_csv, &to).map_err(|e| Error::write(&to, e))?;
+        return Ok(Start::Resume);
+    }
+    if found.marker.complete && folder::verify(&dir, &found.marker, true).is_ok() {
+        return Ok(Start::Finished);
+    }
+    Ok(Start::Resume)
+}
+
 /// Runs a sweep (or one shard of it) into `dir`.
 pub fn run(sweep: &Sweep, dir: &Path, options: &RunOptions) -> Result<Outcome> {
     let started = std::time::Instant::now();
     let plan = Plan::new(sweep);
     let shard = options.shard.unwrap_or(Shard::WHOLE);
     let info = info(sweep, &plan, shard);
+    let share = info.end_run - info.first_run;
     let partial = dir.join("runs.partial.csv");
+    let runs_csv = dir.join("runs.csv");
 
-    // What is in the folder already?
-    let existing = if dir.exists() {
-        if !dir.is_dir() {
-            return Err(Error::Usage(format!("{} exists and is not a folder", dir.display())));
-        }
-        let empty = fs::read_dir(dir).map_err(|e| Error::write(dir, e))?.next().is_none();
-        if empty {
-            None
-        } else if options.force {
-            fs::remove_dir_all(dir).map_err(|e| Error::write(dir, e))?;
-            None
-        } else {
-            match read_manifest(dir)? {
-                None => {
-                    return Err(Error::Usage(format!(
-                        "{} is not empty and holds no sweep; choose another --out or pass --force to replace it",
-                        dir.display()
-                    )))
-                }
-                Some((old, complete)) => {
-                    if old.fingerprint != info.fingerprint || old.shard != info.shard {
-                        return Err(Error::Usage(format!(
-                            "{} holds a different sweep (or shard); choose another --out or pass --force to replace it",
-                            dir.display()
-                        )));
-                    }
-                    if !options.resume {
-                        return Err(Error::Usage(if complete {
-                            format!("{} holds this sweep, finished; pass --force to run it again", dir.display())
-                        } else {
-                            format!(
-                                "{} holds this sweep, interrupted; pass --resume to go on, or --force to start over",
-                                dir.display()
-                            )
-                        }));
-                    }
-                    Some(complete)
-                }
-            }
-        }
-    } else {
-        None
-    };
-    if existing == Some(true) {
-        return Ok(Outcome {
-            dir: dir.to_path_buf(),
-            runs: 0,
-            skipped: info.end_run - info.first_run,
-            complete_before: true,
-            wall_seconds: 0.0,
-        });
-    }
-
-    // Every point's scenario must be valid before anything runs (parameters interact: a closure day and a
-    // run length, say).
+    // Every point's scenario must be valid before anything is written (parameters interact: a closure day
+    // and a run length, say).
     let points = {
         let reps = sweep.replicates as usize;
-        let first = info.first_run / reps;
-        let end = info.end_run.div_ceil(reps);
-        first..end
+        info.first_run / reps..info.end_run.div_ceil(reps)
     };
     {
         use rayon::prelude::*;
@@ -238,18 +254,9 @@ pub fn run(sweep: &Sweep, dir: &Path, options: &RunOptions) -> Result<Outcome> {
             return Err(point_error(sweep, p, &values, problems));
         }
     }
+    options.cancel.check()?;
 
-    fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
-    let mut skipped = 0;
-    let mut file = if existing == Some(false) && partial.exists() {
-        skipped = recover_rows(&partial, &info)?;
-        OpenOptions::new().append(true).open(&partial).map_err(|e| Error::write(&partial, e))?
-    } else {
-        let mut f = File::create(&partial).map_err(|e| Error::write(&partial, e))?;
-        f.write_all(&csv_line(&info.header())).map_err(|e| Error::write(&partial, e))?;
-        f
-    };
-    fs::write(dir.join("sweep.toml"), &sweep.text).map_err(|e| Error::write(dir.join("sweep.toml"), e))?;
+    let mut folder = Folder::claim(dir)?;
     let provenance = |wall: f64| {
         serde_json::json!({
             "sweep_file": sweep.file.display().to_string(),
@@ -258,11 +265,78 @@ pub fn run(sweep: &Sweep, dir: &Path, options: &RunOptions) -> Result<Outcome> {
             "wall_seconds": wall,
         })
     };
-    write_manifest(dir, &info, false, provenance(0.0))?;
+    let unfinished = |files: &[FileRecord], wall: f64| folder::manifest(&info, false, files, provenance(wall));
+    let listing = |runs: &str| ["manifest.json", "sweep.toml", runs].map(FileRecord::path_only).to_vec();
+    let mut skipped = 0;
+    match start(&mut folder, &info, options)? {
+        Start::Finished => {
+            return Ok(Outcome {
+                dir: dir.to_path_buf(),
+                runs: 0,
+                skipped: share,
+                complete_before: true,
+                wall_seconds: 0.0,
+            })
+        }
+        Start::Resume if runs_csv.is_file() => skipped = share, // every run is there; only the analysis is not
+        Start::Resume if partial.is_file() => skipped = recover_rows(&partial, sweep, &plan, &info)?,
+        Start::Resume | Start::Fresh => {}
+    }
+    if skipped < share {
+        // The manifest lists what is written before it is written, so a kill leaves a folder a rerun cleans.
+        folder.write_manifest(&unfinished(&listing("runs.partial.csv"), 0.0))?;
+        fs::write(dir.join("sweep.toml"), &sweep.text).map_err(|e| Error::write(dir.join("sweep.toml"), e))?;
+        if skipped == 0 {
+            let mut f = File::create(&partial).map_err(|e| Error::write(&partial, e))?;
+            f.write_all(&csv_line(&info.header())).map_err(|e| Error::write(&partial, e))?;
+        }
+        let written = run_rows(sweep, &plan, &info, skipped, &partial, options)?;
+        let wall = started.elapsed().as_secs_f64();
+        if skipped + written < share {
+            folder.write_manifest(&unfinished(&listing("runs.partial.csv"), wall))?;
+            return Err(Error::SweepInterrupted { dir: dir.to_path_buf(), done: skipped + written, total: share });
+        }
+        fs::rename(&partial, &runs_csv).map_err(|e| Error::write(&runs_csv, e))?;
+        let files = vec![
+            FileRecord::path_only("manifest.json"),
+            manifest::record(dir, "sweep.toml")?,
+            manifest::record(dir, "runs.csv")?,
+        ];
+        folder.write_manifest(&unfinished(&files, wall))?;
+        skipped = share - written;
+    }
+    // Every run is in runs.csv: the analysis (for a whole sweep) goes through a stage, and the commit marks
+    // the folder complete.
+    let stage = folder.stage()?;
+    if shard == Shard::WHOLE {
+        analysis::write_all(dir, stage.dir(), &info, &options.cancel)?;
+    }
+    options.cancel.check()?;
+    let wall = started.elapsed().as_secs_f64();
+    let value = folder.marker().map(|m| m.value.clone()).unwrap_or_else(|| unfinished(&[], wall));
+    let mut value = value;
+    if let Some(obj) = value.as_object_mut() {
+        if let Some(p) = provenance(wall).as_object() {
+            obj.extend(p.clone());
+        }
+    }
+    folder.commit(stage, Kind::Sweep, value, Commit::Update)?;
+    Ok(Outcome { dir: dir.to_path_buf(), runs: share - skipped, skipped, complete_before: false, wall_seconds: wall })
+}
 
+/// Runs the share's runs from `first_done` on, appending their rows to `partial` in run order; returns how
+/// many it wrote (fewer than asked when stopped).
+fn run_rows(
+    sweep: &Sweep,
+    plan: &Plan,
+    info: &Info,
+    skipped: usize,
+    partial: &Path,
+    options: &RunOptions,
+) -> Result<usize> {
+    let mut file = OpenOptions::new().append(true).open(partial).map_err(|e| Error::write(partial, e))?;
     let todo = info.first_run + skipped..info.end_run;
-    let n_todo = todo.len();
-    let bar = super::super::cli::progress_bar(n_todo, "runs", options.quiet);
+    let bar = super::super::cli::progress_bar(todo.len(), "runs", options.quiet);
     let next = AtomicUsize::new(todo.start);
     let stop = AtomicBool::new(false);
     let threads = options.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -275,16 +349,17 @@ pub fn run(sweep: &Sweep, dir: &Path, options: &RunOptions) -> Result<Outcome> {
     let mut written = 0usize;
     let mut failure: Option<Error> = None;
     std::thread::scope(|scope| {
-        let (next, stop, pool, plan) = (&next, &stop, &pool, &plan);
+        let (next, stop, pool) = (&next, &stop, &pool);
+        let todo_end = todo.end;
         scope.spawn(move || {
             pool.broadcast(|_| {
                 let tx = tx.clone();
                 loop {
-                    if stop.load(Ordering::Relaxed) || cancelled(&options.cancel) {
+                    if stop.load(Ordering::Relaxed) || options.cancel.requested() {
                         break;
                     }
                     let j = next.fetch_add(1, Ordering::Relaxed);
-                    if j >= todo.end {
+                    if j >= todo_end {
                         break;
                     }
                     let result = run_one(sweep, plan, j / reps, (j % reps) as u32, &options.cancel);
@@ -297,7 +372,7 @@ pub fn run(sweep: &Sweep, dir: &Path, options: &RunOptions) -> Result<Outcome> {
         });
         // Write rows in run order; runs that finish early wait in `pending`.
         let mut pending: BTreeMap<usize, Vec<u8>> = BTreeMap::new();
-        let mut want = info.first_run + skipped;
+        let mut want = todo.start;
         for (j, result) in rx {
             match result {
                 Ok(Some(r)) => {
@@ -312,7 +387,7 @@ pub fn run(sweep: &Sweep, dir: &Path, options: &RunOptions) -> Result<Outcome> {
             while let Some(row) = pending.remove(&want) {
                 if let Err(e) = file.write_all(&row).and_then(|_| file.flush()) {
                     stop.store(true, Ordering::Relaxed);
-                    failure.get_or_insert(Error::write(&partial, e));
+                    failure.get_or_insert(Error::write(partial, e));
                     break;
                 }
                 written += 1;
@@ -322,28 +397,8 @@ pub fn run(sweep: &Sweep, dir: &Path, options: &RunOptions) -> Result<Outcome> {
         }
     });
     bar.finish_and_clear();
-    drop(file);
-    let wall = started.elapsed().as_secs_f64();
-    if let Some(e) = failure {
-        write_manifest(dir, &info, false, provenance(wall))?;
-        return Err(e);
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(written),
     }
-    if skipped + written < info.end_run - info.first_run {
-        write_manifest(dir, &info, false, provenance(wall))?;
-        return Err(Error::SweepInterrupted {
-            dir: dir.to_path_buf(),
-            done: skipped + written,
-            total: info.end_run - info.first_run,
-        });
-    }
-    let runs_csv = dir.join("runs.csv");
-    fs::rename(&partial, &runs_csv).map_err(|e| Error::write(&runs_csv, e))?;
-    let mut files = vec!["manifest.json", "sweep.toml", "runs.csv"];
-    if shard == Shard::WHOLE {
-        files.extend(analysis::write_all(dir, &info)?);
-    }
-    let mut extra = provenance(wall);
-    extra["files"] = serde_json::json!(files);
-    write_manifest(dir, &info, true, extra)?;
-    Ok(Outcome { dir: dir.to_path_buf(), runs: written, skipped, complete_before: false, wall_seconds: wall })
 }

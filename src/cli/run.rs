@@ -1,0 +1,240 @@
+//! `supportsim run` (and the default what-if): command-line overrides, the memory check, the run itself into
+//! a claimed output folder, and the effect table printed to the terminal.
+
+use super::CommonRunArgs;
+use crate::cancel::Cancel;
+use crate::error::{Error, Result};
+use crate::experiment::{self, Experiment};
+use crate::metrics::METRICS;
+use crate::output::{self, AgentRecorder, Commit, Kind, Provenance, Stage};
+use crate::scenario::Scenario;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+/// Applies command-line overrides, runs the experiment, writes the output folder and prints the effects.
+pub fn run_scenario(
+    mut scenario: Scenario,
+    args: &CommonRunArgs,
+    command_line: &[String],
+    cancel: Cancel,
+) -> Result<PathBuf> {
+    let threads = apply_overrides(&mut scenario, args)?;
+    if args.record_agents && scenario.analysis.target_interval_width.is_some() {
+        return Err(Error::Usage(
+            "analysis.target_interval_width cannot be combined with --record-agents; record agents with a fixed \
+             --replicates"
+                .into(),
+        ));
+    }
+    check_memory(&scenario, threads, args.force)?;
+    let target = args.out.clone().unwrap_or_else(|| Path::new("output").join(&scenario.name));
+    let (mut folder, stage, replaces) = output::begin(&target, Kind::Run, args.force)?;
+    let options = experiment::Options {
+        threads,
+        progress: !args.quiet && std::io::stderr().is_terminal(),
+        cancel: cancel.clone(),
+    };
+    let arms = experiment::arms_of(&scenario);
+    eprintln!(
+        "supportsim: {} — {} agents, {} days, {} replicate{} × {} arm{}",
+        scenario.name,
+        scenario.population.n_agents,
+        scenario.run.days,
+        scenario.run.replicates,
+        if scenario.run.replicates == 1 { "" } else { "s" },
+        arms.len(),
+        if arms.len() == 1 { "" } else { "s" },
+    );
+    let parts = stage.dir().to_path_buf();
+    let factory = move |arm: &'static str, rep: u32| -> Result<Box<dyn crate::sim::AgentObserver + Send>> {
+        Ok(Box::new(AgentRecorder::new(&parts, arm, rep)?))
+    };
+    let exp = experiment::run(&scenario, &options, if args.record_agents { Some(&factory) } else { None })?;
+    let prov = Provenance { command_line: command_line.to_vec(), threads, record_agents: args.record_agents };
+    let manifest = write_all(&stage, &exp, &prov, &cancel)?;
+    cancel.check()?;
+    folder.commit(stage, Kind::Run, manifest, Commit::Replace)?;
+    print_summary(&exp);
+    if let Some(target) = exp.scenario.analysis.target_interval_width {
+        let (group, metric) = exp.scenario.headline();
+        eprintln!(
+            "target interval width {target} for {group} {metric}: used {} replicates{}",
+            exp.scenario.run.replicates,
+            if exp.scenario.run.replicates >= exp.scenario.analysis.max_replicates {
+                " (the cap, max_replicates)"
+            } else {
+                ""
+            }
+        );
+    }
+    eprintln!(
+        "wrote {}{} in {:.1} s",
+        target.display(),
+        if replaces { " (replaced the earlier supportsim output there)" } else { "" },
+        exp.wall_seconds
+    );
+    Ok(target)
+}
+
+/// Applies `--replicates`, `--seed` and `--window`; returns the worker threads to use (`--threads`, at most
+/// the machine's cores).
+pub(crate) fn apply_overrides(scenario: &mut Scenario, args: &CommonRunArgs) -> Result<Option<usize>> {
+    if let Some(r) = args.replicates {
+        scenario.run.replicates = r;
+    }
+    if let Some(s) = args.seed {
+        scenario.run.seed = s;
+    }
+    if let Some(w) = args.window {
+        let after_burn_in = scenario.run.days - scenario.run.burn_in_days;
+        if w < scenario.run.record_every_days || w > after_burn_in {
+            return Err(Error::Usage(format!(
+                "--window must be between {} (one recording period) and {after_burn_in} (the days after the \
+                 burn-in), got {w}",
+                scenario.run.record_every_days
+            )));
+        }
+        scenario.analysis.window_days = w;
+    }
+    Ok(threads(args.threads))
+}
+
+/// The worker threads for `--threads N`: N, but no more than the machine's cores (more would only make the
+/// same work slower; results are the same at any count), with a note when it is capped.
+pub(crate) fn threads(requested: Option<usize>) -> Option<usize> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    match requested {
+        Some(n) if n > cores => {
+            eprintln!("supportsim: --threads {n} is more than this machine's {cores} cores; using {cores}");
+            Some(cores)
+        }
+        other => other,
+    }
+}
+
+/// Memory this machine has available, from /proc/meminfo (Linux); None where unknown.
+fn available_memory_bytes() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// Refuses a run whose towns would not fit in memory (unless `force`), saying how much it needs.
+pub(crate) fn check_memory(scenario: &Scenario, threads: Option<usize>, force: bool) -> Result<()> {
+    let threads = threads.unwrap_or_else(rayon::current_num_threads).max(1) as u64;
+    let arms = experiment::arms_of(scenario).len() as u64;
+    // Replicates run side by side, one per thread; a what-if holds both arms of a replicate at once.
+    let concurrent = threads.min(scenario.run.replicates as u64) * arms;
+    let per_agent = crate::sim::bytes_per_agent(scenario.params.max_ties_usize());
+    let per_town = scenario.population.n_agents as u64 * per_agent as u64;
+    let needed = per_town * concurrent * 5 / 4;
+    match available_memory_bytes() {
+        Some(avail) if needed > avail && !force => Err(Error::Usage(format!(
+            "this run needs about {:.1} GiB ({} agents × {per_agent} bytes × {concurrent} towns at once) but {:.1} \
+             GiB is available; use fewer --threads or agents, or pass --force to try anyway",
+            needed as f64 / (1u64 << 30) as f64,
+            scenario.population.n_agents,
+            avail as f64 / (1u64 << 30) as f64
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Writes a run's files, charts and report into the stage; returns its manifest. Charts and the report are
+/// rendered from the staged files only, as `supportsim report` does.
+fn write_all(stage: &Stage, exp: &Experiment, prov: &Provenance, cancel: &Cancel) -> Result<serde_json::Value> {
+    output::write_timeseries(&stage.path("timeseries.csv"), exp, cancel)?;
+    output::write_venues(&stage.path("venues.csv"), exp, cancel)?;
+    if let Some(effects) = &exp.effects {
+        output::write_effects(&stage.path("effects.csv"), effects)?;
+    }
+    if prov.record_agents {
+        let jobs: Vec<(&'static str, u32)> =
+            exp.arms.iter().flat_map(|a| (0..a.runs.len() as u32).map(move |r| (a.name, r))).collect();
+        AgentRecorder::concatenate(stage.dir(), &jobs, cancel)?;
+    }
+    let manifest = output::run_manifest(exp, prov);
+    output::write_draft_manifest(stage, Kind::Run, &manifest)?;
+    crate::report::render(stage.dir(), stage.dir(), cancel)?;
+    Ok(manifest)
+}
+
+pub(super) const HEADLINE_METRICS: [&str; 9] = [
+    "lonely_share",
+    "loneliness_mean",
+    "struggling_share",
+    "crisis_share",
+    "attended_share",
+    "ties_mean",
+    "isolated_share",
+    "support_emotional",
+    "hope_mean",
+];
+
+fn fmt_level(metric: &str, x: f64) -> String {
+    crate::metrics::format_level(metric, x)
+}
+
+pub(super) fn fmt_diff(metric: &str, x: f64) -> String {
+    crate::metrics::format_difference(metric, x, "pp")
+}
+
+/// Prints the headline effect table (or, without events, the levels) to stdout.
+pub fn print_summary(exp: &Experiment) {
+    let mut groups = vec!["all".to_string(), "service_users".into(), "residents".into()];
+    for d in exp.scenario.affected_districts() {
+        groups.push(format!("district:{d}"));
+        groups.push(format!("district:{d}/service_users"));
+    }
+    let window = exp.scenario.analysis.window_days;
+    match &exp.effects {
+        Some(effects) => {
+            println!(
+                "\nEffect of the scenario's events: scenario minus baseline, paired by replicate ({} replicates), \
+                 mean over the last {window} days, with 95% interval.\n'pp' = percentage points.\n",
+                exp.scenario.run.replicates
+            );
+            println!(
+                "{:<30} {:<22} {:>10} {:>10} {:>11}  95% interval",
+                "group", "metric", "baseline", "scenario", "difference"
+            );
+            for g in &groups {
+                for m in HEADLINE_METRICS {
+                    if let Some(e) = effects.iter().find(|e| e.group == *g && e.metric == m) {
+                        let sig = if e.ci_low > 0.0 || e.ci_high < 0.0 { " *" } else { "" };
+                        println!(
+                            "{:<30} {:<22} {:>10} {:>10} {:>11}  {} to {}{sig}",
+                            g,
+                            m,
+                            fmt_level(m, e.baseline_mean),
+                            fmt_level(m, e.scenario_mean),
+                            fmt_diff(m, e.difference),
+                            fmt_diff(m, e.ci_low),
+                            fmt_diff(m, e.ci_high),
+                        );
+                    }
+                }
+            }
+            println!("\n* interval excludes zero. All groups and metrics: effects.csv.");
+        }
+        None => {
+            println!(
+                "\nLevels over the last {window} days (mean over {} replicates; no events, so no effects):\n",
+                exp.scenario.run.replicates
+            );
+            println!("{:<30} {:<22} {:>10}", "group", "metric", "mean");
+            let arm = &exp.arms[0];
+            for g in &groups {
+                let Some(gi) = exp.group_names.iter().position(|x| x == g) else { continue };
+                for m in HEADLINE_METRICS {
+                    let Some(mi) = METRICS.iter().position(|x| *x == m) else { continue };
+                    let vals: Vec<f64> =
+                        arm.runs.iter().map(|r| experiment::window_mean(r, &exp.scenario, gi, mi)).collect();
+                    let mean = vals.iter().sum::<f64>() / vals.len().max(1) as f64;
+                    println!("{:<30} {:<22} {:>10}", g, m, fmt_level(m, mean));
+                }
+            }
+        }
+    }
+}
