@@ -80,10 +80,13 @@ impl Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// A number as a message echoes it: as written for ordinary sizes, in scientific notation when it would
-/// take more than a line's worth of digits (`1e300`, not three hundred digits).
+/// A number as a message echoes it: whole numbers in full up to 10^18 (a seed), others as written for
+/// ordinary sizes, and in scientific notation when they would take more than a line's worth of digits
+/// (`1e300`, not three hundred digits).
 pub fn shown_number(x: f64) -> String {
-    if x.is_finite() && x != 0.0 && (x.abs() >= 1e15 || x.abs() < 1e-6) {
+    if x.is_finite() && x.fract() == 0.0 && x.abs() < 1e18 {
+        format!("{}", x as i64)
+    } else if x.is_finite() && x != 0.0 && (x.abs() >= 1e15 || x.abs() < 1e-6) {
         format!("{x:e}")
     } else {
         format!("{x}")

@@ -118,7 +118,9 @@ pub fn load(path: &Path) -> Result<Calibration, Error> {
             }
         }
     };
-    for (i, v) in list("parameters", &mut c).iter().enumerate() {
+    let parameter_list = list("parameters", &mut c);
+    let list_len = parameter_list.len();
+    for (i, v) in parameter_list.iter().enumerate() {
         let at = |k: &str| format!("parameters[{i}].{k}");
         let Some(t) = c.element(v, "parameters", i, PARAMETER_KEYS) else { continue };
         let Some(name) = c.string(t, "name", &at("name")) else {
@@ -158,7 +160,7 @@ pub fn load(path: &Path) -> Result<Calibration, Error> {
         }
         parameters.push(FreeParameter { name, lo, hi, log });
     }
-    if parameters.is_empty() {
+    if list_len == 0 && !matches!(root.get("parameters"), Some(v) if !v.is_array()) {
         c.problem("parameters", "no free parameters: add at least one [[parameters]] table");
     }
 

@@ -67,6 +67,9 @@ pub(super) fn compare_scenarios(
     if args.record_agents {
         return Err(Error::Usage("--record-agents is not available with compare; run each option alone".into()));
     }
+    if let Some(s) = scenarios.iter().find(|s| s.events.is_empty()) {
+        return Err(Error::Usage(format!("`{}` has no events, so there is nothing to compare", s.name)));
+    }
     let mut threads = None;
     for s in &mut scenarios {
         threads = apply_overrides(s, args)?;

@@ -156,7 +156,7 @@ impl Folder {
         if force || (m.kind == kind && same_kind_ok) {
             return Ok(true);
         }
-        let what = if m.complete { "" } else { "unfinished " };
+        let what = if m.complete { "" } else { "the unfinished output of " };
         Err(Error::Usage(if m.kind == kind {
             format!("{} holds {what}{}; pass --force to replace it", self.dir.display(), m.kind.describe())
         } else {
@@ -167,6 +167,15 @@ impl Folder {
                 kind.describe()
             )
         }))
+    }
+
+    /// Refuses, before any work, when the folder's old output could not be replaced: a listed file changed
+    /// since supportsim wrote it, or a link or folder in a listed file's place. The commit checks again.
+    pub fn check_replaceable(&self) -> Result<()> {
+        match self.marker() {
+            Some(m) => check_deletable(&self.dir, m.files.iter().filter(|f| f.path != "manifest.json")),
+            None => Ok(()),
+        }
     }
 
     /// A new stage: a hidden folder inside this one that the new output is written into.
@@ -237,7 +246,9 @@ impl Folder {
         let (replaced, other): (Vec<FileRecord>, Vec<FileRecord>) =
             old_files.into_iter().partition(|f| staged.contains(&f.path));
         let (kept, dropped) = match mode {
-            Commit::Update => (other, Vec::new()),
+            // The manifest lists what is there: a listed file that is gone (a sweep's runs.partial.csv,
+            // renamed to runs.csv) is not kept.
+            Commit::Update => (other.into_iter().filter(|f| self.dir.join(&f.path).is_file()).collect(), Vec::new()),
             Commit::Replace => (Vec::new(), other),
         };
         check_deletable(&self.dir, replaced.iter().chain(&dropped))?;

@@ -167,6 +167,7 @@ pub fn write_draft_manifest(stage: &Stage, kind: Kind, value: &serde_json::Value
 pub fn begin(target: &Path, kind: Kind, force: bool) -> Result<(Folder, Stage, bool)> {
     let folder = Folder::claim(target)?;
     let replaces = folder.allow(kind, force, kind != Kind::Sweep)?;
+    folder.check_replaceable()?;
     let stage = folder.stage()?;
     Ok((folder, stage, replaces))
 }

@@ -119,7 +119,8 @@ fn panel<DB: DrawingBackend>(
         })
         .collect();
     let days: Vec<u32> = bands.iter().flat_map(|(_, b)| b.days.iter().copied()).collect();
-    let (x0, x1) = (0.0, days.iter().copied().max().unwrap_or(7) as f64 / 7.0);
+    let run_days = saved.manifest["scenario"]["run"]["days"].as_u64().unwrap_or(7) as u32;
+    let (x0, x1) = (0.0, days.iter().copied().max().unwrap_or(run_days) as f64 / 7.0);
     let ys: Vec<f64> =
         bands.iter().flat_map(|(_, b)| b.low.iter().chain(&b.high).copied()).filter(|y| y.is_finite()).collect();
     // A group with no members has no values: draw an empty panel on a unit axis rather than an axis

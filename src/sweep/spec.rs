@@ -143,6 +143,15 @@ pub fn value_text(v: &Value) -> String {
     }
 }
 
+/// A value as a message shows it: like [`value_text`], but a number too large or small for a line in
+/// scientific notation.
+pub fn value_shown(v: &Value) -> String {
+    match v {
+        Value::Float(f) => crate::error::shown_number(*f),
+        other => value_text(other),
+    }
+}
+
 /// A swept key of the scenario.
 #[derive(Clone, Debug)]
 pub struct Parameter {
@@ -307,6 +316,8 @@ pub fn load(path: &Path) -> Result<Sweep, Error> {
         }
     };
 
+    // An unknown design is reported once; the checks that depend on the design are then skipped.
+    let mut design_known = true;
     let design = match c.string(root, "design", "design") {
         None => Design::Grid,
         Some(d) => match Design::NAMES.iter().position(|n| *n == d) {
@@ -314,11 +325,13 @@ pub fn load(path: &Path) -> Result<Sweep, Error> {
             None => {
                 let hint = did_you_mean(&d, Design::NAMES.iter().copied());
                 c.problem("design", format!("unknown design `{d}`{hint} (one of {})", Design::NAMES.join(", ")));
+                design_known = false;
                 Design::Grid
             }
         },
     };
     let samples = match (design, root.get("points")) {
+        _ if !design_known => 0,
         (Design::Grid, None) => 0,
         (Design::Grid, Some(_)) => {
             c.problem("points", "a grid's points are every combination of the levels; remove `points`");
@@ -338,7 +351,7 @@ pub fn load(path: &Path) -> Result<Sweep, Error> {
     let base_seed = base.as_ref().map_or(0, |b| b.3.run.seed);
     let seed = c.positive_int(root, "seed", base_seed, 0);
     if seed > u64::MAX >> 11 {
-        c.problem("seed", format!("at most {}", u64::MAX >> 11));
+        c.problem("seed", format!("must be at most {} (2^53 − 1), got {seed}", u64::MAX >> 11));
     }
 
     let mut parameters: Vec<Parameter> = Vec::new();
@@ -456,6 +469,7 @@ pub fn load(path: &Path) -> Result<Sweep, Error> {
                     continue;
                 }
                 match (design, levels) {
+                    _ if !design_known || t.contains_key("levels") && levels.is_none() => {}
                     (Design::Grid, None) => {
                         c.problem(&format!("parameters[{i}]"), "a grid needs `levels` for a range (how many values)")
                     }
@@ -478,7 +492,7 @@ pub fn load(path: &Path) -> Result<Sweep, Error> {
                     let msgs: Vec<String> = e.0.iter().map(|q| q.to_string()).collect();
                     c.problem(
                         &at(key),
-                        format!("with {p} = {}, the scenario is invalid: {}", value_text(&v), msgs.join("; ")),
+                        format!("with {p} = {}, the scenario is invalid: {}", value_shown(&v), msgs.join("; ")),
                     );
                     break;
                 }
@@ -489,11 +503,11 @@ pub fn load(path: &Path) -> Result<Sweep, Error> {
     if parameters.is_empty() && !list.is_empty() && c.problems.is_empty() {
         c.problem("parameters", "no usable parameters");
     }
-    if list.is_empty() {
+    if list.is_empty() && !matches!(root.get("parameters"), Some(v) if !v.is_array()) {
         c.problem("parameters", "no parameters: add at least one [[parameters]] table with a `path`");
     }
     // The design's size, before anything is allocated for it.
-    if !parameters.is_empty() {
+    if !parameters.is_empty() && design_known {
         let where_ = if design == Design::Grid { "parameters" } else { "points" };
         match design_points(design, samples, &parameters) {
             Some(n) if n <= MAX_POINTS && n.saturating_mul(parameters.len()) <= MAX_DESIGN_VALUES => {}

@@ -105,8 +105,12 @@ fn row_key(sweep: &Sweep, plan: &Plan, info: &Info, run: usize) -> Vec<String> {
 }
 
 fn point_error(sweep: &Sweep, point: usize, values: &[toml::Value], problems: crate::error::Problems) -> Error {
-    let set: Vec<String> =
-        sweep.parameters.iter().zip(values).map(|(p, v)| format!("{} = {}", p.path, value_text(v))).collect();
+    let set: Vec<String> = sweep
+        .parameters
+        .iter()
+        .zip(values)
+        .map(|(p, v)| format!("{} = {}", p.path, super::spec::value_shown(v)))
+        .collect();
     Error::Usage(format!(
         "{}: point {point} ({}) makes the scenario invalid:\n{}",
         sweep.file.display(),
@@ -266,7 +270,6 @@ pub fn run(sweep: &Sweep, dir: &Path, options: &RunOptions) -> Result<Outcome> {
         })
     };
     let unfinished = |files: &[FileRecord], wall: f64| folder::manifest(&info, false, files, provenance(wall));
-    let listing = |runs: &str| ["manifest.json", "sweep.toml", runs].map(FileRecord::path_only).to_vec();
     let mut skipped = 0;
     match start(&mut folder, &info, options)? {
         Start::Finished => {
@@ -282,9 +285,19 @@ pub fn run(sweep: &Sweep, dir: &Path, options: &RunOptions) -> Result<Outcome> {
         Start::Resume if partial.is_file() => skipped = recover_rows(&partial, sweep, &plan, &info)?,
         Start::Resume | Start::Fresh => {}
     }
+    // What the manifest lists while the sweep runs: the files of an earlier attempt (an analysis it drew,
+    // say) stay listed, so they remain supportsim's to replace.
+    let earlier: Vec<FileRecord> = folder.marker().map(|m| m.files.clone()).unwrap_or_default();
+    let listing = |files: Vec<FileRecord>| -> Vec<FileRecord> {
+        let mut all: Vec<FileRecord> =
+            earlier.iter().filter(|e| !files.iter().any(|f| f.path == e.path)).cloned().collect();
+        all.extend(files);
+        all
+    };
+    let running = || listing(["manifest.json", "sweep.toml", "runs.partial.csv"].map(FileRecord::path_only).to_vec());
     if skipped < share {
         // The manifest lists what is written before it is written, so a kill leaves a folder a rerun cleans.
-        folder.write_manifest(&unfinished(&listing("runs.partial.csv"), 0.0))?;
+        folder.write_manifest(&unfinished(&running(), 0.0))?;
         fs::write(dir.join("sweep.toml"), &sweep.text).map_err(|e| Error::write(dir.join("sweep.toml"), e))?;
         if skipped == 0 {
             let mut f = File::create(&partial).map_err(|e| Error::write(&partial, e))?;
@@ -293,15 +306,15 @@ pub fn run(sweep: &Sweep, dir: &Path, options: &RunOptions) -> Result<Outcome> {
         let written = run_rows(sweep, &plan, &info, skipped, &partial, options)?;
         let wall = started.elapsed().as_secs_f64();
         if skipped + written < share {
-            folder.write_manifest(&unfinished(&listing("runs.partial.csv"), wall))?;
+            folder.write_manifest(&unfinished(&running(), wall))?;
             return Err(Error::SweepInterrupted { dir: dir.to_path_buf(), done: skipped + written, total: share });
         }
         fs::rename(&partial, &runs_csv).map_err(|e| Error::write(&runs_csv, e))?;
-        let files = vec![
+        let files = listing(vec![
             FileRecord::path_only("manifest.json"),
             manifest::record(dir, "sweep.toml")?,
             manifest::record(dir, "runs.csv")?,
-        ];
+        ]);
         folder.write_manifest(&unfinished(&files, wall))?;
         skipped = share - written;
     }
