@@ -176,3 +176,48 @@ pub fn interrupt_after_start(args: &[&std::ffi::OsStr]) -> std::process::Output 
     assert!(String::from_utf8_lossy(&o.stderr).contains("interrupted"));
     o
 }
+
+/// Runs the binary with `args` from the repository root; see [`supportsim_in`].
+pub fn supportsim(args: &[&std::ffi::OsStr], limit_secs: u64) -> std::process::Output {
+    supportsim_in(None, args, limit_secs)
+}
+
+/// Runs the binary with `args` in `dir` (the repository root when None). A run longer than `limit_secs` is a
+/// hang: the process is killed and the test fails.
+pub fn supportsim_in(
+    dir: Option<&std::path::Path>,
+    args: &[&std::ffi::OsStr],
+    limit_secs: u64,
+) -> std::process::Output {
+    use std::io::Read;
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_supportsim"));
+    cmd.args(args).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+    if let Some(d) = dir {
+        cmd.current_dir(d);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let (mut out, mut err) = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
+    let out = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = out.read_to_end(&mut v);
+        v
+    });
+    let err = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = err.read_to_end(&mut v);
+        v
+    });
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if started.elapsed().as_secs() >= limit_secs {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("supportsim {args:?} hung: killed after {limit_secs} s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    std::process::Output { status, stdout: out.join().unwrap(), stderr: err.join().unwrap() }
+}

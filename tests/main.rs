@@ -2,6 +2,7 @@
 
 mod common;
 
+mod bad_command_lines;
 mod bad_inputs;
 mod browser;
 mod calibration;
@@ -10,6 +11,7 @@ mod determinism;
 mod fuzz;
 mod golden;
 mod mechanisms;
+mod output_folders;
 mod patterns;
 mod properties;
 mod sweeps;

@@ -516,3 +516,68 @@ fn shipped_sweep_files_are_valid() {
         assert!(s.what_if(), "{name} sweeps the default what-if");
     }
 }
+
+#[test]
+fn resume_keeps_only_the_rows_that_check_out_and_ends_identical() {
+    let (tmp, file) = setup(LHS);
+    let whole = tmp.path().join("whole");
+    ok(sweep_cmd(&file, &whole, &[]));
+
+    // A finished sweep whose runs.csv was cut to 4 of its 12 rows (as a copy gone wrong would leave it):
+    // --resume does not say "finished"; it keeps the 4 rows and runs the other 8.
+    let cut = tmp.path().join("cut");
+    ok(sweep_cmd(&file, &cut, &[]));
+    let text = fs::read_to_string(cut.join("runs.csv")).unwrap();
+    let kept: String = text.lines().take(5).map(|l| format!("{l}\n")).collect();
+    fs::write(cut.join("runs.csv"), kept).unwrap();
+    let o = ok(sweep_cmd(&file, &cut, &["--resume"]));
+    let said = String::from_utf8_lossy(&o.stderr);
+    assert!(said.contains("does not match its manifest") && said.contains("8 runs"), "{said}");
+    assert!(said.contains("4 found finished and skipped"), "{said}");
+    assert_same(&whole, &cut);
+
+    // A row whose seed is not the one the sweep gives that run is not kept: it and the rows after it run
+    // again.
+    let bad = tmp.path().join("bad_seed");
+    ok(sweep_cmd(&file, &bad, &[]));
+    let text = fs::read_to_string(bad.join("runs.csv")).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let mut fields: Vec<String> = lines[3].split(',').map(str::to_string).collect();
+    fields[2] = "12345".into();
+    lines[3] = fields.join(",");
+    fs::write(bad.join("runs.partial.csv"), lines.join("\n") + "\n").unwrap();
+    fs::remove_file(bad.join("runs.csv")).unwrap();
+    let o = ok(sweep_cmd(&file, &bad, &["--resume"]));
+    let said = String::from_utf8_lossy(&o.stderr);
+    assert!(said.contains("2 found finished and skipped"), "{said}");
+    assert_same(&whole, &bad);
+
+    // Every run is in runs.csv but the analysis stopped (a full disk while drawing the charts, say): --resume
+    // runs nothing again and only redoes the analysis.
+    let stopped = tmp.path().join("stopped");
+    ok(sweep_cmd(&file, &stopped, &[]));
+    let manifest = stopped.join("manifest.json");
+    let mut m: serde_json::Value = serde_json::from_str(&fs::read_to_string(&manifest).unwrap()).unwrap();
+    m["complete"] = false.into();
+    fs::write(&manifest, serde_json::to_string_pretty(&m).unwrap()).unwrap();
+    fs::remove_file(stopped.join("points.csv")).unwrap();
+    fs::remove_dir_all(stopped.join("charts")).unwrap();
+    let o = ok(sweep_cmd(&file, &stopped, &["--resume"]));
+    let said = String::from_utf8_lossy(&o.stderr);
+    assert!(said.contains("0 runs") && said.contains("12 found finished and skipped"), "{said}");
+    assert_same(&whole, &stopped);
+    // Each finished folder's manifest lists exactly the files that are there, each with its checksum.
+    for dir in [&whole, &cut, &bad, &stopped] {
+        let m: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
+        assert_eq!(m["complete"], true);
+        let mut listed: Vec<String> =
+            m["files"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap().to_string()).collect();
+        listed.sort();
+        let mut there: Vec<String> =
+            results(dir).into_iter().map(|(n, _)| n).filter(|n| n != ".supportsim.lock").collect();
+        there.push("manifest.json".into());
+        there.sort();
+        assert_eq!(listed, there, "{}", dir.display());
+    }
+}
