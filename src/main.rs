@@ -5,7 +5,7 @@ use supportsim::cancel::Cancel;
 
 /// How long after the first Ctrl-C or SIGTERM the process may take to stop on its own before it is ended.
 /// Every phase checks for the request well within this; the limit is a backstop, not the plan.
-const STOP_WITHIN: std::time::Duration = std::time::Duration::from_secs(3);
+const STOP_WITHIN: std::time::Duration = std::time::Duration::from_secs(2);
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();

@@ -251,14 +251,18 @@ pub fn run(sweep: &Sweep, dir: &Path, options: &RunOptions) -> Result<Outcome> {
     };
     {
         use rayon::prelude::*;
-        let bad = points.clone().into_par_iter().find_first(|p| sweep.scenario_at(&plan.values(sweep, *p)).is_err());
+        let cancel = &options.cancel;
+        let bad = points
+            .clone()
+            .into_par_iter()
+            .find_first(|p| cancel.requested() || sweep.scenario_at(&plan.values(sweep, *p)).is_err());
+        cancel.check()?;
         if let Some(p) = bad {
             let values = plan.values(sweep, p);
             let problems = sweep.scenario_at(&values).expect_err("found above");
             return Err(point_error(sweep, p, &values, problems));
         }
     }
-    options.cancel.check()?;
 
     let mut folder = Folder::claim(dir)?;
     let provenance = |wall: f64| {
