@@ -148,6 +148,19 @@ fn shards(dir: &Path) {
     ok(dir, &["sweep", "sweep.toml", "-q", "--shard", "2/2", "--out", "shard2"]);
 }
 
+/// A sweep folder as an interrupted sweep leaves it: unfinished, its rows in runs.partial.csv.
+fn interrupted_sweep(dir: &Path) {
+    sweep_out(dir);
+    let s = dir.join("sweep_out");
+    std::fs::rename(s.join("runs.csv"), s.join("runs.partial.csv")).unwrap();
+    set_manifest(&s, |m| {
+        m["complete"] = false.into();
+        let files = m["files"].as_array_mut().unwrap();
+        files.retain(|f| f["path"] != "runs.csv");
+        files.push(serde_json::json!({"path": "runs.partial.csv"}));
+    });
+}
+
 fn cmp_out(dir: &Path) {
     ok(dir, &["compare", "town.toml", "fee.toml", "-q", "--out", "cmp_out"]);
 }
@@ -211,6 +224,25 @@ const CLI: &[Case] = &[
     case("calibrate_threads_zero", &["calibrate", "targets.toml", "--threads", "0"], &["--threads"]),
     case("sweep_file_is_a_folder", &["sweep", "app"], &["app", "a folder, not a regular file"]),
     case("out_is_a_file", &["run", "town.toml", "--out", "town.toml"], &["town.toml exists and is not a folder"]),
+    case("more_shards_than_runs", &["sweep", "sweep.toml", "--shard", "5/5"], &["--shard 5/5", "at most 2 shards"]),
+    prepared(
+        "sweep_point_renames_a_summary_district",
+        |d| {
+            // A district without venues whose name a string parameter changes, while the summary names it.
+            let text = town("renames", "")
+                + "[[districts]]\nname = \"north\"\npopulation_share = 0.25\n[[districts]]\nname = \"east\"\n\
+                   population_share = 0.1\n";
+            std::fs::write(d.join("renames.toml"), text).unwrap();
+            std::fs::write(
+                d.join("rename_sweep.toml"),
+                "scenario = \"renames.toml\"\nreplicates = 1\n[[parameters]]\npath = \"districts.east.name\"\n\
+                 values = [\"east\", \"west\"]\n[summary]\ngroups = [\"district:east\"]\n",
+            )
+            .unwrap();
+        },
+        &["sweep", "rename_sweep.toml", "--out", "renamed"],
+        &["point 1 (districts.east.name = west)", "summary.groups[0]", "unknown district `east`"],
+    ),
 ];
 
 const FOLDERS: &[Case] = &[
@@ -421,6 +453,76 @@ const FOLDERS: &[Case] = &[
         },
         &["merge", "shard1", "shard2"],
         &["runs.csv has", "cut short"],
+    ),
+    prepared(
+        "resume_onto_a_users_runs_file",
+        |d| {
+            // An interrupted sweep (its rows in runs.partial.csv) in whose folder someone put a runs.csv.
+            interrupted_sweep(d);
+            let s = d.join("sweep_out");
+            std::fs::write(s.join("runs.csv"), "my own table\n").unwrap();
+        },
+        &["sweep", "sweep.toml", "--out", "sweep_out", "--resume"],
+        &["holds runs.csv, which supportsim did not write"],
+    ),
+    prepared(
+        "resume_over_an_edited_sweep_copy",
+        |d| {
+            // An interrupted sweep whose copy of the sweep file someone edited.
+            interrupted_sweep(d);
+            let s = d.join("sweep_out");
+            std::fs::write(s.join("sweep.toml"), "# my notes on this sweep\n").unwrap();
+        },
+        &["sweep", "sweep.toml", "--out", "sweep_out", "--resume"],
+        &["sweep.toml has", "will not delete a file you may have edited"],
+    ),
+    prepared(
+        "a_linked_charts_folder",
+        |d| {
+            // Someone moved charts/ elsewhere and left a link in its place: nothing there may be deleted.
+            run_out(d);
+            std::fs::rename(d.join("run_out/charts"), d.join("elsewhere")).unwrap();
+            std::os::unix::fs::symlink(d.join("elsewhere"), d.join("run_out/charts")).unwrap();
+        },
+        &["run", "town.toml", "--out", "run_out"],
+        &["charts is a link where supportsim wrote a folder"],
+    ),
+    prepared(
+        "a_manifest_listing_a_file_through_a_link",
+        |d| {
+            run_out(d);
+            std::fs::create_dir(d.join("home")).unwrap();
+            std::fs::write(d.join("home/thesis.tex"), "chapter 1\n").unwrap();
+            std::os::unix::fs::symlink(d.join("home"), d.join("run_out/x")).unwrap();
+            replace_listed(
+                &d.join("run_out"),
+                "timeseries.csv",
+                &std::fs::read_to_string(d.join("run_out/timeseries.csv")).unwrap(),
+            );
+            set_manifest(&d.join("run_out"), |m| {
+                let rec = supportsim::output::manifest::record(&d.join("home"), "thesis.tex").unwrap();
+                let mut rec = serde_json::to_value(&rec).unwrap();
+                rec["path"] = "x/thesis.tex".into();
+                m["files"].as_array_mut().unwrap().push(rec);
+            });
+        },
+        &["run", "town.toml", "--out", "run_out", "--force"],
+        &["x is a link where supportsim wrote a folder"],
+    ),
+    prepared(
+        "merge_into_a_shard_of_the_same_sweep",
+        shards,
+        &["merge", "shard1", "shard2", "--out", "shard1"],
+        &["shard1 holds a sweep", "--force"],
+    ),
+    prepared(
+        "report_a_manifest_with_an_impossible_run",
+        |d| {
+            run_out(d);
+            set_manifest(&d.join("run_out"), |m| m["scenario"]["run"]["days"] = 10_000_000_000_000u64.into());
+        },
+        &["report", "run_out"],
+        &["the manifest gives no number of days a run can have"],
     ),
     prepared("sweep_over_itself_finished", sweep_out, &["sweep", "sweep.toml", "--out", "sweep_out"], &["finished"]),
     prepared(

@@ -161,3 +161,33 @@ fn sigterm_while_drawing_charts_stops_within_a_second() {
         assert!(!name.starts_with(".supportsim-partial-"), "{name} left behind");
     }
 }
+
+/// A kill in the middle of a commit (after its interim manifest, while files are being moved) leaves a folder
+/// whose manifest says unfinished and lists the files in flux by path alone: `report` refuses it, and the next
+/// run in the same place replaces it.
+#[test]
+fn a_folder_left_in_the_middle_of_a_commit_is_refused_by_report_and_replaced_by_a_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = many_districts(tmp.path(), 2);
+    let out = tmp.path().join("out");
+    let run = || bin().arg("run").arg(&scenario).arg("--out").arg(&out).arg("-q").output().unwrap();
+    assert!(run().status.success());
+    let path = out.join("manifest.json");
+    let mut m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    m["complete"] = false.into();
+    for f in m["files"].as_array_mut().unwrap() {
+        if f["path"] == "timeseries.csv" || f["path"] == "report.html" {
+            *f = serde_json::json!({ "path": f["path"].clone() });
+        }
+    }
+    std::fs::write(&path, serde_json::to_string_pretty(&m).unwrap()).unwrap();
+    // The new timeseries.csv had been moved in; report.html not yet.
+    std::fs::write(out.join("timeseries.csv"), "arm,replicate,day,group\n").unwrap();
+    let o = bin().arg("report").arg(&out).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unfinished"));
+    let o = run();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = bin().arg("report").arg(&out).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}

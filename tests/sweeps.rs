@@ -517,6 +517,18 @@ fn shipped_sweep_files_are_valid() {
     }
 }
 
+/// Makes a finished sweep folder's manifest say what an interrupted sweep's says: unfinished, its rows in
+/// runs.partial.csv.
+fn interrupted(dir: &Path) {
+    let manifest = dir.join("manifest.json");
+    let mut m: serde_json::Value = serde_json::from_str(&fs::read_to_string(&manifest).unwrap()).unwrap();
+    m["complete"] = false.into();
+    let files = m["files"].as_array_mut().unwrap();
+    files.retain(|f| f["path"] != "runs.csv");
+    files.push(serde_json::json!({"path": "runs.partial.csv"}));
+    fs::write(&manifest, serde_json::to_string_pretty(&m).unwrap()).unwrap();
+}
+
 #[test]
 fn resume_keeps_only_the_rows_that_check_out_and_ends_identical() {
     let (tmp, file) = setup(LHS);
@@ -547,6 +559,7 @@ fn resume_keeps_only_the_rows_that_check_out_and_ends_identical() {
     lines[3] = fields.join(",");
     fs::write(bad.join("runs.partial.csv"), lines.join("\n") + "\n").unwrap();
     fs::remove_file(bad.join("runs.csv")).unwrap();
+    interrupted(&bad);
     let o = ok(sweep_cmd(&file, &bad, &["--resume"]));
     let said = String::from_utf8_lossy(&o.stderr);
     assert!(said.contains("2 found finished and skipped"), "{said}");
@@ -566,8 +579,19 @@ fn resume_keeps_only_the_rows_that_check_out_and_ends_identical() {
     let said = String::from_utf8_lossy(&o.stderr);
     assert!(said.contains("0 runs") && said.contains("12 found finished and skipped"), "{said}");
     assert_same(&whole, &stopped);
+    // Killed after its last row was written but before runs.partial.csv became runs.csv: --resume runs
+    // nothing again.
+    let last = tmp.path().join("last_row");
+    ok(sweep_cmd(&file, &last, &[]));
+    fs::rename(last.join("runs.csv"), last.join("runs.partial.csv")).unwrap();
+    interrupted(&last);
+    let o = ok(sweep_cmd(&file, &last, &["--resume"]));
+    let said = String::from_utf8_lossy(&o.stderr);
+    assert!(said.contains("0 runs") && said.contains("12 found finished and skipped"), "{said}");
+    assert_same(&whole, &last);
+
     // Each finished folder's manifest lists exactly the files that are there, each with its checksum.
-    for dir in [&whole, &cut, &bad, &stopped] {
+    for dir in [&whole, &cut, &bad, &stopped, &last] {
         let m: serde_json::Value =
             serde_json::from_str(&fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
         assert_eq!(m["complete"], true);

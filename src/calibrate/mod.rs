@@ -234,6 +234,7 @@ pub fn write(
     mut folder: Folder,
     dir: Stage,
     command_line: &[String],
+    cancel: &Cancel,
 ) -> Result<()> {
     let manifest = {
         let mut toml = String::new();
@@ -308,7 +309,7 @@ pub fn write(
             "loss": outcome.loss,
         })
     };
-    folder.commit(dir, Kind::Calibration, manifest, Commit::Replace).map(|_| ())
+    folder.commit(dir, Kind::Calibration, manifest, Commit::Replace, cancel).map(|_| ())
 }
 
 #[cfg(test)]

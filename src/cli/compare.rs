@@ -1,7 +1,7 @@
 //! `supportsim compare`: several what-ifs on one baseline and the same seeds, ranked by their effect on all
 //! service users' lonely share; a side-by-side table, `comparison.csv` and charts.
 
-use super::run::{apply_overrides, check_memory, fmt_diff, HEADLINE_METRICS};
+use super::run::{apply_overrides, check_memory, fmt_diff, threads as capped_threads, HEADLINE_METRICS};
 use super::CommonRunArgs;
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
@@ -70,14 +70,14 @@ pub(super) fn compare_scenarios(
     if let Some(s) = scenarios.iter().find(|s| s.events.is_empty()) {
         return Err(Error::Usage(format!("`{}` has no events, so there is nothing to compare", s.name)));
     }
-    let mut threads = None;
     for s in &mut scenarios {
-        threads = apply_overrides(s, args)?;
+        apply_overrides(s, args)?;
     }
+    let threads = capped_threads(args.threads);
     check_memory(&scenarios[0], threads, args.force)?;
     let names: Vec<String> = scenarios.iter().map(|s| s.name.clone()).collect();
     let target = args.out.clone().unwrap_or_else(|| default_dir(&names));
-    let (mut folder, stage, _) = output::begin(&target, Kind::Comparison, args.force)?;
+    let (mut folder, stage, _) = output::begin(&target, Kind::Comparison, args.force, &["comparison.csv", "charts/"])?;
     let options = experiment::Options {
         threads,
         progress: !args.quiet && std::io::stderr().is_terminal(),
@@ -91,7 +91,7 @@ pub(super) fn compare_scenarios(
     let exps = experiment::compare(&scenarios, &options)?;
     let manifest = write_comparison(&stage, &exps, command_line, &cancel)?;
     cancel.check()?;
-    folder.commit(stage, Kind::Comparison, manifest, Commit::Replace)?;
+    folder.commit(stage, Kind::Comparison, manifest, Commit::Replace, &cancel)?;
     print_comparison(&exps);
     eprintln!("wrote {}", target.display());
     Ok(target)

@@ -19,7 +19,8 @@ pub(super) fn oat(
 ) -> Result<()> {
     use crate::sensitivity::{self, Variation};
     let mut scenario = Scenario::from_file(path)?;
-    let threads = apply_overrides(&mut scenario, args)?;
+    apply_overrides(&mut scenario, args)?;
+    let threads = capped_threads(args.threads);
     if args.record_agents {
         return Err(Error::Usage("--record-agents is not available with oat".into()));
     }
@@ -29,7 +30,7 @@ pub(super) fn oat(
         .collect::<Result<_>>()?;
     check_memory(&scenario, threads, args.force)?;
     let target = args.out.clone().unwrap_or_else(|| Path::new("output").join(format!("{}_oat", scenario.name)));
-    let (mut folder, dir, _) = output::begin(&target, Kind::Oat, args.force)?;
+    let (mut folder, dir, _) = output::begin(&target, Kind::Oat, args.force, &["oat.csv"])?;
     let runs = 1 + 2 * variations.len();
     eprintln!(
         "supportsim oat: {} — {} what-ifs of {} replicates (the scenario's values, then each parameter low and high)",
@@ -49,7 +50,7 @@ pub(super) fn oat(
         "scenario": scenario,
     });
     cancel.check()?;
-    folder.commit(dir, Kind::Oat, manifest, Commit::Replace)?;
+    folder.commit(dir, Kind::Oat, manifest, Commit::Replace, &cancel)?;
     let path = target;
     let fmt = |p: &sensitivity::Point| {
         format!(
@@ -90,7 +91,8 @@ pub(super) fn calibrate(targets: &Path, args: CalibrateArgs, command_line: &[Str
     let out = args.out.unwrap_or_else(|| Path::new("output").join("calibration"));
     let threads = capped_threads(args.threads);
     // The folder is claimed (and locked) before hours of work, not after.
-    let (folder, stage, _) = output::begin(&out, Kind::Calibration, args.force)?;
+    let (folder, stage, _) =
+        output::begin(&out, Kind::Calibration, args.force, &["fitted.toml", "fit.csv", "search.csv"])?;
     let check = args.check;
     eprintln!(
         "supportsim calibrate: {} targets, {} free parameters, {} of {} days",
@@ -117,7 +119,7 @@ pub(super) fn calibrate(targets: &Path, args: CalibrateArgs, command_line: &[Str
     };
     bar.finish_and_clear();
     cancel.check()?;
-    crate::calibrate::write(&cal, &outcome, folder, stage, command_line)?;
+    crate::calibrate::write(&cal, &outcome, folder, stage, command_line, &cancel)?;
     println!("{:<34} {:>10} {:>10} {:>22}  fit", "target", "value", "simulated", "95% interval");
     for (t, f) in cal.targets.iter().zip(&outcome.fits) {
         println!(
@@ -182,6 +184,12 @@ pub(super) fn sweep(path: &Path, args: SweepArgs, command_line: &[String], cance
     }
     let shard =
         args.shard.as_deref().map(Shard::parse).transpose().map_err(|m| Error::Usage(format!("--shard {m}")))?;
+    if let Some(k) = shard.filter(|k| k.count > runs) {
+        return Err(Error::Usage(format!(
+            "--shard {}/{}: the sweep has {runs} runs, so it splits into at most {runs} shards",
+            k.index, k.count
+        )));
+    }
     let dir = target.unwrap_or_else(|| sweep::folder::default_dir(&s, shard));
     let share = shard.unwrap_or(Shard::WHOLE).runs(runs);
     eprintln!(

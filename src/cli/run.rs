@@ -18,7 +18,8 @@ pub fn run_scenario(
     command_line: &[String],
     cancel: Cancel,
 ) -> Result<PathBuf> {
-    let threads = apply_overrides(&mut scenario, args)?;
+    apply_overrides(&mut scenario, args)?;
+    let threads = threads(args.threads);
     if args.record_agents && scenario.analysis.target_interval_width.is_some() {
         return Err(Error::Usage(
             "analysis.target_interval_width cannot be combined with --record-agents; record agents with a fixed \
@@ -28,7 +29,11 @@ pub fn run_scenario(
     }
     check_memory(&scenario, threads, args.force)?;
     let target = args.out.clone().unwrap_or_else(|| Path::new("output").join(&scenario.name));
-    let (mut folder, stage, replaces) = output::begin(&target, Kind::Run, args.force)?;
+    let mut names = vec!["timeseries.csv", "venues.csv", "effects.csv", "report.html", "charts/"];
+    if args.record_agents {
+        names.extend(output::AGENT_FILES);
+    }
+    let (mut folder, stage, replaces) = output::begin(&target, Kind::Run, args.force, &names)?;
     let options = experiment::Options {
         threads,
         progress: !args.quiet && std::io::stderr().is_terminal(),
@@ -53,7 +58,7 @@ pub fn run_scenario(
     let prov = Provenance { command_line: command_line.to_vec(), threads, record_agents: args.record_agents };
     let manifest = write_all(&stage, &exp, &prov, &cancel)?;
     cancel.check()?;
-    folder.commit(stage, Kind::Run, manifest, Commit::Replace)?;
+    folder.commit(stage, Kind::Run, manifest, Commit::Replace, &cancel)?;
     print_summary(&exp);
     if let Some(target) = exp.scenario.analysis.target_interval_width {
         let (group, metric) = exp.scenario.headline();
@@ -76,9 +81,8 @@ pub fn run_scenario(
     Ok(target)
 }
 
-/// Applies `--replicates`, `--seed` and `--window`; returns the worker threads to use (`--threads`, at most
-/// the machine's cores).
-pub(crate) fn apply_overrides(scenario: &mut Scenario, args: &CommonRunArgs) -> Result<Option<usize>> {
+/// Applies `--replicates`, `--seed` and `--window`.
+pub(crate) fn apply_overrides(scenario: &mut Scenario, args: &CommonRunArgs) -> Result<()> {
     if let Some(r) = args.replicates {
         scenario.run.replicates = r;
     }
@@ -96,7 +100,7 @@ pub(crate) fn apply_overrides(scenario: &mut Scenario, args: &CommonRunArgs) -> 
         }
         scenario.analysis.window_days = w;
     }
-    Ok(threads(args.threads))
+    Ok(())
 }
 
 /// The worker threads for `--threads N`: N, but no more than the machine's cores (more would only make the

@@ -12,6 +12,7 @@
 //!   may have written there, and says `complete: true` only once all of them are in place.
 
 use super::manifest::{self, FileRecord, Kind, Marker, Reading};
+use crate::cancel::Cancel;
 use crate::error::{Error, Result};
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
@@ -108,18 +109,25 @@ impl Folder {
             .write(true)
             .open(&lock_path)
             .map_err(|e| Error::write(&lock_path, e))?;
+        let busy = || {
+            Error::Usage(format!(
+                "{} is being written by another supportsim (it holds {}); wait for it to finish, or choose \
+                 another --out",
+                dir.display(),
+                lock_path.display()
+            ))
+        };
         match lock.try_lock() {
-            Ok(()) => folder.lock = Some(lock),
-            Err(fs::TryLockError::WouldBlock) => {
-                return Err(Error::Usage(format!(
-                    "{} is being written by another supportsim (it holds {}); wait for it to finish, or choose \
-                     another --out",
-                    dir.display(),
-                    lock_path.display()
-                )))
-            }
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) => return Err(busy()),
             Err(fs::TryLockError::Error(e)) => return Err(Error::write(&lock_path, e)),
         }
+        // A finishing supportsim removes the lock file of a folder it leaves empty; a lock taken on that file
+        // just before it went is no lock on the folder.
+        if !same_file(&lock, &lock_path) {
+            return Err(busy());
+        }
+        folder.lock = Some(lock);
         // Under the lock: what is there now, and no writer owns the leftovers of a killed one.
         folder.contents = match inspect(dir)? {
             Contents::Foreign(why) => return Err(Error::Usage(foreign_message(dir, &why))),
@@ -169,13 +177,40 @@ impl Folder {
         }))
     }
 
-    /// Refuses, before any work, when the folder's old output could not be replaced: a listed file changed
-    /// since supportsim wrote it, or a link or folder in a listed file's place. The commit checks again.
-    pub fn check_replaceable(&self) -> Result<()> {
+    /// Refuses, before any work, when the listed files `replaced` picks could not be replaced: one changed
+    /// since supportsim wrote it, or a link or folder in its place. The commit checks again.
+    pub fn check_replaceable(&self, replaced: impl Fn(&str) -> bool) -> Result<()> {
         match self.marker() {
-            Some(m) => check_deletable(&self.dir, m.files.iter().filter(|f| f.path != "manifest.json")),
+            Some(m) => {
+                check_deletable(&self.dir, m.files.iter().filter(|f| f.path != "manifest.json" && replaced(&f.path)))
+            }
             None => Ok(()),
         }
+    }
+
+    /// Refuses, before any work, when a file the new output will have (a folder when the name ends in `/`)
+    /// is already there and supportsim did not write it. The commit checks every file again.
+    pub fn check_free(&self, names: &[&str]) -> Result<()> {
+        for name in names {
+            let (rel, folder) = match name.strip_suffix('/') {
+                Some(f) => (f, true),
+                None => (*name, false),
+            };
+            let Ok(meta) = fs::symlink_metadata(self.dir.join(rel)) else { continue };
+            let ours = if folder {
+                meta.is_dir()
+            } else {
+                meta.is_file() && self.marker().is_some_and(|m| m.record(rel).is_some())
+            };
+            if !ours {
+                return Err(Error::Usage(format!(
+                    "{} holds {rel}, which supportsim did not write, where it would write its own; move it away \
+                     or choose another --out",
+                    self.dir.display()
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// A new stage: a hidden folder inside this one that the new output is written into.
@@ -197,17 +232,19 @@ impl Folder {
         Ok(())
     }
 
-    /// Deletes the files the folder's manifest lists (supportsim wrote them), the manifest last, and the
-    /// folders they leave empty; files supportsim did not write stay. For a sweep started over with --force.
-    pub fn clear(&mut self) -> Result<()> {
+    /// Deletes the files the folder's manifest lists (supportsim wrote them) and the folders they leave
+    /// empty; files supportsim did not write stay. The manifest is replaced by an unfinished one of `kind`
+    /// that lists nothing else, so the folder stays supportsim's at every moment. For a sweep started over.
+    pub fn clear(&mut self, kind: Kind) -> Result<()> {
         let Some(old) = self.marker().cloned() else { return Ok(()) };
         check_deletable(&self.dir, old.files.iter().filter(|f| f.path != "manifest.json"))?;
         for f in old.files.iter().filter(|f| f.path != "manifest.json") {
             remove_listed(&self.dir, &f.path)?;
         }
-        remove_listed(&self.dir, "manifest.json")?;
         remove_empty_parents(&self.dir, old.files.iter().map(|f| f.path.as_str()));
-        self.contents = Contents::Empty;
+        let mut empty = serde_json::Value::Object(manifest::marker_fields(kind, false));
+        empty["files"] = serde_json::to_value([FileRecord::path_only("manifest.json")]).expect("serialises");
+        self.write_manifest(&empty)?;
         Ok(())
     }
 
@@ -221,16 +258,18 @@ impl Folder {
         kind: Kind,
         manifest: serde_json::Value,
         mode: Commit,
+        cancel: &Cancel,
     ) -> Result<Vec<FileRecord>> {
         let staged = stage.files()?;
         let mut records: Vec<FileRecord> = Vec::new();
         for rel in staged.iter().filter(|p| *p != "manifest.json") {
-            records.push(manifest::record(&stage.path, rel)?);
+            records.push(manifest::record_checked(&stage.path, rel, cancel)?);
         }
         let old = self.marker().cloned();
         let listed = |p: &str| old.as_ref().is_some_and(|m| m.record(p).is_some());
         // A staged file may not land on a file supportsim did not write.
         for rel in staged.iter().filter(|p| *p != "manifest.json") {
+            real_parents(&self.dir, rel)?;
             if self.dir.join(rel).symlink_metadata().is_ok() && !listed(rel) {
                 return Err(Error::Usage(format!(
                     "{} holds {rel}, which supportsim did not write, where it would write its own; move it \
@@ -252,14 +291,16 @@ impl Folder {
             Commit::Replace => (Vec::new(), other),
         };
         check_deletable(&self.dir, replaced.iter().chain(&dropped))?;
+        cancel.check()?;
         // First, a manifest that lists every file supportsim may have written here, old and new, and says the
-        // output is unfinished: a crash from here on leaves a folder that a rerun recognises and cleans.
+        // output is unfinished: a crash from here on leaves a folder that a rerun recognises and cleans. Files
+        // about to be replaced or deleted (just checked) are listed by path alone, as are the new ones: in
+        // the moves that follow their content changes.
         let mut interim = old.as_ref().map_or_else(|| manifest.clone(), |m| m.value.clone());
-        let mut all: Vec<FileRecord> = old.as_ref().map(|m| m.files.clone()).unwrap_or_default();
+        let mut all: Vec<FileRecord> = kept.clone();
+        all.extend(replaced.iter().chain(&dropped).map(|f| FileRecord::path_only(&f.path)));
         all.extend(staged.iter().filter(|p| !listed(p)).map(|p| FileRecord::path_only(p)));
-        if !all.iter().any(|f| f.path == "manifest.json") {
-            all.push(FileRecord::path_only("manifest.json"));
-        }
+        all.push(FileRecord::path_only("manifest.json"));
         if let Some(obj) = interim.as_object_mut() {
             for (k, v) in manifest::marker_fields(old.as_ref().map_or(kind, |m| m.kind), false) {
                 obj.insert(k, v);
@@ -294,6 +335,46 @@ impl Folder {
     }
 }
 
+/// True when `path` still names the open file `file`.
+fn same_file(file: &File, path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (file.metadata(), fs::metadata(path)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = file;
+        path.is_file()
+    }
+}
+
+/// Checks that every folder on the way from `dir` to `rel` is a real folder, not a link: a link there would
+/// make a delete or a write land outside the output folder.
+fn real_parents(dir: &Path, rel: &str) -> Result<()> {
+    let mut at = dir.to_path_buf();
+    let parts: Vec<&str> = rel.split('/').collect();
+    for part in &parts[..parts.len().saturating_sub(1)] {
+        at.push(part);
+        match fs::symlink_metadata(&at) {
+            Ok(m) if m.is_dir() => {}
+            Ok(m) => {
+                return Err(Error::Usage(format!(
+                    "{} is {} where supportsim wrote a folder; supportsim writes and deletes only inside the \
+                     output folder, so move it away first",
+                    at.display(),
+                    crate::files::kind_of(&m)
+                )))
+            }
+            Err(_) => return Ok(()), // not there yet: made as a real folder when needed
+        }
+    }
+    Ok(())
+}
+
 /// How a commit treats the folder's old output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Commit {
@@ -307,6 +388,7 @@ pub enum Commit {
 /// a file's place, or (for files with a checksum) a file changed since.
 fn check_deletable<'a>(dir: &Path, files: impl Iterator<Item = &'a FileRecord>) -> Result<()> {
     for f in files {
+        real_parents(dir, &f.path)?;
         let path = dir.join(&f.path);
         let Ok(meta) = fs::symlink_metadata(&path) else { continue };
         if !meta.is_file() {
@@ -330,9 +412,13 @@ fn check_deletable<'a>(dir: &Path, files: impl Iterator<Item = &'a FileRecord>) 
     Ok(())
 }
 
-/// Deletes one listed file if it is there.
+/// Deletes one listed file if it is there (and is a file inside the folder).
 fn remove_listed(dir: &Path, rel: &str) -> Result<()> {
+    real_parents(dir, rel)?;
     let path = dir.join(rel);
+    if fs::symlink_metadata(&path).is_ok_and(|m| !m.is_file()) {
+        return Err(Error::Usage(format!("{} is not the file supportsim wrote there", path.display())));
+    }
     match fs::remove_file(&path) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::write(&path, e)),
         _ => Ok(()),

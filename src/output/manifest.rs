@@ -4,6 +4,7 @@
 //! not supportsim's), files are deleted only if the marker lists them, and `report` checks the files it reads
 //! against their checksums, so a truncated or edited file is refused rather than charted.
 
+use crate::cancel::Cancel;
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -177,12 +178,21 @@ pub fn marker_fields(kind: Kind, complete: bool) -> serde_json::Map<String, serd
 
 /// A file's size, SHA-256 and (for a `.csv` file) data rows, read from disk.
 pub fn record(dir: &Path, rel: &str) -> Result<FileRecord> {
+    record_checked(dir, rel, &Cancel::never())
+}
+
+/// Like [`record`], stopping within a few MiB once `cancel` is requested (a file of agent records can be
+/// gigabytes).
+pub fn record_checked(dir: &Path, rel: &str, cancel: &Cancel) -> Result<FileRecord> {
     let path = dir.join(rel);
     let mut file = crate::files::open_regular(&path)?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     let (mut bytes, mut lines) = (0u64, 0u64);
     loop {
+        if bytes % (4 << 20) == 0 {
+            cancel.check()?;
+        }
         let n = file.read(&mut buf).map_err(|e| Error::Read { path: path.clone(), source: e })?;
         if n == 0 {
             break;

@@ -162,12 +162,14 @@ pub fn write_draft_manifest(stage: &Stage, kind: Kind, value: &serde_json::Value
 }
 
 /// Claims `target` for output of `kind` and opens a stage in it; refuses a folder that is not supportsim's,
-/// one another supportsim is writing, and (unless `force`) supportsim's output of another kind. Returns
-/// whether earlier output will be replaced.
-pub fn begin(target: &Path, kind: Kind, force: bool) -> Result<(Folder, Stage, bool)> {
+/// one another supportsim is writing, (unless `force`) supportsim's output of another kind, and one where
+/// the old output could not be replaced or the files `names` would land on someone else's. Returns whether
+/// earlier output will be replaced.
+pub fn begin(target: &Path, kind: Kind, force: bool, names: &[&str]) -> Result<(Folder, Stage, bool)> {
     let folder = Folder::claim(target)?;
     let replaces = folder.allow(kind, force, kind != Kind::Sweep)?;
-    folder.check_replaceable()?;
+    folder.check_replaceable(|_| true)?;
+    folder.check_free(names)?;
     let stage = folder.stage()?;
     Ok((folder, stage, replaces))
 }

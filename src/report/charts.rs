@@ -334,7 +334,7 @@ fn venue_chart<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, saved: &Saved)
 
 /// A chart's file name from a label: letters, digits, `_` and `-` kept, anything else `_`; a number is added
 /// when two labels would give the same name.
-fn file_name(label: &str, used: &mut Vec<String>) -> String {
+pub fn file_name(label: &str, used: &mut Vec<String>) -> String {
     let base: String = label.chars().map(|c| if c.is_alphanumeric() || c == '-' { c } else { '_' }).collect();
     let mut name = base.clone();
     let mut k = 2;

@@ -66,26 +66,39 @@ fn strings(v: &serde_json::Value) -> Option<Vec<String>> {
 
 impl Layout {
     fn of(manifest: &serde_json::Value, path: &Path) -> Result<Layout> {
-        let bad = |what: &str| read_err(path, format!("the manifest does not say {what}"));
+        let bad = |what: &str| read_err(path, format!("the manifest gives no {what} a run can have"));
         let run = &manifest["scenario"]["run"];
-        let days = run["days"].as_u64().ok_or_else(|| bad("the run's days"))?;
-        let every = run["record_every_days"].as_u64().filter(|e| *e > 0).ok_or_else(|| bad("the recording period"))?;
+        // The manifest has no checksum of its own: its numbers are held to what a scenario may have, so a
+        // hand-edited one cannot ask for more than a real run holds.
+        let days = run["days"].as_u64().filter(|d| (1..=36_500).contains(d)).ok_or_else(|| bad("number of days"))?;
+        let every = run["record_every_days"]
+            .as_u64()
+            .filter(|e| (1..=days).contains(e))
+            .ok_or_else(|| bad("recording period"))?;
         let venues = manifest["scenario"]["venues"]
             .as_array()
             .and_then(|a| a.iter().map(|v| v["name"].as_str().map(str::to_string)).collect())
-            .ok_or_else(|| bad("the venues"))?;
+            .ok_or_else(|| bad("list of venues"))?;
         Ok(Layout {
-            arms: strings(&manifest["arms"]).filter(|a| !a.is_empty()).ok_or_else(|| bad("the arms"))?,
-            replicates: manifest["replicates"].as_u64().filter(|r| *r > 0).ok_or_else(|| bad("the replicates"))?,
+            arms: strings(&manifest["arms"])
+                .filter(|a| (1..=2).contains(&a.len()))
+                .ok_or_else(|| bad("list of arms"))?,
+            replicates: manifest["replicates"]
+                .as_u64()
+                .filter(|r| (1..=100_000).contains(r))
+                .ok_or_else(|| bad("number of replicates"))?,
             days: (1..=days / every).map(|k| (k * every) as u32).collect(),
-            groups: strings(&manifest["groups"]).ok_or_else(|| bad("the groups"))?,
-            metrics: strings(&manifest["metrics"]).ok_or_else(|| bad("the metrics"))?,
+            groups: strings(&manifest["groups"]).ok_or_else(|| bad("list of groups"))?,
+            metrics: strings(&manifest["metrics"]).ok_or_else(|| bad("list of metrics"))?,
             venues,
         })
     }
 
     fn rows(&self, inner: usize) -> u64 {
-        self.arms.len() as u64 * self.replicates * self.days.len() as u64 * inner as u64
+        (self.arms.len() as u64)
+            .saturating_mul(self.replicates)
+            .saturating_mul(self.days.len() as u64)
+            .saturating_mul(inner as u64)
     }
 
     /// The (arm, replicate, day, name) of row `i` of a file with `names` in its innermost place.

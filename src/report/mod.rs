@@ -58,6 +58,6 @@ pub fn rerender(dir: &Path, cancel: &Cancel) -> Result<()> {
     }
     let stage = folder.stage()?;
     render(dir, stage.dir(), cancel)?;
-    folder.commit(stage, Kind::Run, marker.value, Commit::Update)?;
+    folder.commit(stage, Kind::Run, marker.value, Commit::Update, cancel)?;
     Ok(())
 }

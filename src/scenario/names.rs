@@ -4,6 +4,9 @@
 
 /// Longest name accepted, in characters.
 pub const MAX_NAME_CHARS: usize = 64;
+/// Longest name accepted, in bytes of UTF-8: a name becomes part of a file name (`time_district_NAME_…`),
+/// and file systems allow 255 bytes.
+pub const MAX_NAME_BYTES: usize = 128;
 
 /// What a name is used for, which decides the characters it may hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,12 +21,12 @@ impl NameKind {
     fn rule(self) -> &'static str {
         match self {
             NameKind::Folder => {
-                "it names the output folder, so it is 1–64 letters, digits, `_`, `-` or `.`, starting with a \
-                 letter, digit or `_`"
+                "it names the output folder, so it is 1–64 letters (at most 128 bytes), digits, `_`, `-` or \
+                 `.`, starting with a letter, digit or `_`"
             }
             NameKind::Place => {
-                "it is 1–64 letters, digits, spaces, `_`, `-`, `.` or `'`, starting with a letter, digit or `_`, \
-                 without a space at either end or two in a row"
+                "it is 1–64 letters (at most 128 bytes), digits, spaces, `_`, `-`, `.` or `'`, starting with a \
+                 letter, digit or `_`, without a space at either end or two in a row"
             }
         }
     }
@@ -41,6 +44,8 @@ pub fn check_name(name: &str, kind: NameKind) -> Result<(), String> {
         Some("must not be empty".to_string())
     } else if chars > MAX_NAME_CHARS {
         Some(format!("is {chars} characters long"))
+    } else if name.len() > MAX_NAME_BYTES {
+        Some(format!("is {} bytes long in UTF-8, more than {MAX_NAME_BYTES}", name.len()))
     } else if let Some(c) = name.chars().find(|c| !kind.allows(*c)) {
         Some(format!("`{shown}` holds {}", describe(c)))
     } else if !name.starts_with(|c: char| c.is_alphanumeric() || c == '_') {
@@ -98,6 +103,7 @@ mod tests {
             assert!(check_name(bad, NameKind::Folder).is_err(), "{bad:?} accepted");
         }
         assert!(check_name(&"a".repeat(65), NameKind::Folder).is_err());
+        assert!(check_name(&"漢".repeat(50), NameKind::Folder).unwrap_err().contains("150 bytes"));
         for good in ["venue_closure", "Grünerløkka-2026", "_draft", "v1.2", &"a".repeat(64)] {
             assert!(check_name(good, NameKind::Folder).is_ok(), "{good:?} refused");
         }
@@ -115,7 +121,8 @@ mod tests {
 
     #[test]
     fn a_name_from_any_stem_is_a_valid_folder_name() {
-        for stem in ["..", ".x", "my town", "", "a/b", "-x", "ok"] {
+        let long = "ø".repeat(100);
+        for stem in ["..", ".x", "my town", "", "a/b", "-x", "ok", long.as_str()] {
             let n = folder_name_from_stem(stem);
             assert!(check_name(&n, NameKind::Folder).is_ok(), "{stem:?} gave {n:?}");
         }

@@ -6,16 +6,14 @@ use super::analysis::{Index, PointMeans};
 use super::folder::{Info, Output};
 use crate::cancel::Cancel;
 use crate::error::Result;
-use crate::report::charts::{both, draw_err, register_font, PALETTE};
+use crate::report::charts::{both, draw_err, file_name, register_font, PALETTE};
 use plotters::prelude::*;
 use std::path::Path;
 
-/// A file-name-safe name of an output.
-pub fn file_stem(o: &Output) -> String {
-    format!("{}_{}_{}", o.quantity, o.metric, o.group)
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' })
-        .collect()
+/// A chart's file name for an output: its quantity, metric and group, letters (of any alphabet), digits, `_`
+/// and `-` kept and anything else `_`, with a number added when two outputs would share a name.
+fn chart_name(prefix: &str, o: &Output, used: &mut Vec<String>) -> String {
+    file_name(&format!("{prefix}_{}_{}_{}", o.quantity, o.metric, o.group), used)
 }
 
 fn title(o: &Output) -> String {
@@ -130,6 +128,7 @@ fn tornado<DB: DrawingBackend>(
 /// One tornado chart per output that has indices.
 pub fn tornados(dir: &Path, info: &Info, rows: &[Index], cancel: &Cancel) -> Result<()> {
     register_font();
+    let mut used = Vec::new();
     for o in info.outputs.iter().filter(|o| o.quantity == info.primary()) {
         cancel.check()?;
         let mine: Vec<&Index> = rows.iter().filter(|r| &r.output == o).collect();
@@ -138,7 +137,7 @@ pub fn tornados(dir: &Path, info: &Info, rows: &[Index], cancel: &Cancel) -> Res
         }
         let n_params = mine.iter().map(|r| &r.parameter).collect::<std::collections::BTreeSet<_>>().len();
         let height = 160 + 48 * n_params as u32;
-        let name = format!("tornado_{}", file_stem(o));
+        let name = chart_name("tornado", o, &mut used);
         both!(dir, name, (1000, height), |r| tornado(&r, o, &mine));
     }
     Ok(())
@@ -257,9 +256,10 @@ fn heatmap<DB: DrawingBackend>(
 /// One heatmap per output of a two-parameter grid (the effects of a what-if sweep; points.csv has the arms).
 pub fn heatmaps(dir: &Path, info: &Info, points: &[PointMeans], cancel: &Cancel) -> Result<()> {
     register_font();
+    let mut used = Vec::new();
     for (col, o) in info.outputs.iter().enumerate().filter(|(_, o)| o.quantity == info.primary()) {
         cancel.check()?;
-        let name = format!("heatmap_{}", file_stem(o));
+        let name = chart_name("heatmap", o, &mut used);
         both!(dir, name, (900, 700), |r| heatmap(&r, info, o, col, points));
     }
     Ok(())

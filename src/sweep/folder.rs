@@ -296,7 +296,7 @@ pub fn report(dir: &Path, cancel: &Cancel) -> Result<()> {
     let stage = folder.stage()?;
     analysis::write_all(dir, stage.dir(), info, cancel)?;
     cancel.check()?;
-    folder.commit(stage, Kind::Sweep, found.marker.value.clone(), Commit::Update)?;
+    folder.commit(stage, Kind::Sweep, found.marker.value.clone(), Commit::Update, cancel)?;
     Ok(())
 }
 
@@ -376,10 +376,15 @@ pub fn merge(
     let target = target.map(Path::to_path_buf).unwrap_or_else(|| Path::new("output").join(&info.name));
     let mut folder = Folder::claim(&target)?;
     // Merging the same sweep again (a resubmitted Slurm job) replaces it; anything else needs --force.
-    let same = read_manifest(&target).ok().flatten().is_some_and(|f| f.info.fingerprint == info.fingerprint);
+    let same = read_manifest(&target)
+        .ok()
+        .flatten()
+        .is_some_and(|f| f.info.fingerprint == info.fingerprint && f.info.shard == Shard::WHOLE && f.marker.complete);
     if !same {
         folder.allow(Kind::Sweep, force, false)?;
     }
+    folder.check_replaceable(|_| true)?;
+    folder.check_free(&["runs.csv", "sweep.toml", "points.csv", "sensitivity.csv", "charts/"])?;
     let stage = folder.stage()?;
     let runs = stage.path("runs.csv");
     let mut out = std::io::BufWriter::new(File::create(&runs).map_err(|e| Error::write(&runs, e))?);
@@ -422,7 +427,7 @@ pub fn merge(
         "wall_seconds": started.elapsed().as_secs_f64(),
     });
     cancel.check()?;
-    folder.commit(stage, Kind::Sweep, manifest(&info, true, &[], extra), Commit::Replace)?;
+    folder.commit(stage, Kind::Sweep, manifest(&info, true, &[], extra), Commit::Replace, cancel)?;
     Ok(target)
 }
 

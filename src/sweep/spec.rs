@@ -230,6 +230,18 @@ impl Sweep {
                 ),
             }]));
         }
+        // A point may rename a district the summary names (a string parameter on its name).
+        let districts = s.district_names();
+        for (i, g) in self.summary.groups.iter().enumerate() {
+            if let Err(m) = Group::parse(g, &districts) {
+                return Err(Problems(vec![crate::error::Problem {
+                    file: Some(self.file.display().to_string()),
+                    line: None,
+                    path: format!("summary.groups[{i}]"),
+                    message: format!("{m} at this point (its parameters rename or remove the district)"),
+                }]));
+            }
+        }
         add_groups(&mut s, &self.summary.groups);
         s.analysis.window_days = self.summary.window_days;
         Ok(s)

@@ -55,23 +55,27 @@ fn run_one(sweep: &Sweep, plan: &Plan, point: usize, replicate: u32, cancel: &Ca
     s.run.seed = seed;
     s.run.replicates = 1;
     let names: Vec<String> = Group::of(&s).into_iter().map(|g| g.name).collect();
-    let index = |g: &String, m: &String| {
-        (
-            names.iter().position(|n| n == g).expect("summary groups are added to the scenario"),
-            METRICS.iter().position(|x| x == m).expect("summary metrics are checked"),
-        )
-    };
+    // Each summary output's (group, metric) index; `scenario_at` checked that every group is reported.
+    let mut columns = Vec::new();
+    for g in &sweep.summary.groups {
+        for m in &sweep.summary.metrics {
+            let (Some(gi), Some(mi)) = (names.iter().position(|n| n == g), METRICS.iter().position(|x| x == m)) else {
+                return Err(Error::Usage(format!(
+                    "{}: point {point}: the summary's {g} {m} is not reported there",
+                    sweep.file.display()
+                )));
+            };
+            columns.push((gi, mi));
+        }
+    }
     let mut out = Vec::new();
     if s.events.is_empty() {
         let r = Runner::new(&s, 0).with_cancel(cancel.clone()).finish(None);
         if cancel.requested() {
             return Ok(None);
         }
-        for g in &sweep.summary.groups {
-            for m in &sweep.summary.metrics {
-                let (gi, mi) = index(g, m);
-                out.push(window_mean(&r, &s, gi, mi));
-            }
+        for &(gi, mi) in &columns {
+            out.push(window_mean(&r, &s, gi, mi));
         }
     } else {
         let base_s = s.without_events();
@@ -83,12 +87,9 @@ fn run_one(sweep: &Sweep, plan: &Plan, point: usize, replicate: u32, cancel: &Ca
         if cancel.requested() {
             return Ok(None);
         }
-        for g in &sweep.summary.groups {
-            for m in &sweep.summary.metrics {
-                let (gi, mi) = index(g, m);
-                let (vb, vs) = (window_mean(&b, &s, gi, mi), window_mean(&x, &s, gi, mi));
-                out.extend([vb, vs, vs - vb]);
-            }
+        for &(gi, mi) in &columns {
+            let (vb, vs) = (window_mean(&b, &s, gi, mi), window_mean(&x, &s, gi, mi));
+            out.extend([vb, vs, vs - vb]);
         }
     }
     Ok(Some(row_text(point, replicate, seed, &values, &out)))
@@ -170,6 +171,15 @@ fn recover_rows(path: &Path, sweep: &Sweep, plan: &Plan, info: &Info) -> Result<
     Ok(done)
 }
 
+/// The error for a file in a sweep's folder that supportsim did not write, where it would write its own.
+fn not_ours(dir: &Path, file: &str) -> Error {
+    Error::Usage(format!(
+        "{} holds {file}, which supportsim did not write, where it would write its own; move it away or choose \
+         another --out",
+        dir.display()
+    ))
+}
+
 /// How a sweep starts in its folder.
 enum Start {
     /// Nothing of this sweep is there.
@@ -185,16 +195,27 @@ enum Start {
 /// is resumed from its rows that still check out, and one whose other files do not match is analysed again.
 fn start(folder: &mut Folder, info: &Info, options: &RunOptions) -> Result<Start> {
     let dir = folder.dir().to_path_buf();
+    // What a sweep writes in place may only be a regular file supportsim listed; checked before anything is
+    // cleared or renamed. An unlisted runs.csv is supportsim's only in the moment between finishing
+    // runs.partial.csv and listing it under its new name.
+    let listed = |f: &str| folder.marker().is_some_and(|m| m.record(f).is_some());
+    let renamed = listed("runs.partial.csv") && !dir.join("runs.partial.csv").exists();
+    for file in ["sweep.toml", "runs.partial.csv", "runs.csv"] {
+        let Ok(meta) = fs::symlink_metadata(dir.join(file)) else { continue };
+        if !meta.is_file() || !(listed(file) || (file == "runs.csv" && renamed)) {
+            return Err(not_ours(&dir, file));
+        }
+    }
     let Some(found) = read_manifest(&dir)? else {
         if folder.marker().is_some() {
             // supportsim's output of another kind.
             folder.allow(Kind::Sweep, options.force, false)?;
-            folder.clear()?;
+            folder.clear(Kind::Sweep)?;
         }
         return Ok(Start::Fresh);
     };
     if options.force {
-        folder.clear()?;
+        folder.clear(Kind::Sweep)?;
         return Ok(Start::Fresh);
     }
     if found.info.fingerprint != info.fingerprint || found.info.shard != info.shard {
@@ -211,18 +232,25 @@ fn start(folder: &mut Folder, info: &Info, options: &RunOptions) -> Result<Start
         }));
     }
     let runs_csv = dir.join("runs.csv");
-    let listed = found.marker.record("runs.csv");
-    let runs_ok = listed.is_some_and(|r| manifest::verify(&dir, r, true).is_ok());
+    let record = found.marker.record("runs.csv");
+    let runs_ok = record.is_some_and(|r| manifest::verify(&dir, r, true).is_ok());
     if runs_csv.is_file() && !runs_ok {
         // runs.csv was cut or changed (or never made it into the manifest): go on from its rows that are
-        // still the sweep's runs.
-        if listed.is_some() {
+        // still the sweep's runs, in runs.partial.csv, listed before it is there.
+        if record.is_some() {
             eprintln!(
                 "supportsim: {} does not match its manifest (cut short or changed); keeping its rows that \
                  check out and running the rest",
                 runs_csv.display()
             );
         }
+        let mut value = found.marker.value.clone();
+        let mut files = found.marker.files.clone();
+        files.retain(|f| f.path != "runs.csv" && f.path != "runs.partial.csv");
+        files.push(FileRecord::path_only("runs.partial.csv"));
+        value["complete"] = false.into();
+        value["files"] = serde_json::to_value(&files).expect("file records serialise");
+        folder.write_manifest(&value)?;
         let to = dir.join("runs.partial.csv");
         fs::rename(&runs_csv, &to).map_err(|e| Error::write(&to, e))?;
         return Ok(Start::Resume);
@@ -299,20 +327,31 @@ pub fn run(sweep: &Sweep, dir: &Path, options: &RunOptions) -> Result<Outcome> {
         all
     };
     let running = || listing(["manifest.json", "sweep.toml", "runs.partial.csv"].map(FileRecord::path_only).to_vec());
-    if skipped < share {
+    // Nothing of the earlier attempt that will be replaced (its analysis; the copy of the sweep file, when
+    // rows are still to be written or moved) may have been changed since supportsim wrote it: checked before
+    // hours of runs.
+    let rewrites_toml = skipped < share || partial.is_file();
+    folder.check_replaceable(|p| folder::is_analysis(p) || (rewrites_toml && p == "sweep.toml"))?;
+    let mut wall = 0.0;
+    if rewrites_toml {
         // The manifest lists what is written before it is written, so a kill leaves a folder a rerun cleans.
         folder.write_manifest(&unfinished(&running(), 0.0))?;
         fs::write(dir.join("sweep.toml"), &sweep.text).map_err(|e| Error::write(dir.join("sweep.toml"), e))?;
+    }
+    if skipped < share {
         if skipped == 0 {
             let mut f = File::create(&partial).map_err(|e| Error::write(&partial, e))?;
             f.write_all(&csv_line(&info.header())).map_err(|e| Error::write(&partial, e))?;
         }
         let written = run_rows(sweep, &plan, &info, skipped, &partial, options)?;
-        let wall = started.elapsed().as_secs_f64();
+        wall = started.elapsed().as_secs_f64();
         if skipped + written < share {
             folder.write_manifest(&unfinished(&running(), wall))?;
             return Err(Error::SweepInterrupted { dir: dir.to_path_buf(), done: skipped + written, total: share });
         }
+    }
+    if partial.is_file() {
+        // Every run's row is in runs.partial.csv (now, or since a kill just before this step).
         fs::rename(&partial, &runs_csv).map_err(|e| Error::write(&runs_csv, e))?;
         let files = listing(vec![
             FileRecord::path_only("manifest.json"),
@@ -320,7 +359,6 @@ pub fn run(sweep: &Sweep, dir: &Path, options: &RunOptions) -> Result<Outcome> {
             manifest::record(dir, "runs.csv")?,
         ]);
         folder.write_manifest(&unfinished(&files, wall))?;
-        skipped = share - written;
     }
     // Every run is in runs.csv: the analysis (for a whole sweep) goes through a stage, and the commit marks
     // the folder complete.
@@ -330,6 +368,7 @@ pub fn run(sweep: &Sweep, dir: &Path, options: &RunOptions) -> Result<Outcome> {
     }
     options.cancel.check()?;
     let wall = started.elapsed().as_secs_f64();
+    let runs = share - skipped;
     let value = folder.marker().map(|m| m.value.clone()).unwrap_or_else(|| unfinished(&[], wall));
     let mut value = value;
     if let Some(obj) = value.as_object_mut() {
@@ -337,8 +376,8 @@ pub fn run(sweep: &Sweep, dir: &Path, options: &RunOptions) -> Result<Outcome> {
             obj.extend(p.clone());
         }
     }
-    folder.commit(stage, Kind::Sweep, value, Commit::Update)?;
-    Ok(Outcome { dir: dir.to_path_buf(), runs: share - skipped, skipped, complete_before: false, wall_seconds: wall })
+    folder.commit(stage, Kind::Sweep, value, Commit::Update, &options.cancel)?;
+    Ok(Outcome { dir: dir.to_path_buf(), runs, skipped, complete_before: false, wall_seconds: wall })
 }
 
 /// Runs the share's runs from `first_done` on, appending their rows to `partial` in run order; returns how
