@@ -14,7 +14,7 @@ mod common;
 
 use common::{town, warm, WARM_UP_DAYS};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use supportsim::sim::PHASES;
+use supportsim::dynamics::PHASES;
 
 const DAYS: u32 = 14;
 
@@ -41,7 +41,7 @@ fn day_loop(c: &mut Criterion) {
     group.finish();
 }
 
-/// Each phase of a day (`sim::PHASES`) timed alone, with the ones before it run in the setup; the metrics, recorded
+/// Each phase of a day (`dynamics::PHASES`) timed alone, with the ones before it run in the setup; the metrics, recorded
 /// once a week, per agent-day of their week.
 fn phases(c: &mut Criterion) {
     let n_agents = 100_000u32;

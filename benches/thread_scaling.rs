@@ -25,7 +25,8 @@ mod common;
 use common::{town, warm, WARM_UP_DAYS};
 use std::io::Write;
 use std::time::Instant;
-use supportsim::sim::{Runner, PHASES};
+use supportsim::dynamics::PHASES;
+use supportsim::sim::Runner;
 
 /// Runs the days up to `end_day` as `supportsim run` does, adding each phase's seconds to `seconds`.
 fn days(runner: &mut Runner, end_day: u32, seconds: &mut [f64; PHASES.len()]) {

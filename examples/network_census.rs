@@ -6,9 +6,9 @@
 //!     cargo run --release --example network_census -- scenarios/baseline.toml 7280 364 > census.csv
 
 use std::path::Path;
-use supportsim::network::TieKind;
-use supportsim::sim::World;
 use supportsim::types::Role;
+use supportsim::world::network::TieKind;
+use supportsim::world::World;
 use supportsim::Scenario;
 
 fn main() {

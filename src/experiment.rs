@@ -4,9 +4,10 @@
 //! difference over the analysis window with a 95% t-interval over replicates.
 
 use crate::error::{Error, Result};
-use crate::metrics::{METRICS, N_METRICS};
+use crate::metric_names::{METRICS, N_METRICS};
 use crate::scenario::Scenario;
-use crate::sim::{self, AgentObserver, RunResult};
+use crate::sim::{self, RunResult};
+use crate::world::AgentObserver;
 use rayon::prelude::*;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
@@ -111,7 +112,7 @@ pub fn run(scenario: &Scenario, options: &Options, observers: Option<&ObserverFa
             // Adaptive replicates: add batches until the headline interval is narrow enough or the cap is hit.
             if let Some(target) = scenario.analysis.target_interval_width {
                 let (group, metric) = scenario.headline();
-                let names: Vec<String> = crate::groups::Group::of(scenario).into_iter().map(|g| g.name).collect();
+                let names: Vec<String> = scenario.groups().into_iter().map(|g| g.name).collect();
                 let g = names.iter().position(|n| *n == group);
                 let m = METRICS.iter().position(|x| *x == metric);
                 if let (Some(g), Some(m)) = (g, m) {
@@ -167,7 +168,7 @@ pub fn run(scenario: &Scenario, options: &Options, observers: Option<&ObserverFa
     let mut scenario = scenario.clone();
     scenario.run.replicates = used;
     let scenario = &scenario;
-    let group_names = crate::groups::Group::of(scenario).into_iter().map(|g| g.name).collect();
+    let group_names = scenario.groups().into_iter().map(|g| g.name).collect();
     let mut exp = Experiment { scenario: scenario.clone(), arms, group_names, effects: None, wall_seconds: 0.0 };
     if exp.arms.len() == 2 {
         exp.effects = Some(effects(&exp));
@@ -223,7 +224,7 @@ pub fn compare(scenarios: &[Scenario], options: &Options) -> Result<Vec<Experime
             .collect()
     });
     options.cancel.check()?;
-    let group_names: Vec<String> = crate::groups::Group::of(first).into_iter().map(|g| g.name).collect();
+    let group_names: Vec<String> = first.groups().into_iter().map(|g| g.name).collect();
     let wall = started.elapsed().as_secs_f64();
     let mut out = Vec::new();
     for (k, s) in scenarios.iter().enumerate() {

@@ -51,7 +51,7 @@ impl Group {
                         g.district = Some(districts.iter().position(|x| x == d).map(|i| i as u8).ok_or_else(|| {
                             format!(
                                 "unknown district `{d}`{}",
-                                crate::scenario::did_you_mean(d, districts.iter().map(String::as_str))
+                                crate::error::did_you_mean(d, districts.iter().map(String::as_str))
                             )
                         })?);
                     } else if let Some(q) = part.strip_prefix("income:q") {
@@ -71,7 +71,7 @@ impl Group {
                             None => {
                                 return Err(format!(
                                     "unknown diagnosis `{d}`{}",
-                                    crate::scenario::did_you_mean(d, Diagnosis::ALL.iter().map(|x| x.name()))
+                                    crate::error::did_you_mean(d, Diagnosis::ALL.iter().map(|x| x.name()))
                                 ))
                             }
                         }
@@ -107,21 +107,6 @@ impl Group {
         }
         for d in Diagnosis::ALL {
             groups.push(Group { diagnosis: Some(d), ..Group::new(format!("diagnosis:{}", d.name())) });
-        }
-        groups
-    }
-
-    /// The groups reported for a scenario: the standard ones, then its `analysis.groups` (already checked).
-    pub fn of(scenario: &crate::Scenario) -> Vec<Group> {
-        let districts = scenario.district_names();
-        let mut groups = Group::standard(&districts);
-        for name in &scenario.analysis.groups {
-            if !groups.iter().any(|g| &g.name == name) {
-                // Checked when the scenario was validated; a name that no longer parses adds no group.
-                if let Ok(g) = Group::parse(name, &districts) {
-                    groups.push(g);
-                }
-            }
         }
         groups
     }

@@ -1,64 +1,18 @@
-//! Phase 8, metrics: per group, over the recording period that just ended. Levels (shares, means) are read
+//! Metrics (the last phase, on the days that end a recording period): per group, over the recording period that just ended. Levels (shares, means) are read
 //! at the end of the period; flows (new crises, recoveries, rejections, ghosted contacts) are counted over
 //! the period and reported per 1,000 agents per week; support is the mean received per agent per day.
 //!
 //! Sums run over agents in index order on one thread, so they are identical at any thread count.
 
-use crate::sim::World;
+use crate::metric_names::{METRICS, N_METRICS};
 use crate::types::MentalState;
-
-/// Metric names, in column order. A contract (MODEL.md §7): keep names and meaning.
-pub const METRICS: [&str; 17] = [
-    "loneliness_mean",
-    "lonely_share",
-    "well_share",
-    "struggling_share",
-    "crisis_share",
-    "new_crises",
-    "recoveries",
-    "support_emotional",
-    "support_instrumental",
-    "support_informational",
-    "attended_share",
-    "ties_mean",
-    "isolated_share",
-    "hope_mean",
-    "shame_mean",
-    "rejections",
-    "ghosted_ties",
-];
-pub const N_METRICS: usize = METRICS.len();
-
-/// One line per metric for docs and reports: (name, unit, meaning).
-pub const METRIC_DOCS: [(&str, &str, &str); N_METRICS] = [
-    ("loneliness_mean", "score 0–1", "Mean loneliness at the end of the period."),
-    ("lonely_share", "share", "Share with loneliness at or above `lonely_threshold`."),
-    ("well_share", "share", "Share in the `well` state."),
-    ("struggling_share", "share", "Share in the `struggling` state."),
-    ("crisis_share", "share", "Share in the `crisis` state."),
-    ("new_crises", "per 1,000 per week", "Transitions into crisis during the period."),
-    ("recoveries", "per 1,000 per week", "Transitions back to `well` during the period."),
-    ("support_emotional", "units per agent-day", "Emotional support received (ties, meetings, staff)."),
-    ("support_instrumental", "units per agent-day", "Instrumental (practical) support received."),
-    ("support_informational", "units per agent-day", "Informational support received."),
-    ("attended_share", "share", "Share who visited any venue at least once in the period (staff on duty not counted)."),
-    ("ties_mean", "ties", "Mean number of ties."),
-    ("isolated_share", "share", "Share with no tie stronger than `strong_tie_threshold`."),
-    ("hope_mean", "score 0–1", "Mean hope."),
-    ("shame_mean", "score 0–1", "Mean shame."),
-    ("rejections", "per 1,000 per week", "Times rejected by a stranger for the diagnosis's stigma."),
-    (
-        "ghosted_ties",
-        "per 1,000 per week",
-        "Contacts along a tie that did not happen only because the other end pulled away (ghosting).",
-    ),
-];
+use crate::world::World;
 
 /// End marker in an agent's list of group indices.
 pub const NO_GROUP: u8 = u8::MAX;
 
 /// The groups (indices into `groups`) each agent belongs to, at most 16, ended by [`NO_GROUP`].
-pub fn memberships(groups: &[crate::groups::Group], agents: &[crate::population::Agent]) -> Vec<[u8; 16]> {
+pub fn memberships(groups: &[crate::groups::Group], agents: &[crate::world::Agent]) -> Vec<[u8; 16]> {
     assert!(groups.len() < NO_GROUP as usize, "too many groups for u8 indices");
     agents
         .iter()
@@ -137,26 +91,4 @@ pub fn compute(world: &World, period_days: u32) -> Vec<f64> {
         }
     }
     sums
-}
-
-/// Formats a level for people: shares as percentages, other metrics with three decimals, "–" if undefined.
-pub fn format_level(metric: &str, x: f64) -> String {
-    if !x.is_finite() {
-        "–".into()
-    } else if metric.ends_with("_share") {
-        format!("{:.1}%", 100.0 * x)
-    } else {
-        format!("{x:.3}")
-    }
-}
-
-/// Formats a difference for people: shares in percentage points (`points_unit`, e.g. "pp"), others signed.
-pub fn format_difference(metric: &str, x: f64, points_unit: &str) -> String {
-    if !x.is_finite() {
-        "–".into()
-    } else if metric.ends_with("_share") {
-        format!("{:+.1} {points_unit}", 100.0 * x)
-    } else {
-        format!("{x:+.3}")
-    }
 }

@@ -28,7 +28,7 @@ impl Variation {
         let spec = PARAM_SPECS.iter().find(|s| s.name == name).ok_or_else(|| {
             format!(
                 "unknown parameter `{name}`{}",
-                crate::scenario::did_you_mean(name, PARAM_SPECS.iter().map(|s| s.name))
+                crate::error::did_you_mean(name, PARAM_SPECS.iter().map(|s| s.name))
             )
         })?;
         let (low, high) = match range {

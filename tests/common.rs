@@ -1,7 +1,7 @@
 //! Shared helpers: a small test town as TOML, and ways to run it and read results.
 
 use supportsim::experiment::{self, Experiment, Options};
-use supportsim::metrics::METRICS;
+use supportsim::metric_names::METRICS;
 use supportsim::Scenario;
 
 /// A small two-district town (1,500 people, 10% service users) for fast tests. `extra` is appended, so it

@@ -4,7 +4,7 @@
 //! `cargo test --release`.
 
 use proptest::prelude::*;
-use supportsim::metrics::METRICS;
+use supportsim::metric_names::METRICS;
 use supportsim::Scenario;
 
 const BASE: &str = include_str!("../scenarios/venue_closure.toml");

@@ -10,6 +10,7 @@ mod cli;
 mod determinism;
 mod fuzz;
 mod golden;
+mod layers;
 mod mechanisms;
 mod output_folders;
 mod patterns;

@@ -3,9 +3,9 @@
 //! paired difference excludes zero.
 
 use crate::common::*;
-use supportsim::population::StaffKind;
-use supportsim::sim::World;
 use supportsim::types::{Diagnosis, Role, NO_VENUE};
+use supportsim::world::StaffKind;
+use supportsim::world::World;
 use supportsim::Scenario;
 
 /// Three layers: kin give more instrumental support per unit of emotional support than friends do, and
@@ -124,7 +124,7 @@ fn shame_holds_back_support() {
 /// rate. Counted over the whole test town, 4 replicates.
 #[test]
 fn friendships_from_outside_the_venues_renew() {
-    use supportsim::network::TieKind;
+    use supportsim::world::network::TieKind;
     let friends = |w: &World| -> usize {
         (0..w.agents.len())
             .map(|i| w.network.ties(i as u32).iter().filter(|t| t.kind() == TieKind::Friend).count())

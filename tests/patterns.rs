@@ -181,7 +181,7 @@ fn pattern_6_rituals_build_lasting_ties() {
     let with = town("");
     let without = town_with_venue("a_meeting", "rituals", "{}", "");
     let lasting = |s: &Scenario, replicate: u32| -> f64 {
-        let mut world = supportsim::sim::World::new(s, replicate);
+        let mut world = supportsim::world::World::new(s, replicate);
         for day in 0..s.run.days {
             world.step(day, &[], None);
         }
@@ -200,7 +200,7 @@ fn pattern_6_rituals_build_lasting_ties() {
                     .ties(i as u32)
                     .iter()
                     .filter(|t| {
-                        t.kind() == supportsim::network::TieKind::Venue
+                        t.kind() == supportsim::world::network::TieKind::Venue
                             && t.formed_day() >= 0
                             && end - t.formed_day() >= 91
                     })

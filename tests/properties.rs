@@ -2,9 +2,9 @@
 //! symmetric and within `max_ties`, closed venues empty.
 
 use crate::common::*;
-use supportsim::metrics::METRICS;
-use supportsim::sim::World;
+use supportsim::metric_names::METRICS;
 use supportsim::types::NO_VENUE;
+use supportsim::world::World;
 
 #[test]
 fn invariants_hold_every_day_over_many_seeds() {

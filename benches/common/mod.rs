@@ -40,7 +40,7 @@ pub fn machine() -> String {
 }
 
 /// Replicate 0 of the town after [`WARM_UP_DAYS`] days, run on `pool` as `supportsim run` runs it: a
-/// [`Runner`], which records the metrics at the end of every period (phase 8), so that the days timed after it
+/// [`Runner`], which records the metrics at the end of every period (the `metrics` phase), so that the days timed after it
 /// are the whole day loop.
 pub fn warm<'a>(s: &'a Scenario, pool: &rayon::ThreadPool) -> Runner<'a> {
     let mut runner = Runner::new(s, 0);

@@ -3,10 +3,11 @@
 
 use crate::dynamics::outreach::unwell_service_user;
 use crate::experiment::window_mean;
-use crate::metrics::METRICS;
+use crate::metric_names::METRICS;
 use crate::scenario::Scenario;
-use crate::sim::{AgentObserver, Episode, RunResult, World};
+use crate::sim::RunResult;
 use crate::types::{MentalState, Role, VenueKind};
+use crate::world::{AgentObserver, Episode, World};
 
 /// What a target measures.
 #[derive(Clone, Debug, PartialEq)]
@@ -305,7 +306,7 @@ pub fn run(scenario: &Scenario, replicate: u32, cancel: crate::cancel::Cancel, t
 /// The value of a statistic in one run; NaN when it is undefined there (an empty group).
 pub fn value(stat: &Statistic, scenario: &Scenario, run: &RunStats) -> f64 {
     let index = |group: &str, metric: &str| {
-        let groups = crate::groups::Group::of(scenario);
+        let groups = scenario.groups();
         let g = groups.iter().position(|x| x.name == group);
         let m = METRICS.iter().position(|x| *x == metric);
         g.zip(m)

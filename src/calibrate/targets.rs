@@ -2,12 +2,13 @@
 //! and key, like scenario files (docs/validation.md documents the format).
 
 use super::stats::Statistic;
+use crate::error::did_you_mean;
 use crate::error::{Error, Problem, Problems};
-use crate::metrics::METRICS;
+use crate::metric_names::METRICS;
 use crate::params::PARAM_SPECS;
-use crate::scenario::filecheck::Checker;
+use crate::scenario::filecheck::FileChecker;
 use crate::scenario::load;
-use crate::scenario::{did_you_mean, Origin, Scenario};
+use crate::scenario::{Origin, Scenario};
 use std::path::{Path, PathBuf};
 use toml::Value;
 
@@ -73,7 +74,7 @@ const STATISTICS: &[&str] = &[
 /// Reads and checks a targets file.
 pub fn load(path: &Path) -> Result<Calibration, Error> {
     let loaded = load::load(Origin::Disk, path)?;
-    let mut c = Checker::new(&loaded);
+    let mut c = FileChecker::new(&loaded);
     let root = &loaded.merged;
     c.unknown_keys(root, TOP_KEYS, "");
 
@@ -108,7 +109,7 @@ pub fn load(path: &Path) -> Result<Calibration, Error> {
 
     let mut parameters = Vec::new();
     let empty = Vec::new();
-    let list = |key: &str, c: &mut Checker| -> Vec<Value> {
+    let list = |key: &str, c: &mut FileChecker| -> Vec<Value> {
         match root.get(key) {
             None => Vec::new(),
             Some(Value::Array(a)) => a.clone(),
@@ -196,7 +197,7 @@ pub fn load(path: &Path) -> Result<Calibration, Error> {
             c.problem(&format!("targets[{i}]"), "missing `source`: where the real-world figure comes from");
         }
         let kind = c.string(t, "statistic", &at("statistic"));
-        let group_metric = |c: &mut Checker| -> Option<(String, String)> {
+        let group_metric = |c: &mut FileChecker| -> Option<(String, String)> {
             let group = c.string(t, "group", &at("group"));
             let metric = c.string(t, "metric", &at("metric"));
             let (Some(group), Some(metric)) = (group, metric) else {

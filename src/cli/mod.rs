@@ -334,7 +334,7 @@ fn report(dir: &Path, cancel: &Cancel) -> Result<()> {
                 Ok(())
             }
             Kind::Sweep => {
-                crate::sweep::folder::report(dir, cancel)?;
+                crate::sweep::finished::report(dir, cancel)?;
                 eprintln!("wrote {}, points.csv and sensitivity indices from runs.csv", dir.join("charts").display());
                 Ok(())
             }

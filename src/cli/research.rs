@@ -55,9 +55,9 @@ pub(super) fn oat(
     let fmt = |p: &sensitivity::Point| {
         format!(
             "{} ({} to {})",
-            crate::metrics::format_difference(&s.metric, p.difference, "pp"),
-            crate::metrics::format_difference(&s.metric, p.ci_low, "pp"),
-            crate::metrics::format_difference(&s.metric, p.ci_high, "pp")
+            crate::metric_names::format_difference(&s.metric, p.difference, "pp"),
+            crate::metric_names::format_difference(&s.metric, p.ci_low, "pp"),
+            crate::metric_names::format_difference(&s.metric, p.ci_high, "pp")
         )
     };
     println!("headline: {} of {}, at the scenario's values {}", s.metric, s.group, fmt(&s.reference));
@@ -70,7 +70,7 @@ pub(super) fn oat(
             fmt(&r.low),
             r.high.value,
             fmt(&r.high),
-            crate::metrics::format_difference(&s.metric, r.swing(), "pp")
+            crate::metric_names::format_difference(&s.metric, r.swing(), "pp")
         );
     }
     eprintln!("wrote {}", path.display());
@@ -168,7 +168,7 @@ pub(super) fn sweep(path: &Path, args: SweepArgs, command_line: &[String], cance
         if n > runs {
             return Err(Error::Usage(format!("--shards must be from 1 to the number of runs ({runs})")));
         }
-        let out = target.unwrap_or_else(|| sweep::folder::default_dir(&s, None));
+        let out = target.unwrap_or_else(|| sweep::format::default_dir(&s, None));
         let job =
             sweep::slurm::Job { sweep_file: path, out: &out, shards: n, threads: args.threads, sbatch: &args.sbatch };
         sweep::slurm::write_script(script, &s, &job, args.force)?;
@@ -190,7 +190,7 @@ pub(super) fn sweep(path: &Path, args: SweepArgs, command_line: &[String], cance
             k.index, k.count
         )));
     }
-    let dir = target.unwrap_or_else(|| sweep::folder::default_dir(&s, shard));
+    let dir = target.unwrap_or_else(|| sweep::format::default_dir(&s, shard));
     let share = shard.unwrap_or(Shard::WHOLE).runs(runs);
     eprintln!(
         "supportsim sweep: {} — {} design, {} points × {} replicates = {} runs{}{}",
@@ -210,11 +210,16 @@ pub(super) fn sweep(path: &Path, args: SweepArgs, command_line: &[String], cance
         shard,
         resume: args.resume,
         force: args.force,
-        quiet: args.quiet,
         cancel,
         command_line: command_line.to_vec(),
     };
-    let outcome = sweep::run(&s, &dir, &options)?;
+    let bar = progress_bar(0, "runs", args.quiet);
+    let outcome = sweep::run(&s, &dir, &options, &mut |done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    });
+    bar.finish_and_clear();
+    let outcome = outcome?;
     if outcome.complete_before {
         eprintln!("{} already holds this sweep, finished; nothing to do", dir.display());
     } else {

@@ -5,7 +5,7 @@ use super::CommonRunArgs;
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
 use crate::experiment::{self, Experiment};
-use crate::metrics::METRICS;
+use crate::metric_names::METRICS;
 use crate::output::{self, AgentRecorder, Commit, Kind, Provenance, Stage};
 use crate::scenario::Scenario;
 use std::io::IsTerminal;
@@ -51,7 +51,7 @@ pub fn run_scenario(
         if arms.len() == 1 { "" } else { "s" },
     );
     let parts = stage.dir().to_path_buf();
-    let factory = move |arm: &'static str, rep: u32| -> Result<Box<dyn crate::sim::AgentObserver + Send>> {
+    let factory = move |arm: &'static str, rep: u32| -> Result<Box<dyn crate::world::AgentObserver + Send>> {
         Ok(Box::new(AgentRecorder::new(&parts, arm, rep)?))
     };
     let exp = experiment::run(&scenario, &options, if args.record_agents { Some(&factory) } else { None })?;
@@ -177,11 +177,11 @@ pub(super) const HEADLINE_METRICS: [&str; 9] = [
 ];
 
 fn fmt_level(metric: &str, x: f64) -> String {
-    crate::metrics::format_level(metric, x)
+    crate::metric_names::format_level(metric, x)
 }
 
 pub(super) fn fmt_diff(metric: &str, x: f64) -> String {
-    crate::metrics::format_difference(metric, x, "pp")
+    crate::metric_names::format_difference(metric, x, "pp")
 }
 
 /// Prints the headline effect table (or, without events, the levels) to stdout.

@@ -1,16 +1,18 @@
-//! Phase 2, going out: each agent decides whether to visit a venue today and which one. Staff on duty go to
+//! Going out: each agent decides whether to visit a venue today and which one. Staff on duty go to
 //! their venue. Others weigh their weekly habit, mental state (withdrawal), shame, the money left this week
 //! ("Sorry, I am sick" when nothing is affordable), the pull of rituals, and per venue: district, kind,
 //! welcome given their diagnosis and the venue's openness, friends who habitually go there, and habit.
 //! Reads yesterday's state only; writes only the agent's own slot of `venue_today`.
 
-use super::{stigma_weight, DayContext};
-use crate::network::{prefetch, Network};
+use super::DayContext;
+use crate::model::pull::{class, pull_given_kind, pull_of_kind};
+use crate::model::stigma_weight;
 use crate::params::{Params, ParamsF32};
-use crate::population::{Agent, AgentState, StaffKind};
 use crate::rng::Stream;
 use crate::scenario::{Scenario, Venue};
 use crate::types::{AgentIdx, Diagnosis, MentalState, Ritual, Role, VenueIdx, VenueKind, NO_VENUE};
+use crate::world::network::{prefetch, Network};
+use crate::world::{Agent, AgentState, StaffKind};
 use rayon::prelude::*;
 
 /// Towns with up to this many venues keep venue weights on the stack; larger ones use a heap buffer.
@@ -290,49 +292,10 @@ fn choose(
     (0..n_venues).rev().find(|&v| weight[v] > 0.0).map_or(NO_VENUE, |v| v as VenueIdx)
 }
 
-/// The pull of a venue for an agent apart from the day's circumstances (open, affordable, ritual, friends,
-/// habit): its kind, its district and its welcome given the agent's diagnosis (`stigma`, from
-/// [`stigma_weight`]). The start's venue ties are drawn from it too (`population::initial_network`).
-#[inline]
-pub(crate) fn venue_pull(p: &Params, a: &Agent, venue: &crate::scenario::Venue, stigma: f32) -> f32 {
-    let kind = pull_of_kind(p, a.role == Role::ServiceUser, a.case_decision, a.lived_experience, venue.kind);
-    pull_given_kind(p, a, venue, stigma, kind)
-}
-
-/// [`venue_pull`], given the pull of the venue's kind for the agent.
-#[inline(always)]
-fn pull_given_kind(p: &Params, a: &Agent, venue: &crate::scenario::Venue, stigma: f32, kind: f32) -> f32 {
-    let district = if venue.district == a.district as usize { 1.0 } else { p.other_district_weight as f32 };
-    let welcome = 1.0 - (1.0 - venue.openness as f32) * stigma;
-    kind * district * welcome
-}
-
-/// An agent's class for [`Rates::kinds`]: whether it is a service user (bit 0), has a case decision (bit 1) and
-/// has lived experience (bit 2), all that the pull of a kind of venue depends on.
-#[inline(always)]
-fn class(a: &Agent) -> usize {
-    (a.role == Role::ServiceUser) as usize | (a.case_decision as usize) << 1 | (a.lived_experience as usize) << 2
-}
-
-/// The pull of a kind of venue for an agent who is a service user (`su`) or not, with a case decision or not,
-/// with lived experience or not; zero where it may not go (a service needs a case decision, a peer café is for
-/// people with lived experience).
-fn pull_of_kind(p: &Params, su: bool, case_decision: bool, lived_experience: bool, kind: VenueKind) -> f32 {
-    match kind {
-        VenueKind::Service if !case_decision => 0.0,
-        VenueKind::PeerCafe if !lived_experience => 0.0,
-        VenueKind::Commercial if su => p.service_user_commercial_pull as f32,
-        VenueKind::Commercial => 1.0,
-        VenueKind::Service => p.service_venue_pull as f32,
-        _ if su => 1.0,
-        _ => p.resident_public_venue_pull as f32,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use crate::scenario::{Origin, Scenario};
-    use crate::sim::World;
+    use crate::world::World;
     use rand::{Rng, SeedableRng};
 
     /// The pull of each kind of venue, looked up by the agent's class, is the one the agent's own attributes
@@ -344,7 +307,7 @@ mod tests {
         let s = Scenario::load(Origin::Embedded, std::path::Path::new("baseline.toml")).unwrap().scaled(3000);
         let w = World::new(&s, 0);
         let r = super::Rates::new(&s.params);
-        let check = |a: &crate::population::Agent| {
+        let check = |a: &crate::world::Agent| {
             let su = a.role == Role::ServiceUser;
             for kind in VenueKind::ALL {
                 let own = super::pull_of_kind(&s.params, su, a.case_decision, a.lived_experience, kind);

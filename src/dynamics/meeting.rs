@@ -1,4 +1,4 @@
-//! Phase 3, meeting: at each open venue, visitors beyond capacity are turned away (by a random priority),
+//! Meeting: at each open venue, visitors beyond capacity are turned away (by a random priority),
 //! then each attendee meets a handful of others (more at a meal). A meeting of tied agents strengthens the
 //! tie (more at a ritual, times the venue's stability); strangers may reject each other by stigma (the
 //! rejected one's shame grows) or else may form a tie (more likely at a ritual). Meetings exchange emotional
@@ -11,12 +11,13 @@
 //! so the writes never meet); tie changes are applied in venue order on one thread meanwhile. The result does
 //! not depend on the thread count.
 
-use super::{is_unwell, stigma_weight, Daily, DayContext};
-use crate::network::{Network, TieKind};
-use crate::population::{Agent, AgentState, StaffKind};
+use super::DayContext;
+use crate::model::{is_unwell, stigma_weight};
 use crate::rng::{Purpose, Stream};
 use crate::scenario::Scenario;
 use crate::types::{AgentIdx, MentalState, Ritual, VenueIdx, NO_VENUE};
+use crate::world::network::{Network, TieKind};
+use crate::world::{Agent, AgentState, Daily, StaffKind};
 use rayon::prelude::*;
 
 /// A tie change decided at a venue, applied after all venues are done.

@@ -1,329 +1,241 @@
-//! The day loop's phases, one file each, and their fixed order (MODEL.md §4):
+//! The day loop: its phases in their fixed order, one file each, and the `World` methods that run them.
 //!
-//! events (`crate::events`); going out (`going_out`); meeting at venues (`meeting`); peer outreach
-//! (`outreach`); support along ties with tie decay and turnover (`support`, one pass over the tie table);
-//! inner state and mental state (`inner`); metrics (`crate::metrics`).
+//! A day is, in order: `begin_day` (today's events, `events`, and the day's context, `context`);
+//! `going_out` (who goes out, and where); `meeting` (meetings at venues: new ties, support, stigma); `outreach`
+//! (peer workers reach unwell service users who stayed in); `support` (contact and support along every tie,
+//! with tie decay and turnover, in one pass over the tie table); `inner` (inner state, then mental-state
+//! transitions); and, on the days that end a recording period, `metrics` (`crate::metrics`, run by
+//! `sim::Runner`).
 //!
 //! Invariant: dynamics never does IO and never creates a generator except through `crate::rng` streams keyed
 //! by (seed, replicate, purpose, day, entity). Per-agent phases are pulls: an agent writes only its own next
 //! state, reading yesterday's world, so results do not depend on the thread count.
 
+pub mod context;
+pub mod events;
 pub mod going_out;
 pub mod inner;
 pub mod meeting;
 pub mod outreach;
 pub mod support;
 
-use crate::population::AgentState;
-use crate::rng::{day_prefix, Purpose};
-use crate::types::{weekday, Diagnosis, MentalState, Ritual, VenueIdx, NO_VENUE};
+pub use context::DayContext;
 
-/// What happened to one agent today, accumulated over phases 3 and 4 and read by phase 5.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Daily {
-    pub emotional: f32,
-    pub instrumental: f32,
-    pub informational: f32,
-    pub hope_gain: f32,
-    pub shame_gain: f32,
-    pub rejections: u16,
-    pub ghosted: u16,
-    pub gave: bool,
-    /// Supported by a peer worker today (at a venue or by outreach).
-    pub peer_support: bool,
-    /// Turned away because the venue was full.
-    pub turned_away: bool,
-    /// Friendships from outside the venues that turnover ended today (renewed by `population::renew_friendships`).
-    pub friends_ended: u8,
-}
+use crate::scenario::Event;
+use crate::types::{weekday, AgentIdx, MentalState, NO_VENUE};
+use crate::world::{view::view, AgentObserver, Daily, Episode, PeerView, Prepared, World};
+use rayon::prelude::*;
 
-/// The part of an agent that the tie pass reads of the other end of each tie, packed into one 32-bit word so
-/// that random access along ties stays in cache (a 10^6-agent town's views are 4 MB, and a 10^5-agent town's
-/// fit the L2 cache with room to spare). Built once per day from yesterday's state, by the inner state at the
-/// end of yesterday (`sim::Prepared`) or, on the first day and days with events, by `World::begin_day`.
-///
-/// Bits 0–15: the venue today (`NO_VENUE` before the meeting phase fills it in); bits 16–17: the mental state;
-/// bit 18: lived experience; bits 19–31: social media use, in steps of its grid ([`social_media_step`]), which
-/// holds every agent's use exactly. The tie kernel takes the word apart in vectors (`support`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(transparent)]
-pub struct PeerView(u32);
+/// The phases of a day, in the order a run takes them: the first six are [`World::step`]'s (the methods of the
+/// same names); the last, `metrics`, is [`crate::sim::Runner`]'s recording of the period's metrics on the days that end one
+/// ([`World::record`], every `record_every_days` days).
+pub const PHASES: [&str; 7] = ["begin_day", "going_out", "meeting", "outreach", "support", "inner", "metrics"];
 
-impl PeerView {
-    pub const VENUE_BITS: u32 = 0xffff;
-    pub const MENTAL_SHIFT: u32 = 16;
-    pub const LIVED_BIT: u32 = 1 << 18;
-    pub const SOCIAL_MEDIA_SHIFT: u32 = 19;
-
-    /// The view of an agent whose social media use `social_media` is on its grid (as every agent's is).
-    #[inline]
-    pub fn new(social_media: f32, venue_today: VenueIdx, mental: MentalState, lived_experience: bool) -> Self {
-        PeerView(
-            venue_today as u32
-                | (mental as u32) << Self::MENTAL_SHIFT
-                | if lived_experience { Self::LIVED_BIT } else { 0 }
-                | social_media_step(social_media) << Self::SOCIAL_MEDIA_SHIFT,
-        )
+impl World<'_> {
+    /// Advances one day through every phase. A run with an observer (agent records, the calibration's
+    /// statistics) must have it from day 0: the network then keeps each tie's last contact day (`ties.csv`;
+    /// [`crate::world::Network::track_last_contact`]), which other runs neither keep nor stream, as no output of theirs
+    /// shows it.
+    pub fn step<'o>(
+        &mut self,
+        day: u32,
+        events_today: &[(usize, &Event)],
+        observer: Option<&mut (dyn AgentObserver + 'o)>,
+    ) {
+        self.step_phases(day, events_today, observer, |_| {});
     }
 
-    /// The word as the tie kernel reads it.
-    #[inline]
-    pub fn bits(self) -> u32 {
-        self.0
-    }
-
-    #[inline]
-    pub fn venue_today(self) -> VenueIdx {
-        (self.0 & Self::VENUE_BITS) as VenueIdx
-    }
-
-    #[inline]
-    pub fn set_venue_today(&mut self, venue: VenueIdx) {
-        self.0 = (self.0 & !Self::VENUE_BITS) | venue as u32;
-    }
-
-    /// The mental state, by a table rather than a `match`, whose branches on a state that is a coin toss from
-    /// agent to agent were often mispredicted (with a blend for a branch in the AVX2 tie kernel, this took
-    /// cachegrind's model of a predictor from 4.8 to 3.7 mispredicted branches per agent-day).
-    #[inline]
-    pub fn mental(self) -> MentalState {
-        const STATES: [MentalState; 4] =
-            [MentalState::Well, MentalState::Struggling, MentalState::Crisis, MentalState::Crisis];
-        STATES[((self.0 >> Self::MENTAL_SHIFT) & 3) as usize]
-    }
-
-    #[inline]
-    pub fn lived_experience(self) -> bool {
-        self.0 & Self::LIVED_BIT != 0
-    }
-
-    /// Social media use: the agent's own value, bit for bit.
-    #[inline]
-    pub fn social_media(self) -> f32 {
-        social_media_of_step(self.0 >> Self::SOCIAL_MEDIA_SHIFT)
-    }
-}
-
-impl Default for PeerView {
-    fn default() -> Self {
-        PeerView::new(0.0, NO_VENUE, MentalState::Well, false)
-    }
-}
-
-/// Steps of the grid that social media use (a score in [0, 1]) is held to: 2^13 − 1, so that the step fits the
-/// 13 bits a [`PeerView`] has left. One step is 0.000122 of the score's range, far below anything the model's
-/// sources could tell apart; what the grid buys is a 4-byte view (docs/performance-rounds.md).
-pub const SOCIAL_MEDIA_STEPS: u32 = (1 << 13) - 1;
-
-/// The value of step `k` (at most `SOCIAL_MEDIA_STEPS`) of the social media grid: `k` times the step, in `f32`.
-/// (`k` converts as a signed integer, the same value for every step, because AVX2 has no vector conversion of
-/// unsigned ones.)
-#[inline]
-pub fn social_media_of_step(k: u32) -> f32 {
-    debug_assert!(k <= SOCIAL_MEDIA_STEPS);
-    k as i32 as f32 * (1.0 / SOCIAL_MEDIA_STEPS as f32)
-}
-
-/// The step of the grid nearest to `x` (clamped to [0, 1]; halfway, the step above); for a value on the grid,
-/// its own step. Rounded by adding one half and truncating, one instruction, where `f32::round` is a call to
-/// the C library on x86-64's baseline (the inner state builds every agent's view daily).
-#[inline]
-pub fn social_media_step(x: f32) -> u32 {
-    (x.clamp(0.0, 1.0) * SOCIAL_MEDIA_STEPS as f32 + 0.5) as u32
-}
-
-/// `x` (clamped to [0, 1]) rounded to the nearest value of the social media grid: how a social media use is
-/// drawn at the start and changed by events.
-#[inline]
-pub fn social_media_on_grid(x: f32) -> f32 {
-    social_media_of_step(social_media_step(x))
-}
-
-/// Everything about today that every agent reads: computed once per day by the simulation.
-#[derive(Clone, Debug)]
-pub struct DayContext {
-    pub day: u32,
-    pub weekday: usize,
-    pub seed: u64,
-    pub replicate: u32,
-    /// Today's stream prefixes ([`crate::rng::day_prefix`]) of the per-agent draws of going out and of the
-    /// mental state, so each agent's stream costs one mixing step instead of five.
-    pub going_out_prefix: u64,
-    pub mental_prefix: u64,
-    /// Per venue: open today (operating, open this weekday, no lockdown).
-    pub open_today: Vec<bool>,
-    pub ritual_today: Vec<Ritual>,
-    /// Venues holding a ritual today.
-    pub ritual_venues: Vec<VenueIdx>,
-    pub cost_today: Vec<f32>,
-    /// Per venue: staff working today (the first n of its staff list).
-    pub active_staff: Vec<u16>,
-    /// Multiplier on stigma attitudes from anti-stigma campaigns (1 = none).
-    pub stigma_multiplier: f32,
-    /// Mean stigma attitude of residents, times the campaign multiplier: the public stigma climate.
-    pub public_stigma: f32,
-    /// Per agent: weekly activity subsidy in force (empty when there is none).
-    pub subsidy_nok: Vec<f32>,
-    /// Per agent: what others see of it today.
-    pub peers: Vec<PeerView>,
-    /// Per agent: habitual venue for today's weekday (yesterday's habits), which friends follow when going
-    /// out; apart from `peers` because only going out reads it. The inner state, the day's last phase, takes
-    /// both buffers to write the next day's into.
-    pub habits: Vec<VenueIdx>,
-    /// Natural logs of the hazard ratios with continuous exposures (`rr^x = exp(x ln rr)`).
-    pub ln_rr: LnRatios,
-    /// What the daily chance of leaving each mental state cannot reach (`inner::LeaveBounds`).
-    pub leave_bounds: inner::LeaveBounds,
-    /// Whether going out may settle that an agent stays in by a bound on its chance of going out
-    /// (`going_out::bound_holds`); false unless set.
-    pub going_out_bounded: bool,
-}
-
-/// Logs of hazard ratios, computed once per day so the per-agent step needs only `exp`.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct LnRatios {
-    pub onset_lonely: f64,
-    pub onset_shame: f64,
-    pub onset_giving: f64,
-    pub crisis_lonely: f64,
-    pub crisis_hope: f64,
-    pub remission_hope: f64,
-}
-
-impl LnRatios {
-    pub fn new(p: &crate::params::Params) -> Self {
-        // A ratio of 0 would give ln = -inf; exp(-inf * 0) is NaN, so floor it at a tiny positive ratio.
-        let ln = |x: f64| x.max(1e-12).ln();
-        LnRatios {
-            onset_lonely: ln(p.rr_onset_lonely),
-            onset_shame: ln(p.rr_onset_shame),
-            onset_giving: ln(p.rr_onset_giving),
-            crisis_lonely: ln(p.rr_crisis_lonely),
-            crisis_hope: ln(p.rr_crisis_hope),
-            remission_hope: ln(p.rr_remission_hope),
+    /// [`World::step`], calling `done(k)` as phase `PHASES[k]` ends, for the first six (the benchmarks time each
+    /// phase with it; `end_day` counts with `inner`).
+    pub fn step_phases<'o>(
+        &mut self,
+        day: u32,
+        events_today: &[(usize, &Event)],
+        observer: Option<&mut (dyn AgentObserver + 'o)>,
+        mut done: impl FnMut(usize),
+    ) {
+        if observer.is_some() && !self.network.keeps_last_contact() {
+            assert_eq!(day, 0, "agent records must be observed from the first day (the ties' last contacts)");
+            self.network.track_last_contact();
         }
+        let mut ctx = self.begin_day(day, events_today);
+        done(0);
+        self.going_out(&ctx);
+        done(1);
+        self.meeting(&ctx);
+        done(2);
+        self.outreach(&ctx);
+        done(3);
+        self.support(&mut ctx);
+        done(4);
+        self.inner(&mut ctx);
+        self.end_day(day, observer);
+        done(5);
     }
-}
 
-impl DayContext {
-    pub fn new(day: u32, seed: u64, replicate: u32) -> Self {
-        DayContext {
-            day,
-            weekday: weekday(day),
-            seed,
-            replicate,
-            going_out_prefix: day_prefix(seed, replicate, Purpose::GoingOut, day),
-            mental_prefix: day_prefix(seed, replicate, Purpose::MentalState, day),
-            open_today: Vec::new(),
-            ritual_today: Vec::new(),
-            ritual_venues: Vec::new(),
-            cost_today: Vec::new(),
-            active_staff: Vec::new(),
-            stigma_multiplier: 1.0,
-            public_stigma: 0.0,
-            subsidy_nok: Vec::new(),
-            peers: Vec::new(),
-            habits: Vec::new(),
-            ln_rr: LnRatios::default(),
-            leave_bounds: inner::LeaveBounds::default(),
-            going_out_bounded: false,
+    /// `begin_day`: events and the day's context: applies today's events, builds what every agent reads today and
+    /// clears the per-day accumulators. The phases below are public so benchmarks can time them one by one;
+    /// [`World::step`] runs them in order.
+    pub fn begin_day(&mut self, day: u32, events_today: &[(usize, &Event)]) -> DayContext {
+        for &(i, e) in events_today {
+            events::apply(self, e, i);
         }
-    }
-
-    /// Money an agent can spend today: the weekly leisure budget (plus subsidies) on Mondays, else what is left.
-    #[inline]
-    pub fn money_available(&self, leisure_weekly_nok: f32, state: &AgentState, agent: usize) -> f32 {
-        if self.weekday == 0 {
-            leisure_weekly_nok + self.subsidy(agent)
+        let prepared = self.prepared.take().filter(|p| p.day == day && events_today.is_empty());
+        let mut ctx = self.context(day, prepared.is_none());
+        if let Some(p) = prepared {
+            (ctx.peers, ctx.habits) = (p.peers, p.habits);
         } else {
-            state.money_left_nok
+            self.daily.par_iter_mut().with_min_len(4096).for_each(|d| *d = Daily::default());
+        }
+        ctx
+    }
+
+    /// `going_out`: who goes out, and where.
+    pub fn going_out(&mut self, ctx: &DayContext) {
+        going_out::run(ctx, self.scenario, &self.agents, &self.states, &self.network, &mut self.venue_today);
+    }
+
+    /// `meeting`: meetings at venues (new ties, support from meetings and staff, stigma and rejections).
+    pub fn meeting(&mut self, ctx: &DayContext) {
+        let s = self.scenario;
+        let attendees = meeting::attendees(&self.venue_today, s.venues.len());
+        let visits = meeting::run(
+            ctx,
+            s,
+            &self.agents,
+            &self.states,
+            &mut self.network,
+            &attendees,
+            &mut self.venue_today,
+            &mut self.daily,
+        );
+        for (total, v) in self.visits_period.iter_mut().zip(visits) {
+            *total += v;
         }
     }
 
-    /// Weekly activity subsidy an agent receives now.
-    #[inline]
-    pub fn subsidy(&self, agent: usize) -> f32 {
-        self.subsidy_nok.get(agent).copied().unwrap_or(0.0)
+    /// `outreach`: peer workers reach out to unwell service users who stayed in.
+    pub fn outreach(&mut self, ctx: &DayContext) {
+        outreach::run(
+            self.scenario,
+            self.replicate,
+            ctx.day,
+            &self.agents,
+            &self.states,
+            &self.staff,
+            &self.venue_today,
+            &mut self.daily,
+        );
     }
 
-    #[inline]
-    pub fn is_open(&self, v: VenueIdx) -> bool {
-        self.open_today.get(v as usize).copied().unwrap_or(false)
-    }
-}
-
-/// Public stigma weight of a diagnosis.
-#[inline]
-pub fn stigma_weight(p: &crate::params::Params, d: Diagnosis) -> f32 {
-    (match d {
-        Diagnosis::None => 0.0,
-        Diagnosis::Depression => p.stigma_weight_depression,
-        Diagnosis::Anxiety => p.stigma_weight_anxiety,
-        Diagnosis::Bipolar => p.stigma_weight_bipolar,
-        Diagnosis::Psychosis => p.stigma_weight_psychosis,
-        Diagnosis::Personality => p.stigma_weight_personality,
-    }) as f32
-}
-
-/// 1 if `condition` holds, else 0: a term times `one_if(c)` is the term or nothing, without a branch, for
-/// conditions that differ from agent to agent (a coin toss for the branch predictor). Exact for finite terms:
-/// x · 1 = x and x · 0 = 0, and a sum that is not −0 does not change by adding 0. (`select_unpredictable` on
-/// a scalar `f32` compiles to a branch on x86-64, which has no conditional move for its float registers.)
-#[inline(always)]
-pub fn one_if(condition: bool) -> f32 {
-    condition as u8 as f32
-}
-
-/// Whether the agent is struggling or in crisis.
-#[inline]
-pub fn is_unwell(s: MentalState) -> bool {
-    s != MentalState::Well
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn peer_view_stays_four_bytes() {
-        // The tie pass reads one view per tie end at random; growing it costs cache misses at scale.
-        assert_eq!(std::mem::size_of::<super::PeerView>(), 4);
-    }
-
-    /// Every value of the social media grid comes back from its step bit for bit, so a view holds an agent's
-    /// use exactly; values off the grid go to the nearest step, and the ends of the score stay put.
-    #[test]
-    fn social_media_grid_round_trips() {
-        use super::*;
-        for k in 0..=SOCIAL_MEDIA_STEPS {
-            let x = social_media_of_step(k);
-            assert_eq!(social_media_step(x), k, "step {k}");
-            assert_eq!(social_media_on_grid(x).to_bits(), x.to_bits(), "step {k}");
+    /// `support`: contact and support along ties; decay and turnover of ties.
+    pub fn support(&mut self, ctx: &mut DayContext) {
+        ctx.peers
+            .par_iter_mut()
+            .zip(self.venue_today.par_iter())
+            .with_min_len(4096)
+            .for_each(|(p, v)| p.set_venue_today(*v));
+        support::run(ctx, &self.scenario.params, &mut self.network, &mut self.daily);
+        if ctx.weekday == support::TURNOVER_WEEKDAY {
+            crate::population::renew_friendships(
+                self.scenario,
+                self.replicate,
+                ctx.day,
+                &self.agents,
+                &self.daily,
+                &mut self.network,
+            );
         }
-        assert_eq!(social_media_on_grid(0.0), 0.0);
-        assert_eq!(social_media_on_grid(1.0), 1.0);
-        assert_eq!(social_media_on_grid(-0.3), 0.0);
-        assert_eq!(social_media_on_grid(1.7), 1.0);
-        let x = 0.123_456_f32;
-        assert!((social_media_on_grid(x) - x).abs() <= 0.5 / SOCIAL_MEDIA_STEPS as f32 + 1e-7);
     }
 
-    /// A view gives back what it was made of, whatever the venue, state and use.
-    #[test]
-    fn peer_view_round_trips() {
-        use super::*;
-        for venue in [0, 1, 7, 4_000, NO_VENUE - 1, NO_VENUE] {
-            for mental in [MentalState::Well, MentalState::Struggling, MentalState::Crisis] {
-                for lived in [false, true] {
-                    for k in [0, 1, 4_095, SOCIAL_MEDIA_STEPS] {
-                        let sm = social_media_of_step(k);
-                        let mut v = PeerView::new(sm, NO_VENUE, mental, lived);
-                        v.set_venue_today(venue);
-                        assert_eq!(v.venue_today(), venue);
-                        assert_eq!(v.mental(), mental);
-                        assert_eq!(v.lived_experience(), lived);
-                        assert_eq!(v.social_media().to_bits(), sm.to_bits());
-                    }
+    /// `inner`: inner state (loneliness, hope, shame, habits, money) and mental-state transitions.
+    /// Updates each agent's state in place: every phase that reads other agents' states has run today, and
+    /// `inner::step` reads only the agent's own. Then writes what the next day's context holds of the agent
+    /// (its view and habit, into `ctx`'s buffers, which it takes: `Prepared`) and clears its accumulators.
+    pub fn inner(&mut self, ctx: &mut DayContext) {
+        let s = self.scenario;
+        let n = self.agents.len();
+        // Tomorrow's views and habits go into today's buffers, which nothing reads after this phase.
+        let (mut peers, mut habits) = (std::mem::take(&mut ctx.peers), std::mem::take(&mut ctx.habits));
+        peers.resize(n, PeerView::default());
+        habits.resize(n, NO_VENUE);
+        let tomorrow = weekday(ctx.day + 1);
+        let ctx = &*ctx;
+        let (agents, venue_today) = (&self.agents, &self.venue_today);
+        let rates = inner::Rates::new(&s.params);
+        // Chunks of agents, each a plain loop around the inlined step, so that what every agent reads the same
+        // is set up once per chunk whatever the compiler decides about rayon's calls.
+        const CHUNK: usize = 1024;
+        self.states
+            .par_chunks_mut(CHUNK)
+            .zip(self.period.par_chunks_mut(CHUNK))
+            .zip(self.daily.par_chunks_mut(CHUNK))
+            .zip(peers.par_chunks_mut(CHUNK).zip(habits.par_chunks_mut(CHUNK)))
+            .enumerate()
+            .for_each(|(c, (((states, periods), daily), (peers, habits)))| {
+                // A copy for the chunk, which the compiler can keep at hand across its loop.
+                let r = rates;
+                let chunk = states.iter_mut().zip(periods).zip(daily).zip(peers.iter_mut().zip(habits));
+                for (k, (((state, period), d), (peer, habit))) in chunk.enumerate() {
+                    let i = c * CHUNK + k;
+                    let v = venue_today[i];
+                    let (cost, openness) = if v == NO_VENUE {
+                        (0.0, 0.0)
+                    } else {
+                        (ctx.cost_today[v as usize], s.venues[v as usize].openness as f32)
+                    };
+                    let a = &agents[i];
+                    inner::step(ctx, &s.params, i, a, &r, state, d, v, cost, openness, period);
+                    *d = Daily::default();
+                    *peer = view(a, state);
+                    *habit = state.habit_venue[tomorrow];
+                }
+            });
+        self.prepared = Some(Prepared { day: ctx.day + 1, peers, habits });
+    }
+
+    /// Ends the day: reports the episodes that ended today to the observer.
+    pub fn end_day<'o>(&mut self, day: u32, observer: Option<&mut (dyn AgentObserver + 'o)>) {
+        if let Some(obs) = observer {
+            for i in 0..self.states.len() {
+                // Well with zero days in the state happens only on the day of a recovery (`inner::step` counts
+                // days in an unchanged state from 1); the episode's start, worst state and support are kept.
+                let st = &self.states[i];
+                if st.mental == MentalState::Well && st.days_in_state == 0 {
+                    let days = (day + 1).saturating_sub(st.episode_start).max(1);
+                    let ep = Episode {
+                        agent: i as AgentIdx,
+                        start_day: st.episode_start,
+                        end_day: Some(day + 1),
+                        worst: st.episode_worst,
+                        mean_support: st.episode_support / days as f32,
+                    };
+                    obs.on_episode(self, ep);
                 }
             }
         }
+        // Invariants, checked in debug builds (release-mode property tests check them from outside).
+        debug_assert!(self
+            .states
+            .iter()
+            .all(|s| [s.loneliness, s.hope, s.shame].iter().all(|x| x.is_finite() && (0.0..=1.0).contains(x))));
+        debug_assert!(self.states.iter().all(|s| s.support_recent.is_finite() && s.support_recent >= 0.0));
+        debug_assert_eq!(self.network.check_symmetric(), Ok(()));
+    }
+
+    /// Episodes still open at the end of the run (right-censored).
+    pub fn open_episodes(&self, end_day: u32) -> Vec<Episode> {
+        self.states
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.mental != MentalState::Well)
+            .map(|(i, s)| Episode {
+                agent: i as AgentIdx,
+                start_day: s.episode_start,
+                end_day: None,
+                worst: s.episode_worst,
+                mean_support: s.episode_support / (end_day.saturating_sub(s.episode_start).max(1)) as f32,
+            })
+            .collect()
     }
 }

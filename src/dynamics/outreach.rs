@@ -1,4 +1,4 @@
-//! Phase 3b, peer outreach: peer workers on duty also reach out to service users of their district who are
+//! Peer outreach (after meeting): peer workers on duty also reach out to service users of their district who are
 //! struggling or in crisis and did not come in today (a home visit or a call), giving emotional and
 //! informational support and, with their lived experience, hope. This is what peer-supported
 //! self-management does in the CORE trial (Johnson et al. 2018): the peer worker goes to the person. Without
@@ -7,11 +7,11 @@
 //! Sequential over venues in index order and over each venue's staff in hiring order, with one stream per
 //! (day, venue), so the outcome does not depend on the thread count.
 
-use super::{is_unwell, Daily};
-use crate::population::{Agent, AgentState, StaffKind};
+use crate::model::is_unwell;
 use crate::rng::{Purpose, Stream};
 use crate::scenario::Scenario;
 use crate::types::{AgentIdx, Role, VenueIdx, NO_VENUE};
+use crate::world::{Agent, AgentState, Daily, StaffKind};
 
 /// Whether peer outreach is for this agent: a service user (not staff) who is struggling or in crisis.
 pub fn unwell_service_user(a: &Agent, s: &AgentState) -> bool {

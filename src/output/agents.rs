@@ -5,8 +5,7 @@
 use super::num;
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
-use crate::population::StaffKind;
-use crate::sim::{AgentObserver, Episode, World};
+use crate::world::{AgentObserver, Episode, StaffKind, World};
 use std::fs::{self, File};
 use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};

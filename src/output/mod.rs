@@ -14,7 +14,7 @@ pub use manifest::Kind;
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
 use crate::experiment::{Effect, Experiment};
-use crate::metrics::METRICS;
+use crate::metric_names::METRICS;
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::Path;

@@ -4,90 +4,22 @@
 //! town. `ties` also renews those friendships during the run (`renew_friendships`, `FriendRenewal` streams
 //! keyed by agent and day), pairing stubs the way the start does.
 
-use crate::dynamics::{inner, social_media_on_grid, LnRatios};
-use crate::network::Network;
+use crate::metrics;
+use crate::model::hazards::{self, Exposure};
+use crate::model::LnRatios;
 use crate::params::Params;
 use crate::rng::{Purpose, Stream};
 use crate::scenario::Scenario;
 use crate::types::{AgentIdx, Diagnosis, MentalState, Role, VenueIdx, NO_VENUE};
+use crate::world::view::social_media_on_grid;
+use crate::world::Network;
+use crate::world::{Agent, AgentState, Daily, PeriodAcc, StaffKind, VenueState, World};
 use rand_distr::{Beta, Distribution, LogNormal, StandardNormal};
 
 mod ties;
 
 use ties::initial_network;
 pub use ties::renew_friendships;
-
-/// What kind of staff an agent is at its venue, if any.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StaffKind {
-    None,
-    Professional,
-    Volunteer,
-    /// A paid worker with lived experience (hired by an `add_staff` event).
-    PeerWorker,
-}
-
-impl StaffKind {
-    pub fn name(self) -> &'static str {
-        match self {
-            StaffKind::None => "none",
-            StaffKind::Professional => "professional",
-            StaffKind::Volunteer => "volunteer",
-            StaffKind::PeerWorker => "peer_worker",
-        }
-    }
-}
-
-/// Attributes that change only through events.
-#[derive(Clone, Copy, Debug)]
-pub struct Agent {
-    pub district: u8,
-    pub role: Role,
-    pub diagnosis: Diagnosis,
-    pub lived_experience: bool,
-    /// A case decision gives access to `service` venues (service users).
-    pub case_decision: bool,
-    pub income_weekly_nok: f32,
-    pub income_quartile: u8,
-    pub leisure_weekly_nok: f32,
-    pub stigma_attitude: f32,
-    pub social_media: f32,
-    pub contact_need: f32,
-    pub work_contact: f32,
-    pub staff_venue: VenueIdx,
-    pub staff_kind: StaffKind,
-    /// Position in the venue's staff list: the first `active_staff` of them work on an open day.
-    pub staff_rank: u16,
-    /// The level this agent's hope relaxes to.
-    pub hope_baseline: f32,
-}
-
-/// Dynamic state: phases read yesterday's values; the inner-state phase, last of the day, writes today's.
-#[derive(Clone, Copy, Debug)]
-pub struct AgentState {
-    pub mental: MentalState,
-    pub days_in_state: u16,
-    /// Whether the current episode is of the fast-remitting class.
-    pub fast_episode: bool,
-    pub loneliness: f32,
-    pub hope: f32,
-    pub shame: f32,
-    /// Running mean of support received per day.
-    pub support_recent: f32,
-    /// Running mean of days on which the agent gave support.
-    pub giving_recent: f32,
-    pub money_left_nok: f32,
-    /// The weekly rhythm is broken until this day (exclusive).
-    pub rhythm_broken_until: u32,
-    /// The day until which a peer worker's support protects against crisis (0: none yet).
-    pub peer_support_until: u32,
-    pub habit_venue: [VenueIdx; 7],
-    pub habit_strength: [f32; 7],
-    /// Current struggling/crisis episode: start day, worst state, summed support.
-    pub episode_start: u32,
-    pub episode_worst: MentalState,
-    pub episode_support: f32,
-}
 
 /// A town at day 0.
 pub struct Town {
@@ -233,7 +165,7 @@ pub fn build(scenario: &Scenario, replicate: u32) -> Town {
         // exposures, so the town starts near the steady state of its mental states (issue 4): most agents
         // unwell at any one time are in long episodes.
         let a = agents.last().expect("just pushed");
-        let mix = inner::stationary_mix(p, &ln_rr, role, &initial_exposure(p, a));
+        let mix = hazards::stationary_mix(p, &ln_rr, role, &initial_exposure(p, a));
         let u = s.uniform();
         let mut acc = 0.0;
         let mut k = mix.len() - 1;
@@ -283,13 +215,13 @@ fn initial_inner(a: &Agent) -> (f32, f32) {
 
 /// What the mental-state hazards read on day 0: the starting inner state (`initial_state`), no giving, no
 /// broken rhythm, no peer support, and money stress if the agent's leisure budget is below the line.
-fn initial_exposure(p: &Params, a: &Agent) -> inner::Exposure {
+fn initial_exposure(p: &Params, a: &Agent) -> Exposure {
     let (loneliness, shame) = initial_inner(a);
-    inner::Exposure {
+    Exposure {
         loneliness: loneliness as f64,
         shame: shame as f64,
         giving: 0.0,
-        hope: inner::hope_exposure(p, a.hope_baseline),
+        hope: hazards::hope_exposure(p, a.hope_baseline),
         low_support: INITIAL_SUPPORT < p.low_support as f32,
         money_stress: a.leisure_weekly_nok < p.money_stress_weekly_nok as f32,
         rhythm_broken: false,
@@ -332,10 +264,46 @@ fn assign_income_quartiles(agents: &mut [Agent]) {
     }
 }
 
+impl<'a> World<'a> {
+    /// The town of a scenario at day 0, for one replicate: its people and ties ([`build`]), its venues, budgets
+    /// and groups.
+    pub fn new(scenario: &'a Scenario, replicate: u32) -> Self {
+        let town = build(scenario, replicate);
+        let n = town.agents.len();
+        let threshold = scenario.params.ritual_budget_threshold;
+        let residents: Vec<f32> =
+            town.agents.iter().filter(|a| a.role == crate::types::Role::Resident).map(|a| a.stigma_attitude).collect();
+        let resident_stigma_mean = residents.iter().sum::<f32>() / residents.len().max(1) as f32;
+        let groups = scenario.groups();
+        let memberships = metrics::memberships(&groups, &town.agents);
+        World {
+            scenario,
+            replicate,
+            states: town.states,
+            agents: town.agents,
+            network: town.network,
+            staff: town.staff,
+            venues: scenario.venues.iter().map(|v| VenueState::new(v, threshold)).collect(),
+            district_budget: scenario.districts.iter().map(|d| d.budget_nok).collect(),
+            lockdown_until: 0,
+            campaigns: Vec::new(),
+            subsidies: Vec::new(),
+            venue_today: vec![NO_VENUE; n],
+            daily: vec![Daily::default(); n],
+            period: vec![PeriodAcc::default(); n],
+            visits_period: vec![0; scenario.venues.len()],
+            groups,
+            memberships,
+            resident_stigma_mean,
+            prepared: None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::network::TieKind;
+    use crate::world::network::TieKind;
 
     fn small_town() -> Scenario {
         let mut s = Scenario::load(crate::scenario::Origin::Embedded, std::path::Path::new("baseline.toml")).unwrap();

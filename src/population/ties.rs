@@ -3,14 +3,14 @@
 //! the run (`renew_friendships`, `FriendRenewal` streams keyed by agent and day), which pairs stubs the way the
 //! start does.
 
-use super::Agent;
-use crate::dynamics::going_out::venue_pull;
-use crate::dynamics::stigma_weight;
-use crate::network::{Network, TieKind};
+use crate::model::pull::venue_pull;
+use crate::model::stigma_weight;
 use crate::params::Params;
 use crate::rng::{Purpose, Stream};
 use crate::scenario::Scenario;
 use crate::types::{AgentIdx, Role};
+use crate::world::network::{Network, TieKind};
+use crate::world::{Agent, Daily};
 use rand::RngCore;
 use rand_distr::{Distribution, Gamma, Poisson};
 use rayon::prelude::*;
@@ -217,7 +217,7 @@ pub fn renew_friendships(
     replicate: u32,
     day: u32,
     agents: &[Agent],
-    daily: &[crate::dynamics::Daily],
+    daily: &[Daily],
     net: &mut Network,
 ) {
     let p = &scenario.params;

@@ -15,11 +15,11 @@ fn esc(s: &str) -> String {
 }
 
 fn fmt_value(metric: &str, x: f64) -> String {
-    crate::metrics::format_level(metric, x)
+    crate::metric_names::format_level(metric, x)
 }
 
 fn fmt_diff(metric: &str, x: f64) -> String {
-    crate::metrics::format_difference(metric, x, "points")
+    crate::metric_names::format_difference(metric, x, "points")
 }
 
 /// Headline findings, written from the effects.

@@ -2,8 +2,8 @@
 //! (closing a venue that is already closed). Part of `validate`; problems carry dotted paths like
 //! `events[3].venue`.
 
+use super::checker::ScenarioChecker;
 use super::raw::RawEvent;
-use super::validate::Checker;
 use super::*;
 use std::collections::HashMap;
 
@@ -61,7 +61,7 @@ fn written_keys(e: &RawEvent) -> Vec<&'static str> {
     present.iter().filter(|(_, p)| *p).map(|(k, _)| *k).collect()
 }
 
-pub(super) fn resolve_event(c: &mut Checker, i: usize, e: RawEvent, town: &Town) -> Option<Event> {
+pub(super) fn resolve_event(c: &mut ScenarioChecker, i: usize, e: RawEvent, town: &Town) -> Option<Event> {
     let (venues, districts, days) = (&town.scenario.venues, &town.scenario.districts, town.scenario.run.days);
     let path = format!("events[{i}]");
     let day = c.required(&format!("{path}.day"), e.day);
@@ -78,7 +78,7 @@ pub(super) fn resolve_event(c: &mut Checker, i: usize, e: RawEvent, town: &Town)
         }
     }
     let day = day?;
-    let venue = |c: &mut Checker| -> Option<usize> {
+    let venue = |c: &mut ScenarioChecker| -> Option<usize> {
         let name = c.required(&format!("{path}.venue"), e.venue.clone())?;
         let found = town.venue_index.get(&name).copied();
         if found.is_none() {
@@ -87,7 +87,7 @@ pub(super) fn resolve_event(c: &mut Checker, i: usize, e: RawEvent, town: &Town)
         }
         found
     };
-    let budget_change = |c: &mut Checker| -> Option<BudgetChange> {
+    let budget_change = |c: &mut ScenarioChecker| -> Option<BudgetChange> {
         match (e.factor, e.amount) {
             (Some(f), None) => Some(BudgetChange::Factor(c.num(&format!("{path}.factor"), Some(f), 1.0, 0.0, 100.0))),
             (None, Some(a)) => Some(BudgetChange::Amount(c.num(&format!("{path}.amount"), Some(a), 0.0, 0.0, 1e12))),
@@ -97,7 +97,7 @@ pub(super) fn resolve_event(c: &mut Checker, i: usize, e: RawEvent, town: &Town)
             }
         }
     };
-    let duration = |c: &mut Checker, required: bool| -> Option<u32> {
+    let duration = |c: &mut ScenarioChecker, required: bool| -> Option<u32> {
         let p = format!("{path}.duration_days");
         if required {
             c.required(&p, e.duration_days)?;
@@ -194,7 +194,7 @@ pub(super) fn resolve_event(c: &mut Checker, i: usize, e: RawEvent, town: &Town)
 
 /// Checks that only make sense over the whole timeline: closing a venue that is already closed, opening one
 /// that is open, and hiring more staff in a district than it has people to hire from.
-pub(super) fn check_event_sequence(c: &mut Checker, events: &[(usize, Event)], scenario: &Scenario) {
+pub(super) fn check_event_sequence(c: &mut ScenarioChecker, events: &[(usize, Event)], scenario: &Scenario) {
     let venues = &scenario.venues;
     let mut order: Vec<&(usize, Event)> = events.iter().collect();
     order.sort_by_key(|(i, e)| (e.day, *i));

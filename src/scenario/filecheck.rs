@@ -1,20 +1,20 @@
 //! Checks shared by the files that are not scenarios but are read like them (calibration targets, sweeps):
 //! every problem is collected with its file, line and key, so a user sees them all at once.
 
+use crate::error::did_you_mean;
 use crate::error::Problem;
-use crate::scenario::did_you_mean;
 use crate::scenario::load::Loaded;
 use toml::{Table, Value};
 
 /// Collects problems in a file read with [`crate::scenario::load::load`].
-pub struct Checker<'a> {
+pub struct FileChecker<'a> {
     pub loaded: &'a Loaded,
     pub problems: Vec<Problem>,
 }
 
-impl<'a> Checker<'a> {
+impl<'a> FileChecker<'a> {
     pub fn new(loaded: &'a Loaded) -> Self {
-        Checker { loaded, problems: Vec::new() }
+        FileChecker { loaded, problems: Vec::new() }
     }
 
     pub fn problem(&mut self, path: &str, message: impl Into<String>) {

@@ -1,6 +1,7 @@
 //! Scenarios: the raw TOML form (`raw`), files and `extends` chains (`load`), and validation into the
 //! resolved [`Scenario`] that the model core takes (`validate`, with `venue`, `events` and the `names` rules). Errors live here, not in the core.
 
+mod checker;
 mod events;
 pub mod filecheck;
 pub mod load;
@@ -208,21 +209,23 @@ impl Scenario {
         (group, self.analysis.headline_metric.clone())
     }
 
+    /// The groups reported for this scenario: the standard ones, then its `analysis.groups` (checked when
+    /// it was validated).
+    pub fn groups(&self) -> Vec<Group> {
+        let districts = self.district_names();
+        let mut groups = Group::standard(&districts);
+        for name in &self.analysis.groups {
+            if !groups.iter().any(|g| &g.name == name) {
+                if let Ok(g) = Group::parse(name, &districts) {
+                    groups.push(g);
+                }
+            }
+        }
+        groups
+    }
+
     pub fn venue_index(&self, name: &str) -> Option<usize> {
         self.venues.iter().position(|v| v.name == name)
-    }
-}
-
-/// " (did you mean `x`?)" when a candidate is close to `word`, else "".
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
-    let best = candidates
-        .into_iter()
-        .map(|c| (strsim::jaro_winkler(word, c), c))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0));
-    match best {
-        Some((_, c)) => format!(" (did you mean `{c}`?)"),
-        None => String::new(),
     }
 }
 

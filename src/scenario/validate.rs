@@ -2,13 +2,14 @@
 //! with its dotted path, file and line. Defaults for omitted keys live here and are listed in
 //! docs/scenarios.md.
 
+use super::checker::{show, ScenarioChecker};
 use super::events::{check_event_sequence, resolve_event, Town};
 use super::load::Loaded;
 use super::names::{check_name, folder_name_from_stem, NameKind};
 use super::raw::{Num, RawScenario};
 use super::venue::resolve_venue;
 use super::*;
-use crate::error::{Problem, Problems};
+use crate::error::{did_you_mean, Problem, Problems};
 use crate::params::{Params, INTEGER_PARAMS, PARAM_SPECS};
 use crate::types::Diagnosis;
 use std::collections::HashMap;
@@ -71,87 +72,6 @@ pub const KNOWN_KEYS: &[(&str, &[&str])] = &[
 /// Most extra groups `analysis.groups` may add (an agent keeps its group indices in a fixed array).
 pub const MAX_EXTRA_GROUPS: usize = 8;
 
-/// Most "did you mean" hints one validation computes: each compares a word with every candidate, so a file
-/// with thousands of the same mistake among thousands of venues stays linear in its size.
-const MAX_HINTS: usize = 100;
-
-/// Collects problems with their paths; files and lines are added at the end.
-pub(super) struct Checker {
-    pub(super) problems: Vec<(String, String)>,
-    hints: usize,
-}
-
-impl Checker {
-    pub(super) fn new() -> Self {
-        Checker { problems: Vec::new(), hints: 0 }
-    }
-
-    pub(super) fn err(&mut self, path: impl Into<String>, msg: impl Into<String>) {
-        self.problems.push((path.into(), msg.into()));
-    }
-
-    /// " (did you mean `x`?)" for the first [`MAX_HINTS`] unknown words, then "".
-    pub(super) fn hint<'a>(&mut self, word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
-        if self.hints >= MAX_HINTS {
-            return String::new();
-        }
-        self.hints += 1;
-        did_you_mean(word, candidates)
-    }
-
-    /// A number in [lo, hi], or the default when absent.
-    pub(super) fn num(&mut self, path: &str, v: Option<Num>, default: f64, lo: f64, hi: f64) -> f64 {
-        match v {
-            None => default,
-            Some(Num(x)) if x.is_finite() && x >= lo && x <= hi => x,
-            Some(Num(x)) => {
-                self.err(path, format!("must be between {} and {}, got {}", show(lo), show(hi), show(x)));
-                default
-            }
-        }
-    }
-
-    /// A whole number in [lo, hi], or the default when absent.
-    pub(super) fn int(&mut self, path: &str, v: Option<Num>, default: u64, lo: u64, hi: u64) -> u64 {
-        match v {
-            None => default,
-            Some(Num(x)) if x.fract() == 0.0 && x >= lo as f64 && x <= hi as f64 => x as u64,
-            Some(Num(x)) if x.is_finite() && x.fract() != 0.0 => {
-                self.err(path, format!("must be a whole number, got {}", show(x)));
-                default
-            }
-            Some(Num(x)) => {
-                self.err(path, format!("must be between {lo} and {hi}, got {}", show(x)));
-                default
-            }
-        }
-    }
-
-    /// A required name, checked against the rules of its kind; empty when absent.
-    pub(super) fn name(&mut self, path: &str, v: Option<String>, kind: NameKind) -> String {
-        match self.required(path, v) {
-            Some(n) => {
-                if let Err(m) = check_name(&n, kind) {
-                    self.err(path, m);
-                }
-                n
-            }
-            None => String::new(),
-        }
-    }
-
-    pub(super) fn required<T>(&mut self, path: &str, v: Option<T>) -> Option<T> {
-        if v.is_none() {
-            self.err(path, "is required");
-        }
-        v
-    }
-}
-
-fn show(x: f64) -> String {
-    crate::error::shown_number(x)
-}
-
 fn path_string(path: &serde_ignored::Path) -> String {
     use serde_ignored::Path as P;
     match path {
@@ -207,7 +127,7 @@ pub fn validate_table(loaded: &Loaded, merged: &toml::Table, default_name: &str)
         serde_path_to_error::deserialize(serde_ignored::Deserializer::new(value, &mut |p: serde_ignored::Path| {
             unknown.push(path_string(&p))
         }));
-    let mut c = Checker::new();
+    let mut c = ScenarioChecker::new();
     for path in &unknown {
         let key = path.rsplit(['.', ']']).next().unwrap_or(path);
         let section = section_of(path);
@@ -235,7 +155,7 @@ pub fn validate_table(loaded: &Loaded, merged: &toml::Table, default_name: &str)
     }
 }
 
-fn resolve(c: &mut Checker, raw: RawScenario, default_name: &str) -> Scenario {
+fn resolve(c: &mut ScenarioChecker, raw: RawScenario, default_name: &str) -> Scenario {
     let r = raw.run.unwrap_or_default();
     let days = c.int("run.days", r.days, 728, 1, 36_500) as u32;
     let burn_in_days = c.int("run.burn_in_days", r.burn_in_days, 182, 0, 36_500) as u32;
@@ -291,8 +211,8 @@ fn resolve(c: &mut Checker, raw: RawScenario, default_name: &str) -> Scenario {
         );
     }
     let headline_metric = a.headline_metric.unwrap_or_else(|| "lonely_share".into());
-    if !crate::metrics::METRICS.contains(&headline_metric.as_str()) {
-        let hint = c.hint(&headline_metric, crate::metrics::METRICS);
+    if !crate::metric_names::METRICS.contains(&headline_metric.as_str()) {
+        let hint = c.hint(&headline_metric, crate::metric_names::METRICS);
         c.err("analysis.headline_metric", format!("unknown metric `{headline_metric}`{hint}"));
     }
     let analysis = Analysis {

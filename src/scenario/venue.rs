@@ -1,16 +1,16 @@
 //! Validation of `[[venues]]`: each venue's name, district, kind, opening days, rituals, staff and budget.
 //! Part of `validate`; problems carry dotted paths like `venues[3].open_days[1]`.
 
+use super::checker::ScenarioChecker;
 use super::names::NameKind;
 use super::raw::RawVenue;
-use super::validate::Checker;
 use super::*;
 use crate::types::{weekday_index, WEEKDAYS};
 use std::collections::HashMap;
 
 const KINDS: &[&str] = &["meeting_place", "peer_cafe", "service", "commercial"];
 
-pub(super) fn resolve_venue(c: &mut Checker, i: usize, v: RawVenue, districts: &HashMap<&str, usize>) -> Venue {
+pub(super) fn resolve_venue(c: &mut ScenarioChecker, i: usize, v: RawVenue, districts: &HashMap<&str, usize>) -> Venue {
     let path = format!("venues[{i}]");
     let name = c.name(&format!("{path}.name"), v.name, NameKind::Place);
     let district = match c.required(&format!("{path}.district"), v.district) {

@@ -11,7 +11,7 @@
 //! - Both with 95% percentile intervals from 1,000 bootstrap resamples of points (PRCC) or base samples
 //!   (Sobol), drawn from seeded streams so the intervals are reproducible.
 
-use super::folder::{csv_line, Info, Output};
+use super::format::{csv_line, Info, Output};
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
 use crate::experiment::mean_ci;
@@ -136,7 +136,7 @@ fn read_err(path: &Path) -> impl Fn(csv::Error) -> Error + '_ {
 }
 
 /// Streams `data/runs.csv`, writes `out/points.csv`, and returns each point's means.
-fn points(data: &Path, out_dir: &Path, info: &Info, cancel: &Cancel) -> Result<Vec<PointMeans>> {
+pub fn points(data: &Path, out_dir: &Path, info: &Info, cancel: &Cancel) -> Result<Vec<PointMeans>> {
     let runs = data.join("runs.csv");
     let mut reader = csv::ReaderBuilder::new().from_reader(crate::files::open_regular(&runs)?);
     let header: Vec<String> = reader.headers().map_err(read_err(&runs))?.iter().map(str::to_owned).collect();
@@ -294,7 +294,7 @@ pub fn sensitivity(info: &Info, points: &[PointMeans], cancel: &Cancel) -> Resul
     Ok(out)
 }
 
-fn write_sensitivity(path: &Path, rows: &[Index]) -> Result<()> {
+pub fn write_sensitivity(path: &Path, rows: &[Index]) -> Result<()> {
     let mut out = BufWriter::new(File::create(path).map_err(|e| Error::write(path, e))?);
     let head = ["parameter", "quantity", "metric", "group", "index", "estimate", "ci_low", "ci_high", "n"];
     out.write_all(&csv_line(&head)).map_err(|e| Error::write(path, e))?;
@@ -313,23 +313,6 @@ fn write_sensitivity(path: &Path, rows: &[Index]) -> Result<()> {
         out.write_all(&csv_line(&row)).map_err(|e| Error::write(path, e))?;
     }
     out.flush().map_err(|e| Error::write(path, e))
-}
-
-/// Writes `points.csv`, `sensitivity.csv` (random, lhs and sobol designs) and the charts into `out` from
-/// `data/runs.csv`; stops between steps once `cancel` is requested.
-pub fn write_all(data: &Path, out: &Path, info: &Info, cancel: &Cancel) -> Result<()> {
-    let points = points(data, out, info, cancel)?;
-    let charts = out.join("charts");
-    std::fs::create_dir_all(&charts).map_err(|e| Error::write(&charts, e))?;
-    if matches!(info.design.as_str(), "random" | "lhs" | "sobol") {
-        let rows = sensitivity(info, &points, cancel)?;
-        write_sensitivity(&out.join("sensitivity.csv"), &rows)?;
-        super::charts::tornados(&charts, info, &rows, cancel)?;
-    }
-    if info.design == "grid" && info.parameters.len() == 2 {
-        super::charts::heatmaps(&charts, info, &points, cancel)?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! grid a heatmap of each output's point means.
 
 use super::analysis::{Index, PointMeans};
-use super::folder::{Info, Output};
+use super::format::{Info, Output};
 use crate::cancel::Cancel;
 use crate::error::Result;
 use crate::report::charts::{both, draw_err, file_name, register_font, PALETTE};

@@ -7,22 +7,25 @@
 //!
 //! - [`spec`]: the sweep file, checked like a scenario; [`path`]: dotted paths into the scenario;
 //! - [`design`]: grid, random, Latin hypercube and Saltelli/Sobol points;
-//! - [`folder`]: the output folder and its manifest, shards, `merge` and `report`;
-//! - [`store`]: running a sweep or a shard into its folder, and resuming one;
+//! - [`format`](mod@format): the folder's manifest, `runs.csv` rows, shards, and checks of a folder against its manifest;
 //! - [`analysis`]: `points.csv` (each point over replicates) and `sensitivity.csv` (PRCC, Sobol indices);
 //! - [`charts`]: tornado charts and two-parameter heatmaps;
+//! - [`finished`]: the analysis of a finished sweep, `report` and `merge`;
+//! - [`store`]: running a sweep or a shard into its folder, and resuming one;
 //! - [`slurm`]: the sbatch array-job script.
 
 pub mod analysis;
 pub mod charts;
 pub mod design;
-pub mod folder;
+pub mod finished;
+pub mod format;
 pub mod path;
 pub mod slurm;
 pub mod spec;
 pub mod store;
 
-pub use folder::{merge, Shard};
+pub use finished::merge;
+pub use format::Shard;
 pub use spec::{load, Design, Sweep};
 pub use store::{run, RunOptions};
 

@@ -1,7 +1,7 @@
 //! Dotted paths into a scenario's merged TOML table (`params.habit_pull`, `venues.north_cafe.cost_nok`,
 //! `events[0].day`): resolving them against the base scenario, and setting a value at one for a sweep point.
 
-use crate::scenario::did_you_mean;
+use crate::error::did_you_mean;
 use toml::{Table, Value};
 
 /// One step into the scenario's merged table.

@@ -3,14 +3,15 @@
 //! domain on the base scenario, so a value the scenario would refuse is caught before anything runs.
 
 pub use super::path::{resolve_path, set_path, Step};
+use crate::error::did_you_mean;
 use crate::error::{Error, Problems};
 use crate::groups::Group;
-use crate::metrics::METRICS;
-use crate::scenario::filecheck::Checker;
+use crate::metric_names::METRICS;
+use crate::scenario::filecheck::FileChecker;
 use crate::scenario::load::{self, Loaded};
 use crate::scenario::names::{check_name, folder_name_from_stem, NameKind};
 use crate::scenario::validate::{validate_table, MAX_EXTRA_GROUPS};
-use crate::scenario::{did_you_mean, Origin, Scenario};
+use crate::scenario::{Origin, Scenario};
 use std::path::{Path, PathBuf};
 use toml::{Table, Value};
 
@@ -268,7 +269,7 @@ fn add_groups(s: &mut Scenario, groups: &[String]) {
     }
 }
 
-fn string_list(c: &mut Checker, t: &Table, key: &str, path: &str) -> Option<Vec<String>> {
+fn string_list(c: &mut FileChecker, t: &Table, key: &str, path: &str) -> Option<Vec<String>> {
     match t.get(key)? {
         Value::Array(a) if a.iter().all(Value::is_str) && !a.is_empty() => {
             Some(a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
@@ -287,7 +288,7 @@ pub fn load(path: &Path) -> Result<Sweep, Error> {
         Error::Scenario(p) => Error::Sweep(p),
         other => other,
     })?;
-    let mut c = Checker::new(&loaded);
+    let mut c = FileChecker::new(&loaded);
     let root = &loaded.merged;
     c.unknown_keys(root, TOP_KEYS, "");
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("sweep");

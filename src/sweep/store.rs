@@ -4,17 +4,16 @@
 //! a time, so after a kill the file is a prefix of the finished one plus at most one torn line, which
 //! `--resume` cuts off before going on. Every kept row is checked: its point, replicate, seed and parameter
 //! values are a function of the sweep, so a row that is not the run it claims to be is not kept. The
-//! folder's format is in [`super::folder`].
+//! folder's format is in [`super::format`](mod@super::format).
 
-use super::analysis;
 use super::design::Plan;
-use super::folder::{self, csv_line, info, read_manifest, Info, Shard};
+use super::finished::write_all;
+use super::format::{self, csv_line, info, read_manifest, Info, Shard};
 use super::spec::{value_text, Sweep};
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
 use crate::experiment::window_mean;
-use crate::groups::Group;
-use crate::metrics::METRICS;
+use crate::metric_names::METRICS;
 use crate::output::manifest::{self, FileRecord};
 use crate::output::{Commit, Folder, Kind};
 use crate::sim::Runner;
@@ -31,7 +30,6 @@ pub struct RunOptions {
     pub shard: Option<Shard>,
     pub resume: bool,
     pub force: bool,
-    pub quiet: bool,
     pub cancel: Cancel,
     pub command_line: Vec<String>,
 }
@@ -54,7 +52,7 @@ fn run_one(sweep: &Sweep, plan: &Plan, point: usize, replicate: u32, cancel: &Ca
     let seed = super::run_seed(sweep.seed, point, replicate);
     s.run.seed = seed;
     s.run.replicates = 1;
-    let names: Vec<String> = Group::of(&s).into_iter().map(|g| g.name).collect();
+    let names: Vec<String> = s.groups().into_iter().map(|g| g.name).collect();
     // Each summary output's (group, metric) index; `scenario_at` checked that every group is reported.
     let mut columns = Vec::new();
     for g in &sweep.summary.groups {
@@ -255,14 +253,15 @@ fn start(folder: &mut Folder, info: &Info, options: &RunOptions) -> Result<Start
         fs::rename(&runs_csv, &to).map_err(|e| Error::write(&to, e))?;
         return Ok(Start::Resume);
     }
-    if found.marker.complete && folder::verify(&dir, &found.marker, true).is_ok() {
+    if found.marker.complete && format::verify(&dir, &found.marker, true).is_ok() {
         return Ok(Start::Finished);
     }
     Ok(Start::Resume)
 }
 
-/// Runs a sweep (or one shard of it) into `dir`.
-pub fn run(sweep: &Sweep, dir: &Path, options: &RunOptions) -> Result<Outcome> {
+/// Runs a sweep (or one shard of it) into `dir`, calling `progress(done, total)` as each of the runs it has to
+/// do is written.
+pub fn run(sweep: &Sweep, dir: &Path, options: &RunOptions, progress: &mut dyn FnMut(usize, usize)) -> Result<Outcome> {
     let started = std::time::Instant::now();
     let plan = Plan::new(sweep);
     let shard = options.shard.unwrap_or(Shard::WHOLE);
@@ -301,7 +300,7 @@ pub fn run(sweep: &Sweep, dir: &Path, options: &RunOptions) -> Result<Outcome> {
             "wall_seconds": wall,
         })
     };
-    let unfinished = |files: &[FileRecord], wall: f64| folder::manifest(&info, false, files, provenance(wall));
+    let unfinished = |files: &[FileRecord], wall: f64| format::manifest(&info, false, files, provenance(wall));
     let mut skipped = 0;
     match start(&mut folder, &info, options)? {
         Start::Finished => {
@@ -331,7 +330,7 @@ pub fn run(sweep: &Sweep, dir: &Path, options: &RunOptions) -> Result<Outcome> {
     // rows are still to be written or moved) may have been changed since supportsim wrote it: checked before
     // hours of runs.
     let rewrites_toml = skipped < share || partial.is_file();
-    folder.check_replaceable(|p| folder::is_analysis(p) || (rewrites_toml && p == "sweep.toml"))?;
+    folder.check_replaceable(|p| format::is_analysis(p) || (rewrites_toml && p == "sweep.toml"))?;
     let mut wall = 0.0;
     if rewrites_toml {
         // The manifest lists what is written before it is written, so a kill leaves a folder a rerun cleans.
@@ -343,7 +342,7 @@ pub fn run(sweep: &Sweep, dir: &Path, options: &RunOptions) -> Result<Outcome> {
             let mut f = File::create(&partial).map_err(|e| Error::write(&partial, e))?;
             f.write_all(&csv_line(&info.header())).map_err(|e| Error::write(&partial, e))?;
         }
-        let written = run_rows(sweep, &plan, &info, skipped, &partial, options)?;
+        let written = run_rows(sweep, &plan, &info, skipped, &partial, options, progress)?;
         wall = started.elapsed().as_secs_f64();
         if skipped + written < share {
             folder.write_manifest(&unfinished(&running(), wall))?;
@@ -364,7 +363,7 @@ pub fn run(sweep: &Sweep, dir: &Path, options: &RunOptions) -> Result<Outcome> {
     // the folder complete.
     let stage = folder.stage()?;
     if shard == Shard::WHOLE {
-        analysis::write_all(dir, stage.dir(), &info, &options.cancel)?;
+        write_all(dir, stage.dir(), &info, &options.cancel)?;
     }
     options.cancel.check()?;
     let wall = started.elapsed().as_secs_f64();
@@ -389,10 +388,12 @@ fn run_rows(
     skipped: usize,
     partial: &Path,
     options: &RunOptions,
+    progress: &mut dyn FnMut(usize, usize),
 ) -> Result<usize> {
     let mut file = OpenOptions::new().append(true).open(partial).map_err(|e| Error::write(partial, e))?;
     let todo = info.first_run + skipped..info.end_run;
-    let bar = super::super::cli::progress_bar(todo.len(), "runs", options.quiet);
+    let total = todo.len();
+    progress(0, total);
     let next = AtomicUsize::new(todo.start);
     let stop = AtomicBool::new(false);
     let threads = options.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -447,12 +448,11 @@ fn run_rows(
                     break;
                 }
                 written += 1;
-                bar.inc(1);
+                progress(written, total);
                 want += 1;
             }
         }
     });
-    bar.finish_and_clear();
     match failure {
         Some(e) => Err(e),
         None => Ok(written),

@@ -10,10 +10,10 @@
 //! SplitMix64's 64-bit multiplications, to about 65 (twenty-first round).
 
 use super::{Consts, Lanes, Me, LANES};
-use crate::dynamics::{PeerView, SOCIAL_MEDIA_STEPS};
-use crate::network::TieRow;
 use crate::rng::{HASH32_MUL, PAIR_UNIT};
 use crate::types::NO_VENUE;
+use crate::world::network::TieRow;
+use crate::world::view::{PeerView, SOCIAL_MEDIA_STEPS};
 use std::arch::x86_64::*;
 
 /// An array of 2 or 3 values of `e`, for `i` from 0, written out: `array::map` with a closure that calls

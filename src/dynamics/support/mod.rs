@@ -1,4 +1,4 @@
-//! Phases 4 and 7 in one pass over the tie table: contact and support along ties, then decay of unused ties.
+//! The support phase in one pass over the tie table: contact and support along ties, then decay of unused ties.
 //!
 //! Contact along a tie is in person when both ends were at the same venue today, else remote (phone, social
 //! media) with a daily chance that rises with strength and both ends' social media use and falls with
@@ -37,11 +37,13 @@ mod cpu;
 
 pub use cpu::{kernel_name, KERNEL_VAR};
 
-use super::{social_media_of_step, Daily, DayContext, PeerView};
-use crate::network::{prefetch, BlockMut, LastContacts, Network, TieKind, TieRow, TIE_LANES};
+use super::DayContext;
 use crate::params::Params;
 use crate::rng::{day_prefix, PairDraws, Purpose};
 use crate::types::{AgentIdx, MentalState, NO_VENUE};
+use crate::world::network::{prefetch, BlockMut, LastContacts, Network, TieKind, TieRow, TIE_LANES};
+use crate::world::view::{social_media_of_step, PeerView};
+use crate::world::Daily;
 use cpu::Kernel;
 use rayon::prelude::*;
 

@@ -1,9 +1,9 @@
 //! The tie pass one tie at a time, with branches, as it was written before the kernel: the reference the
 //! kernel is tested against, bit for bit.
 
-use super::super::is_unwell;
 use super::*;
-use crate::network::Tie;
+use crate::model::is_unwell;
+use crate::world::network::Tie;
 
 /// Daily outreach along a tie from a well agent to a well agent, before the cap at 1.
 #[inline]

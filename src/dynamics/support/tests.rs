@@ -1,8 +1,8 @@
 //! The kernel, each way it can run, held to the tie-at-a-time reference.
 
 use super::*;
-use crate::dynamics::social_media_on_grid;
-use crate::network::Tie;
+use crate::world::network::Tie;
+use crate::world::view::social_media_on_grid;
 use proptest::prelude::*;
 
 fn view(mental: u8, lived: bool, venue: u8, social_media: f32) -> PeerView {

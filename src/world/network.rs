@@ -40,7 +40,7 @@ pub struct Tie {
     formed_and_kind: i32,
     /// The day of the tie's last contact along it (at first, the day it formed). Only agent records show it
     /// (`ties.csv`), so the network keeps it only in runs that record agents ([`Network::track_last_contact`],
-    /// [`crate::sim::World::step`]); read from a network that does not, it is the day the tie formed.
+    /// [`crate::world::World::step`]); read from a network that does not, it is the day the tie formed.
     pub last_contact_day: i32,
 }
 
@@ -304,7 +304,7 @@ impl Network {
 
     /// Keeps each tie's last contact day from now on (the meetings and the tie pass write it), starting from
     /// the day each tie formed. So it must be called before the town's first day, when no tie has had contact
-    /// yet ([`crate::sim::World::step`] calls it when it is first given an agent observer, on day 0). Only
+    /// yet ([`crate::world::World::step`] calls it when it is first given an agent observer, on day 0). Only
     /// agent records show the days, and the other runs neither keep nor stream them.
     pub fn track_last_contact(&mut self) {
         if self.last.is_none() {

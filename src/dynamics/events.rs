@@ -1,13 +1,12 @@
-//! Phase 1, events: applies a scenario's `[[events]]` to the running town on their day. Events change venues
+//! Events (the start of `begin_day`): applies a scenario's `[[events]]` to the running town on their day. Events change venues
 //! (closures, budgets, fees, staff), money (subsidies), attitudes (anti-stigma campaigns), access (lockdowns)
 //! and social media use. Choices an event needs (who is hired as a peer worker) come from the `Event` stream.
 
-use crate::dynamics::social_media_on_grid;
-use crate::population::StaffKind;
 use crate::rng::{Purpose, Stream};
 use crate::scenario::{Action, BudgetChange, Event, StaffRole};
-use crate::sim::{Campaign, Subsidy, World};
 use crate::types::{MentalState, Role, VenueIdx, NO_VENUE};
+use crate::world::view::social_media_on_grid;
+use crate::world::{Campaign, StaffKind, Subsidy, World};
 
 fn scaled(change: BudgetChange, old: f64) -> f64 {
     match change {
