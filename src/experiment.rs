@@ -5,7 +5,8 @@
 
 use crate::error::{Error, Result};
 use crate::metric_names::{METRICS, N_METRICS};
-use crate::scenario::Scenario;
+use crate::scenario::validate::MAX_EXTRA_GROUPS;
+use crate::scenario::{Analysis, Scenario};
 use crate::sim::{self, RunResult};
 use crate::world::AgentObserver;
 use rayon::prelude::*;
@@ -177,11 +178,13 @@ pub fn run(scenario: &Scenario, options: &Options, observers: Option<&ObserverFa
     Ok(exp)
 }
 
-/// The town of a scenario without its events, names and descriptions: what must match for a comparison.
+/// The town and run of a scenario without its events, name, description and analysis (what it reports is not
+/// the town): what must match for a comparison.
 fn town_key(s: &Scenario) -> String {
     let mut t = s.without_events();
     t.name.clear();
     t.description.clear();
+    t.analysis = Analysis::default();
     serde_json::to_string(&t).unwrap_or_default()
 }
 
@@ -203,6 +206,30 @@ pub fn compare(scenarios: &[Scenario], options: &Options) -> Result<Vec<Experime
             )));
         }
     }
+    // Every option reports the groups any option asks for, so the shared runs carry them all.
+    let mut extra: Vec<String> = Vec::new();
+    for g in scenarios.iter().flat_map(|s| &s.analysis.groups) {
+        if !extra.contains(g) {
+            extra.push(g.clone());
+        }
+    }
+    if extra.len() > MAX_EXTRA_GROUPS {
+        return Err(Error::Usage(format!(
+            "the options' [analysis] groups together are {} groups, more than the {MAX_EXTRA_GROUPS} a run reports; \
+             give the options fewer extra groups",
+            extra.len()
+        )));
+    }
+    let scenarios: Vec<Scenario> = scenarios
+        .iter()
+        .map(|s| {
+            let mut s = s.clone();
+            s.analysis.groups = extra.clone();
+            s
+        })
+        .collect();
+    let scenarios = &scenarios[..];
+    let first = &scenarios[0];
     let baseline = first.without_events();
     let replicates = first.run.replicates;
     let fork_day = scenarios.iter().flat_map(|s| s.events.iter().map(|e| e.day)).min().unwrap_or(0);

@@ -15,6 +15,7 @@ mod mechanisms;
 mod output_folders;
 mod patterns;
 mod properties;
+mod readme;
 mod sweeps;
 mod validation;
 mod whatif;

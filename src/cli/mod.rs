@@ -27,11 +27,15 @@ use std::path::{Path, PathBuf};
     about = "Agent-based simulator of community support ecology for people with long-term mental-health challenges",
     long_about = "Agent-based simulator of community support ecology. Without a command it runs the embedded \
                   default what-if (a budget cut closes the north district's meeting place) and writes \
-                  output/venue_closure/."
+                  output/venue_closure/; the options of `run` apply to it (--replicates 2 for a quick look).",
+    args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// The options of the default what-if, when no command is given.
+    #[command(flatten)]
+    pub default_run: CommonRunArgs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -77,6 +81,10 @@ pub enum Command {
         /// Do not search: report the fit at the scenario's current values (check_replicates replicates).
         #[arg(long)]
         check: bool,
+        /// Replicates for every evaluation and for the fit table (overrides the targets file's replicates and
+        /// check_replicates): fewer for a quick look.
+        #[arg(long, value_parser = replicates_arg, allow_negative_numbers = true)]
+        replicates: Option<u32>,
     },
     /// One-at-a-time sensitivity of a what-if's headline effect: reruns it with each named parameter low and
     /// high; writes oat.csv.
@@ -103,6 +111,9 @@ pub enum Command {
         /// Worker threads (default: all cores; at most the cores). Results are identical at any thread count.
         #[arg(long, value_parser = threads_arg, allow_negative_numbers = true)]
         threads: Option<usize>,
+        /// Replicates per point (overrides the sweep file's replicates): fewer for a quick look.
+        #[arg(long, value_parser = replicates_arg, allow_negative_numbers = true)]
+        replicates: Option<u32>,
         /// Run only share K of N (1-based) of the runs; combine the shard folders with `supportsim merge`.
         #[arg(long, value_name = "K/N")]
         shard: Option<String>,
@@ -224,7 +235,7 @@ pub fn main_with_args(args: Vec<String>, cancel: Cancel) -> Result<i32> {
     match cli.command {
         None => {
             let scenario = Scenario::load(Origin::Embedded, Path::new("venue_closure.toml"))?;
-            run_scenario(scenario, &CommonRunArgs::default(), &args, cancel)?;
+            run_scenario(scenario, &cli.default_run, &args, cancel)?;
             Ok(0)
         }
         Some(Command::Run(run)) => {
@@ -266,8 +277,8 @@ pub fn main_with_args(args: Vec<String>, cancel: Cancel) -> Result<i32> {
             report(&dir, &cancel)?;
             Ok(0)
         }
-        Some(Command::Calibrate { targets, out, threads, force, quiet, check }) => {
-            let opts = research::CalibrateArgs { out, threads, force, quiet, check };
+        Some(Command::Calibrate { targets, out, threads, force, quiet, check, replicates }) => {
+            let opts = research::CalibrateArgs { out, threads, force, quiet, check, replicates };
             research::calibrate(&targets, opts, &args, cancel)?;
             Ok(0)
         }
@@ -275,8 +286,31 @@ pub fn main_with_args(args: Vec<String>, cancel: Cancel) -> Result<i32> {
             research::oat(&scenario, &vary, &common, &args, cancel)?;
             Ok(0)
         }
-        Some(Command::Sweep { sweep, out, threads, shard, resume, force, quiet, slurm_script, shards, sbatch }) => {
-            let opts = research::SweepArgs { out, threads, shard, resume, force, quiet, slurm_script, shards, sbatch };
+        Some(Command::Sweep {
+            sweep,
+            out,
+            threads,
+            replicates,
+            shard,
+            resume,
+            force,
+            quiet,
+            slurm_script,
+            shards,
+            sbatch,
+        }) => {
+            let opts = research::SweepArgs {
+                out,
+                threads,
+                replicates,
+                shard,
+                resume,
+                force,
+                quiet,
+                slurm_script,
+                shards,
+                sbatch,
+            };
             research::sweep(&sweep, opts, &args, cancel)?;
             Ok(0)
         }

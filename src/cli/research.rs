@@ -84,10 +84,14 @@ pub(super) struct CalibrateArgs {
     pub force: bool,
     pub quiet: bool,
     pub check: bool,
+    pub replicates: Option<u32>,
 }
 
 pub(super) fn calibrate(targets: &Path, args: CalibrateArgs, command_line: &[String], cancel: Cancel) -> Result<()> {
-    let cal = crate::calibrate::targets::load(targets)?;
+    let mut cal = crate::calibrate::targets::load(targets)?;
+    if let Some(r) = args.replicates {
+        (cal.replicates, cal.check_replicates) = (r, r);
+    }
     let out = args.out.unwrap_or_else(|| Path::new("output").join("calibration"));
     let threads = capped_threads(args.threads);
     // The folder is claimed (and locked) before hours of work, not after.
@@ -148,6 +152,7 @@ pub(super) fn calibrate(targets: &Path, args: CalibrateArgs, command_line: &[Str
 pub(super) struct SweepArgs {
     pub out: Option<PathBuf>,
     pub threads: Option<usize>,
+    pub replicates: Option<u32>,
     pub shard: Option<String>,
     pub resume: bool,
     pub force: bool,
@@ -159,7 +164,10 @@ pub(super) struct SweepArgs {
 
 pub(super) fn sweep(path: &Path, args: SweepArgs, command_line: &[String], cancel: Cancel) -> Result<()> {
     use crate::sweep::{self, Shard};
-    let s = sweep::load(path)?;
+    let mut s = sweep::load(path)?;
+    if let Some(r) = args.replicates {
+        s.replicates = r;
+    }
     let points = s.points();
     let runs = points * s.replicates as usize;
     let target = args.out.clone();

@@ -29,7 +29,7 @@ pub struct RunSettings {
     pub record_every_days: u32,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct Analysis {
     /// Effects are averaged over the last `window_days` days of the run.
     pub window_days: u32,
