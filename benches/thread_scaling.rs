@@ -1,12 +1,12 @@
 //! The speed-up from more threads inside one run, measured in pairs: the same warmed town runs the same days
-//! with 1 thread and with N threads, back to back, for a number of rounds (the order swapped every round),
+//! with 1 thread and with N threads, back to back, for a number of pairs (the order swapped every pair),
 //! and the ratio is taken within each pair. On a machine whose speed drifts with other load (a shared virtual
 //! machine), this separates the two thread counts far better than timing each for minutes one after the
 //! other, as the criterion benchmark `day_loop` does: the drift is common to both members of a pair.
 //!
-//!     cargo bench --bench thread_scaling                               # 10^6 agents, 2 threads, 10 rounds
-//!     cargo bench --bench thread_scaling -- agents=100000 rounds=20 days=7 threads=2
-//!     cargo bench --bench thread_scaling -- rounds=8 csv=docs/performance-pairs.csv   # and append the result
+//!     cargo bench --bench thread_scaling                               # 10^6 agents, 2 threads, 10 pairs
+//!     cargo bench --bench thread_scaling -- agents=100000 pairs=20 days=7 threads=2
+//!     cargo bench --bench thread_scaling -- pairs=8 csv=docs/performance-pairs.csv   # and append the result
 //!
 //! Each timing covers `days` days (default 7: one of each weekday) from day 28 of the default town scaled to
 //! `agents`; the town is cloned before each timing, outside the timer, so both thread counts do the same work
@@ -40,14 +40,14 @@ fn days(runner: &mut Runner, end_day: u32, seconds: &mut [f64; PHASES.len()]) {
 
 struct Options {
     agents: u32,
-    rounds: usize,
+    pairs: usize,
     days: u32,
     threads: usize,
     csv: Option<std::path::PathBuf>,
 }
 
 fn options() -> Result<Options, String> {
-    let mut o = Options { agents: 1_000_000, rounds: 10, days: 7, threads: 2, csv: None };
+    let mut o = Options { agents: 1_000_000, pairs: 10, days: 7, threads: 2, csv: None };
     // `cargo bench` passes `--bench`; every other argument is `key=value`.
     for arg in std::env::args().skip(1).filter(|a| !a.starts_with("--")) {
         let (key, value) = arg.split_once('=').ok_or_else(|| format!("expected key=value, got `{arg}`"))?;
@@ -57,11 +57,11 @@ fn options() -> Result<Options, String> {
         };
         match key {
             "agents" => o.agents = number(100)?.try_into().map_err(|_| format!("agents too large: {value}"))?,
-            "rounds" => o.rounds = number(1)? as usize,
+            "pairs" => o.pairs = number(1)? as usize,
             "days" => o.days = number(1)? as u32,
             "threads" => o.threads = number(2)? as usize,
             "csv" if !value.is_empty() => o.csv = Some(value.into()),
-            _ => return Err(format!("unknown option `{key}` (agents, rounds, days, threads, csv)")),
+            _ => return Err(format!("unknown option `{key}` (agents, pairs, days, threads, csv)")),
         }
     }
     Ok(o)
@@ -99,23 +99,23 @@ fn main() {
     let warmed = warm(&s, &pools[1]);
     let agent_days = o.agents as f64 * o.days as f64;
     println!(
-        "thread_scaling: {} agents, days {}-{} of the default town, {} rounds of 1 thread and {} threads in pairs",
+        "thread_scaling: {} agents, days {}-{} of the default town, {} pairs of 1 thread and {} threads",
         o.agents,
         WARM_UP_DAYS,
         WARM_UP_DAYS + o.days - 1,
-        o.rounds,
+        o.pairs,
         o.threads
     );
     println!("machine: {machine}");
-    println!("{:>5} {:>12} {:>12} {:>8}", "round", "1 thread", format!("{} threads", o.threads), "speed-up");
+    println!("{:>5} {:>12} {:>12} {:>8}", "pair", "1 thread", format!("{} threads", o.threads), "speed-up");
     let (mut one, mut many, mut ratio) = (Vec::new(), Vec::new(), Vec::new());
     let mut phase_ratio = vec![Vec::new(); PHASES.len()];
-    // Per phase, ns per agent-day with 1 thread and with `threads`, one entry per round.
+    // Per phase, ns per agent-day with 1 thread and with `threads`, one entry per pair.
     let mut phase_ns = [vec![Vec::new(); PHASES.len()], vec![Vec::new(); PHASES.len()]];
-    for round in 0..o.rounds {
+    for pair in 0..o.pairs {
         let mut seconds = [0.0; 2];
         let mut phase_seconds = [[0.0; PHASES.len()]; 2];
-        let order = if round % 2 == 0 { [0, 1] } else { [1, 0] };
+        let order = if pair % 2 == 0 { [0, 1] } else { [1, 0] };
         for k in order {
             let mut runner = warmed.clone();
             let start = Instant::now();
@@ -129,7 +129,7 @@ fn main() {
                 phase_ns[k][p].push(phase_seconds[k][p] * 1e9 / agent_days);
             }
         }
-        println!("{:>5} {:>10.3} s {:>10.3} s {:>7.2}x", round + 1, seconds[0], seconds[1], seconds[0] / seconds[1]);
+        println!("{:>5} {:>10.3} s {:>10.3} s {:>7.2}x", pair + 1, seconds[0], seconds[1], seconds[0] / seconds[1]);
         one.push(seconds[0] * 1e9 / agent_days);
         many.push(seconds[1] * 1e9 / agent_days);
         ratio.push(seconds[0] / seconds[1]);
@@ -158,7 +158,7 @@ fn main() {
     }
     if let (Some(path), Some(file)) = (&o.csv, &mut csv) {
         let [median, q1, q3] = speed_up;
-        let row = format!("{},{},{},{median:.2},{q1:.2},{q3:.2}\n", o.agents, o.threads, o.rounds);
+        let row = format!("{},{},{},{median:.2},{q1:.2},{q3:.2}\n", o.agents, o.threads, o.pairs);
         if let Err(e) = file.write_all(row.as_bytes()) {
             eprintln!("thread_scaling: {}: {e}", path.display());
             std::process::exit(2);

@@ -143,8 +143,7 @@ impl RngCore for Stream {
 ///
 /// The tie pass makes one such draw for each end of every tie every day, in vector lanes, so it uses a keyed
 /// hash of 32-bit words rather than [`Stream`]'s 64-bit one: CPUs without AVX-512 multiply 64-bit lanes in
-/// three instructions, and the draws then took a sixth of the whole day's time on such a CPU
-/// (docs/performance-rounds.md, twenty-first round). The day's 64-bit [`day_prefix`] is split into two 32-bit
+/// three instructions, and 64-bit draws took a sixth of the whole day's time on such a CPU. The day's 64-bit [`day_prefix`] is split into two 32-bit
 /// keys, so days, replicates and purposes stay apart by the whole prefix. The lower index of the pair with the
 /// first key, and the higher index with the second, each go through a 32-bit avalanche (`lowbias32` of
 /// C. Wellons's hash prospector), and the two results together through it again. (Mixing the higher index only
@@ -164,12 +163,6 @@ impl PairDraws {
     /// The day's draws for one purpose, from its [`day_prefix`].
     pub fn new(prefix: u64) -> Self {
         PairDraws { key: [prefix as u32, (prefix >> 32) as u32] }
-    }
-
-    /// The two 32-bit keys, for the tie kernel's AVX2 form, which computes [`PairDraws::bits`] in vector
-    /// instructions.
-    pub(crate) fn key(self) -> [u32; 2] {
-        self.key
     }
 
     /// The draw of the pair (a, b), the same as (b, a), as an integer k below 2^24 (the number is k × 2^-24).

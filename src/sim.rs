@@ -171,12 +171,12 @@ pub fn run<'o>(scenario: &Scenario, replicate: u32, observer: Option<&mut (dyn A
 mod tests {
     #[test]
     fn a_running_town_fits_in_512_bytes_per_agent() {
-        // Issue 7's memory target (peak resident memory at 10^6 agents over agents, ties included): the
-        // per-agent arrays at the default `max_ties`, with room for the ≈ 26 bytes per agent that the program,
-        // venues and buffers add at that size (397 of the 423 measured; docs/performance.md, "Whole runs and
-        // memory"), and for the 64 bytes of last contacts that runs with agent records keep.
+        // The memory target: peak resident memory at 10^6 agents over agents, ties included, at most 512 bytes.
+        // The per-agent arrays at the default `max_ties`, and the ≈ 26 bytes per agent the program, venues and
+        // buffers add at that size (docs/performance.md, "Where the time goes"), must fit in it.
+        const OVERHEAD: usize = 26;
         let per_agent = super::bytes_per_agent(crate::params::Params::default().max_ties_usize());
-        assert!(per_agent + 64 <= 480, "{per_agent} bytes per agent");
+        assert!(per_agent + OVERHEAD <= 512, "{per_agent} bytes per agent");
     }
 
     /// The views and habits the inner state prepares for the next day, and the accumulators it clears, are

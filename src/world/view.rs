@@ -49,8 +49,7 @@ impl PeerView {
     }
 
     /// The mental state, by a table rather than a `match`, whose branches on a state that is a coin toss from
-    /// agent to agent were often mispredicted (with a blend for a branch in the AVX2 tie kernel, this took
-    /// cachegrind's model of a predictor from 4.8 to 3.7 mispredicted branches per agent-day).
+    /// agent to agent are often mispredicted.
     #[inline]
     pub fn mental(self) -> MentalState {
         const STATES: [MentalState; 4] =
@@ -78,12 +77,12 @@ impl Default for PeerView {
 
 /// Steps of the grid that social media use (a score in [0, 1]) is held to: 2^13 − 1, so that the step fits the
 /// 13 bits a [`PeerView`] has left. One step is 0.000122 of the score's range, far below anything the model's
-/// sources could tell apart; what the grid buys is a 4-byte view (docs/performance-rounds.md).
+/// sources could tell apart; what the grid buys is a 4-byte view.
 pub const SOCIAL_MEDIA_STEPS: u32 = (1 << 13) - 1;
 
 /// The value of step `k` (at most `SOCIAL_MEDIA_STEPS`) of the social media grid: `k` times the step, in `f32`.
 /// (`k` converts as a signed integer, the same value for every step, because AVX2 has no vector conversion of
-/// unsigned ones.)
+/// unsigned integers.)
 #[inline]
 pub fn social_media_of_step(k: u32) -> f32 {
     debug_assert!(k <= SOCIAL_MEDIA_STEPS);

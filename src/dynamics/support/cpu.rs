@@ -4,9 +4,9 @@
 use super::{block, Block, Lanes, Pass};
 
 /// How the kernel runs: with AVX-512 (a whole row of sixteen lanes per instruction) or AVX2 (eight lanes) where
-/// the CPU has them, else with the instructions every x86-64 (or other) CPU has. All run the same IEEE
-/// operations (the AVX2 way as its own code, `super::avx2`, the others as one source), so they give the same
-/// bits, and a test checks each one the CPU can run against the tie-at-a-time reference.
+/// the CPU has them, else with the instructions every x86-64 (or other) CPU has. All are the same source
+/// compiled for each, performing the same IEEE operations, so they give the same bits, and a test checks each
+/// one the CPU can run against the tie-at-a-time reference.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(super) enum Kernel {
     Portable,
@@ -133,9 +133,9 @@ fn block_portable<const TURNOVER: bool, const LAST_CONTACT: bool>(
     block::<TURNOVER, LAST_CONTACT, false, false>(pass, b, lanes)
 }
 
-/// [`block`] compiled with AVX2: the kernel runs eight ties per instruction, written in AVX2 instructions
-/// (`super::avx2::kernel`), and a row's support is summed in vector registers (`row_sum_avx`). With `popcnt`
-/// (which every CPU with AVX2 has), the lanes counted are one instruction each.
+/// [`block`] compiled with AVX2: the kernel runs eight ties per instruction as LLVM vectorises it, and a row's
+/// support is summed in vector registers (`row_sum_avx`). With `popcnt` (which every CPU with AVX2 has), the lanes
+/// counted are one instruction each.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,popcnt")]
 fn block_avx2<const TURNOVER: bool, const LAST_CONTACT: bool>(pass: &Pass, b: &mut Block, lanes: &mut Lanes) -> u64 {

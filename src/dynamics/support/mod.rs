@@ -14,10 +14,9 @@
 //! at a time), so each end updates its own copy and both copies stay bit-identical.
 //!
 //! The per-tie work is a kernel without branches over a row of the tie table (an agent's ties as columns,
-//! `TieRow`), which the compiler vectorises with AVX-512 (a row of sixteen ties per instruction), chosen at run
-//! time where the CPU has it; elsewhere the same code runs without vectors, still without branches. For AVX2
-//! (eight ties per instruction) the same operations are written in its instructions (`avx2`), as LLVM's own
-//! vectorisation of the kernel for eight lanes spent a sixth of its instructions on spills. It updates the row in
+//! `TieRow`), one portable source that the compiler vectorises: compiled with AVX-512 (a row of sixteen ties per
+//! instruction) or AVX2 (eight) where the CPU has them, chosen at run time, and without vectors elsewhere, still
+//! without branches (docs/performance.md gives what each way costs). It updates the row in
 //! place and performs the same IEEE operations as the tie-at-a-time reference (`reference::update_tie`, kept
 //! for tests), on draws that are exact in `f32`; so the output does not depend on the CPU, and a property
 //! test holds each way the kernel can run to the reference, bit for bit. The support a row brings is summed by
@@ -31,8 +30,6 @@
 //! kernel, the loads and the sums inlined: the loop around the kernel gets the same instructions as the
 //! kernel, and the kernel's constants are set up once per block rather than once per agent.
 
-#[cfg(target_arch = "x86_64")]
-mod avx2;
 mod cpu;
 
 pub use cpu::{kernel_name, KERNEL_VAR};
@@ -208,8 +205,7 @@ struct Pass<'a> {
 /// [`contact_and_decay`]), while the other ends of the agent [`VIEWS_AHEAD`] after it are prefetched. Returns
 /// the agents with a tie that ends today, as bits (bit k for the block's kth agent).
 /// Inlined into one function per way the kernel runs, so that the kernel's constants are set up once per
-/// block rather than once per agent; `AVX512` and `AVX` say what that way's CPU has (with AVX and not AVX-512,
-/// the kernel is `avx2::kernel`; see [`kernel`]), and
+/// block rather than once per agent; `AVX512` and `AVX` say what that way's CPU has, and
 /// `LAST_CONTACT` whether the block's ties keep their last contacts (`BlockMut::keeps_last_contact`).
 #[inline(always)]
 fn block<const TURNOVER: bool, const LAST_CONTACT: bool, const AVX512: bool, const AVX: bool>(
@@ -258,9 +254,9 @@ fn contact_and_decay<const TURNOVER: bool, const LAST_CONTACT: bool, const AVX51
     d: &mut Daily,
 ) -> bool {
     let (peers, newness) = (pass.peers, pass.newness);
-    // Never empty (`newness_table` ends with the entry for old ties), and a few thousand entries long: said
-    // here so that the reads below need no bounds check, and what the AVX2 kernel's reads rely on.
-    assert!(!newness.is_empty() && newness.len() <= i32::MAX as usize);
+    // Never empty (`newness_table` ends with the entry for old ties): said here so that the reads below need
+    // no bounds check.
+    assert!(!newness.is_empty());
     let oldest = newness.len() - 1;
     // The agent's own view is among the views, so they are never empty: said so that the clamped index below
     // needs no bounds check.
@@ -273,8 +269,8 @@ fn contact_and_decay<const TURNOVER: bool, const LAST_CONTACT: bool, const AVX51
         // all of the row's cache misses in flight at once. Without AVX-512, over all sixteen slots, the stale
         // ones past the agent's ties too (an index clamped to the town, so no bounds check; their views are
         // computed on and ignored): a loop of fixed length, unrolled, where one of `valid` loads took eight
-        // instructions a tie (AVX2: 36 fewer instructions per agent-day, docs/performance-rounds.md). With
-        // AVX-512, LLVM makes the fixed loop two gathers, which the tenth round found slower than loads on Zen 4.
+        // instructions a tie (with AVX2, 36 more instructions per agent-day). With AVX-512, LLVM makes the fixed
+        // loop two gathers, which measured slower than loads on Zen 4.
         if AVX512 {
             for j in 0..valid {
                 lanes.view[j] = peers[row.other[j] as usize].bits();
@@ -285,23 +281,14 @@ fn contact_and_decay<const TURNOVER: bool, const LAST_CONTACT: bool, const AVX51
             }
         }
         let last_row = if LAST_CONTACT { last.as_deref_mut().map(|l| &mut l[r].0) } else { None };
-        let (ghosted, gave, ends, [emotional, instrumental, informational]) = match () {
-            // SAFETY: `AVX` without `AVX512` is only set by the block compiled with AVX2 (see `cpu`).
-            #[cfg(target_arch = "x86_64")]
-            () if AVX && !AVX512 => unsafe {
-                avx2::kernel::<TURNOVER, LAST_CONTACT>(pass.c, me, valid as u32, row, last_row, lanes, newness)
-            },
-            () => {
-                // Every lane, the ones past the agent's ties too (their stale ages still index the table): a
-                // loop of fixed length is one vector gather, where one of `valid` lanes took several paths by
-                // length.
-                for j in 0..LANES {
-                    let age = (me.day - (row.formed_and_kind[j] >> 2)).max(0) as u32 as usize;
-                    lanes.newness[j] = newness[age.min(oldest)];
-                }
-                kernel::<TURNOVER, LAST_CONTACT, AVX>(pass.c, me, valid as u32, row, last_row, lanes)
-            }
-        };
+        // Every lane, the ones past the agent's ties too (their stale ages still index the table): a loop of
+        // fixed length is one vector gather, where one of `valid` lanes took several paths by length.
+        for j in 0..LANES {
+            let age = (me.day - (row.formed_and_kind[j] >> 2)).max(0) as u32 as usize;
+            lanes.newness[j] = newness[age.min(oldest)];
+        }
+        let (ghosted, gave, ends, [emotional, instrumental, informational]) =
+            kernel::<TURNOVER, LAST_CONTACT, AVX>(pass.c, me, valid as u32, row, last_row, lanes);
         d.emotional += emotional;
         d.instrumental += instrumental;
         d.informational += informational;
@@ -322,8 +309,7 @@ const LANES: usize = TIE_LANES;
 struct Lanes {
     /// The other ends' views, as words ([`PeerView::bits`]) that the kernel takes apart.
     view: [u32; LANES],
-    /// The tie's decay multiplier by age (`newness_table`), for the plain kernel (the AVX2 kernel reads the
-    /// table itself).
+    /// The tie's decay multiplier by age (`newness_table`).
     newness: [f32; LANES],
     /// Out: the row's last contacts, copied back whole: written in place, the select between today and the
     /// old value became a masked store (`vpmaskmovd`), which on AMD CPUs is microcoded and slow.
@@ -332,9 +318,9 @@ struct Lanes {
 
 /// [`row_sum`] in AVX instructions, for the blocks compiled with AVX2 or AVX-512: the same additions in the
 /// same order, a vector of them at each level of the tree. Written as the plain tree, the sums were taken apart
-/// by LLVM into single additions of lanes extracted one by one; summed in tie order, they were three chains of
-/// dependent additions read back from memory. This form keeps the row's lanes in registers: at 10^4 agents it
-/// took the tie pass from 60 to 52 ns per agent-day (AVX-512, docs/performance-rounds.md).
+/// by LLVM into single additions of lanes extracted one by one, three chains of dependent additions read back
+/// from memory; this form keeps the row's lanes in registers (a seventh of the tie pass at 10^4 agents with
+/// AVX-512, docs/performance.md).
 ///
 /// # Safety
 /// The CPU must have AVX (the callers are compiled with AVX2).
@@ -342,18 +328,7 @@ struct Lanes {
 #[inline(always)]
 unsafe fn row_sum_avx(x: &[f32; LANES]) -> f32 {
     use std::arch::x86_64::*;
-    row_sum_avx_from_halves(_mm256_add_ps(_mm256_loadu_ps(x.as_ptr()), _mm256_loadu_ps(x.as_ptr().add(8))))
-}
-
-/// The rest of [`row_sum_avx`]'s tree, from its first level: `h`, lane j plus lane j + 8 (the AVX2 kernel adds its
-/// two half rows so).
-///
-/// # Safety
-/// The CPU must have AVX (the callers are compiled with AVX2).
-#[cfg(target_arch = "x86_64")]
-#[inline(always)]
-unsafe fn row_sum_avx_from_halves(h: std::arch::x86_64::__m256) -> f32 {
-    use std::arch::x86_64::*;
+    let h = _mm256_add_ps(_mm256_loadu_ps(x.as_ptr()), _mm256_loadu_ps(x.as_ptr().add(8)));
     let q = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps::<1>(h));
     let e = _mm_add_ps(q, _mm_movehl_ps(q, q));
     _mm_cvtss_f32(_mm_add_ss(e, _mm_movehdup_ps(e)))
@@ -437,10 +412,6 @@ fn select<T>(condition: bool, a: T, b: T) -> T {
 /// numbers are commutative in IEEE arithmetic, which lets the kernel pair "me" and "other" instead of the
 /// lower and higher index). With `LAST_CONTACT` it sets the last contact day of each tie with contact today;
 /// without, it leaves the row's last contacts alone (neither read nor written).
-///
-/// The block compiled with AVX2 alone (`AVX` without `AVX512`) runs the same operations written in AVX2
-/// instructions instead (`avx2::kernel`, which also looks up the ties' newness), as LLVM's vectorisation of this
-/// code for eight lanes spilled much.
 #[inline(always)]
 fn kernel<const TURNOVER: bool, const LAST_CONTACT: bool, const AVX: bool>(
     c: &Consts,

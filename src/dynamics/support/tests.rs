@@ -16,29 +16,77 @@ fn daily_bits(d: &Daily) -> (u32, u32, u32, u16, bool) {
     (d.emotional.to_bits(), d.instrumental.to_bits(), d.informational.to_bits(), d.ghosted, d.gave)
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(300))]
+/// The inputs of one check of the kernel against the reference: the day, the seed, the agent and its view, its
+/// ties (the other end, strength, kind, day formed, the other end's view), its support so far, and parameters.
+type Case = (
+    u32,
+    u64,
+    u32,
+    (u8, bool, u8, f32),
+    Vec<(u32, f32, u8, i32, (u8, bool, u8, f32))>,
+    f32,
+    f64,
+    f32,
+    f64,
+    (u32, f32, i32),
+);
 
-    /// The kernel (each way it can run on this machine) gives the bits of the tie-at-a-time reference:
-    /// every tie's strength and last contact, and the day's support (the reference's, tie by tie, summed a row
-    /// at a time in the kernel's tree), ghosting and giving. In a network that does not keep the last contacts,
-    /// it gives the same.
-    #[test]
-    fn kernel_matches_reference(
-        day in 0u32..2_000,
-        seed in any::<u64>(),
-        a in 0u32..64,
-        me in (0u8..3, any::<bool>(), 0u8..4, 0.0f32..=1.0),
-        ties in prop::collection::vec(
+fn case() -> impl Strategy<Value = Case> {
+    (
+        0u32..2_000,
+        any::<u64>(),
+        0u32..64,
+        (0u8..3, any::<bool>(), 0u8..4, 0.0f32..=1.0),
+        prop::collection::vec(
             (0u32..64, 0.0f32..=1.0, 0u8..3, -3_000i32..2_000, (0u8..3, any::<bool>(), 0u8..4, 0.0f32..=1.0)),
             0..40,
         ),
-        start in 0.0f32..3.0,
-        lived_bonus in 0.0f64..0.5,
-        tie_floor in 0.0f32..0.2,
-        turnover in prop_oneof![Just(0.0), 0.0f64..0.99],
-        stale in (0u32..64, 0.0f32..=1.0, -3_000i32..2_000),
-    ) {
+        0.0f32..3.0,
+        0.0f64..0.5,
+        0.0f32..0.2,
+        prop_oneof![Just(0.0), 0.0f64..0.99],
+        (0u32..64, 0.0f32..=1.0, -3_000i32..2_000),
+    )
+}
+
+/// The way `kernel` runs, which this CPU must have: a test of a way the CPU lacks fails rather than passes.
+fn needs(kernel: Kernel) -> Kernel {
+    assert!(Kernel::available().any(|k| k == kernel), "this CPU cannot run the {kernel:?} kernel");
+    kernel
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// The portable kernel gives the bits of the tie-at-a-time reference ([`check`]).
+    #[test]
+    fn kernel_portable_matches_reference(c in case()) {
+        check(Kernel::Portable, c)?;
+    }
+
+    /// The kernel compiled with AVX2 gives the bits of the reference.
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    #[ignore = "needs a CPU with AVX2; .ci/run runs it where the CPU has it (cargo test -- --ignored kernel_avx2)"]
+    fn kernel_avx2_matches_reference(c in case()) {
+        check(needs(Kernel::Avx2), c)?;
+    }
+
+    /// The kernel compiled with AVX-512 gives the bits of the reference.
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    #[ignore = "needs a CPU with AVX-512; .ci/run runs it where the CPU has it (cargo test -- --ignored kernel_avx512)"]
+    fn kernel_avx512_matches_reference(c in case()) {
+        check(needs(Kernel::Avx512), c)?;
+    }
+}
+
+/// The kernel, run the way `kernel` says, gives the bits of the tie-at-a-time reference: every tie's strength
+/// and last contact, and the day's support (the reference's, tie by tie, summed a row at a time in the kernel's
+/// tree), ghosting and giving; in a network that keeps the last contacts and in one that does not.
+fn check(kernel: Kernel, c: Case) -> Result<(), TestCaseError> {
+    let (day, seed, a, me, ties, start, lived_bonus, tie_floor, turnover, stale) = c;
+    {
         let p = Params {
             layer_lived_experience_informational: lived_bonus,
             tie_turnover_yearly: turnover,
@@ -86,7 +134,7 @@ proptest! {
                     && consts.turnover.bits(a, t.other) < consts.turnover_bound)
         });
 
-        for (kernel, last_contact) in Kernel::available().flat_map(|k| [(k, true), (k, false)]) {
+        for last_contact in [true, false] {
             // The agent's rows as the tie table holds them, in a block of 64 agents of whom the others have
             // no ties: slots past the agent's ties hold a stale tie, which must stay as it was.
             let stale = Tie::new(stale.0, stale.1, stale.2, TieKind::Friend);
@@ -129,28 +177,10 @@ proptest! {
             prop_assert_eq!(daily_bits(&got), daily_bits(&want), "{:?}", kernel);
         }
     }
+    Ok(())
 }
 
 proptest! {
-    /// The AVX2 kernel's draws (eight 32-bit lanes to a vector) are `rng::PairDraws::bits` for each pair, and
-    /// their numbers `rng::PairDraws::uniform`, on any keys and agents, the agent below, above or equal to the
-    /// other end.
-    #[test]
-    #[cfg(target_arch = "x86_64")]
-    fn avx2_draws_match_rng(prefix in any::<u64>(), a in any::<u32>(), other in prop::array::uniform16(any::<u32>())) {
-        if std::arch::is_x86_feature_detected!("avx2") {
-            let mut other = other;
-            other[0] = a;
-            let draws = PairDraws::new(prefix);
-            // SAFETY: the CPU has AVX2.
-            let (bits, u) = unsafe { avx2::row_draws(draws, a, &other) };
-            for j in 0..LANES {
-                prop_assert_eq!(bits[j], draws.bits(a, other[j]), "slot {}", j);
-                prop_assert_eq!(u[j].to_bits(), draws.uniform(a, other[j]).to_bits(), "slot {}", j);
-            }
-        }
-    }
-
     /// The row sum in AVX registers makes the plain tree's additions, bit for bit, on any lanes (each of
     /// 0, a tiny, an ordinary or a large support, so that roundings and cancellations occur).
     #[test]
