@@ -11,13 +11,13 @@
 //! `cargo bench --bench thread_scaling` at 2 threads, `agents,threads,pairs,speedup_median,speedup_q1,speedup_q3`:
 //! the middle panel's filled markers and whiskers, the measure of the two-thread target (each pair times both
 //! thread counts back to back, so the machine's drift between them cancels). docs/performance-threads.csv has
-//! the same columns, from runs at 2 to 16 threads on a 16-core machine (docs/performance-cores.md): the right
+//! the same columns, from runs at 2 to 16 threads on a 16-core machine (docs/performance.md): the right
 //! panel.
 //!
 //! `--from-criterion` first rewrites docs/performance.csv from criterion's saved estimates of the last
 //! `day_loop` run: the time per iteration criterion reports, from
 //! `DIR/day_loop/<threads>/<agents>/new/estimates.json` (DIR defaults to `target/criterion`). So a new
-//! sitting's chart needs no figures copied by hand; `cargo bench --bench thread_scaling --
+//! measurement's chart needs no figures copied by hand; `cargo bench --bench thread_scaling --
 //! csv=docs/performance-pairs.csv` appends the paired runs.
 
 use plotters::prelude::*;

@@ -1,6 +1,6 @@
 //! The model's parameters: each defined exactly once here, with meaning, unit, valid range, default and
 //! source. `supportsim params`, scenario validation and the parameter table in docs/ODD.md all read this
-//! table, so they cannot drift apart. Sources cite ../shared/MODEL.md §5 or say "assumption".
+//! table, so they cannot drift apart. Sources are cited in full in docs/sources.md, or say "assumption".
 
 use serde::Serialize;
 
@@ -67,7 +67,7 @@ define_params! {
         "Tie strength above which a tie counts as strong; an agent with none is isolated (`isolated_share`).";
     tie_floor = 0.04, "strength", [0.0, 0.5], ASSUMPTION,
         "Ties weaker than this are dropped.";
-    max_ties = 15.0, "ties", [1.0, 60.0], "assumption (inner-circle size, MODEL.md §3)",
+    max_ties = 15.0, "ties", [1.0, 60.0], "assumption (inner-circle size)",
         "Most ties an agent keeps; when a new tie forms the weakest goes first (whole number).";
 
     // --- Population ---
@@ -116,7 +116,7 @@ define_params! {
         "Mean number of venue ties a resident (or staff member) draws at start, as `venue_ties_service_user`. Large enough that most residents who go out start with the full tie list the dynamics keep them at; without these ties residents' venue ties took about five years to build up, and their loneliness fell with them.";
     p_friend_same_district = 0.8, "probability", [0.0, 1.0], ASSUMPTION,
         "Chance that an old friend lives in the same district.";
-    work_contact_resident = 0.5, "contact units/day", [0.0, 10.0], "assumption (MODEL.md §3: residents have daily contact at work or at home)",
+    work_contact_resident = 0.5, "contact units/day", [0.0, 10.0], "assumption (residents have daily contact at work or at home)",
         "Daily contact outside venues for residents, volunteers and professionals.";
     work_contact_service_user = 0.0375, "contact units/day", [0.0, 10.0], "calibrated (calibration/targets.toml) to Badcock et al. 2015 (about 80% lonely in psychosis)",
         "Daily contact outside venues for service users.";
@@ -205,7 +205,7 @@ define_params! {
         "Multiplier on an agent's own outreach while struggling or in crisis.";
     social_media_contact_boost = 0.8, "share", [0.0, 5.0], ASSUMPTION,
         "Relative rise in remote contact at full social media use of both ends.";
-    social_media_rumination = 0.004, "score/day", [0.0, 1.0], "assumption (MODEL.md §2: social media raises rumination and shame when struggling)",
+    social_media_rumination = 0.004, "score/day", [0.0, 1.0], "assumption (the study: social media raises rumination and shame when struggling)",
         "Daily shame from social media at full use while struggling or in crisis.";
     hope_gain_giving = 0.01, "score", [0.0, 1.0], "assumption (the study: mutual support, able to give)",
         "Share of the gap to full hope gained on a day an agent (not in crisis) gives support.";
@@ -250,11 +250,11 @@ define_params! {
         "Baseline daily hazard of struggling -> crisis.";
     crisis_resolution_rate = 0.05, "1/day", [0.0, 1.0], ASSUMPTION,
         "Baseline daily hazard of crisis -> struggling.";
-    remission_fast_weekly = 0.0776, "1/week", [0.0, 1.0], "calibrated (calibration/targets.toml) to Spijker et al. 2002 (two-class fit, MODEL.md §5)",
+    remission_fast_weekly = 0.0776, "1/week", [0.0, 1.0], "calibrated (calibration/targets.toml) to Spijker et al. 2002 (two-class fit)",
         "Weekly remission hazard of the fast class of episodes.";
-    remission_slow_weekly = 0.004, "1/week", [0.0, 1.0], "Spijker et al. 2002 (two-class fit, MODEL.md §5)",
+    remission_slow_weekly = 0.004, "1/week", [0.0, 1.0], "Spijker et al. 2002 (two-class fit)",
         "Weekly remission hazard of the slow class of episodes.";
-    remission_fast_share = 0.688, "share", [0.0, 1.0], "calibrated (calibration/targets.toml) to Spijker et al. 2002 (two-class fit, MODEL.md §5)",
+    remission_fast_share = 0.688, "share", [0.0, 1.0], "calibrated (calibration/targets.toml) to Spijker et al. 2002 (two-class fit)",
         "Share of episodes in the fast class.";
     rr_onset_lonely = 2.6, "ratio", [0.0, 20.0], "Teo et al. 2013: poor relationship quality OR 2.60",
         "Onset hazard ratio at full loneliness (exposure = loneliness).";
@@ -266,7 +266,7 @@ define_params! {
         "Onset hazard ratio at full shame (exposure = shame).";
     rr_onset_lost_rhythm = 1.5, "ratio", [0.0, 20.0], "assumption (the study: social rhythm)",
         "Onset hazard ratio while the weekly rhythm is broken.";
-    rr_crisis_lost_rhythm = 2.0, "ratio", [0.0, 20.0], "assumption (the study: social rhythm; MODEL.md §2)",
+    rr_crisis_lost_rhythm = 2.0, "ratio", [0.0, 20.0], "assumption (the study: social rhythm)",
         "Crisis hazard ratio while the weekly rhythm is broken.";
     rr_crisis_lonely = 2.0, "ratio", [0.0, 20.0], ASSUMPTION,
         "Crisis hazard ratio at full loneliness (exposure = loneliness).";
@@ -289,7 +289,7 @@ define_params! {
     // --- Tie decay ---
     tie_decay_yearly = 0.15, "share/year", [0.0, 1.0], "Roberts & Dunbar 2015: closeness falls ~15% a year without contact",
         "Yearly loss of strength of a mature friendship without face-to-face contact.";
-    kin_decay_factor = 0.2, "factor", [0.0, 1.0], "assumption (MODEL.md §3: kin decays far more slowly)",
+    kin_decay_factor = 0.2, "factor", [0.0, 1.0], "assumption (kin ties decay far more slowly than friendships)",
         "Decay of kin ties relative to friendships.";
     new_tie_decay_multiplier = 15.0, "factor", [1.0, 100.0], "assumption (the study: relationships over time)",
         "Decay multiplier of a brand-new tie; it fades toward 1 as the tie matures.";
@@ -297,25 +297,25 @@ define_params! {
         "Age scale over which a new tie becomes mature.";
     ghost_decay_multiplier = 3.0, "factor", [1.0, 100.0], "assumption (the study: friends pull away)",
         "Decay multiplier of a tie to a struggling or crisis agent, unless the other has lived experience.";
-    social_media_decay_reduction = 0.5, "share", [0.0, 1.0], "assumption (MODEL.md §2: social media keeps weak ties alive)",
+    social_media_decay_reduction = 0.5, "share", [0.0, 1.0], "assumption (the study: social media keeps weak ties alive)",
         "How far full social media use of both ends slows the decay of an unused tie.";
     tie_turnover_yearly = 0.16, "share/year", [0.0, 1.0],
         "assumption, of the order of Mollenhorst, Volker & Flap 2014 (about 30% of personal network members remain after 7 years)",
         "Yearly chance that a friendship or venue tie ends for reasons outside the model (a move, a new job, a life change), whatever its strength; kin ties do not turn over. Without it, ties that stay in contact never end and networks fill up to `max_ties`.";
     friend_renewal = 1.0, "share", [0.0, 1.0],
-        "assumption (MODEL.md §3: ties formed outside the venues; people make new friends as they lose old ones)",
+        "assumption (ties formed outside the venues; people make new friends as they lose old ones)",
         "Share of the friendships from outside the venues that turnover ends which are replaced by a new one made outside the venues (work, neighbours, friends of friends); 0 lets the friendships the town starts with die out over the years. Friendships lost to decay (friends who pull away) are not replaced.";
     tie_gain_contact = 0.01, "strength", [0.0, 1.0], ASSUMPTION,
         "Strength gained (times the remaining gap) per in-person contact along a tie; remote contact gains a quarter.";
 
     // --- Support layers along ties (emotional / instrumental / informational per contact at full strength) ---
-    layer_kin_emotional = 0.8, "support units", [0.0, 10.0], "assumption (MODEL.md §2: strong ties give instrumental support)",
+    layer_kin_emotional = 0.8, "support units", [0.0, 10.0], "assumption (the study: strong ties give instrumental support)",
         "Emotional support per in-person contact along a full-strength kin tie.";
-    layer_kin_instrumental = 0.8, "support units", [0.0, 10.0], "assumption (MODEL.md §2: strong ties give instrumental support)",
+    layer_kin_instrumental = 0.8, "support units", [0.0, 10.0], "assumption (the study: strong ties give instrumental support)",
         "Instrumental support per in-person contact along a full-strength kin tie.";
     layer_kin_informational = 0.2, "support units", [0.0, 10.0], ASSUMPTION,
         "Informational support per in-person contact along a full-strength kin tie.";
-    layer_friend_emotional = 1.0, "support units", [0.0, 10.0], "assumption (MODEL.md §2: friends give mostly emotional support)",
+    layer_friend_emotional = 1.0, "support units", [0.0, 10.0], "assumption (the study: friends give mostly emotional support)",
         "Emotional support per in-person contact along a full-strength friendship (old or venue-made).";
     layer_friend_instrumental = 0.25, "support units", [0.0, 10.0], ASSUMPTION,
         "Instrumental support per in-person contact along a full-strength friendship.";

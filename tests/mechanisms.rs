@@ -1,4 +1,4 @@
-//! One test per theme of the study (MODEL.md §2): each shows its mechanism moves the outcome the way the
+//! One test per theme of the study (docs/sources.md): each shows its mechanism moves the outcome the way the
 //! study says. Comparisons are paired by replicate (same seeds), and pass only when the 95% interval of the
 //! paired difference excludes zero.
 

@@ -1,4 +1,4 @@
-//! The patterns of MODEL.md §8 (pattern-oriented validation, Grimm et al. 2005), each asserted on 95%
+//! The patterns of docs/sources.md (pattern-oriented validation, Grimm et al. 2005), each asserted on 95%
 //! intervals over replicates, never on one run. Pattern 3 (closing a district's only meeting place) runs on
 //! the shipped default what-if in `whatif.rs`. docs/validation.md reports the figures these tests check.
 
@@ -61,9 +61,9 @@ fn pattern_1_loneliness_levels() {
     assert!(lo >= 3.0, "service users / residents lonely share: {m:.2} (95% interval from {lo:.2}), expected ≥ 3");
 }
 
-/// The town starts in a steady state of its mental states (issue 4): the share of residents unwell at the
-/// end of the run is that at the end of the burn-in, within 2 points. Before the stationary start it rose by
-/// about 5 points over these 78 weeks as slow episodes piled up.
+/// The town starts in a steady state of its mental states: the share of residents unwell at the
+/// end of the run is that at the end of the burn-in, within 2 points. Started from another mix, it rises by
+/// about 5 points over these 78 weeks as slow episodes pile up.
 #[test]
 fn the_mix_of_mental_states_holds_still() {
     let drift = |group: &str| Statistic::Drift { group: group.into(), metric: "well_share".into() };
@@ -76,7 +76,7 @@ fn the_mix_of_mental_states_holds_still() {
     interval_within("change of the town's well share after the burn-in", &on_default_town(&drift("all")), -0.02, 0.02);
 }
 
-/// The network starts in its steady state too (issue 4): after the burn-in, residents' and service users'
+/// The network starts in its steady state too: after the burn-in, residents' and service users'
 /// mean number of ties and residents' lonely share hold still, within the tolerances of the calibration's
 /// steady-state targets (0.3 ties, 1 point). Before venue ties were seeded at the start, residents' venue
 /// ties built up for about five years: +2.3 ties and −1.4 points of loneliness over the calibration window.

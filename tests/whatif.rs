@@ -1,6 +1,6 @@
 //! The headline what-if, on the shipped default town with default parameters: closing the north meeting
 //! place raises the lonely share of north's service users, with the 95% interval above zero. This is also
-//! pattern 3 of MODEL.md §8: the rise comes within 8–26 weeks, networks shrink, and the rise is larger for
+//! pattern 3 of docs/sources.md: the rise comes within 8–26 weeks, networks shrink, and the rise is larger for
 //! the lowest income quartile and for high-stigma diagnoses.
 
 use crate::common::*;

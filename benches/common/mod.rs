@@ -13,10 +13,10 @@ pub fn town(n_agents: u32) -> Scenario {
     Scenario::load(Origin::Embedded, Path::new("baseline.toml")).expect("embedded baseline").scaled(n_agents)
 }
 
-/// The machine the benchmark runs on, in one line, for the record of a sitting: the CPU (its name, and on
+/// The machine the benchmark runs on, in one line, for the record of a measurement: the CPU (its name, and on
 /// Linux its family and model, which tell its generation), the threads it offers, and the way the tie kernel
-/// runs (`SUPPORTSIM_KERNEL`). The development machine has changed between sittings, from a CPU with AVX-512 to
-/// one without (docs/performance.md). A `SUPPORTSIM_KERNEL` that names no way this CPU can run is reported, as
+/// runs (`SUPPORTSIM_KERNEL`). A figure is only comparable with one from the same
+/// machine and kernel way (docs/performance.md). A `SUPPORTSIM_KERNEL` that names no way this CPU can run is reported, as
 /// the command line reports it, and the benchmark exits with code 2 rather than time another way.
 pub fn machine() -> String {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();

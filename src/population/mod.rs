@@ -162,7 +162,7 @@ pub fn build(scenario: &Scenario, replicate: u32) -> Town {
             hope_baseline: hope_baseline as f32,
         });
         // The mental state and episode class on day 0 come from the agent's stationary mix at its starting
-        // exposures, so the town starts near the steady state of its mental states (issue 4): most agents
+        // exposures, so the town starts near the steady state of its mental states: most agents
         // unwell at any one time are in long episodes.
         let a = agents.last().expect("just pushed");
         let mix = hazards::stationary_mix(p, &ln_rr, role, &initial_exposure(p, a));

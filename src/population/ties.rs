@@ -24,7 +24,7 @@ use rayon::prelude::*;
 /// and pairs with the others who picked it, so the two are venue-mates who meet there again. They fill only
 /// the slots kin and friends left free; their ages and strengths are spread as the venue dynamics keep such
 /// ties ([`pair_up`]), so the network starts near the state the dynamics keep it in instead of building it
-/// up over years (issue 4).
+/// up over years.
 pub(super) fn initial_network(scenario: &Scenario, p: &Params, replicate: u32, agents: &[Agent]) -> Network {
     let mut net = Network::new(agents.len(), p.max_ties_usize());
     let n_districts = scenario.districts.len();
@@ -207,7 +207,7 @@ fn for_each_stub(
 
 /// Friendships made outside the venues (work, neighbours, friends of friends) replace those that turnover
 /// ended today, so the part of the network formed outside the venues stays in a steady state instead of
-/// dying out over the years (issue 4). Each ended friendship is replaced with probability `friend_renewal`:
+/// dying out over the years. Each ended friendship is replaced with probability `friend_renewal`:
 /// the agent puts a stub in its district's pool (with probability `p_friend_same_district`) or the town's,
 /// and the stubs pair as at the start. A new friendship enters established (a year old, strength drawn as at
 /// the start). Friendships lost to decay (friends who pull away) are not replaced. Serial, in agent order,
@@ -275,7 +275,7 @@ fn pair_up(
         // Service users' friends have drifted before the run starts: their old friendships are weaker.
         let (lo, hi) = match kind {
             // Kin start near the strength their contact keeps them at (from (0.4, 0.9) they took years to get
-            // there, and the town with them: issue 4).
+            // there, and the town with them).
             TieKind::Kin => (0.8, 1.0),
             // Venue ties known for over a year are spread about evenly over this range in the long run of the
             // default town, for residents and service users alike (docs/validation.md §1).
