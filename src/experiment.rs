@@ -68,7 +68,11 @@ pub fn arms_of(scenario: &Scenario) -> Vec<(&'static str, Scenario)> {
 }
 
 /// Runs every arm and replicate and computes effects.
-pub fn run(scenario: &Scenario, options: &Options, observers: Option<&ObserverFactory>) -> Result<Experiment> {
+pub fn run_experiment(
+    scenario: &Scenario,
+    options: &Options,
+    observers: Option<&ObserverFactory>,
+) -> Result<Experiment> {
     let started = std::time::Instant::now();
     let arms = arms_of(scenario);
     let replicates = scenario.run.replicates;

@@ -88,7 +88,7 @@ pub struct Sensitivity {
 }
 
 fn headline(s: &Scenario, options: &Options, value: f64) -> Result<Point> {
-    let exp = experiment::run(s, options, None)?;
+    let exp = experiment::run_experiment(s, options, None)?;
     let (group, metric) = s.headline();
     let e = exp
         .effects

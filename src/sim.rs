@@ -163,7 +163,11 @@ impl<'a> Runner<'a> {
 }
 
 /// Runs one arm of one replicate to the end.
-pub fn run<'o>(scenario: &Scenario, replicate: u32, observer: Option<&mut (dyn AgentObserver + 'o)>) -> RunResult {
+pub fn run_replicate<'o>(
+    scenario: &Scenario,
+    replicate: u32,
+    observer: Option<&mut (dyn AgentObserver + 'o)>,
+) -> RunResult {
     Runner::new(scenario, replicate).finish(observer)
 }
 

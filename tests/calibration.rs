@@ -62,13 +62,13 @@ fn calibration_recovers_a_known_parameter() {
     let mut truth = supportsim::Scenario::from_file(&dir.path().join("town.toml")).unwrap();
     truth.params.leisure_share = 0.05;
     let stat = Statistic::CannotAfford { quartile: 0 };
-    let run = calibrate::stats::run(&truth, 0, Cancel::never(), false);
+    let run = calibrate::stats::measure(&truth, 0, Cancel::never(), false);
     let target = calibrate::stats::value(&stat, &truth, &run);
     assert!(target > 0.0 && target < 1.0, "{target}");
 
     let cal = calibrate::targets::load(&recovery_targets(dir.path(), target)).unwrap();
     assert_eq!(cal.scenario.params.leisure_share, 0.02, "the search starts from the scenario's value");
-    let outcome = cal.run(|_, _| {}, Cancel::never()).unwrap();
+    let outcome = cal.search(|_, _| {}, Cancel::never()).unwrap();
     let fitted = outcome.fitted[0];
     assert!((fitted - 0.05).abs() / 0.05 < 0.15, "fitted leisure_share {fitted}, truth 0.05");
     assert!(outcome.fits[0].within(&cal.targets[0]), "{:?}", outcome.fits[0]);

@@ -118,7 +118,7 @@ pub fn edit_venue(mut s: Scenario, name: &str, f: impl FnOnce(&mut supportsim::s
 }
 
 pub fn run(s: &Scenario) -> Experiment {
-    experiment::run(s, &Options::default(), None).expect("experiment runs")
+    experiment::run_experiment(s, &Options::default(), None).expect("experiment runs")
 }
 
 pub fn metric_index(name: &str) -> usize {

@@ -7,7 +7,8 @@ use supportsim::experiment::{self, Options};
 use supportsim::output;
 
 fn timeseries_bytes(threads: usize, scenario: &supportsim::Scenario) -> Vec<u8> {
-    let exp = experiment::run(scenario, &Options { threads: Some(threads), ..Options::default() }, None).unwrap();
+    let exp =
+        experiment::run_experiment(scenario, &Options { threads: Some(threads), ..Options::default() }, None).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("timeseries.csv");
     output::write_timeseries(&path, &exp, &Cancel::never()).unwrap();
@@ -72,7 +73,7 @@ cost_nok = 50
     let shared = run(&s);
     for (arm, (name, scenario)) in experiment::arms_of(&s).into_iter().enumerate() {
         for rep in 0..s.run.replicates {
-            let alone = supportsim::sim::run(&scenario, rep, None);
+            let alone = supportsim::sim::run_replicate(&scenario, rep, None);
             let forked = &shared.arms[arm].runs[rep as usize];
             assert_eq!(alone.record_days, forked.record_days);
             let same = alone.values.iter().zip(&forked.values).all(|(x, y)| x.to_bits() == y.to_bits());

@@ -97,7 +97,7 @@ proptest! {
             s.run.burn_in_days = 0;
             s.analysis.window_days = s.run.record_every_days.min(s.run.days);
             s.events.retain(|e| e.day < s.run.days);
-            let result = supportsim::sim::run(&s, 0, None);
+            let result = supportsim::sim::run_replicate(&s, 0, None);
             for (k, v) in result.values.iter().enumerate() {
                 let metric = METRICS[k % METRICS.len()];
                 prop_assert!(v.is_nan() || (v.is_finite() && *v >= 0.0), "{metric} = {v}");

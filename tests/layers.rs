@@ -249,8 +249,9 @@ fn the_checker_reads_use_trees_and_sees_an_upward_import() {
     );
     assert_eq!(code("use crate::a; // crate::b\n/// crate::c\nlet s = \"//\";"), "use crate::a; \n\nlet s = \"//\";");
     // An upward import in a made-up file is found.
-    let found = paths(&code("use crate::cli::progress_bar;\nfn f() { crate::sweep::run(); }"));
+    let found = paths(&code("use crate::cli::progress_bar;\nfn f() { crate::sweep::run_sweep(); }"));
     assert!(
-        found.contains(&"crate::cli::progress_bar".to_string()) && found.contains(&"crate::sweep::run".to_string())
+        found.contains(&"crate::cli::progress_bar".to_string())
+            && found.contains(&"crate::sweep::run_sweep".to_string())
     );
 }

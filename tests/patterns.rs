@@ -19,7 +19,8 @@ fn default_town() -> &'static (Scenario, Vec<RunStats>) {
         let mut s = Scenario::load(Origin::Embedded, Path::new("baseline.toml")).unwrap();
         s.run.replicates = 4;
         use rayon::prelude::*;
-        let runs = (0..s.run.replicates).into_par_iter().map(|r| stats::run(&s, r, Cancel::never(), false)).collect();
+        let runs =
+            (0..s.run.replicates).into_par_iter().map(|r| stats::measure(&s, r, Cancel::never(), false)).collect();
         (s, runs)
     })
 }

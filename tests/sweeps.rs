@@ -342,7 +342,7 @@ fn each_run_is_reproduced_by_supportsim_run_with_its_seed() {
     let mut scenario = s.scenario_at(&plan.values(&s, 3)).unwrap();
     scenario.run.seed = seed;
     scenario.run.replicates = 1;
-    let exp = supportsim::experiment::run(&scenario, &Default::default(), None).unwrap();
+    let exp = supportsim::experiment::run_experiment(&scenario, &Default::default(), None).unwrap();
     let e = crate::common::effect(&exp, "district:a/service_users", "lonely_share");
     assert_eq!(supportsim::output::num(e.difference), row[col]);
 }

@@ -49,7 +49,7 @@ impl Fit {
 }
 
 /// What a calibration found.
-pub struct Outcome {
+pub struct CalibrationResult {
     pub fitted: Vec<f64>,
     pub loss: f64,
     pub fits: Vec<Fit>,
@@ -105,8 +105,10 @@ impl Calibration {
         let scenarios: Vec<Scenario> = points.iter().map(|v| self.scenario_at(v)).collect();
         let trial = self.targets.iter().any(|t| t.statistic.needs_trial());
         let jobs: Vec<(usize, u32)> = (0..points.len()).flat_map(|p| (0..replicates).map(move |r| (p, r))).collect();
-        let mut runs: Vec<(usize, RunStats)> =
-            jobs.par_iter().map(|&(p, r)| (p, stats::run(&scenarios[p], r, cancel.clone(), trial))).collect::<Vec<_>>();
+        let mut runs: Vec<(usize, RunStats)> = jobs
+            .par_iter()
+            .map(|&(p, r)| (p, stats::measure(&scenarios[p], r, cancel.clone(), trial)))
+            .collect::<Vec<_>>();
         if cancel.requested() {
             return Err(Error::Interrupted);
         }
@@ -141,7 +143,7 @@ impl Calibration {
 
     /// Runs the search and the final check. `progress` is called after each batch of evaluations with
     /// (evaluations so far, the budget). A set `cancel` stops it with [`Error::Interrupted`].
-    pub fn run(&self, mut progress: impl FnMut(usize, usize), cancel: Cancel) -> Result<Outcome> {
+    pub fn search(&self, mut progress: impl FnMut(usize, usize), cancel: Cancel) -> Result<CalibrationResult> {
         let start: Vec<f64> = self
             .parameters
             .iter()
@@ -202,7 +204,7 @@ impl Calibration {
 
     /// The fit table at the scenario's own values of the free parameters, without searching
     /// (`supportsim calibrate --check`): how well the current defaults meet the targets.
-    pub fn check(&self, cancel: Cancel) -> Result<Outcome> {
+    pub fn check(&self, cancel: Cancel) -> Result<CalibrationResult> {
         let current = self
             .parameters
             .iter()
@@ -211,7 +213,7 @@ impl Calibration {
         self.check_at(current, &cancel)
     }
 
-    fn check_at(&self, fitted: Vec<f64>, cancel: &Cancel) -> Result<Outcome> {
+    fn check_at(&self, fitted: Vec<f64>, cancel: &Cancel) -> Result<CalibrationResult> {
         let runs = self.simulate(std::slice::from_ref(&fitted), self.check_replicates, cancel)?.remove(0);
         let per_target = self.target_values(&fitted, &runs);
         let loss = self.loss(&per_target);
@@ -222,7 +224,7 @@ impl Calibration {
                 Fit { mean, ci_low, ci_high }
             })
             .collect();
-        Ok(Outcome { fitted, loss, fits, history: Vec::new(), searched: false })
+        Ok(CalibrationResult { fitted, loss, fits, history: Vec::new(), searched: false })
     }
 }
 
@@ -230,7 +232,7 @@ impl Calibration {
 /// it.
 pub fn write(
     cal: &Calibration,
-    outcome: &Outcome,
+    outcome: &CalibrationResult,
     mut folder: Folder,
     dir: Stage,
     command_line: &[String],

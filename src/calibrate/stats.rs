@@ -284,7 +284,7 @@ impl AgentObserver for StatsObserver {
 /// Runs the scenario's baseline (its events removed) for one replicate and collects the statistics. A set
 /// `cancel` stops the run at the next day boundary (the statistics are then incomplete).
 /// With `trial`, also runs the virtual peer-support trial: a second arm forked at the end of the burn-in.
-pub fn run(scenario: &Scenario, replicate: u32, cancel: crate::cancel::Cancel, trial: bool) -> RunStats {
+pub fn measure(scenario: &Scenario, replicate: u32, cancel: crate::cancel::Cancel, trial: bool) -> RunStats {
     let baseline = scenario.without_events();
     let mut observed = StatsObserver::new(&baseline);
     let mut runner = crate::sim::Runner::new(&baseline, replicate).with_cancel(cancel);

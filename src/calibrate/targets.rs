@@ -10,7 +10,7 @@ use crate::scenario::filecheck::FileChecker;
 use crate::scenario::load;
 use crate::scenario::{Origin, Scenario};
 use std::path::{Path, PathBuf};
-use toml::Value;
+use toml::{Table, Value};
 
 /// A parameter the search may move, within `[lo, hi]` (log-scaled when `log`).
 #[derive(Clone, Debug)]
@@ -71,29 +71,13 @@ const STATISTICS: &[&str] = &[
     "peer_trial_hope_smd",
 ];
 
-/// Reads and checks a targets file.
+/// Reads and checks a targets file: every problem at once, in the order of the format's keys.
 pub fn load(path: &Path) -> Result<Calibration, Error> {
     let loaded = load::load(Origin::Disk, path)?;
     let mut c = FileChecker::new(&loaded);
     let root = &loaded.merged;
     c.unknown_keys(root, TOP_KEYS, "");
-
-    let scenario = match c.string(root, "scenario", "scenario") {
-        Some(name) => {
-            let p = path.parent().unwrap_or(Path::new("")).join(&name);
-            match Scenario::from_file(&p) {
-                Ok(s) => Some(s),
-                Err(e) => {
-                    c.problem("scenario", format!("cannot use `{name}`: {e}"));
-                    None
-                }
-            }
-        }
-        None => {
-            c.problem("scenario", "missing: the base scenario file the targets describe");
-            None
-        }
-    };
+    let scenario = read_scenario(&mut c, root, path.parent().unwrap_or(Path::new("")));
     let days = c.positive_int(root, "days", 0, 1) as u32;
     let replicates = c.positive_int(root, "replicates", 2, 1) as u32;
     let check_replicates = c.positive_int(root, "check_replicates", 8, 2) as u32;
@@ -107,155 +91,24 @@ pub fn load(path: &Path) -> Result<Calibration, Error> {
         c.problem("min_step", "must be above 0 and at most initial_step");
     }
 
-    let mut parameters = Vec::new();
-    let empty = Vec::new();
-    let list = |key: &str, c: &mut FileChecker| -> Vec<Value> {
-        match root.get(key) {
-            None => Vec::new(),
-            Some(Value::Array(a)) => a.clone(),
-            Some(_) => {
-                c.problem(key, format!("must be an array of tables ([[{key}]])"));
-                Vec::new()
-            }
-        }
-    };
-    let parameter_list = list("parameters", &mut c);
-    let list_len = parameter_list.len();
+    let parameter_list = table_list(&mut c, root, "parameters");
+    let mut parameters: Vec<FreeParameter> = Vec::new();
     for (i, v) in parameter_list.iter().enumerate() {
-        let at = |k: &str| format!("parameters[{i}].{k}");
-        let Some(t) = c.element(v, "parameters", i, PARAMETER_KEYS) else { continue };
-        let Some(name) = c.string(t, "name", &at("name")) else {
-            c.problem(&format!("parameters[{i}]"), "missing `name`");
-            continue;
-        };
-        let Some(spec) = PARAM_SPECS.iter().find(|s| s.name == name) else {
-            let hint = did_you_mean(&name, PARAM_SPECS.iter().map(|s| s.name));
-            c.problem(&at("name"), format!("unknown parameter `{name}`{hint}"));
-            continue;
-        };
-        if parameters.iter().any(|p: &FreeParameter| p.name == name) {
-            c.problem(&at("name"), format!("`{name}` is listed twice"));
+        if let Some(p) = read_parameter(&mut c, v, i, &parameters) {
+            parameters.push(p);
         }
-        let log = match t.get("log") {
-            None => false,
-            Some(Value::Boolean(b)) => *b,
-            Some(_) => {
-                c.problem(&at("log"), "must be true or false");
-                false
-            }
-        };
-        let range = t.get("range").and_then(Value::as_array).unwrap_or(&empty);
-        let bounds: Vec<f64> = range.iter().filter_map(|x| x.as_float().or(x.as_integer().map(|i| i as f64))).collect();
-        let [lo, hi] = bounds[..] else {
-            c.problem(&at("range"), "must be [low, high]");
-            continue;
-        };
-        if !lo.is_finite() || !hi.is_finite() {
-            c.problem(&at("range"), "must be two finite numbers");
-        } else if lo >= hi {
-            c.problem(&at("range"), "low must be below high");
-        } else if lo < spec.min || hi > spec.max {
-            c.problem(&at("range"), format!("must lie within the parameter's valid range {} – {}", spec.min, spec.max));
-        } else if log && lo <= 0.0 {
-            c.problem(&at("range"), "a log-scaled range must be above zero");
-        }
-        parameters.push(FreeParameter { name, lo, hi, log });
     }
-    if list_len == 0 && !matches!(root.get("parameters"), Some(v) if !v.is_array()) {
+    if parameter_list.is_empty() && !matches!(root.get("parameters"), Some(v) if !v.is_array()) {
         c.problem("parameters", "no free parameters: add at least one [[parameters]] table");
     }
 
     let districts = scenario.as_ref().map(|s| s.district_names()).unwrap_or_default();
-    let mut targets = Vec::new();
-    let target_list = list("targets", &mut c);
+    let target_list = table_list(&mut c, root, "targets");
     if target_list.is_empty() && root.get("targets").is_none() {
         c.problem("targets", "no targets: add at least one [[targets]] table");
     }
-    for (i, v) in target_list.iter().enumerate() {
-        let at = |k: &str| format!("targets[{i}].{k}");
-        let Some(t) = c.element(v, "targets", i, TARGET_KEYS) else { continue };
-        let name = c.string(t, "name", &at("name")).unwrap_or_else(|| format!("target {}", i + 1));
-        let value = c.number(t, "value", &at("value"));
-        let tolerance = c.number(t, "tolerance", &at("tolerance"));
-        let weight = c.number(t, "weight", &at("weight")).unwrap_or(1.0);
-        let source = c.string(t, "source", &at("source")).unwrap_or_default();
-        // A value that is there but not a finite number has been reported; only an absent one is missing.
-        if !t.contains_key("value") {
-            c.problem(&format!("targets[{i}]"), "missing `value`: the real-world figure");
-        }
-        match tolerance {
-            None if !t.contains_key("tolerance") => {
-                c.problem(&format!("targets[{i}]"), "missing `tolerance`: how far off still counts as a fit")
-            }
-            Some(x) if x <= 0.0 => c.problem(&at("tolerance"), "must be above zero"),
-            _ => {}
-        }
-        if weight < 0.0 {
-            c.problem(&at("weight"), "must not be negative");
-        }
-        if source.trim().is_empty() {
-            c.problem(&format!("targets[{i}]"), "missing `source`: where the real-world figure comes from");
-        }
-        let kind = c.string(t, "statistic", &at("statistic"));
-        let group_metric = |c: &mut FileChecker| -> Option<(String, String)> {
-            let group = c.string(t, "group", &at("group"));
-            let metric = c.string(t, "metric", &at("metric"));
-            let (Some(group), Some(metric)) = (group, metric) else {
-                c.problem(&format!("targets[{i}]"), "needs `group` and `metric`");
-                return None;
-            };
-            if let Err(m) = crate::groups::Group::parse(&group, &districts) {
-                if !districts.is_empty() {
-                    c.problem(&at("group"), m);
-                }
-            }
-            if !METRICS.contains(&metric.as_str()) {
-                let hint = did_you_mean(&metric, METRICS.iter().copied());
-                c.problem(&at("metric"), format!("unknown metric `{metric}`{hint}"));
-            }
-            Some((group, metric))
-        };
-        let statistic = match kind.as_deref() {
-            Some("level") => group_metric(&mut c).map(|(group, metric)| Statistic::Level { group, metric }),
-            Some("drift") => group_metric(&mut c).map(|(group, metric)| Statistic::Drift { group, metric }),
-            Some("recovered") => match c.number(t, "weeks", &at("weeks")) {
-                Some(w) if w > 0.0 => Some(Statistic::Recovered { weeks: w }),
-                Some(_) => {
-                    c.problem(&at("weeks"), "must be above zero");
-                    None
-                }
-                None => {
-                    c.problem(&format!("targets[{i}]"), "`recovered` needs `weeks`");
-                    None
-                }
-            },
-            Some("cannot_afford") => match t.get("quartile").and_then(Value::as_integer) {
-                Some(q @ 1..=4) => Some(Statistic::CannotAfford { quartile: q as u8 - 1 }),
-                _ => {
-                    c.problem(&at("quartile"), "`cannot_afford` needs `quartile` = 1, 2, 3 or 4");
-                    None
-                }
-            },
-            Some("onset_odds_ratio_low_support") => Some(Statistic::OnsetOddsRatioLowSupport),
-            Some("peer_trial_crisis_ratio") => Some(Statistic::PeerTrialCrisisRatio),
-            Some("peer_trial_hope_smd") => Some(Statistic::PeerTrialHopeSmd),
-            Some(other) => {
-                let hint = did_you_mean(other, STATISTICS.iter().copied());
-                c.problem(
-                    &at("statistic"),
-                    format!("unknown statistic `{other}`{hint} (one of {})", STATISTICS.join(", ")),
-                );
-                None
-            }
-            None => {
-                c.problem(&format!("targets[{i}]"), format!("missing `statistic` (one of {})", STATISTICS.join(", ")));
-                None
-            }
-        };
-        if let (Some(statistic), Some(value), Some(tolerance)) = (statistic, value, tolerance) {
-            targets.push(Target { name, statistic, value, tolerance, weight, source });
-        }
-    }
+    let targets: Vec<Target> =
+        target_list.iter().enumerate().filter_map(|(i, v)| read_target(&mut c, v, i, &districts)).collect();
 
     if !c.problems.is_empty() {
         return Err(Error::Targets(Problems(c.problems)));
@@ -285,4 +138,160 @@ pub fn load(path: &Path) -> Result<Calibration, Error> {
         parameters,
         targets,
     })
+}
+
+/// The base `scenario`, relative to the targets file's folder `dir`.
+fn read_scenario(c: &mut FileChecker, root: &Table, dir: &Path) -> Option<Scenario> {
+    let Some(name) = c.string(root, "scenario", "scenario") else {
+        c.problem("scenario", "missing: the base scenario file the targets describe");
+        return None;
+    };
+    match Scenario::from_file(&dir.join(&name)) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            c.problem("scenario", format!("cannot use `{name}`: {e}"));
+            None
+        }
+    }
+}
+
+/// The array of tables at `key` (`[[key]]`); empty when absent, and when not an array (reported).
+fn table_list(c: &mut FileChecker, root: &Table, key: &str) -> Vec<Value> {
+    match root.get(key) {
+        None => Vec::new(),
+        Some(Value::Array(a)) => a.clone(),
+        Some(_) => {
+            c.problem(key, format!("must be an array of tables ([[{key}]])"));
+            Vec::new()
+        }
+    }
+}
+
+/// Free parameter `i`: a parameter's name and a range within its valid range. `None` when it cannot be
+/// used (its problems are in `c`).
+fn read_parameter(c: &mut FileChecker, v: &Value, i: usize, earlier: &[FreeParameter]) -> Option<FreeParameter> {
+    let at = |k: &str| format!("parameters[{i}].{k}");
+    let t = c.element(v, "parameters", i, PARAMETER_KEYS)?;
+    let Some(name) = c.string(t, "name", &at("name")) else {
+        c.problem(&format!("parameters[{i}]"), "missing `name`");
+        return None;
+    };
+    let Some(spec) = PARAM_SPECS.iter().find(|s| s.name == name) else {
+        let hint = did_you_mean(&name, PARAM_SPECS.iter().map(|s| s.name));
+        c.problem(&at("name"), format!("unknown parameter `{name}`{hint}"));
+        return None;
+    };
+    if earlier.iter().any(|p| p.name == name) {
+        c.problem(&at("name"), format!("`{name}` is listed twice"));
+    }
+    let log = c.flag(t, "log", &at("log"));
+    let range = t.get("range").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    let bounds: Vec<f64> = range.iter().filter_map(|x| x.as_float().or(x.as_integer().map(|i| i as f64))).collect();
+    let [lo, hi] = bounds[..] else {
+        c.problem(&at("range"), "must be [low, high]");
+        return None;
+    };
+    if !lo.is_finite() || !hi.is_finite() {
+        c.problem(&at("range"), "must be two finite numbers");
+    } else if lo >= hi {
+        c.problem(&at("range"), "low must be below high");
+    } else if lo < spec.min || hi > spec.max {
+        c.problem(&at("range"), format!("must lie within the parameter's valid range {} – {}", spec.min, spec.max));
+    } else if log && lo <= 0.0 {
+        c.problem(&at("range"), "a log-scaled range must be above zero");
+    }
+    Some(FreeParameter { name, lo, hi, log })
+}
+
+/// Target `i`: a statistic of the model's output, the real-world value, its tolerance, weight and source.
+/// `None` when it cannot be used (its problems are in `c`). `districts` is empty when the base scenario could
+/// not be read (groups are then not checked).
+fn read_target(c: &mut FileChecker, v: &Value, i: usize, districts: &[String]) -> Option<Target> {
+    let at = |k: &str| format!("targets[{i}].{k}");
+    let t = c.element(v, "targets", i, TARGET_KEYS)?;
+    let name = c.string(t, "name", &at("name")).unwrap_or_else(|| format!("target {}", i + 1));
+    let value = c.number(t, "value", &at("value"));
+    let tolerance = c.number(t, "tolerance", &at("tolerance"));
+    let weight = c.number(t, "weight", &at("weight")).unwrap_or(1.0);
+    let source = c.string(t, "source", &at("source")).unwrap_or_default();
+    // A value that is there but not a finite number has been reported; only an absent one is missing.
+    if !t.contains_key("value") {
+        c.problem(&format!("targets[{i}]"), "missing `value`: the real-world figure");
+    }
+    match tolerance {
+        None if !t.contains_key("tolerance") => {
+            c.problem(&format!("targets[{i}]"), "missing `tolerance`: how far off still counts as a fit")
+        }
+        Some(x) if x <= 0.0 => c.problem(&at("tolerance"), "must be above zero"),
+        _ => {}
+    }
+    if weight < 0.0 {
+        c.problem(&at("weight"), "must not be negative");
+    }
+    if source.trim().is_empty() {
+        c.problem(&format!("targets[{i}]"), "missing `source`: where the real-world figure comes from");
+    }
+    let statistic = read_statistic(c, t, i, districts);
+    Some(Target { name, statistic: statistic?, value: value?, tolerance: tolerance?, weight, source })
+}
+
+/// Target `i`'s `statistic` and the keys it needs.
+fn read_statistic(c: &mut FileChecker, t: &Table, i: usize, districts: &[String]) -> Option<Statistic> {
+    let at = |k: &str| format!("targets[{i}].{k}");
+    match c.string(t, "statistic", &at("statistic")).as_deref() {
+        Some("level") => group_metric(c, t, i, districts).map(|(group, metric)| Statistic::Level { group, metric }),
+        Some("drift") => group_metric(c, t, i, districts).map(|(group, metric)| Statistic::Drift { group, metric }),
+        Some("recovered") => match c.number(t, "weeks", &at("weeks")) {
+            Some(w) if w > 0.0 => Some(Statistic::Recovered { weeks: w }),
+            Some(_) => {
+                c.problem(&at("weeks"), "must be above zero");
+                None
+            }
+            None => {
+                c.problem(&format!("targets[{i}]"), "`recovered` needs `weeks`");
+                None
+            }
+        },
+        Some("cannot_afford") => match t.get("quartile").and_then(Value::as_integer) {
+            Some(q @ 1..=4) => Some(Statistic::CannotAfford { quartile: q as u8 - 1 }),
+            _ => {
+                c.problem(&at("quartile"), "`cannot_afford` needs `quartile` = 1, 2, 3 or 4");
+                None
+            }
+        },
+        Some("onset_odds_ratio_low_support") => Some(Statistic::OnsetOddsRatioLowSupport),
+        Some("peer_trial_crisis_ratio") => Some(Statistic::PeerTrialCrisisRatio),
+        Some("peer_trial_hope_smd") => Some(Statistic::PeerTrialHopeSmd),
+        Some(other) => {
+            let hint = did_you_mean(other, STATISTICS.iter().copied());
+            let one_of = STATISTICS.join(", ");
+            c.problem(&at("statistic"), format!("unknown statistic `{other}`{hint} (one of {one_of})"));
+            None
+        }
+        None => {
+            c.problem(&format!("targets[{i}]"), format!("missing `statistic` (one of {})", STATISTICS.join(", ")));
+            None
+        }
+    }
+}
+
+/// The `group` and `metric` of a level or drift target.
+fn group_metric(c: &mut FileChecker, t: &Table, i: usize, districts: &[String]) -> Option<(String, String)> {
+    let at = |k: &str| format!("targets[{i}].{k}");
+    let group = c.string(t, "group", &at("group"));
+    let metric = c.string(t, "metric", &at("metric"));
+    let (Some(group), Some(metric)) = (group, metric) else {
+        c.problem(&format!("targets[{i}]"), "needs `group` and `metric`");
+        return None;
+    };
+    if let Err(m) = crate::groups::Group::parse(&group, districts) {
+        if !districts.is_empty() {
+            c.problem(&at("group"), m);
+        }
+    }
+    if !METRICS.contains(&metric.as_str()) {
+        let hint = did_you_mean(&metric, METRICS.iter().copied());
+        c.problem(&at("metric"), format!("unknown metric `{metric}`{hint}"));
+    }
+    Some((group, metric))
 }

@@ -119,7 +119,7 @@ pub(super) fn calibrate(targets: &Path, args: CalibrateArgs, command_line: &[Str
         bar.set_length(1);
         pool.install(|| cal.check(cancel.clone()))?
     } else {
-        pool.install(|| cal.run(|done, _| bar.set_position(done as u64), cancel.clone()))?
+        pool.install(|| cal.search(|done, _| bar.set_position(done as u64), cancel.clone()))?
     };
     bar.finish_and_clear();
     cancel.check()?;
@@ -222,7 +222,7 @@ pub(super) fn sweep(path: &Path, args: SweepArgs, command_line: &[String], cance
         command_line: command_line.to_vec(),
     };
     let bar = progress_bar(0, "runs", args.quiet);
-    let outcome = sweep::run(&s, &dir, &options, &mut |done, total| {
+    let outcome = sweep::run_sweep(&s, &dir, &options, &mut |done, total| {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
     });

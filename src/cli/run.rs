@@ -54,7 +54,7 @@ pub fn run_scenario(
     let factory = move |arm: &'static str, rep: u32| -> Result<Box<dyn crate::world::AgentObserver + Send>> {
         Ok(Box::new(AgentRecorder::new(&parts, arm, rep)?))
     };
-    let exp = experiment::run(&scenario, &options, if args.record_agents { Some(&factory) } else { None })?;
+    let exp = experiment::run_experiment(&scenario, &options, if args.record_agents { Some(&factory) } else { None })?;
     let prov = Provenance { command_line: command_line.to_vec(), threads, record_agents: args.record_agents };
     let manifest = write_all(&stage, &exp, &prov, &cancel)?;
     cancel.check()?;

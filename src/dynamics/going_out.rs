@@ -18,7 +18,7 @@ use rayon::prelude::*;
 /// Towns with up to this many venues keep venue weights on the stack; larger ones use a heap buffer.
 const MAX_STACK_VENUES: usize = 64;
 
-pub fn run(
+pub fn choose_venues(
     ctx: &DayContext,
     scenario: &Scenario,
     agents: &[Agent],
@@ -31,7 +31,7 @@ pub fn run(
     // first whether each agent goes out, then, for the one in six or so who does, where. The second loop
     // reads the goers' ties and their friends' habits, scattered over the town where the hardware cannot
     // foresee them, so it asks for them a few goers ahead.
-    let rates = Rates::new(&scenario.params);
+    let rates = GoingOutRates::new(&scenario.params);
     venue_today.par_chunks_mut(CHUNK).enumerate().for_each_init(
         Vec::new,
         |goers: &mut Vec<(usize, Going)>, (c, out)| {
@@ -78,7 +78,7 @@ const HABITS_AHEAD: usize = 2;
 /// ([`Params::to_f32`]), and the tables by role, mental state and diagnosis it picks from. Made once per chunk of
 /// agents rather than once per agent: the same values, so the same choices.
 #[derive(Clone, Copy, Debug)]
-struct Rates {
+struct GoingOutRates {
     p: ParamsF32,
     /// The base chance of going out by role (`Role::ServiceUser` or not).
     base: [f32; 2],
@@ -91,10 +91,10 @@ struct Rates {
     kinds: [[f32; 4]; 8],
 }
 
-impl Rates {
+impl GoingOutRates {
     fn new(p: &Params) -> Self {
         let f = p.to_f32();
-        Rates {
+        GoingOutRates {
             p: f,
             base: [f.p_go_out_resident, f.p_go_out_service_user],
             withdraw: [1.0, f.withdraw_struggling, f.withdraw_crisis],
@@ -129,7 +129,7 @@ struct Going {
 fn whether(
     ctx: &DayContext,
     scenario: &Scenario,
-    r: &Rates,
+    r: &GoingOutRates,
     agents: &[Agent],
     states: &[AgentState],
     i: usize,
@@ -211,7 +211,7 @@ pub fn bound_holds(p: &Params) -> bool {
 }
 
 /// Whether venue `v` is open today, affordable with `money` and of a kind the agent may go to (`kinds`: the
-/// agent's row of `Rates::kinds`).
+/// agent's row of `GoingOutRates::kinds`).
 #[inline(always)]
 fn available(ctx: &DayContext, venues: &[Venue], kinds: &[f32; 4], money: f32, v: usize) -> bool {
     ctx.open_today[v] && ctx.cost_today[v] <= money && kinds[venues[v].kind as usize] > 0.0
@@ -223,7 +223,7 @@ fn available(ctx: &DayContext, venues: &[Venue], kinds: &[f32; 4], money: f32, v
 fn choose(
     ctx: &DayContext,
     scenario: &Scenario,
-    r: &Rates,
+    r: &GoingOutRates,
     agents: &[Agent],
     network: &Network,
     i: usize,
@@ -306,7 +306,7 @@ mod tests {
         use crate::types::{Role, VenueKind};
         let s = Scenario::load(Origin::Embedded, std::path::Path::new("baseline.toml")).unwrap().scaled(3000);
         let w = World::new(&s, 0);
-        let r = super::Rates::new(&s.params);
+        let r = super::GoingOutRates::new(&s.params);
         let check = |a: &crate::world::Agent| {
             let su = a.role == Role::ServiceUser;
             for kind in VenueKind::ALL {
@@ -349,9 +349,9 @@ mod tests {
                     let mut with = vec![0; w.agents.len()];
                     let mut without = with.clone();
                     assert!(ctx.going_out_bounded);
-                    super::run(&ctx, &s, &w.agents, &w.states, &w.network, &mut with);
+                    super::choose_venues(&ctx, &s, &w.agents, &w.states, &w.network, &mut with);
                     ctx.going_out_bounded = false;
-                    super::run(&ctx, &s, &w.agents, &w.states, &w.network, &mut without);
+                    super::choose_venues(&ctx, &s, &w.agents, &w.states, &w.network, &mut without);
                     assert_eq!(with, without, "parameter set {set}, day {day}");
                     assert!(with.iter().any(|&v| v != crate::types::NO_VENUE), "parameter set {set}: nobody goes out");
                 }

@@ -23,7 +23,7 @@ pub fn step(
     p: &Params,
     i: usize,
     a: &Agent,
-    r: &Rates,
+    r: &InnerRates,
     n: &mut AgentState,
     d: &Daily,
     venue: VenueIdx,
@@ -145,7 +145,7 @@ pub fn step(
 /// ([`Params::to_f32`]), the shame from the stigma of each diagnosis, and whole days. Made once per chunk of
 /// agents rather than once per agent: the same values, so the same results.
 #[derive(Clone, Copy, Debug)]
-pub struct Rates {
+pub struct InnerRates {
     p: ParamsF32,
     /// `shame_from_stigma` times the stigma weight of each diagnosis (by `Diagnosis::index`, the order of
     /// `Diagnosis::ALL`), multiplied in `f32` as `step` did before it takes in the public stigma climate.
@@ -154,10 +154,10 @@ pub struct Rates {
     peer_support_days: u32,
 }
 
-impl Rates {
+impl InnerRates {
     pub fn new(p: &Params) -> Self {
         let f = p.to_f32();
-        Rates {
+        InnerRates {
             p: f,
             shame_from_stigma: Diagnosis::ALL.map(|d| f.shame_from_stigma * stigma_weight(p, d)),
             rhythm_loss_days: p.rhythm_loss_days as u32,

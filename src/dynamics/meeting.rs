@@ -27,7 +27,7 @@ enum TieOp {
     Form(AgentIdx, AgentIdx),
 }
 
-struct Outcome {
+struct VenueDay {
     /// (agent, what happened to it) for every attendee, by agent.
     daily: Vec<(AgentIdx, Daily)>,
     /// Visitors turned away at the door, by agent.
@@ -78,7 +78,7 @@ pub fn attendees(venue_today: &[VenueIdx], n_venues: usize) -> Vec<Vec<AgentIdx>
 /// Runs the phase. `attendees[v]` lists the agents who chose venue v (ascending). Returns visits per venue
 /// (staff on duty not counted).
 #[allow(clippy::too_many_arguments)]
-pub fn run(
+pub fn hold_meetings(
     ctx: &DayContext,
     scenario: &Scenario,
     agents: &[Agent],
@@ -92,15 +92,15 @@ pub fn run(
     // One task per venue: a venue's day is serial (one stream), and venues differ in size by a hundredfold.
     // The threads take the venues largest first (in a FIFO scope), so that the largest does not start last
     // and hold up the phase while the other threads wait; each outcome goes to its venue's place.
-    let mut outcomes: Vec<Option<Outcome>> = (0..attendees.len()).map(|_| None).collect();
-    let mut slots: Vec<(usize, &mut Option<Outcome>)> = outcomes.iter_mut().enumerate().collect();
+    let mut outcomes: Vec<Option<VenueDay>> = (0..attendees.len()).map(|_| None).collect();
+    let mut slots: Vec<(usize, &mut Option<VenueDay>)> = outcomes.iter_mut().enumerate().collect();
     slots.sort_by_key(|(v, _)| std::cmp::Reverse(attendees[*v].len()));
     rayon::scope_fifo(|scope| {
         for (v, slot) in slots {
             scope.spawn_fifo(move |_| *slot = Some(venue_day(ctx, scenario, agents, states, net, v, &attendees[v])));
         }
     });
-    let outcomes: Vec<Outcome> = outcomes.into_iter().map(|out| out.expect("every venue's day ran")).collect();
+    let outcomes: Vec<VenueDay> = outcomes.into_iter().map(|out| out.expect("every venue's day ran")).collect();
     // The tie changes run on one thread while the others write the outcomes back: the changes touch only the
     // network, the write-back only the agents' venues and accumulators.
     let initial = scenario.params.tie_initial_strength as f32;
@@ -114,7 +114,7 @@ pub fn run(
 /// Applies the tie changes the venues decided, one at a time in venue order (a new tie may push out a tie of
 /// anyone in town). Each goes to two scattered agents' ties: those of the change OPS_AHEAD after it are asked
 /// for meanwhile.
-fn change_ties(network: &mut Network, outcomes: &[Outcome], day: i32, initial: f32) {
+fn change_ties(network: &mut Network, outcomes: &[VenueDay], day: i32, initial: f32) {
     let ops = || outcomes.iter().flat_map(|out| &out.ops);
     let mut ahead = ops().skip(OPS_AHEAD);
     for &op in ops() {
@@ -133,7 +133,7 @@ fn change_ties(network: &mut Network, outcomes: &[Outcome], day: i32, initial: f
 
 /// Writes each venue's outcome to its attendees' accumulators and marks those turned away (who go home:
 /// `NO_VENUE`), by blocks of agents in parallel; each block takes its agents' part of every outcome.
-fn write_back(outcomes: &[Outcome], venue_today: &mut [VenueIdx], daily: &mut [Daily]) {
+fn write_back(outcomes: &[VenueDay], venue_today: &mut [VenueIdx], daily: &mut [Daily]) {
     venue_today.par_chunks_mut(BLOCK).zip(daily.par_chunks_mut(BLOCK)).enumerate().for_each(
         |(b, (venue_today, daily))| {
             let (lo, hi) = ((b * BLOCK) as AgentIdx, (b * BLOCK + daily.len()) as AgentIdx);
@@ -165,8 +165,8 @@ fn venue_day(
     network: &Network,
     v: usize,
     list: &[AgentIdx],
-) -> Outcome {
-    let mut out = Outcome { daily: Vec::new(), turned_away: Vec::new(), ops: Vec::new(), visits: 0 };
+) -> VenueDay {
+    let mut out = VenueDay { daily: Vec::new(), turned_away: Vec::new(), ops: Vec::new(), visits: 0 };
     if list.is_empty() {
         return out;
     }
@@ -359,7 +359,7 @@ mod tests {
         let mark = |a: AgentIdx| Daily { rejections: (a % 200) as u16 + 1, ..Daily::default() };
         // Two venues whose attendees interleave across all three blocks; some turned away at the second.
         let at = |v: u32| (0..n as AgentIdx).filter(move |a| a % 5 == v).collect::<Vec<_>>();
-        let outcome = |present: Vec<AgentIdx>, turned_away: Vec<AgentIdx>| Outcome {
+        let outcome = |present: Vec<AgentIdx>, turned_away: Vec<AgentIdx>| VenueDay {
             daily: present.iter().map(|&a| (a, mark(a))).collect(),
             turned_away,
             ops: Vec::new(),

@@ -92,14 +92,14 @@ impl World<'_> {
 
     /// `going_out`: who goes out, and where.
     pub fn going_out(&mut self, ctx: &DayContext) {
-        going_out::run(ctx, self.scenario, &self.agents, &self.states, &self.network, &mut self.venue_today);
+        going_out::choose_venues(ctx, self.scenario, &self.agents, &self.states, &self.network, &mut self.venue_today);
     }
 
     /// `meeting`: meetings at venues (new ties, support from meetings and staff, stigma and rejections).
     pub fn meeting(&mut self, ctx: &DayContext) {
         let s = self.scenario;
         let attendees = meeting::attendees(&self.venue_today, s.venues.len());
-        let visits = meeting::run(
+        let visits = meeting::hold_meetings(
             ctx,
             s,
             &self.agents,
@@ -116,7 +116,7 @@ impl World<'_> {
 
     /// `outreach`: peer workers reach out to unwell service users who stayed in.
     pub fn outreach(&mut self, ctx: &DayContext) {
-        outreach::run(
+        outreach::reach_out(
             self.scenario,
             self.replicate,
             ctx.day,
@@ -135,7 +135,7 @@ impl World<'_> {
             .zip(self.venue_today.par_iter())
             .with_min_len(4096)
             .for_each(|(p, v)| p.set_venue_today(*v));
-        support::run(ctx, &self.scenario.params, &mut self.network, &mut self.daily);
+        support::pass_ties(ctx, &self.scenario.params, &mut self.network, &mut self.daily);
         if ctx.weekday == support::TURNOVER_WEEKDAY {
             crate::population::renew_friendships(
                 self.scenario,
@@ -162,7 +162,7 @@ impl World<'_> {
         let tomorrow = weekday(ctx.day + 1);
         let ctx = &*ctx;
         let (agents, venue_today) = (&self.agents, &self.venue_today);
-        let rates = inner::Rates::new(&s.params);
+        let rates = inner::InnerRates::new(&s.params);
         // Chunks of agents, each a plain loop around the inlined step, so that what every agent reads the same
         // is set up once per chunk whatever the compiler decides about rayon's calls.
         const CHUNK: usize = 1024;

@@ -19,7 +19,7 @@ pub fn unwell_service_user(a: &Agent, s: &AgentState) -> bool {
 }
 
 #[allow(clippy::too_many_arguments)]
-pub fn run(
+pub fn reach_out(
     scenario: &Scenario,
     replicate: u32,
     day: u32,

@@ -70,6 +70,18 @@ impl<'a> FileChecker<'a> {
         }
     }
 
+    /// `key` as true or false; false when absent, and when not a boolean (reported at `path`).
+    pub fn flag(&mut self, table: &Table, key: &str, path: &str) -> bool {
+        match table.get(key) {
+            None => false,
+            Some(Value::Boolean(b)) => *b,
+            Some(_) => {
+                self.problem(path, "must be true or false");
+                false
+            }
+        }
+    }
+
     pub fn positive_int(&mut self, table: &Table, key: &str, default: u64, min: u64) -> u64 {
         match table.get(key) {
             None => default,

@@ -5,7 +5,8 @@
 //! early), which makes an interrupted sweep resumable from its last complete row and lets shards be
 //! concatenated into exactly the file one machine would have written. See docs/sweeps.md.
 //!
-//! - [`spec`]: the sweep file, checked like a scenario; [`path`]: dotted paths into the scenario;
+//! - [`spec`]: the sweep file, checked like a scenario (its `[[parameters]]` in `parameters`); [`domain`]: the
+//!   design and each parameter's values; [`path`]: dotted paths into the scenario;
 //! - [`design`]: grid, random, Latin hypercube and Saltelli/Sobol points;
 //! - [`format`](mod@format): the folder's manifest, `runs.csv` rows, shards, and checks of a folder against its manifest;
 //! - [`analysis`]: `points.csv` (each point over replicates) and `sensitivity.csv` (PRCC, Sobol indices);
@@ -17,8 +18,10 @@
 pub mod analysis;
 pub mod charts;
 pub mod design;
+pub mod domain;
 pub mod finished;
 pub mod format;
+mod parameters;
 pub mod path;
 pub mod slurm;
 pub mod spec;
@@ -27,7 +30,7 @@ pub mod store;
 pub use finished::merge;
 pub use format::Shard;
 pub use spec::{load, Design, Sweep};
-pub use store::{run, RunOptions};
+pub use store::{run_sweep, RunOptions};
 
 use crate::rng::{stream_key, Purpose};
 

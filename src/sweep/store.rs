@@ -36,7 +36,7 @@ pub struct RunOptions {
 
 /// What a sweep did.
 #[derive(Debug)]
-pub struct Outcome {
+pub struct SweepResult {
     pub dir: PathBuf,
     pub runs: usize,
     /// Runs found finished in the folder and skipped (with `--resume`).
@@ -259,9 +259,32 @@ fn start(folder: &mut Folder, info: &Info, options: &RunOptions) -> Result<Start
     Ok(Start::Resume)
 }
 
+/// Every point of the share has a valid scenario, checked before anything is written (parameters interact:
+/// a closure day and a run length, say); the error names the first point that does not.
+fn check_points(sweep: &Sweep, plan: &Plan, info: &Info, cancel: &Cancel) -> Result<()> {
+    use rayon::prelude::*;
+    let reps = sweep.replicates as usize;
+    let points = info.first_run / reps..info.end_run.div_ceil(reps);
+    let bad = points
+        .into_par_iter()
+        .find_first(|p| cancel.requested() || sweep.scenario_at(&plan.values(sweep, *p)).is_err());
+    cancel.check()?;
+    if let Some(p) = bad {
+        let values = plan.values(sweep, p);
+        let problems = sweep.scenario_at(&values).expect_err("found above");
+        return Err(point_error(sweep, p, &values, problems));
+    }
+    Ok(())
+}
+
 /// Runs a sweep (or one shard of it) into `dir`, calling `progress(done, total)` as each of the runs it has to
 /// do is written.
-pub fn run(sweep: &Sweep, dir: &Path, options: &RunOptions, progress: &mut dyn FnMut(usize, usize)) -> Result<Outcome> {
+pub fn run_sweep(
+    sweep: &Sweep,
+    dir: &Path,
+    options: &RunOptions,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<SweepResult> {
     let started = std::time::Instant::now();
     let plan = Plan::new(sweep);
     let shard = options.shard.unwrap_or(Shard::WHOLE);
@@ -270,41 +293,15 @@ pub fn run(sweep: &Sweep, dir: &Path, options: &RunOptions, progress: &mut dyn F
     let partial = dir.join("runs.partial.csv");
     let runs_csv = dir.join("runs.csv");
 
-    // Every point's scenario must be valid before anything is written (parameters interact: a closure day
-    // and a run length, say).
-    let points = {
-        let reps = sweep.replicates as usize;
-        info.first_run / reps..info.end_run.div_ceil(reps)
-    };
-    {
-        use rayon::prelude::*;
-        let cancel = &options.cancel;
-        let bad = points
-            .clone()
-            .into_par_iter()
-            .find_first(|p| cancel.requested() || sweep.scenario_at(&plan.values(sweep, *p)).is_err());
-        cancel.check()?;
-        if let Some(p) = bad {
-            let values = plan.values(sweep, p);
-            let problems = sweep.scenario_at(&values).expect_err("found above");
-            return Err(point_error(sweep, p, &values, problems));
-        }
-    }
+    check_points(sweep, &plan, &info, &options.cancel)?;
 
     let mut folder = Folder::claim(dir)?;
-    let provenance = |wall: f64| {
-        serde_json::json!({
-            "sweep_file": sweep.file.display().to_string(),
-            "scenario_file": sweep.scenario_path.display().to_string(),
-            "command_line": options.command_line,
-            "wall_seconds": wall,
-        })
-    };
-    let unfinished = |files: &[FileRecord], wall: f64| format::manifest(&info, false, files, provenance(wall));
+    let unfinished =
+        |files: &[FileRecord], wall: f64| format::manifest(&info, false, files, provenance(sweep, options, wall));
     let mut skipped = 0;
     match start(&mut folder, &info, options)? {
         Start::Finished => {
-            return Ok(Outcome {
+            return Ok(SweepResult {
                 dir: dir.to_path_buf(),
                 runs: 0,
                 skipped: share,
@@ -359,24 +356,50 @@ pub fn run(sweep: &Sweep, dir: &Path, options: &RunOptions, progress: &mut dyn F
         ]);
         folder.write_manifest(&unfinished(&files, wall))?;
     }
-    // Every run is in runs.csv: the analysis (for a whole sweep) goes through a stage, and the commit marks
-    // the folder complete.
+    let wall = commit(folder, &info, sweep, options, started)?;
+    Ok(SweepResult {
+        dir: dir.to_path_buf(),
+        runs: share - skipped,
+        skipped,
+        complete_before: false,
+        wall_seconds: wall,
+    })
+}
+
+/// What the manifest records of the sweep's making besides its files.
+fn provenance(sweep: &Sweep, options: &RunOptions, wall: f64) -> serde_json::Value {
+    serde_json::json!({
+        "sweep_file": sweep.file.display().to_string(),
+        "scenario_file": sweep.scenario_path.display().to_string(),
+        "command_line": options.command_line,
+        "wall_seconds": wall,
+    })
+}
+
+/// Every run is in runs.csv: the analysis (for a whole sweep) goes through a stage, and the commit marks the
+/// folder complete. Returns the wall time of the whole sweep.
+fn commit(
+    mut folder: Folder,
+    info: &Info,
+    sweep: &Sweep,
+    options: &RunOptions,
+    started: std::time::Instant,
+) -> Result<f64> {
     let stage = folder.stage()?;
-    if shard == Shard::WHOLE {
-        write_all(dir, stage.dir(), &info, &options.cancel)?;
+    if info.shard == Shard::WHOLE {
+        write_all(folder.dir(), stage.dir(), info, &options.cancel)?;
     }
     options.cancel.check()?;
     let wall = started.elapsed().as_secs_f64();
-    let runs = share - skipped;
-    let value = folder.marker().map(|m| m.value.clone()).unwrap_or_else(|| unfinished(&[], wall));
-    let mut value = value;
-    if let Some(obj) = value.as_object_mut() {
-        if let Some(p) = provenance(wall).as_object() {
-            obj.extend(p.clone());
-        }
+    let mut value = folder
+        .marker()
+        .map(|m| m.value.clone())
+        .unwrap_or_else(|| format::manifest(info, false, &[], provenance(sweep, options, wall)));
+    if let (Some(obj), serde_json::Value::Object(p)) = (value.as_object_mut(), provenance(sweep, options, wall)) {
+        obj.extend(p);
     }
     folder.commit(stage, Kind::Sweep, value, Commit::Update, &options.cancel)?;
-    Ok(Outcome { dir: dir.to_path_buf(), runs, skipped, complete_before: false, wall_seconds: wall })
+    Ok(wall)
 }
 
 /// Runs the share's runs from `first_done` on, appending their rows to `partial` in run order; returns how

@@ -128,7 +128,7 @@ pub const TURNOVER_WEEKDAY: usize = 6;
 /// The tie pass of a day. It keeps each tie's last contact day where the network does
 /// ([`Network::track_last_contact`]: only agent records show them, and a row's last contacts are read and written
 /// back whole, 128 bytes of memory traffic an agent).
-pub fn run(ctx: &DayContext, p: &Params, network: &mut Network, daily: &mut [Daily]) {
+pub fn pass_ties(ctx: &DayContext, p: &Params, network: &mut Network, daily: &mut [Daily]) {
     let consts = Consts::new(ctx, p);
     let tie_floor = p.tie_floor as f32;
     let draws = PairDraws::new(day_prefix(ctx.seed, ctx.replicate, Purpose::TieContact, ctx.day));
