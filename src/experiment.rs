@@ -75,89 +75,22 @@ pub fn run_experiment(
 ) -> Result<Experiment> {
     let started = std::time::Instant::now();
     let arms = arms_of(scenario);
-    let replicates = scenario.run.replicates;
-    let jobs: Vec<(usize, u32)> = (0..arms.len()).flat_map(|a| (0..replicates).map(move |r| (a, r))).collect();
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(t) = options.threads {
         builder = builder.num_threads(t);
     }
     let pool = builder.build().map_err(|e| Error::Usage(format!("cannot start {:?} threads: {e}", options.threads)))?;
-    let bar = if options.progress {
-        let bar = indicatif::ProgressBar::new(jobs.len() as u64);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} runs, ETA {eta}",
-            )
-            .expect("valid template"),
-        );
-        bar
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
+    let bar = progress_bar(options.progress, arms.len() as u64 * scenario.run.replicates as u64);
     // Without agent records, a what-if runs the arms' shared days (before the first event) once per
     // replicate and forks; the result is identical to running the arms apart (common random numbers), which
     // a test checks. With agent records each arm runs alone so every arm's records are complete.
-    let share = arms.len() == 2 && observers.is_none();
-    let results: Result<Vec<RunResult>> = pool.install(|| {
-        if share {
-            let fork_day = scenario.events.iter().map(|e| e.day).min().unwrap_or(0);
-            let run_pairs = |reps: std::ops::Range<u32>| -> Vec<(RunResult, RunResult)> {
-                reps.into_par_iter()
-                    .map(|r| {
-                        let mut base = sim::Runner::new(&arms[0].1, r).with_cancel(options.cancel.clone());
-                        base.advance_to(fork_day, None);
-                        let scen = base.fork(&arms[1].1);
-                        let (b, s) = rayon::join(|| base.finish(None), || scen.finish(None));
-                        bar.inc(2);
-                        (b, s)
-                    })
-                    .collect()
-            };
-            let mut pairs = run_pairs(0..replicates);
-            // Adaptive replicates: add batches until the headline interval is narrow enough or the cap is hit.
-            if let Some(target) = scenario.analysis.target_interval_width {
-                let (group, metric) = scenario.headline();
-                let names: Vec<String> = scenario.groups().into_iter().map(|g| g.name).collect();
-                let g = names.iter().position(|n| *n == group);
-                let m = METRICS.iter().position(|x| *x == metric);
-                if let (Some(g), Some(m)) = (g, m) {
-                    loop {
-                        let d: Vec<f64> = pairs
-                            .iter()
-                            .map(|(b, s)| window_mean(s, scenario, g, m) - window_mean(b, scenario, g, m))
-                            .filter(|x| x.is_finite())
-                            .collect();
-                        let (_, lo, hi) = mean_ci(&d);
-                        let n = pairs.len() as u32;
-                        let cap = scenario.analysis.max_replicates;
-                        if (hi - lo) <= target || n >= cap || options.cancel.requested() {
-                            break;
-                        }
-                        let add = n.min(cap - n).max(1);
-                        bar.inc_length(2 * add as u64);
-                        pairs.extend(run_pairs(n..n + add));
-                    }
-                }
-            }
-            let (b, s): (Vec<RunResult>, Vec<RunResult>) = pairs.into_iter().unzip();
-            return Ok(b.into_iter().chain(s).collect());
+    let results = pool.install(|| {
+        if arms.len() == 2 && observers.is_none() {
+            Ok(paired_runs(scenario, &arms, options, &bar))
+        } else {
+            separate_runs(scenario, &arms, options, observers, &bar)
         }
-        jobs.par_iter()
-            .map(|&(a, r)| {
-                let (name, arm) = &arms[a];
-                let mut obs = observers.map(|f| f(name, r)).transpose()?;
-                let result = sim::Runner::new(arm, r)
-                    .with_cancel(options.cancel.clone())
-                    .finish(obs.as_deref_mut().map(|o| o as &mut dyn AgentObserver));
-                bar.inc(1);
-                match obs.as_mut().and_then(|o| o.take_error()) {
-                    Some(e) => Err(e),
-                    None => Ok(result),
-                }
-            })
-            .collect()
-    });
-    let results = results?;
+    })?;
     options.cancel.check()?;
     bar.finish_and_clear();
     // Adaptive replicates may have run more than asked: record how many were used.
@@ -172,14 +105,100 @@ pub fn run_experiment(
         .collect();
     let mut scenario = scenario.clone();
     scenario.run.replicates = used;
-    let scenario = &scenario;
     let group_names = scenario.groups().into_iter().map(|g| g.name).collect();
-    let mut exp = Experiment { scenario: scenario.clone(), arms, group_names, effects: None, wall_seconds: 0.0 };
+    let mut exp = Experiment { scenario, arms, group_names, effects: None, wall_seconds: 0.0 };
     if exp.arms.len() == 2 {
         exp.effects = Some(effects(&exp));
     }
     exp.wall_seconds = started.elapsed().as_secs_f64();
     Ok(exp)
+}
+
+/// A bar of `len` runs on the terminal, or a hidden one.
+fn progress_bar(shown: bool, len: u64) -> indicatif::ProgressBar {
+    if !shown {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    let template = "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} runs, ETA {eta}";
+    bar.set_style(indicatif::ProgressStyle::with_template(template).expect("valid template"));
+    bar
+}
+
+/// Each arm's replicates run on their own, each with its observer when agents are recorded: every arm's
+/// runs, then the next arm's.
+fn separate_runs(
+    scenario: &Scenario,
+    arms: &[(&'static str, Scenario)],
+    options: &Options,
+    observers: Option<&ObserverFactory>,
+    bar: &indicatif::ProgressBar,
+) -> Result<Vec<RunResult>> {
+    let replicates = scenario.run.replicates;
+    let jobs: Vec<(usize, u32)> = (0..arms.len()).flat_map(|a| (0..replicates).map(move |r| (a, r))).collect();
+    jobs.par_iter()
+        .map(|&(a, r)| {
+            let (name, arm) = &arms[a];
+            let mut obs = observers.map(|f| f(name, r)).transpose()?;
+            let result = sim::Runner::new(arm, r)
+                .with_cancel(options.cancel.clone())
+                .finish(obs.as_deref_mut().map(|o| o as &mut dyn AgentObserver));
+            bar.inc(1);
+            match obs.as_mut().and_then(|o| o.take_error()) {
+                Some(e) => Err(e),
+                None => Ok(result),
+            }
+        })
+        .collect()
+}
+
+/// The two arms of a what-if, each replicate run to the first event once and then forked; with
+/// `target_interval_width`, more replicates in batches until the headline's interval is that narrow or
+/// `max_replicates` is reached. The baseline's runs, then the scenario's.
+fn paired_runs(
+    scenario: &Scenario,
+    arms: &[(&'static str, Scenario)],
+    options: &Options,
+    bar: &indicatif::ProgressBar,
+) -> Vec<RunResult> {
+    let fork_day = scenario.events.iter().map(|e| e.day).min().unwrap_or(0);
+    let run_pairs = |reps: std::ops::Range<u32>| -> Vec<(RunResult, RunResult)> {
+        reps.into_par_iter()
+            .map(|r| {
+                let mut base = sim::Runner::new(&arms[0].1, r).with_cancel(options.cancel.clone());
+                base.advance_to(fork_day, None);
+                let scen = base.fork(&arms[1].1);
+                let (b, s) = rayon::join(|| base.finish(None), || scen.finish(None));
+                bar.inc(2);
+                (b, s)
+            })
+            .collect()
+    };
+    let mut pairs = run_pairs(0..scenario.run.replicates);
+    let (group, metric) = scenario.headline();
+    let names: Vec<String> = scenario.groups().into_iter().map(|g| g.name).collect();
+    let g = names.iter().position(|n| *n == group);
+    let m = METRICS.iter().position(|x| *x == metric);
+    if let (Some(target), Some(g), Some(m)) = (scenario.analysis.target_interval_width, g, m) {
+        loop {
+            let d: Vec<f64> = pairs
+                .iter()
+                .map(|(b, s)| window_mean(s, scenario, g, m) - window_mean(b, scenario, g, m))
+                .filter(|x| x.is_finite())
+                .collect();
+            let (_, lo, hi) = mean_ci(&d);
+            let n = pairs.len() as u32;
+            let cap = scenario.analysis.max_replicates;
+            if (hi - lo) <= target || n >= cap || options.cancel.requested() {
+                break;
+            }
+            let add = n.min(cap - n).max(1);
+            bar.inc_length(2 * add as u64);
+            pairs.extend(run_pairs(n..n + add));
+        }
+    }
+    let (b, s): (Vec<RunResult>, Vec<RunResult>) = pairs.into_iter().unzip();
+    b.into_iter().chain(s).collect()
 }
 
 /// The town and run of a scenario without its events, name, description and analysis (what it reports is not

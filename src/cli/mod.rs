@@ -15,7 +15,7 @@ use crate::output::folder::{self, Contents, PARTIAL_PREFIX};
 use crate::output::Kind;
 use crate::params::PARAM_SPECS;
 use crate::scenario::{Origin, Scenario};
-use args::{count_arg, days_arg, replicates_arg, seed_arg, threads_arg};
+use args::{days_arg, replicates_arg, seed_arg, threads_arg};
 use clap::{Args, Parser, Subcommand};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -66,25 +66,8 @@ pub enum Command {
     Calibrate {
         /// Targets file (see docs/validation.md), e.g. calibration/targets.toml.
         targets: PathBuf,
-        /// Output folder (default: output/calibration/).
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Worker threads (default: all cores; at most the cores). Results are identical at any thread count.
-        #[arg(long, value_parser = threads_arg, allow_negative_numbers = true)]
-        threads: Option<usize>,
-        /// Replace supportsim's earlier output of another kind in the output folder (never files it did not write).
-        #[arg(long)]
-        force: bool,
-        /// No progress bar.
-        #[arg(long, short)]
-        quiet: bool,
-        /// Do not search: report the fit at the scenario's current values (check_replicates replicates).
-        #[arg(long)]
-        check: bool,
-        /// Replicates for every evaluation and for the fit table (overrides the targets file's replicates and
-        /// check_replicates): fewer for a quick look.
-        #[arg(long, value_parser = replicates_arg, allow_negative_numbers = true)]
-        replicates: Option<u32>,
+        #[command(flatten)]
+        options: research::CalibrateArgs,
     },
     /// One-at-a-time sensitivity of a what-if's headline effect: reruns it with each named parameter low and
     /// high; writes oat.csv.
@@ -102,41 +85,8 @@ pub enum Command {
     Sweep {
         /// Sweep file (see docs/sweeps.md), e.g. sweeps/closure_cafe.toml.
         sweep: PathBuf,
-        // A `help` rather than a doc comment: rustdoc would read `<sweep name>` as an HTML tag.
-        #[arg(
-            long,
-            help = "Output folder (default: output/<sweep name>/, or output/<sweep name>/shard-K-of-N/ with --shard)"
-        )]
-        out: Option<PathBuf>,
-        /// Worker threads (default: all cores; at most the cores). Results are identical at any thread count.
-        #[arg(long, value_parser = threads_arg, allow_negative_numbers = true)]
-        threads: Option<usize>,
-        /// Replicates per point (overrides the sweep file's replicates): fewer for a quick look.
-        #[arg(long, value_parser = replicates_arg, allow_negative_numbers = true)]
-        replicates: Option<u32>,
-        /// Run only share K of N (1-based) of the runs; combine the shard folders with `supportsim merge`.
-        #[arg(long, value_name = "K/N")]
-        shard: Option<String>,
-        /// Go on with an interrupted sweep in the output folder, skipping its finished runs.
-        #[arg(long)]
-        resume: bool,
-        /// Start over in the output folder: replace its finished or interrupted sweep, or supportsim's output of
-        /// another kind (never files supportsim did not write).
-        #[arg(long)]
-        force: bool,
-        /// No progress bar.
-        #[arg(long, short)]
-        quiet: bool,
-        /// Do not run: write an sbatch script that runs the sweep as a Slurm array job of --shards tasks
-        /// and merges the shards in a dependent job.
-        #[arg(long, value_name = "FILE")]
-        slurm_script: Option<PathBuf>,
-        /// Number of array tasks (shards) for --slurm-script.
-        #[arg(long, value_name = "N", requires = "slurm_script", value_parser = count_arg, allow_negative_numbers = true)]
-        shards: Option<usize>,
-        /// An extra `#SBATCH` option for --slurm-script, e.g. --sbatch=--partition=short. Repeat for more.
-        #[arg(long, value_name = "OPTION", requires = "slurm_script", allow_hyphen_values = true)]
-        sbatch: Vec<String>,
+        #[command(flatten)]
+        options: research::SweepArgs,
     },
     /// Combine the finished shard folders of one sweep into the folder the unsharded sweep would have written.
     Merge {
@@ -248,70 +198,21 @@ pub fn main_with_args(args: Vec<String>, cancel: Cancel) -> Result<i32> {
             compare::compare_scenarios(loaded, &common, &args, cancel)?;
             Ok(0)
         }
-        Some(Command::Validate { scenarios }) => {
-            let mut failed = false;
-            for path in scenarios {
-                cancel.check()?;
-                match Scenario::from_file(&path) {
-                    Ok(s) => println!(
-                        "{}: ok ({} agents, {} districts, {} venues, {} events, {} days)",
-                        path.display(),
-                        s.population.n_agents,
-                        s.districts.len(),
-                        s.venues.len(),
-                        s.events.len(),
-                        s.run.days
-                    ),
-                    Err(e) => {
-                        eprint!("{e}");
-                        if !matches!(e, Error::Scenario(_)) {
-                            eprintln!();
-                        }
-                        failed = true;
-                    }
-                }
-            }
-            Ok(if failed { 2 } else { 0 })
-        }
+        Some(Command::Validate { scenarios }) => validate(&scenarios, &cancel),
         Some(Command::Report { dir }) => {
             report(&dir, &cancel)?;
             Ok(0)
         }
-        Some(Command::Calibrate { targets, out, threads, force, quiet, check, replicates }) => {
-            let opts = research::CalibrateArgs { out, threads, force, quiet, check, replicates };
-            research::calibrate(&targets, opts, &args, cancel)?;
+        Some(Command::Calibrate { targets, options }) => {
+            research::calibrate(&targets, options, &args, cancel)?;
             Ok(0)
         }
         Some(Command::Oat { scenario, vary, common }) => {
             research::oat(&scenario, &vary, &common, &args, cancel)?;
             Ok(0)
         }
-        Some(Command::Sweep {
-            sweep,
-            out,
-            threads,
-            replicates,
-            shard,
-            resume,
-            force,
-            quiet,
-            slurm_script,
-            shards,
-            sbatch,
-        }) => {
-            let opts = research::SweepArgs {
-                out,
-                threads,
-                replicates,
-                shard,
-                resume,
-                force,
-                quiet,
-                slurm_script,
-                shards,
-                sbatch,
-            };
-            research::sweep(&sweep, opts, &args, cancel)?;
+        Some(Command::Sweep { sweep, options }) => {
+            research::sweep(&sweep, options, &args, cancel)?;
             Ok(0)
         }
         Some(Command::Merge { dirs, out, force }) => {
@@ -320,23 +221,49 @@ pub fn main_with_args(args: Vec<String>, cancel: Cancel) -> Result<i32> {
             Ok(0)
         }
         Some(Command::Params { markdown }) => {
-            if markdown {
-                print!("{}", crate::params::markdown_table());
-            } else {
-                println!("{:<34} {:>10}  {:<20} {:<18} source", "name", "default", "unit", "range");
-                for p in PARAM_SPECS {
-                    println!(
-                        "{:<34} {:>10}  {:<20} {:<18} {}",
-                        p.name,
-                        p.default,
-                        p.unit,
-                        format!("{} – {}", p.min, p.max),
-                        p.source
-                    );
-                }
-            }
+            print_params(markdown);
             Ok(0)
         }
+    }
+}
+
+/// `supportsim validate FILE...`: each file's summary or its problems; exit code 2 when any has problems.
+fn validate(scenarios: &[PathBuf], cancel: &Cancel) -> Result<i32> {
+    let mut failed = false;
+    for path in scenarios {
+        cancel.check()?;
+        match Scenario::from_file(path) {
+            Ok(s) => println!(
+                "{}: ok ({} agents, {} districts, {} venues, {} events, {} days)",
+                path.display(),
+                s.population.n_agents,
+                s.districts.len(),
+                s.venues.len(),
+                s.events.len(),
+                s.run.days
+            ),
+            Err(e) => {
+                eprint!("{e}");
+                if !matches!(e, Error::Scenario(_)) {
+                    eprintln!();
+                }
+                failed = true;
+            }
+        }
+    }
+    Ok(if failed { 2 } else { 0 })
+}
+
+/// `supportsim params`: every parameter, as plain text or a Markdown table.
+fn print_params(markdown: bool) {
+    if markdown {
+        print!("{}", crate::params::markdown_table());
+        return;
+    }
+    println!("{:<34} {:>10}  {:<20} {:<18} source", "name", "default", "unit", "range");
+    for p in PARAM_SPECS {
+        let range = format!("{} – {}", p.min, p.max);
+        println!("{:<34} {:>10}  {:<20} {:<18} {}", p.name, p.default, p.unit, range, p.source);
     }
 }
 

@@ -1,6 +1,7 @@
 //! The research commands: `calibrate` (fit parameters to real-world targets), `oat` (one-at-a-time
 //! sensitivity of a what-if's headline effect), `sweep` and `merge` (parameter sweeps, sharded or not).
 
+use super::args::{count_arg, replicates_arg, threads_arg};
 use super::run::{apply_overrides, check_memory, threads as capped_threads};
 use super::{progress_bar, CommonRunArgs};
 use crate::cancel::Cancel;
@@ -8,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::experiment;
 use crate::output::{self, Commit, Kind};
 use crate::scenario::Scenario;
+use clap::Args;
 use std::path::{Path, PathBuf};
 
 pub(super) fn oat(
@@ -78,12 +80,26 @@ pub(super) fn oat(
 }
 
 /// The options of `supportsim calibrate`.
-pub(super) struct CalibrateArgs {
+#[derive(Args, Debug)]
+pub struct CalibrateArgs {
+    /// Output folder (default: output/calibration/).
+    #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Worker threads (default: all cores; at most the cores). Results are identical at any thread count.
+    #[arg(long, value_parser = threads_arg, allow_negative_numbers = true)]
     pub threads: Option<usize>,
+    /// Replace supportsim's earlier output of another kind in the output folder (never files it did not write).
+    #[arg(long)]
     pub force: bool,
+    /// No progress bar.
+    #[arg(long, short)]
     pub quiet: bool,
+    /// Do not search: report the fit at the scenario's current values (check_replicates replicates).
+    #[arg(long)]
     pub check: bool,
+    /// Replicates for every evaluation and for the fit table (overrides the targets file's replicates and
+    /// check_replicates): fewer for a quick look.
+    #[arg(long, value_parser = replicates_arg, allow_negative_numbers = true)]
     pub replicates: Option<u32>,
 }
 
@@ -149,16 +165,42 @@ pub(super) fn calibrate(targets: &Path, args: CalibrateArgs, command_line: &[Str
 }
 
 /// The options of `supportsim sweep`.
-pub(super) struct SweepArgs {
+#[derive(Args, Debug)]
+pub struct SweepArgs {
+    // A `help` rather than a doc comment: rustdoc would read `<sweep name>` as an HTML tag.
+    #[arg(
+        long,
+        help = "Output folder (default: output/<sweep name>/, or output/<sweep name>/shard-K-of-N/ with --shard)"
+    )]
     pub out: Option<PathBuf>,
+    /// Worker threads (default: all cores; at most the cores). Results are identical at any thread count.
+    #[arg(long, value_parser = threads_arg, allow_negative_numbers = true)]
     pub threads: Option<usize>,
+    /// Replicates per point (overrides the sweep file's replicates): fewer for a quick look.
+    #[arg(long, value_parser = replicates_arg, allow_negative_numbers = true)]
     pub replicates: Option<u32>,
+    /// Run only share K of N (1-based) of the runs; combine the shard folders with `supportsim merge`.
+    #[arg(long, value_name = "K/N")]
     pub shard: Option<String>,
+    /// Go on with an interrupted sweep in the output folder, skipping its finished runs.
+    #[arg(long)]
     pub resume: bool,
+    /// Start over in the output folder: replace its finished or interrupted sweep, or supportsim's output of
+    /// another kind (never files supportsim did not write).
+    #[arg(long)]
     pub force: bool,
+    /// No progress bar.
+    #[arg(long, short)]
     pub quiet: bool,
+    /// Do not run: write an sbatch script that runs the sweep as a Slurm array job of --shards tasks
+    /// and merges the shards in a dependent job.
+    #[arg(long, value_name = "FILE")]
     pub slurm_script: Option<PathBuf>,
+    /// Number of array tasks (shards) for --slurm-script.
+    #[arg(long, value_name = "N", requires = "slurm_script", value_parser = count_arg, allow_negative_numbers = true)]
     pub shards: Option<usize>,
+    /// An extra `#SBATCH` option for --slurm-script, e.g. --sbatch=--partition=short. Repeat for more.
+    #[arg(long, value_name = "OPTION", requires = "slurm_script", allow_hyphen_values = true)]
     pub sbatch: Vec<String>,
 }
 

@@ -14,29 +14,55 @@ use crate::types::{Diagnosis, MentalState, VenueIdx, NO_VENUE};
 use crate::world::{Agent, AgentState, Daily, PeriodAcc, StaffKind};
 use std::hint::select_unpredictable;
 
+/// One agent's day as the inner phase reads it: who it is, what happened to it today, and where it was.
+pub struct AgentDay<'a> {
+    /// The agent's index, which keys its random draws.
+    pub i: usize,
+    pub agent: &'a Agent,
+    pub daily: &'a Daily,
+    /// The venue the agent was at (`NO_VENUE` when at home).
+    pub venue: VenueIdx,
+    /// What the visit cost, and how open the venue is.
+    pub cost_nok: f32,
+    pub openness: f32,
+    /// At its own venue as staff.
+    pub working: bool,
+    /// At a venue, and not as its staff.
+    pub visiting: bool,
+}
+
+impl<'a> AgentDay<'a> {
+    #[inline(always)]
+    pub fn new(i: usize, agent: &'a Agent, daily: &'a Daily, venue: VenueIdx, cost_nok: f32, openness: f32) -> Self {
+        let working = agent.staff_kind != StaffKind::None && venue == agent.staff_venue;
+        let visiting = venue != NO_VENUE && !working;
+        AgentDay { i, agent, daily, venue, cost_nok, openness, working, visiting }
+    }
+}
+
 /// One agent's inner and mental state for today: updates its state `n`, yesterday's, in place to today's
 /// (no copy of the whole state is made), and adds to its period counters.
-#[allow(clippy::too_many_arguments)]
 #[inline(always)]
-pub fn step(
-    ctx: &DayContext,
-    p: &Params,
-    i: usize,
-    a: &Agent,
-    r: &InnerRates,
-    n: &mut AgentState,
-    d: &Daily,
-    venue: VenueIdx,
-    cost_nok: f32,
-    openness: f32,
-    period: &mut PeriodAcc,
-) {
+pub fn step(ctx: &DayContext, p: &Params, r: &InnerRates, t: &AgentDay, n: &mut AgentState, period: &mut PeriodAcc) {
     // The state is updated in place: what the step reads of yesterday's after changing it is kept aside.
     let s = Yesterday::of(n);
-    let w = ctx.weekday;
-    let working = a.staff_kind != StaffKind::None && venue == a.staff_venue;
-    let visiting = venue != NO_VENUE && !working;
+    let d = t.daily;
+    feelings(ctx, r, t, &s, n);
+    money_and_habits(ctx, r, t, n);
+    period.emotional += d.emotional;
+    period.instrumental += d.instrumental;
+    period.informational += d.informational;
+    period.attended |= t.visiting;
+    period.rejections += d.rejections;
+    period.ghosted += d.ghosted;
+    n.episode_support += one_if(is_unwell(s.mental)) * (d.emotional + d.instrumental + d.informational);
+    mental_state(ctx, p, t, &s, n, period);
+}
 
+/// Loneliness, support received, giving, hope and shame for today.
+#[inline(always)]
+fn feelings(ctx: &DayContext, r: &InnerRates, t: &AgentDay, s: &Yesterday, n: &mut AgentState) {
+    let (a, d, visiting, openness) = (t.agent, t.daily, t.visiting, t.openness);
     // Loneliness moves toward today's unmet need for contact and support. Shame holds back part of what is
     // received: the ashamed agent does not share, so the same contact fills less of the need.
     let support = d.emotional + d.instrumental + d.informational;
@@ -64,7 +90,15 @@ pub fn step(
     shame += r.shame_from_stigma[a.diagnosis.index()] * ctx.public_stigma;
     shame += one_if(unwell) * (r.p.social_media_rumination * a.social_media);
     n.shame = shame.clamp(0.0, 1.0);
+}
 
+/// Money left this week, the broken rhythm when a habitual venue is closed, peer support, and the weekday's
+/// habit.
+#[inline(always)]
+fn money_and_habits(ctx: &DayContext, r: &InnerRates, t: &AgentDay, n: &mut AgentState) {
+    let (i, a, d, venue, visiting, working) = (t.i, t.agent, t.daily, t.venue, t.visiting, t.working);
+    let cost_nok = t.cost_nok;
+    let w = ctx.weekday;
     // Money left this week.
     let available = ctx.money_available(a.leisure_weekly_nok, n, i);
     n.money_left_nok = if visiting { (available - cost_nok).max(0.0) } else { available };
@@ -88,16 +122,12 @@ pub fn step(
             n.habit_strength[w] = 0.0;
         }
     }
+}
 
-    // Period counters.
-    period.emotional += d.emotional;
-    period.instrumental += d.instrumental;
-    period.informational += d.informational;
-    period.attended |= visiting;
-    period.rejections += d.rejections;
-    period.ghosted += d.ghosted;
-    n.episode_support += one_if(unwell) * support;
-
+/// The mental state's transition by today's hazards, and the episode and period counters it changes.
+#[inline(always)]
+fn mental_state(ctx: &DayContext, p: &Params, t: &AgentDay, s: &Yesterday, n: &mut AgentState, period: &mut PeriodAcc) {
+    let (i, a) = (t.i, t.agent);
     // Mental state.
     let mut rng = Stream::from_prefix(ctx.mental_prefix, i as u64);
     let u = rng.uniform();

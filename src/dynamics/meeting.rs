@@ -13,6 +13,7 @@
 
 use super::DayContext;
 use crate::model::{is_unwell, stigma_weight};
+use crate::params::Params;
 use crate::rng::{Purpose, Stream};
 use crate::scenario::Scenario;
 use crate::types::{AgentIdx, MentalState, Ritual, VenueIdx, NO_VENUE};
@@ -173,135 +174,194 @@ fn venue_day(
     let p = &scenario.params;
     let venue = &scenario.venues[v];
     let mut rng = Stream::new(ctx.seed, ctx.replicate, Purpose::Meeting, ctx.day, v as u64);
-
-    // Capacity: staff on duty always get in; visitors beyond capacity are turned away by random priority.
-    let (staff, mut visitors): (Vec<AgentIdx>, Vec<AgentIdx>) =
-        list.iter().partition(|&&a| agents[a as usize].staff_venue as usize == v);
-    if visitors.len() > venue.capacity as usize {
-        let mut keyed: Vec<(u64, AgentIdx)> =
-            visitors.iter().map(|&a| (rand::RngCore::next_u64(&mut rng), a)).collect();
-        keyed.sort_unstable();
-        out.turned_away = keyed[venue.capacity as usize..].iter().map(|&(_, a)| a).collect();
-        out.turned_away.sort_unstable();
-        let mut kept: Vec<AgentIdx> = keyed[..venue.capacity as usize].iter().map(|&(_, a)| a).collect();
-        kept.sort_unstable();
-        visitors = kept;
-    }
+    let (staff, visitors) = admit(agents, v, venue.capacity as usize, list, &mut rng, &mut out.turned_away);
     let present: Vec<AgentIdx> = staff.iter().chain(visitors.iter()).copied().collect();
-    let n = present.len();
-    let mut acc = vec![Daily::default(); n];
-
+    let mut acc = vec![Daily::default(); present.len()];
     let ritual = ctx.ritual_today[v];
-    let ritual_mult = if ritual != Ritual::None { p.ritual_tie_multiplier as f32 } else { 1.0 };
-    let meetings =
-        (p.meetings_per_visit * if ritual == Ritual::Meal { p.meal_meeting_multiplier } else { 1.0 }).round() as usize;
-    let stability = venue.stability as f32;
-    let closedness = (1.0 - venue.openness) as f32;
+    let room = Room {
+        p,
+        stigma_multiplier: ctx.stigma_multiplier,
+        staff_amount: (p.staff_support * venue.stability) as f32,
+        ritual_mult: if ritual != Ritual::None { p.ritual_tie_multiplier as f32 } else { 1.0 },
+        meetings: (p.meetings_per_visit * if ritual == Ritual::Meal { p.meal_meeting_multiplier } else { 1.0 }).round()
+            as usize,
+        stability: venue.stability as f32,
+        closedness: (1.0 - venue.openness) as f32,
+    };
     let seen = gather_seen(p, agents, states, &present);
-
-    // Meetings between people present.
-    if n >= 2 {
-        for i in 0..n {
-            let a = present[i];
-            // Whether two people present are tied is read from the first one's ties, scattered over the town.
-            if let Some(&ahead) = present.get(i + PREFETCH_AHEAD) {
-                network.prefetch_ties(ahead as usize);
-            }
-            for _ in 0..meetings {
-                let mut j = rng.below(n - 1);
-                if j >= i {
-                    j += 1;
-                }
-                let b = present[j];
-                let (sa, sb) = (&seen[i], &seen[j]);
-                let support = p.meeting_support as f32;
-                if network.find(a, b).is_some() {
-                    out.ops.push(TieOp::Strengthen(a, b, p.tie_gain_meeting as f32 * stability * ritual_mult));
-                } else {
-                    // Each may reject the other by stigma; a rejection stops the contact.
-                    let reject = |from: &Seen, to: &Seen, u: f64| {
-                        let pr = p.rejection_scale as f32
-                            * from.stigma_attitude
-                            * ctx.stigma_multiplier
-                            * to.stigma_weight
-                            * closedness;
-                        (u as f32) < pr
-                    };
-                    let (u1, u2, u3) = (rng.uniform(), rng.uniform(), rng.uniform());
-                    if reject(sa, sb, u1) {
-                        acc[j].rejections += 1;
-                        acc[j].shame_gain += p.shame_per_rejection as f32;
-                        continue;
-                    }
-                    if reject(sb, sa, u2) {
-                        acc[i].rejections += 1;
-                        acc[i].shame_gain += p.shame_per_rejection as f32;
-                        continue;
-                    }
-                    if (u3 as f32) < p.p_tie_form as f32 * ritual_mult * stability {
-                        out.ops.push(TieOp::Form(a, b));
-                    }
-                }
-                acc[i].emotional += support;
-                acc[j].emotional += support;
-                if sb.gives_hope && is_unwell(sa.mental) {
-                    acc[i].hope_gain += p.hope_gain_lived_experience as f32;
-                }
-                if sa.gives_hope && is_unwell(sb.mental) {
-                    acc[j].hope_gain += p.hope_gain_lived_experience as f32;
-                }
-                if is_unwell(sb.mental) && sa.mental != MentalState::Crisis {
-                    acc[i].gave = true;
-                }
-                if is_unwell(sa.mental) && sb.mental != MentalState::Crisis {
-                    acc[j].gave = true;
-                }
-            }
-        }
+    if present.len() >= 2 {
+        meet(&room, network, &present, &seen, &mut rng, &mut acc, &mut out.ops);
     }
-
-    // Staff support to visitors.
-    let n_staff = staff.len();
-    if n_staff > 0 && !visitors.is_empty() {
-        let p_contact = (n_staff as f64 * p.staff_contacts_per_day / visitors.len() as f64).min(1.0);
-        let amount = (p.staff_support * venue.stability) as f32;
-        for k in 0..visitors.len() {
-            let i = n_staff + k;
-            if !rng.chance(p_contact) {
-                continue;
-            }
-            let si = rng.below(n_staff);
-            let giver = &agents[staff[si] as usize];
-            let d = &mut acc[i];
-            match giver.staff_kind {
-                StaffKind::Volunteer => {
-                    d.emotional += amount;
-                    d.informational += 0.5 * amount;
-                }
-                _ => {
-                    d.instrumental += amount;
-                    d.informational += amount;
-                    if giver.staff_kind == StaffKind::PeerWorker {
-                        d.emotional += 0.5 * amount;
-                        d.peer_support = true;
-                    }
-                }
-            }
-            // Staff come first among those present (`seen[si]` is `staff[si]`), then the visitors.
-            if seen[si].gives_hope && is_unwell(seen[i].mental) {
-                d.hope_gain += p.hope_gain_lived_experience as f32;
-            }
-            if is_unwell(seen[i].mental) {
-                acc[si].gave = true;
-            }
-        }
+    if !staff.is_empty() && !visitors.is_empty() {
+        staff_support(&room, agents, &staff, visitors.len(), &seen, &mut rng, &mut acc);
     }
-
     out.visits = visitors.len() as u32;
     out.daily = present.into_iter().zip(acc).collect();
     // Staff, then visitors, each ascending: by agent for the write-back (an agent is present once).
     out.daily.sort_unstable_by_key(|&(a, _)| a);
     out
+}
+
+/// What shapes the meetings at a venue today.
+struct Room<'a> {
+    p: &'a Params,
+    /// The town's stigma climate today (`DayContext::stigma_multiplier`).
+    stigma_multiplier: f32,
+    /// Support a staff member gives a visitor they reach: `staff_support` times the venue's stability.
+    staff_amount: f32,
+    /// The tie multiplier of a ritual day (1 without a ritual).
+    ritual_mult: f32,
+    /// Meetings each person present starts (more at a shared meal).
+    meetings: usize,
+    stability: f32,
+    /// One less the venue's openness: how far a stranger's stigma can make a rejection.
+    closedness: f32,
+}
+
+/// Splits the people at venue `v` into its staff on duty, who always get in, and visitors, of whom those
+/// beyond `capacity` are turned away by random priority (into `turned_away`, ascending). Both lists ascend.
+fn admit(
+    agents: &[Agent],
+    v: usize,
+    capacity: usize,
+    list: &[AgentIdx],
+    rng: &mut Stream,
+    turned_away: &mut Vec<AgentIdx>,
+) -> (Vec<AgentIdx>, Vec<AgentIdx>) {
+    let (staff, mut visitors): (Vec<AgentIdx>, Vec<AgentIdx>) =
+        list.iter().partition(|&&a| agents[a as usize].staff_venue as usize == v);
+    if visitors.len() > capacity {
+        let mut keyed: Vec<(u64, AgentIdx)> = visitors.iter().map(|&a| (rand::RngCore::next_u64(rng), a)).collect();
+        keyed.sort_unstable();
+        *turned_away = keyed[capacity..].iter().map(|&(_, a)| a).collect();
+        turned_away.sort_unstable();
+        let mut kept: Vec<AgentIdx> = keyed[..capacity].iter().map(|&(_, a)| a).collect();
+        kept.sort_unstable();
+        visitors = kept;
+    }
+    (staff, visitors)
+}
+
+/// Meetings between the people present: each starts `room.meetings` with others drawn at random. Tied
+/// people strengthen their tie; strangers may reject each other by stigma (shame for the rejected, and no
+/// contact), else may form a tie. Every contact gives emotional support both ways, hope from lived
+/// experience to someone unwell, and counts as giving for a well person who meets someone unwell.
+fn meet(
+    room: &Room,
+    network: &Network,
+    present: &[AgentIdx],
+    seen: &[Seen],
+    rng: &mut Stream,
+    acc: &mut [Daily],
+    ops: &mut Vec<TieOp>,
+) {
+    let p = room.p;
+    let n = present.len();
+    for i in 0..n {
+        let a = present[i];
+        // Whether two people present are tied is read from the first one's ties, scattered over the town.
+        if let Some(&ahead) = present.get(i + PREFETCH_AHEAD) {
+            network.prefetch_ties(ahead as usize);
+        }
+        for _ in 0..room.meetings {
+            let mut j = rng.below(n - 1);
+            if j >= i {
+                j += 1;
+            }
+            let b = present[j];
+            let (sa, sb) = (&seen[i], &seen[j]);
+            let support = p.meeting_support as f32;
+            if network.find(a, b).is_some() {
+                ops.push(TieOp::Strengthen(a, b, p.tie_gain_meeting as f32 * room.stability * room.ritual_mult));
+            } else {
+                // Each may reject the other by stigma; a rejection stops the contact.
+                let reject = |from: &Seen, to: &Seen, u: f64| {
+                    let pr = p.rejection_scale as f32
+                        * from.stigma_attitude
+                        * room.stigma_multiplier
+                        * to.stigma_weight
+                        * room.closedness;
+                    (u as f32) < pr
+                };
+                let (u1, u2, u3) = (rng.uniform(), rng.uniform(), rng.uniform());
+                if reject(sa, sb, u1) {
+                    acc[j].rejections += 1;
+                    acc[j].shame_gain += p.shame_per_rejection as f32;
+                    continue;
+                }
+                if reject(sb, sa, u2) {
+                    acc[i].rejections += 1;
+                    acc[i].shame_gain += p.shame_per_rejection as f32;
+                    continue;
+                }
+                if (u3 as f32) < p.p_tie_form as f32 * room.ritual_mult * room.stability {
+                    ops.push(TieOp::Form(a, b));
+                }
+            }
+            acc[i].emotional += support;
+            acc[j].emotional += support;
+            if sb.gives_hope && is_unwell(sa.mental) {
+                acc[i].hope_gain += p.hope_gain_lived_experience as f32;
+            }
+            if sa.gives_hope && is_unwell(sb.mental) {
+                acc[j].hope_gain += p.hope_gain_lived_experience as f32;
+            }
+            if is_unwell(sb.mental) && sa.mental != MentalState::Crisis {
+                acc[i].gave = true;
+            }
+            if is_unwell(sa.mental) && sb.mental != MentalState::Crisis {
+                acc[j].gave = true;
+            }
+        }
+    }
+}
+
+/// Staff support to visitors: each visitor is reached with the chance that the staff's contacts per day
+/// spread over the visitors give, by one staff member drawn at random. Volunteers give emotional and some
+/// informational support; professionals instrumental and informational; peer workers that and emotional
+/// support, and count as peer support. `seen` and `acc` hold the staff first, then the visitors.
+fn staff_support(
+    room: &Room,
+    agents: &[Agent],
+    staff: &[AgentIdx],
+    n_visitors: usize,
+    seen: &[Seen],
+    rng: &mut Stream,
+    acc: &mut [Daily],
+) {
+    let (p, amount) = (room.p, room.staff_amount);
+    let n_staff = staff.len();
+    let p_contact = (n_staff as f64 * p.staff_contacts_per_day / n_visitors as f64).min(1.0);
+    for k in 0..n_visitors {
+        let i = n_staff + k;
+        if !rng.chance(p_contact) {
+            continue;
+        }
+        let si = rng.below(n_staff);
+        let giver = &agents[staff[si] as usize];
+        let d = &mut acc[i];
+        match giver.staff_kind {
+            StaffKind::Volunteer => {
+                d.emotional += amount;
+                d.informational += 0.5 * amount;
+            }
+            _ => {
+                d.instrumental += amount;
+                d.informational += amount;
+                if giver.staff_kind == StaffKind::PeerWorker {
+                    d.emotional += 0.5 * amount;
+                    d.peer_support = true;
+                }
+            }
+        }
+        // Staff come first among those present (`seen[si]` is `staff[si]`), then the visitors.
+        if seen[si].gives_hope && is_unwell(seen[i].mental) {
+            d.hope_gain += p.hope_gain_lived_experience as f32;
+        }
+        if is_unwell(seen[i].mental) {
+            acc[si].gave = true;
+        }
+    }
 }
 
 /// What a venue's meetings read of a person present.

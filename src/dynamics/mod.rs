@@ -185,7 +185,7 @@ impl World<'_> {
                         (ctx.cost_today[v as usize], s.venues[v as usize].openness as f32)
                     };
                     let a = &agents[i];
-                    inner::step(ctx, &s.params, i, a, &r, state, d, v, cost, openness, period);
+                    inner::step(ctx, &s.params, &r, &inner::AgentDay::new(i, a, d, v, cost, openness), state, period);
                     *d = Daily::default();
                     *peer = view(a, state);
                     *habit = state.habit_venue[tomorrow];

@@ -56,25 +56,66 @@ pub fn allocate(n: usize, shares: &[f64]) -> Vec<usize> {
 /// Builds the town for one replicate.
 pub fn build(scenario: &Scenario, replicate: u32) -> Town {
     let p = &scenario.params;
-    let seed = scenario.run.seed;
-    let n = scenario.population.n_agents as usize;
-    let n_districts = scenario.districts.len();
+    let plan = plan_people(scenario);
+    let draws = Draws::new(p);
+    let ln_rr = LnRatios::new(p);
+    let mut agents = Vec::with_capacity(plan.len());
+    // The initial mental state and episode class; the states are built after the network, so the town's
+    // peak memory (while the network is paired) holds neither the plan nor the states.
+    let mut start: Vec<(MentalState, bool)> = Vec::with_capacity(plan.len());
+    for (i, slot) in plan.iter().enumerate() {
+        let mut s = Stream::new(scenario.run.seed, replicate, Purpose::InitAgent, 0, i as u64);
+        let a = draws.agent(scenario, slot, &mut s);
+        // The mental state and episode class on day 0 come from the agent's stationary mix at its starting
+        // exposures, so the town starts near the steady state of its mental states: most agents
+        // unwell at any one time are in long episodes.
+        let mix = hazards::stationary_mix(p, &ln_rr, a.role, &initial_exposure(p, &a));
+        start.push(starting_state(&mix, s.uniform()));
+        agents.push(a);
+    }
+    drop(plan);
+    assign_income_quartiles(&mut agents);
+    let staff = staff_by_venue(&mut agents, scenario.venues.len());
+    let network = initial_network(scenario, p, replicate, &agents);
+    let states =
+        agents.iter().zip(start).map(|(a, (mental, fast_episode))| initial_state(a, mental, fast_episode)).collect();
+    Town { agents, states, network, staff }
+}
 
-    // Staff first (they are part of the population), then service users and residents per district.
-    let mut plan: Vec<(u8, Role, StaffKind, VenueIdx, bool)> = Vec::with_capacity(n);
-    let mut staff_by_district: Vec<Vec<(Role, StaffKind, VenueIdx, bool)>> = vec![Vec::new(); n_districts];
+/// One person of the town before their attributes are drawn: district, role, staff post and whether they
+/// have lived experience of mental illness (decided here for staff only).
+struct Slot {
+    district: u8,
+    role: Role,
+    staff_kind: StaffKind,
+    staff_venue: VenueIdx,
+    lived_experience: bool,
+}
+
+/// The town's people, district by district: residents, then service users, then the district's venues' staff
+/// (part of the population). Lived experience goes to a venue's volunteers first, as in the study's meeting
+/// places.
+fn plan_people(scenario: &Scenario) -> Vec<Slot> {
+    let n = scenario.population.n_agents as usize;
+    let mut staff_by_district: Vec<Vec<Slot>> = (0..scenario.districts.len()).map(|_| Vec::new()).collect();
     for (vi, v) in scenario.venues.iter().enumerate() {
         let total = v.professionals + v.volunteers;
         let n_le = (v.lived_experience_share * total as f64).round() as u32;
         for k in 0..total {
-            let (role, kind) = if k < v.professionals {
+            let (role, staff_kind) = if k < v.professionals {
                 (Role::Professional, StaffKind::Professional)
             } else {
                 (Role::Volunteer, StaffKind::Volunteer)
             };
-            // Lived experience goes to volunteers first, as in the study's meeting places.
-            let le = (total - 1 - k) < n_le;
-            staff_by_district[v.district].push((role, kind, vi as VenueIdx, le));
+            let lived_experience = (total - 1 - k) < n_le;
+            let district = v.district as u8;
+            staff_by_district[v.district].push(Slot {
+                district,
+                role,
+                staff_kind,
+                staff_venue: vi as VenueIdx,
+                lived_experience,
+            });
         }
     }
     let n_staff: usize = staff_by_district.iter().map(Vec::len).sum();
@@ -83,69 +124,70 @@ pub fn build(scenario: &Scenario, replicate: u32) -> Town {
     let shares: Vec<f64> = scenario.districts.iter().map(|d| d.population_share).collect();
     let su_by_district = allocate(n_service_users, &shares);
     let res_by_district = allocate(n_rest - n_service_users, &shares);
-    for d in 0..n_districts {
-        for _ in 0..res_by_district[d] {
-            plan.push((d as u8, Role::Resident, StaffKind::None, NO_VENUE, false));
-        }
-        for _ in 0..su_by_district[d] {
-            plan.push((d as u8, Role::ServiceUser, StaffKind::None, NO_VENUE, true));
-        }
-        for &(role, kind, venue, le) in &staff_by_district[d] {
-            plan.push((d as u8, role, kind, venue, le));
-        }
+    let mut plan: Vec<Slot> = Vec::with_capacity(n);
+    for (d, staff) in staff_by_district.into_iter().enumerate() {
+        let person = |role, lived_experience| Slot {
+            district: d as u8,
+            role,
+            staff_kind: StaffKind::None,
+            staff_venue: NO_VENUE,
+            lived_experience,
+        };
+        plan.extend((0..res_by_district[d]).map(|_| person(Role::Resident, false)));
+        plan.extend((0..su_by_district[d]).map(|_| person(Role::ServiceUser, true)));
+        plan.extend(staff);
     }
     plan.truncate(n.max(n_staff));
+    plan
+}
 
-    let income_res = LogNormal::new(p.income_median_weekly_nok.ln(), p.income_sigma).expect("valid lognormal");
-    let income_ben = LogNormal::new(p.benefit_weekly_nok.ln(), p.benefit_sigma).expect("valid lognormal");
-    let need = LogNormal::new(p.contact_need_mean.ln() - 0.125, 0.5).expect("valid lognormal");
-    let stigma_res = beta_with_mean(p.stigma_attitude_resident, 6.0);
-    let stigma_su = beta_with_mean(p.stigma_attitude_service_user, 6.0);
-    let social = beta_with_mean(p.social_media_mean, 4.0);
-    let hope_dist = beta_with_mean(p.hope_baseline, p.hope_baseline_concentration);
+/// The distributions agents' attributes are drawn from.
+struct Draws {
+    income_resident: LogNormal<f64>,
+    income_benefit: LogNormal<f64>,
+    contact_need: LogNormal<f64>,
+    stigma_resident: Beta<f64>,
+    stigma_service_user: Beta<f64>,
+    social_media: Beta<f64>,
+    hope: Beta<f64>,
+}
 
-    let ln_rr = LnRatios::new(p);
-    let mut agents = Vec::with_capacity(plan.len());
-    // The initial mental state and episode class; the states are built after the network, so the town's
-    // peak memory (while the network is paired) holds neither the plan nor the states.
-    let mut start: Vec<(MentalState, bool)> = Vec::with_capacity(plan.len());
-    for (i, &(district, role, staff_kind, staff_venue, le)) in plan.iter().enumerate() {
-        let mut s = Stream::new(seed, replicate, Purpose::InitAgent, 0, i as u64);
-        let service_user = role == Role::ServiceUser;
-        let income = if service_user { income_ben.sample(&mut s) } else { income_res.sample(&mut s) };
+impl Draws {
+    fn new(p: &Params) -> Self {
+        Draws {
+            income_resident: LogNormal::new(p.income_median_weekly_nok.ln(), p.income_sigma).expect("valid lognormal"),
+            income_benefit: LogNormal::new(p.benefit_weekly_nok.ln(), p.benefit_sigma).expect("valid lognormal"),
+            contact_need: LogNormal::new(p.contact_need_mean.ln() - 0.125, 0.5).expect("valid lognormal"),
+            stigma_resident: beta_with_mean(p.stigma_attitude_resident, 6.0),
+            stigma_service_user: beta_with_mean(p.stigma_attitude_service_user, 6.0),
+            social_media: beta_with_mean(p.social_media_mean, 4.0),
+            hope: beta_with_mean(p.hope_baseline, p.hope_baseline_concentration),
+        }
+    }
+
+    /// The agent of `slot`, its attributes drawn from `s` in a fixed order (income, diagnosis, stigma
+    /// attitude, social media, contact need, leisure, hope); its income quartile and staff rank come later.
+    fn agent(&self, scenario: &Scenario, slot: &Slot, s: &mut Stream) -> Agent {
+        let p = &scenario.params;
+        let service_user = slot.role == Role::ServiceUser;
+        let income = if service_user { self.income_benefit.sample(s) } else { self.income_resident.sample(s) };
         let diagnosis = if service_user {
-            let u = s.uniform();
-            let mut acc = 0.0;
-            let mut d = Diagnosis::Depression;
-            for (k, share) in scenario.population.diagnosis_shares.iter().enumerate() {
-                acc += share;
-                if u < acc {
-                    d = Diagnosis::CLINICAL[k];
-                    break;
-                }
-            }
-            d
+            service_user_diagnosis(&scenario.population.diagnosis_shares, s.uniform())
         } else {
-            let u = s.uniform();
-            if u < p.resident_depression_share {
-                Diagnosis::Depression
-            } else if u < p.resident_depression_share + p.resident_anxiety_share {
-                Diagnosis::Anxiety
-            } else {
-                Diagnosis::None
-            }
+            resident_diagnosis(p, s.uniform())
         };
-        let lived_experience = le || service_user || diagnosis != Diagnosis::None;
-        let stigma_attitude = if role == Role::Resident { stigma_res.sample(&mut s) } else { stigma_su.sample(&mut s) };
-        let social_media = social.sample(&mut s);
-        let contact_need = need.sample(&mut s);
-        let z: f64 = StandardNormal.sample(&mut s);
+        let lived_experience = slot.lived_experience || service_user || diagnosis != Diagnosis::None;
+        let stigma = if slot.role == Role::Resident { &self.stigma_resident } else { &self.stigma_service_user };
+        let stigma_attitude = stigma.sample(s);
+        let social_media = self.social_media.sample(s);
+        let contact_need = self.contact_need.sample(s);
+        let z: f64 = StandardNormal.sample(s);
         let leisure_factor = (p.leisure_sigma * z).exp();
-        let hope_baseline: f64 = hope_dist.sample(&mut s);
+        let hope_baseline: f64 = self.hope.sample(s);
         let work_contact = if service_user { p.work_contact_service_user } else { p.work_contact_resident };
-        agents.push(Agent {
-            district,
-            role,
+        Agent {
+            district: slot.district,
+            role: slot.role,
             diagnosis,
             lived_experience,
             case_decision: service_user,
@@ -156,38 +198,61 @@ pub fn build(scenario: &Scenario, replicate: u32) -> Town {
             social_media: social_media_on_grid(social_media as f32),
             contact_need: contact_need as f32,
             work_contact: work_contact as f32,
-            staff_venue,
-            staff_kind,
+            staff_venue: slot.staff_venue,
+            staff_kind: slot.staff_kind,
             staff_rank: 0,
             hope_baseline: hope_baseline as f32,
-        });
-        // The mental state and episode class on day 0 come from the agent's stationary mix at its starting
-        // exposures, so the town starts near the steady state of its mental states: most agents
-        // unwell at any one time are in long episodes.
-        let a = agents.last().expect("just pushed");
-        let mix = hazards::stationary_mix(p, &ln_rr, role, &initial_exposure(p, a));
-        let u = s.uniform();
-        let mut acc = 0.0;
-        let mut k = mix.len() - 1;
-        for (j, share) in mix.iter().enumerate() {
-            acc += share;
-            if u < acc {
-                k = j;
-                break;
-            }
         }
-        start.push(match k {
-            0 => (MentalState::Well, false),
-            1 => (MentalState::Struggling, true),
-            2 => (MentalState::Struggling, false),
-            3 => (MentalState::Crisis, true),
-            _ => (MentalState::Crisis, false),
-        });
     }
-    drop(plan);
-    assign_income_quartiles(&mut agents);
+}
 
-    let mut staff = vec![Vec::new(); scenario.venues.len()];
+/// A service user's diagnosis at `u` in [0, 1) of the scenario's shares (depression when they fall short).
+fn service_user_diagnosis(shares: &[f64], u: f64) -> Diagnosis {
+    let mut acc = 0.0;
+    for (k, share) in shares.iter().enumerate() {
+        acc += share;
+        if u < acc {
+            return Diagnosis::CLINICAL[k];
+        }
+    }
+    Diagnosis::Depression
+}
+
+/// A resident's diagnosis at `u` in [0, 1): depression, anxiety or none, by the residents' shares.
+fn resident_diagnosis(p: &Params, u: f64) -> Diagnosis {
+    if u < p.resident_depression_share {
+        Diagnosis::Depression
+    } else if u < p.resident_depression_share + p.resident_anxiety_share {
+        Diagnosis::Anxiety
+    } else {
+        Diagnosis::None
+    }
+}
+
+/// The mental state and whether the episode is a fast one, at `u` in [0, 1) of the stationary mix (well,
+/// struggling fast, struggling slow, crisis fast, crisis slow).
+fn starting_state(mix: &[f64], u: f64) -> (MentalState, bool) {
+    let mut acc = 0.0;
+    let mut k = mix.len() - 1;
+    for (j, share) in mix.iter().enumerate() {
+        acc += share;
+        if u < acc {
+            k = j;
+            break;
+        }
+    }
+    match k {
+        0 => (MentalState::Well, false),
+        1 => (MentalState::Struggling, true),
+        2 => (MentalState::Struggling, false),
+        3 => (MentalState::Crisis, true),
+        _ => (MentalState::Crisis, false),
+    }
+}
+
+/// Each venue's staff in agent order, and each staff member's rank in that list.
+fn staff_by_venue(agents: &mut [Agent], n_venues: usize) -> Vec<Vec<AgentIdx>> {
+    let mut staff = vec![Vec::new(); n_venues];
     for (i, a) in agents.iter().enumerate() {
         if a.staff_venue != NO_VENUE {
             staff[a.staff_venue as usize].push(i as AgentIdx);
@@ -198,10 +263,7 @@ pub fn build(scenario: &Scenario, replicate: u32) -> Town {
             agents[i as usize].staff_rank = rank as u16;
         }
     }
-    let network = initial_network(scenario, p, replicate, &agents);
-    let states =
-        agents.iter().zip(start).map(|(a, (mental, fast_episode))| initial_state(a, mental, fast_episode)).collect();
-    Town { agents, states, network, staff }
+    staff
 }
 
 /// An agent's loneliness and shame on day 0.

@@ -80,11 +80,23 @@ fn findings(saved: &Saved) -> Vec<String> {
     out
 }
 
+/// Writes report.html: one self-contained page (charts embedded) from a saved run and the charts drawn for it.
 pub fn write(saved: &Saved, charts: &[(String, String)], charts_dir: &Path, path: &Path) -> Result<()> {
+    let mut h = String::new();
+    introduction(&mut h, saved);
+    embed_charts(&mut h, charts, charts_dir)?;
+    effects_table(&mut h, saved);
+    assumptions(&mut h, &saved.manifest["scenario"]);
+    provenance(&mut h, &saved.manifest);
+    std::fs::write(path, h).map_err(|e| Error::write(path, e))
+}
+
+/// The page's head, title and description, the town in a sentence, and for a what-if its events and
+/// findings.
+fn introduction(h: &mut String, saved: &Saved) {
     let m = &saved.manifest;
     let s = &m["scenario"];
     let name = s["name"].as_str().unwrap_or("scenario");
-    let mut h = String::new();
     let _ = write!(
         h,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>supportsim: {}</title>\n<style>\
@@ -127,6 +139,10 @@ pub fn write(saved: &Saved, charts: &[(String, String)], charts_dir: &Path, path
              see the assumptions below.</p>"
         );
     }
+}
+
+/// Each chart, as a PNG embedded in the page, with its caption.
+fn embed_charts(h: &mut String, charts: &[(String, String)], charts_dir: &Path) -> Result<()> {
     let _ = writeln!(h, "<h2>Charts</h2>");
     for (chart, caption) in charts {
         let file = charts_dir.join(format!("{chart}.png"));
@@ -139,6 +155,11 @@ pub fn write(saved: &Saved, charts: &[(String, String)], charts_dir: &Path, path
             esc(caption)
         );
     }
+    Ok(())
+}
+
+/// Every effect, bold where its interval excludes zero.
+fn effects_table(h: &mut String, saved: &Saved) {
     if !saved.effects.is_empty() {
         let _ = writeln!(
             h,
@@ -162,6 +183,10 @@ pub fn write(saved: &Saved, charts: &[(String, String)], charts_dir: &Path, path
         }
         let _ = writeln!(h, "</table><p>Bold rows: the interval excludes zero.</p>");
     }
+}
+
+/// The parameters that differ from their defaults, and the defaults that come from a source.
+fn assumptions(h: &mut String, s: &serde_json::Value) {
     let _ = writeln!(h, "<h2>Assumptions</h2><p>Parameters that differ from their defaults:</p><ul>");
     let mut any = false;
     for p in PARAM_SPECS {
@@ -188,6 +213,11 @@ pub fn write(saved: &Saved, charts: &[(String, String)], charts_dir: &Path, path
         h,
         "</table><p>All other parameters are assumptions; <code>supportsim params</code> lists them all.</p>"
     );
+}
+
+/// The version, commit, seed, replicates, arms, command line and run time, and the script that counts the
+/// charts that rendered (the browser test reads it).
+fn provenance(h: &mut String, m: &serde_json::Value) {
     let cmd: Vec<String> = m["command_line"]
         .as_array()
         .cloned()
@@ -213,5 +243,4 @@ pub fn write(saved: &Saved, charts: &[(String, String)], charts_dir: &Path, path
         esc(&cmd.join(" ")),
         m["wall_seconds"].as_f64().unwrap_or(0.0)
     );
-    std::fs::write(path, h).map_err(|e| Error::write(path, e))
 }

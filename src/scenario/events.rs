@@ -3,7 +3,7 @@
 //! `events[3].venue`.
 
 use super::checker::ScenarioChecker;
-use super::raw::RawEvent;
+use super::raw::{Num, RawEvent};
 use super::*;
 use std::collections::HashMap;
 
@@ -62,8 +62,8 @@ fn written_keys(e: &RawEvent) -> Vec<&'static str> {
 }
 
 pub(super) fn resolve_event(c: &mut ScenarioChecker, i: usize, e: RawEvent, town: &Town) -> Option<Event> {
-    let (venues, districts, days) = (&town.scenario.venues, &town.scenario.districts, town.scenario.run.days);
     let path = format!("events[{i}]");
+    let days = town.scenario.run.days;
     let day = c.required(&format!("{path}.day"), e.day);
     let day = day.map(|d| c.int(&format!("{path}.day"), Some(d), 0, 0, days.saturating_sub(1) as u64) as u32);
     let action = c.required(&format!("{path}.action"), e.action.clone())?;
@@ -78,118 +78,151 @@ pub(super) fn resolve_event(c: &mut ScenarioChecker, i: usize, e: RawEvent, town
         }
     }
     let day = day?;
-    let venue = |c: &mut ScenarioChecker| -> Option<usize> {
-        let name = c.required(&format!("{path}.venue"), e.venue.clone())?;
-        let found = town.venue_index.get(&name).copied();
+    let r = EventReader { path, e: &e, town };
+    let action = match action.as_str() {
+        "close_venue" => Action::CloseVenue { venue: r.venue(c)? },
+        "open_venue" => Action::OpenVenue { venue: r.venue(c)? },
+        "set_budget" => r.set_budget(c)?,
+        "add_staff" => r.add_staff(c)?,
+        "activity_subsidy" => r.activity_subsidy(c)?,
+        "remove_fee" => Action::SetFee { venue: r.venue(c)?, cost_nok: 0.0 },
+        "set_fee" => {
+            let venue = r.venue(c)?;
+            Action::SetFee { venue, cost_nok: r.required_num(c, "cost_nok", e.cost_nok, 0.0, 1e6)? }
+        }
+        "anti_stigma_campaign" => {
+            let strength = r.required_num(c, "strength", e.strength, 0.0, 1.0)?;
+            Action::AntiStigmaCampaign { strength, duration_days: r.duration(c, true)? }
+        }
+        "lockdown" => Action::Lockdown { duration_days: r.duration(c, true)? },
+        "social_media_shift" => Action::SocialMediaShift { delta: r.required_num(c, "delta", e.delta, -1.0, 1.0)? },
+        other => {
+            let hint = c.hint(other, ACTIONS.iter().copied());
+            c.err(format!("{}.action", r.path), format!("unknown action `{other}`{hint} (use {})", ACTIONS.join(", ")));
+            return None;
+        }
+    };
+    Some(Event { day, action, note: e.note })
+}
+
+/// One event's keys, read against the town; `path` is where the event is (`events[3]`).
+struct EventReader<'a> {
+    path: String,
+    e: &'a RawEvent,
+    town: &'a Town<'a>,
+}
+
+impl EventReader<'_> {
+    /// The required number `key`, within [lo, hi].
+    fn required_num(&self, c: &mut ScenarioChecker, key: &str, value: Option<Num>, lo: f64, hi: f64) -> Option<f64> {
+        let path = format!("{}.{key}", self.path);
+        let v = c.required(&path, value)?;
+        Some(c.num(&path, Some(v), 0.0, lo, hi))
+    }
+
+    /// The event's `venue`, which the town must have.
+    fn venue(&self, c: &mut ScenarioChecker) -> Option<usize> {
+        let path = &self.path;
+        let name = c.required(&format!("{path}.venue"), self.e.venue.clone())?;
+        let found = self.town.venue_index.get(&name).copied();
         if found.is_none() {
-            let hint = c.hint(&name, town.venue_index.keys().map(String::as_str));
+            let hint = c.hint(&name, self.town.venue_index.keys().map(String::as_str));
             c.err(format!("{path}.venue"), format!("unknown venue `{name}`{hint}"));
         }
         found
-    };
-    let budget_change = |c: &mut ScenarioChecker| -> Option<BudgetChange> {
-        match (e.factor, e.amount) {
+    }
+
+    /// `duration_days`, when given (or `required`).
+    fn duration(&self, c: &mut ScenarioChecker, required: bool) -> Option<u32> {
+        let p = format!("{}.duration_days", self.path);
+        if required {
+            c.required(&p, self.e.duration_days)?;
+        }
+        self.e.duration_days.map(|d| c.int(&p, Some(d), 1, 1, 36_500) as u32)
+    }
+
+    /// A budget's `factor` or `amount`, exactly one.
+    fn budget_change(&self, c: &mut ScenarioChecker) -> Option<BudgetChange> {
+        let path = &self.path;
+        match (self.e.factor, self.e.amount) {
             (Some(f), None) => Some(BudgetChange::Factor(c.num(&format!("{path}.factor"), Some(f), 1.0, 0.0, 100.0))),
             (None, Some(a)) => Some(BudgetChange::Amount(c.num(&format!("{path}.amount"), Some(a), 0.0, 0.0, 1e12))),
             _ => {
-                c.err(&path, "set_budget needs exactly one of `factor` or `amount`");
+                c.err(path, "set_budget needs exactly one of `factor` or `amount`");
                 None
             }
         }
-    };
-    let duration = |c: &mut ScenarioChecker, required: bool| -> Option<u32> {
-        let p = format!("{path}.duration_days");
-        if required {
-            c.required(&p, e.duration_days)?;
-        }
-        e.duration_days.map(|d| c.int(&p, Some(d), 1, 1, 36_500) as u32)
-    };
-    let action = match action.as_str() {
-        "close_venue" => Action::CloseVenue { venue: venue(c)? },
-        "open_venue" => Action::OpenVenue { venue: venue(c)? },
-        "set_budget" => match (&e.venue, &e.district) {
+    }
+
+    /// `set_budget` of a venue (which must have a budget) or of a district.
+    fn set_budget(&self, c: &mut ScenarioChecker) -> Option<Action> {
+        let (path, venues, districts) = (&self.path, &self.town.scenario.venues, &self.town.scenario.districts);
+        match (&self.e.venue, &self.e.district) {
             (Some(_), None) => {
-                let v = venue(c)?;
-                let change = budget_change(c)?;
+                let v = self.venue(c)?;
+                let change = self.budget_change(c)?;
                 if venues[v].budget_full_nok == 0.0 {
                     c.err(
                         format!("{path}.venue"),
                         format!("venue `{}` has no budget (give it budget_full_nok)", venues[v].name),
                     );
                 }
-                Action::SetVenueBudget { venue: v, change }
+                Some(Action::SetVenueBudget { venue: v, change })
             }
             (None, Some(d)) => {
-                let Some(di) = town.district_index.get(d.as_str()).copied() else {
+                let Some(di) = self.town.district_index.get(d.as_str()).copied() else {
                     let hint = c.hint(d, districts.iter().map(|x| x.name.as_str()));
                     c.err(format!("{path}.district"), format!("unknown district `{d}`{hint}"));
                     return None;
                 };
-                let change = budget_change(c)?;
+                let change = self.budget_change(c)?;
                 if matches!(change, BudgetChange::Amount(_)) && districts[di].budget_nok == 0.0 {
                     c.err(format!("{path}.amount"), format!("district `{d}` has no budget_nok to scale from"));
                 }
-                Action::SetDistrictBudget { district: di, change }
+                Some(Action::SetDistrictBudget { district: di, change })
             }
             _ => {
-                c.err(&path, "set_budget needs exactly one of `venue` or `district`");
+                c.err(path, "set_budget needs exactly one of `venue` or `district`");
+                None
+            }
+        }
+    }
+
+    /// `add_staff`: a number of peer workers, professionals or volunteers at a venue.
+    fn add_staff(&self, c: &mut ScenarioChecker) -> Option<Action> {
+        let path = &self.path;
+        let v = self.venue(c)?;
+        let role = match c.required(&format!("{path}.role"), self.e.role.clone())?.as_str() {
+            "peer_worker" => StaffRole::PeerWorker,
+            "professional" => StaffRole::Professional,
+            "volunteer" => StaffRole::Volunteer,
+            other => {
+                c.err(
+                    format!("{path}.role"),
+                    format!("unknown role `{other}` (use peer_worker, professional or volunteer)"),
+                );
                 return None;
             }
-        },
-        "add_staff" => {
-            let v = venue(c)?;
-            let role = match c.required(&format!("{path}.role"), e.role.clone())?.as_str() {
-                "peer_worker" => StaffRole::PeerWorker,
-                "professional" => StaffRole::Professional,
-                "volunteer" => StaffRole::Volunteer,
-                other => {
-                    c.err(
-                        format!("{path}.role"),
-                        format!("unknown role `{other}` (use peer_worker, professional or volunteer)"),
-                    );
-                    return None;
-                }
-            };
-            let count = c.int(&format!("{path}.count"), e.count, 1, 1, 10_000) as u32;
-            Action::AddStaff { venue: v, role, count }
-        }
-        "activity_subsidy" => {
-            let names: Vec<String> = districts.iter().map(|d| d.name.clone()).collect();
-            let gname = e.group.clone().unwrap_or_else(|| "service_users".into());
-            let group = match crate::groups::Group::parse(&gname, &names) {
-                Ok(g) => g,
-                Err(msg) => {
-                    c.err(format!("{path}.group"), msg);
-                    return None;
-                }
-            };
-            let amount = c.required(&format!("{path}.amount_weekly_nok"), e.amount_weekly_nok)?;
-            let amount_weekly_nok = c.num(&format!("{path}.amount_weekly_nok"), Some(amount), 0.0, 0.0, 1e6);
-            Action::ActivitySubsidy { group, amount_weekly_nok, duration_days: duration(c, false) }
-        }
-        "remove_fee" => Action::SetFee { venue: venue(c)?, cost_nok: 0.0 },
-        "set_fee" => {
-            let v = venue(c)?;
-            let cost = c.required(&format!("{path}.cost_nok"), e.cost_nok)?;
-            Action::SetFee { venue: v, cost_nok: c.num(&format!("{path}.cost_nok"), Some(cost), 0.0, 0.0, 1e6) }
-        }
-        "anti_stigma_campaign" => {
-            let s = c.required(&format!("{path}.strength"), e.strength)?;
-            let strength = c.num(&format!("{path}.strength"), Some(s), 0.0, 0.0, 1.0);
-            Action::AntiStigmaCampaign { strength, duration_days: duration(c, true)? }
-        }
-        "lockdown" => Action::Lockdown { duration_days: duration(c, true)? },
-        "social_media_shift" => {
-            let d = c.required(&format!("{path}.delta"), e.delta)?;
-            Action::SocialMediaShift { delta: c.num(&format!("{path}.delta"), Some(d), 0.0, -1.0, 1.0) }
-        }
-        other => {
-            let hint = c.hint(other, ACTIONS.iter().copied());
-            c.err(format!("{path}.action"), format!("unknown action `{other}`{hint} (use {})", ACTIONS.join(", ")));
-            return None;
-        }
-    };
-    Some(Event { day, action, note: e.note })
+        };
+        let count = c.int(&format!("{path}.count"), self.e.count, 1, 1, 10_000) as u32;
+        Some(Action::AddStaff { venue: v, role, count })
+    }
+
+    /// `activity_subsidy`: a weekly amount for a group of the town, for a while or for good.
+    fn activity_subsidy(&self, c: &mut ScenarioChecker) -> Option<Action> {
+        let path = &self.path;
+        let names: Vec<String> = self.town.scenario.districts.iter().map(|d| d.name.clone()).collect();
+        let gname = self.e.group.clone().unwrap_or_else(|| "service_users".into());
+        let group = match crate::groups::Group::parse(&gname, &names) {
+            Ok(g) => g,
+            Err(msg) => {
+                c.err(format!("{path}.group"), msg);
+                return None;
+            }
+        };
+        let amount_weekly_nok = self.required_num(c, "amount_weekly_nok", self.e.amount_weekly_nok, 0.0, 1e6)?;
+        Some(Action::ActivitySubsidy { group, amount_weekly_nok, duration_days: self.duration(c, false) })
+    }
 }
 
 /// Checks that only make sense over the whole timeline: closing a venue that is already closed, opening one

@@ -3,10 +3,10 @@
 
 use super::checker::ScenarioChecker;
 use super::names::NameKind;
-use super::raw::RawVenue;
+use super::raw::{Num, RawVenue};
 use super::*;
 use crate::types::{weekday_index, WEEKDAYS};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 const KINDS: &[&str] = &["meeting_place", "peer_cafe", "service", "commercial"];
 
@@ -33,62 +33,9 @@ pub(super) fn resolve_venue(c: &mut ScenarioChecker, i: usize, v: RawVenue, dist
         }
         None => VenueKind::MeetingPlace,
     };
-    let mut open_days = [true, true, true, true, true, false, false];
-    if let Some(days) = v.open_days {
-        open_days = [false; 7];
-        for (j, d) in days.iter().enumerate() {
-            match weekday_index(d) {
-                Some(w) if open_days[w] => c.err(format!("{path}.open_days[{j}]"), format!("`{d}` is listed twice")),
-                Some(w) => open_days[w] = true,
-                None => {
-                    let hint = c.hint(d, WEEKDAYS);
-                    c.err(
-                        format!("{path}.open_days[{j}]"),
-                        format!("unknown weekday `{d}`{hint} (use {})", WEEKDAYS.join(", ")),
-                    )
-                }
-            }
-        }
-    }
-    let mut rituals = [Ritual::None; 7];
-    for (day, ritual) in v.rituals.unwrap_or_default() {
-        let rpath = format!("{path}.rituals.{day}");
-        let r = match ritual.as_str() {
-            "meal" => Ritual::Meal,
-            "quiz" => Ritual::Quiz,
-            "none" => Ritual::None,
-            other => {
-                c.err(&rpath, format!("unknown ritual `{other}` (use meal, quiz or none)"));
-                Ritual::None
-            }
-        };
-        match weekday_index(&day) {
-            Some(w) if open_days[w] => rituals[w] = r,
-            Some(_) => c.err(&rpath, format!("the venue is not open on `{day}` (add it to open_days)")),
-            None => {
-                let hint = c.hint(&day, WEEKDAYS);
-                c.err(&rpath, format!("unknown weekday `{day}`{hint}"))
-            }
-        }
-    }
-    let budget_full_nok = c.num(&format!("{path}.budget_full_nok"), v.budget_full_nok, 0.0, 0.0, 1e12);
-    let budget_nok = c.num(&format!("{path}.budget_nok"), v.budget_nok, budget_full_nok, 0.0, 1e12);
-    if budget_nok > 0.0 && budget_full_nok == 0.0 {
-        c.err(format!("{path}.budget_full_nok"), "is required when budget_nok is given (the budget of full service)");
-    } else if budget_nok > budget_full_nok {
-        c.err(
-            format!("{path}.budget_nok"),
-            format!(
-                "must be at most budget_full_nok ({}), got {}: the service level is budget / full budget, \
-                 and full service is the most a budget buys",
-                crate::error::shown_number(budget_full_nok),
-                crate::error::shown_number(budget_nok)
-            ),
-        );
-    }
-    if !kind.is_funded() && budget_full_nok > 0.0 {
-        c.err(format!("{path}.budget_full_nok"), "commercial venues have no public budget");
-    }
+    let open_days = read_open_days(c, &path, v.open_days);
+    let rituals = read_rituals(c, &path, v.rituals.unwrap_or_default(), &open_days);
+    let (budget_nok, budget_full_nok) = read_budgets(c, &path, v.budget_nok, v.budget_full_nok, kind);
     Venue {
         name,
         district,
@@ -112,4 +59,86 @@ pub(super) fn resolve_venue(c: &mut ScenarioChecker, i: usize, v: RawVenue, dist
         budget_full_nok,
         open: v.open.unwrap_or(true),
     }
+}
+
+/// `open_days`: weekdays, each once (Monday to Friday when absent).
+fn read_open_days(c: &mut ScenarioChecker, path: &str, days: Option<Vec<String>>) -> [bool; 7] {
+    let mut open_days = [true, true, true, true, true, false, false];
+    if let Some(days) = days {
+        open_days = [false; 7];
+        for (j, d) in days.iter().enumerate() {
+            match weekday_index(d) {
+                Some(w) if open_days[w] => c.err(format!("{path}.open_days[{j}]"), format!("`{d}` is listed twice")),
+                Some(w) => open_days[w] = true,
+                None => {
+                    let hint = c.hint(d, WEEKDAYS);
+                    c.err(
+                        format!("{path}.open_days[{j}]"),
+                        format!("unknown weekday `{d}`{hint} (use {})", WEEKDAYS.join(", ")),
+                    )
+                }
+            }
+        }
+    }
+    open_days
+}
+
+/// `rituals`: a meal, a quiz or none on weekdays the venue is open.
+fn read_rituals(
+    c: &mut ScenarioChecker,
+    path: &str,
+    written: BTreeMap<String, String>,
+    open_days: &[bool; 7],
+) -> [Ritual; 7] {
+    let mut rituals = [Ritual::None; 7];
+    for (day, ritual) in written {
+        let rpath = format!("{path}.rituals.{day}");
+        let r = match ritual.as_str() {
+            "meal" => Ritual::Meal,
+            "quiz" => Ritual::Quiz,
+            "none" => Ritual::None,
+            other => {
+                c.err(&rpath, format!("unknown ritual `{other}` (use meal, quiz or none)"));
+                Ritual::None
+            }
+        };
+        match weekday_index(&day) {
+            Some(w) if open_days[w] => rituals[w] = r,
+            Some(_) => c.err(&rpath, format!("the venue is not open on `{day}` (add it to open_days)")),
+            None => {
+                let hint = c.hint(&day, WEEKDAYS);
+                c.err(&rpath, format!("unknown weekday `{day}`{hint}"))
+            }
+        }
+    }
+    rituals
+}
+
+/// `budget_nok` and `budget_full_nok`: a funded venue's budget, at most the budget of full service.
+fn read_budgets(
+    c: &mut ScenarioChecker,
+    path: &str,
+    budget: Option<Num>,
+    budget_full: Option<Num>,
+    kind: VenueKind,
+) -> (f64, f64) {
+    let budget_full_nok = c.num(&format!("{path}.budget_full_nok"), budget_full, 0.0, 0.0, 1e12);
+    let budget_nok = c.num(&format!("{path}.budget_nok"), budget, budget_full_nok, 0.0, 1e12);
+    if budget_nok > 0.0 && budget_full_nok == 0.0 {
+        c.err(format!("{path}.budget_full_nok"), "is required when budget_nok is given (the budget of full service)");
+    } else if budget_nok > budget_full_nok {
+        c.err(
+            format!("{path}.budget_nok"),
+            format!(
+                "must be at most budget_full_nok ({}), got {}: the service level is budget / full budget, \
+                 and full service is the most a budget buys",
+                crate::error::shown_number(budget_full_nok),
+                crate::error::shown_number(budget_nok)
+            ),
+        );
+    }
+    if !kind.is_funded() && budget_full_nok > 0.0 {
+        c.err(format!("{path}.budget_full_nok"), "commercial venues have no public budget");
+    }
+    (budget_nok, budget_full_nok)
 }

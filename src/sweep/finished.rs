@@ -69,6 +69,41 @@ pub fn merge(
     cancel: &Cancel,
 ) -> Result<PathBuf> {
     let started = std::time::Instant::now();
+    let shards = read_shards(dirs)?;
+    let mut info = shards[0].1.clone();
+    info.shard = Shard::WHOLE;
+    info.first_run = 0;
+    info.end_run = info.total_runs();
+    let target = target.map(Path::to_path_buf).unwrap_or_else(|| Path::new("output").join(&info.name));
+    let mut folder = Folder::claim(&target)?;
+    // Merging the same sweep again (a resubmitted Slurm job) replaces it; anything else needs --force.
+    let same = read_manifest(&target)
+        .ok()
+        .flatten()
+        .is_some_and(|f| f.info.fingerprint == info.fingerprint && f.info.shard == Shard::WHOLE && f.marker.complete);
+    if !same {
+        folder.allow(Kind::Sweep, force, false)?;
+    }
+    folder.check_replaceable(|_| true)?;
+    folder.check_free(&["runs.csv", "sweep.toml", "points.csv", "sensitivity.csv", "charts/"])?;
+    let stage = folder.stage()?;
+    concatenate_rows(&shards, &csv_line(&info.header()), &stage.path("runs.csv"), cancel)?;
+    let toml_src = shards[0].0.join("sweep.toml");
+    fs::copy(&toml_src, stage.path("sweep.toml")).map_err(|e| Error::write(stage.path("sweep.toml"), e))?;
+    write_all(stage.dir(), stage.dir(), &info, cancel)?;
+    let extra = serde_json::json!({
+        "merged_from": shards.iter().map(|(d, _)| d.display().to_string()).collect::<Vec<_>>(),
+        "command_line": command_line,
+        "wall_seconds": started.elapsed().as_secs_f64(),
+    });
+    cancel.check()?;
+    folder.commit(stage, Kind::Sweep, manifest(&info, true, &[], extra), Commit::Replace, cancel)?;
+    Ok(target)
+}
+
+/// The finished shard folders `dirs`, each checked against its manifest, all of one sweep and one split, in
+/// shard order, none missing and none twice.
+fn read_shards(dirs: &[PathBuf]) -> Result<Vec<(PathBuf, Info)>> {
     if dirs.is_empty() {
         return Err(Error::Usage("merge needs the shard folders to combine".into()));
     }
@@ -128,28 +163,15 @@ pub fn merge(
             return Err(Error::Usage(format!("shard {k}/{n} is given twice")));
         }
     }
-    let mut info = first.clone();
-    info.shard = Shard::WHOLE;
-    info.first_run = 0;
-    info.end_run = info.total_runs();
-    let target = target.map(Path::to_path_buf).unwrap_or_else(|| Path::new("output").join(&info.name));
-    let mut folder = Folder::claim(&target)?;
-    // Merging the same sweep again (a resubmitted Slurm job) replaces it; anything else needs --force.
-    let same = read_manifest(&target)
-        .ok()
-        .flatten()
-        .is_some_and(|f| f.info.fingerprint == info.fingerprint && f.info.shard == Shard::WHOLE && f.marker.complete);
-    if !same {
-        folder.allow(Kind::Sweep, force, false)?;
-    }
-    folder.check_replaceable(|_| true)?;
-    folder.check_free(&["runs.csv", "sweep.toml", "points.csv", "sensitivity.csv", "charts/"])?;
-    let stage = folder.stage()?;
-    let runs = stage.path("runs.csv");
-    let mut out = std::io::BufWriter::new(File::create(&runs).map_err(|e| Error::write(&runs, e))?);
-    let header = csv_line(&info.header());
-    out.write_all(&header).map_err(|e| Error::write(&runs, e))?;
-    for (d, i) in &shards {
+    Ok(shards)
+}
+
+/// Writes `runs` from the shards' runs.csv, in shard order under one `header`, checking each shard's header
+/// and its number of rows.
+fn concatenate_rows(shards: &[(PathBuf, Info)], header: &[u8], runs: &Path, cancel: &Cancel) -> Result<()> {
+    let mut out = std::io::BufWriter::new(File::create(runs).map_err(|e| Error::write(runs, e))?);
+    out.write_all(header).map_err(|e| Error::write(runs, e))?;
+    for (d, i) in shards {
         cancel.check()?;
         let p = d.join("runs.csv");
         let mut r = BufReader::new(crate::files::open_regular(&p)?);
@@ -164,7 +186,7 @@ pub fn merge(
             if r.read_until(b'\n', &mut line).map_err(|e| Error::Read { path: p.clone(), source: e })? == 0 {
                 break;
             }
-            out.write_all(&line).map_err(|e| Error::write(&runs, e))?;
+            out.write_all(&line).map_err(|e| Error::write(runs, e))?;
             rows += 1;
         }
         if rows != i.end_run - i.first_run {
@@ -175,17 +197,7 @@ pub fn merge(
             )));
         }
     }
-    out.flush().map_err(|e| Error::write(&runs, e))?;
+    out.flush().map_err(|e| Error::write(runs, e))?;
     drop(out);
-    let toml_src = shards[0].0.join("sweep.toml");
-    fs::copy(&toml_src, stage.path("sweep.toml")).map_err(|e| Error::write(stage.path("sweep.toml"), e))?;
-    write_all(stage.dir(), stage.dir(), &info, cancel)?;
-    let extra = serde_json::json!({
-        "merged_from": shards.iter().map(|(d, _)| d.display().to_string()).collect::<Vec<_>>(),
-        "command_line": command_line,
-        "wall_seconds": started.elapsed().as_secs_f64(),
-    });
-    cancel.check()?;
-    folder.commit(stage, Kind::Sweep, manifest(&info, true, &[], extra), Commit::Replace, cancel)?;
-    Ok(target)
+    Ok(())
 }
