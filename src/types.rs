@@ -71,7 +71,7 @@ impl Diagnosis {
 }
 
 // `Diagnosis::ALL` lists the diagnoses in the order of their discriminants, so that tables built from it can be
-// indexed by `Diagnosis::index` (the `Rates` of `dynamics::going_out` and `dynamics::inner`).
+// indexed by `Diagnosis::index` (`GoingOutRates` and `InnerRates` in `dynamics`).
 const _: () = {
     let mut i = 0;
     while i < Diagnosis::ALL.len() {
@@ -133,7 +133,7 @@ impl VenueKind {
     }
 }
 
-// `VenueKind::ALL` lists the kinds in the order of their discriminants (the `Rates` of `dynamics::going_out`).
+// `VenueKind::ALL` lists the kinds in the order of their discriminants (`GoingOutRates` in `dynamics::going_out`).
 const _: () = {
     let mut i = 0;
     while i < VenueKind::ALL.len() {

@@ -31,8 +31,8 @@ pub enum Statistic {
     /// A virtual trial of peer support in the manner of the CORE trial (Johnson et al. 2018): the cohort is
     /// the service users who are unwell (struggling or in crisis) at the end of the burn-in; the trial arm
     /// adds peer workers from that day, enough for their outreach to reach each of them about once a week
-    /// (the CORE dose), the control arm does not, on the same random numbers. This is the share of the cohort with a new
-    /// crisis within 52 weeks in the trial arm over that in the control arm (a risk ratio).
+    /// (the CORE dose), the control arm does not, on the same random numbers. This is the share of the cohort
+    /// with a new crisis within 52 weeks in the trial arm over that in the control arm (a risk ratio).
     PeerTrialCrisisRatio,
     /// The same trial: the cohort's hope 52 weeks on, trial minus control over the pooled standard
     /// deviation (a standardised mean difference, as in meta-analyses of personal recovery).

@@ -1,6 +1,6 @@
-//! Events (the start of `begin_day`): applies a scenario's `[[events]]` to the running town on their day. Events change venues
-//! (closures, budgets, fees, staff), money (subsidies), attitudes (anti-stigma campaigns), access (lockdowns)
-//! and social media use. Choices an event needs (who is hired as a peer worker) come from the `Event` stream.
+//! Events (the start of `begin_day`): applies a scenario's `[[events]]` to the running town on their day.
+//! Events change venues (closures, budgets, fees, staff), money (subsidies), attitudes (anti-stigma
+//! campaigns), access (lockdowns) and social media use. Choices an event needs (who is hired as a peer worker) come from the `Event` stream.
 
 use crate::rng::{Purpose, Stream};
 use crate::scenario::{Action, BudgetChange, Event, StaffRole};

@@ -27,8 +27,8 @@ use crate::world::{view::view, AgentObserver, Daily, Episode, PeerView, Prepared
 use rayon::prelude::*;
 
 /// The phases of a day, in the order a run takes them: the first six are [`World::step`]'s (the methods of the
-/// same names); the last, `metrics`, is [`crate::sim::Runner`]'s recording of the period's metrics on the days that end one
-/// ([`World::record`], every `record_every_days` days).
+/// same names); the last, `metrics`, is [`crate::sim::Runner`]'s recording of the period's metrics on the days
+/// that end one ([`World::record`], every `record_every_days` days).
 pub const PHASES: [&str; 7] = ["begin_day", "going_out", "meeting", "outreach", "support", "inner", "metrics"];
 
 impl World<'_> {

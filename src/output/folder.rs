@@ -12,6 +12,7 @@
 //!   may have written there, and says `complete: true` only once all of them are in place.
 
 use super::manifest::{self, FileRecord, Kind, Marker, Reading};
+pub use super::stage::Stage;
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
 use std::fs::{self, File};
@@ -215,9 +216,7 @@ impl Folder {
 
     /// A new stage: a hidden folder inside this one that the new output is written into.
     pub fn stage(&self) -> Result<Stage> {
-        let path = self.dir.join(format!("{PARTIAL_PREFIX}{}", std::process::id()));
-        fs::create_dir(&path).map_err(|e| Error::write(&path, e))?;
-        Ok(Stage { path, open: true })
+        Stage::create(self.dir.join(format!("{PARTIAL_PREFIX}{}", std::process::id())))
     }
 
     /// Writes `manifest.json` atomically (beside, then renamed), as it stands now.
@@ -263,7 +262,7 @@ impl Folder {
         let staged = stage.files()?;
         let mut records: Vec<FileRecord> = Vec::new();
         for rel in staged.iter().filter(|p| *p != "manifest.json") {
-            records.push(manifest::record_checked(&stage.path, rel, cancel)?);
+            records.push(manifest::record_checked(stage.dir(), rel, cancel)?);
         }
         let old = self.marker().cloned();
         let listed = |p: &str| old.as_ref().is_some_and(|m| m.record(p).is_some());
@@ -316,7 +315,7 @@ impl Folder {
             if let Some(parent) = to.parent() {
                 fs::create_dir_all(parent).map_err(|e| Error::write(parent, e))?;
             }
-            fs::rename(stage.path.join(rel), &to).map_err(|e| Error::write(&to, e))?;
+            fs::rename(stage.path(rel), &to).map_err(|e| Error::write(&to, e))?;
         }
         remove_empty_parents(&self.dir, dropped.iter().map(|f| f.path.as_str()));
         records.extend(kept);
@@ -450,59 +449,6 @@ impl Drop for Folder {
         }
         for p in &self.made {
             let _ = fs::remove_dir(p); // fails, as it should, when anything is in it
-        }
-    }
-}
-
-/// A hidden folder inside a claimed folder that new output is written into; removed with everything in it
-/// unless committed.
-#[derive(Debug)]
-pub struct Stage {
-    path: PathBuf,
-    open: bool,
-}
-
-impl Stage {
-    pub fn dir(&self) -> &Path {
-        &self.path
-    }
-
-    pub fn path(&self, file: &str) -> PathBuf {
-        self.path.join(file)
-    }
-
-    /// Every file in the stage, relative and `/`-separated, sorted.
-    fn files(&self) -> Result<Vec<String>> {
-        let mut out = Vec::new();
-        let mut todo = vec![PathBuf::new()];
-        while let Some(rel) = todo.pop() {
-            let abs = self.path.join(&rel);
-            for entry in fs::read_dir(&abs).map_err(|e| Error::Read { path: abs.clone(), source: e })? {
-                let entry = entry.map_err(|e| Error::Read { path: abs.clone(), source: e })?;
-                let name = rel.join(entry.file_name());
-                if entry.file_type().is_ok_and(|t| t.is_dir()) {
-                    todo.push(name);
-                } else {
-                    let parts: Vec<String> =
-                        name.components().map(|c| c.as_os_str().to_string_lossy().to_string()).collect();
-                    out.push(parts.join("/"));
-                }
-            }
-        }
-        out.sort();
-        Ok(out)
-    }
-
-    fn close(&mut self) {
-        let _ = fs::remove_dir_all(&self.path);
-        self.open = false;
-    }
-}
-
-impl Drop for Stage {
-    fn drop(&mut self) {
-        if self.open {
-            let _ = fs::remove_dir_all(&self.path);
         }
     }
 }

@@ -1,11 +1,12 @@
 //! Output: the files of a run (`manifest.json`, `timeseries.csv`, `venues.csv`, `effects.csv` and, with
 //! `--record-agents`, the agent files of `agents`), and the folders every command writes into
-//! ([`folder`]: claimed under a lock, written through a stage, committed with a manifest that lists every
+//! ([`folder`]: claimed under a lock, written through a stage (`stage`), committed with a manifest that lists every
 //! file with its checksum, [`manifest`]).
 
 mod agents;
 pub mod folder;
 pub mod manifest;
+mod stage;
 
 pub use agents::{AgentRecorder, AGENT_FILES};
 pub use folder::{Commit, Folder, Stage};

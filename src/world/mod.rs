@@ -1,10 +1,11 @@
-//! The running town as data: its people (`agents`), their ties (`network`), the venues' state (`venues`),
+//! The running town as data: its people (`agents`), their ties (`network`, each one a `tie`), the venues' state (`venues`),
 //! what others read of each agent (`view`), and the `World` that holds them with the town's running
 //! policies (campaigns, subsidies, lockdown). Nothing here steps a day: `population` builds a world and
 //! `dynamics` steps it.
 
 pub mod agents;
 pub mod network;
+pub mod tie;
 pub mod venues;
 pub mod view;
 

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::model::is_unwell;
+use crate::types::{MentalState, NO_VENUE};
 use crate::world::network::Tie;
 
 /// Daily outreach along a tie from a well agent to a well agent, before the cap at 1.
