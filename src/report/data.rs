@@ -27,13 +27,18 @@ pub struct Band {
     pub high: Vec<f64>,
 }
 
+/// (arm, group, metric) → day → each replicate's value.
+type Series = BTreeMap<(String, String, String), BTreeMap<u32, Vec<f64>>>;
+
+/// (arm, venue) → (day, mean attendance over replicates), by day.
+pub type Attendance = BTreeMap<(String, String), Vec<(u32, f64)>>;
+
+/// A run's folder read back for the charts and the report, checked against its manifest.
 pub struct Saved {
     pub manifest: serde_json::Value,
-    /// (arm, group, metric) → per replicate, per day values.
-    series: BTreeMap<(String, String, String), BTreeMap<u32, Vec<f64>>>,
+    series: Series,
     pub effects: Vec<EffectRow>,
-    /// (arm, venue) → per day mean attendance over replicates.
-    pub venues: BTreeMap<(String, String), Vec<(u32, f64)>>,
+    pub venues: Attendance,
     pub arms: Vec<String>,
 }
 
@@ -173,95 +178,10 @@ impl Saved {
         let manifest: serde_json::Value = serde_json::from_str(&text).map_err(|e| read_err(&mpath, e))?;
         let layout = Layout::of(&manifest, &mpath)?;
 
-        let tpath = dir.join("timeseries.csv");
-        let mut rdr = csv::Reader::from_reader(crate::files::open_regular(&tpath)?);
-        let header: Vec<String> = rdr.headers().map_err(|e| read_err(&tpath, e))?.iter().map(str::to_string).collect();
-        let mut want_header = vec!["arm".to_string(), "replicate".into(), "day".into(), "group".into()];
-        want_header.extend(layout.metrics.iter().cloned());
-        if header != want_header {
-            return Err(read_err(&tpath, "its header is not the one its manifest's metrics give"));
-        }
-        let mut series: BTreeMap<(String, String, String), BTreeMap<u32, Vec<f64>>> = BTreeMap::new();
-        let mut arms: Vec<String> = Vec::new();
-        let mut rows = 0u64;
-        for rec in rdr.records() {
-            let rec = rec.map_err(|e| read_err(&tpath, e))?;
-            layout.check_row(&tpath, rows, &rec, &layout.groups, "groups")?;
-            rows += 1;
-            let arm = rec[0].to_string();
-            let day: u32 = rec[2].parse().map_err(|e| read_err(&tpath, e))?;
-            let group = rec[3].to_string();
-            if !arms.contains(&arm) {
-                arms.push(arm.clone());
-            }
-            for (k, metric) in header.iter().enumerate().skip(4) {
-                series
-                    .entry((arm.clone(), group.clone(), metric.clone()))
-                    .or_default()
-                    .entry(day)
-                    .or_default()
-                    .push(parse(&rec[k]));
-            }
-        }
-        layout.check_count(&tpath, rows, &layout.groups, "groups")?;
-
-        let mut effects = Vec::new();
-        let epath = dir.join("effects.csv");
-        if layout.arms.len() == 2 {
-            let mut rdr = csv::Reader::from_reader(crate::files::open_regular(&epath)?);
-            for rec in rdr.records() {
-                let r = rec.map_err(|e| read_err(&epath, e))?;
-                if r.len() < 7
-                    || !layout.groups.iter().any(|g| g == &r[0])
-                    || !layout.metrics.iter().any(|m| m == &r[1])
-                {
-                    return Err(read_err(
-                        &epath,
-                        format!("line {} names a group or metric its manifest does not have", effects.len() + 2),
-                    ));
-                }
-                effects.push(EffectRow {
-                    group: r[0].to_string(),
-                    metric: r[1].to_string(),
-                    baseline_mean: parse(&r[2]),
-                    scenario_mean: parse(&r[3]),
-                    difference: parse(&r[4]),
-                    ci_low: parse(&r[5]),
-                    ci_high: parse(&r[6]),
-                });
-            }
-            let want = (layout.groups.len() * layout.metrics.len()) as u64;
-            if effects.len() as u64 != want {
-                return Err(read_err(
-                    &epath,
-                    format!(
-                        "it has {} rows where its manifest gives {want} ({} groups × {} metrics)",
-                        effects.len(),
-                        layout.groups.len(),
-                        layout.metrics.len()
-                    ),
-                ));
-            }
-        }
-
-        let vpath = dir.join("venues.csv");
-        let mut sums: BTreeMap<(String, String), BTreeMap<u32, (f64, usize)>> = BTreeMap::new();
-        let mut rdr = csv::Reader::from_reader(crate::files::open_regular(&vpath)?);
-        let mut rows = 0u64;
-        for rec in rdr.records() {
-            let r = rec.map_err(|e| read_err(&vpath, e))?;
-            layout.check_row(&vpath, rows, &r, &layout.venues, "venues")?;
-            rows += 1;
-            let day: u32 = r[2].parse().map_err(|e| read_err(&vpath, e))?;
-            let e = sums.entry((r[0].to_string(), r[3].to_string())).or_default().entry(day).or_insert((0.0, 0));
-            e.0 += parse(r.get(5).unwrap_or(""));
-            e.1 += 1;
-        }
-        layout.check_count(&vpath, rows, &layout.venues, "venues")?;
-        let venues = sums
-            .into_iter()
-            .map(|(k, v)| (k, v.into_iter().map(|(d, (s, n))| (d, s / n.max(1) as f64)).collect()))
-            .collect();
+        let (series, arms) = read_series(&dir.join("timeseries.csv"), &layout)?;
+        let effects =
+            if layout.arms.len() == 2 { read_effects(&dir.join("effects.csv"), &layout)? } else { Vec::new() };
+        let venues = read_venues(&dir.join("venues.csv"), &layout)?;
         Ok(Saved { manifest, series, effects, venues, arms })
     }
 
@@ -361,4 +281,98 @@ impl Saved {
         }
         out
     }
+}
+
+/// The series of timeseries.csv, by (arm, group, metric), day and replicate, and its arms in order of
+/// appearance; its header and rows checked against the manifest's layout.
+fn read_series(tpath: &Path, layout: &Layout) -> Result<(Series, Vec<String>)> {
+    let mut rdr = csv::Reader::from_reader(crate::files::open_regular(tpath)?);
+    let header: Vec<String> = rdr.headers().map_err(|e| read_err(tpath, e))?.iter().map(str::to_string).collect();
+    let mut want_header = vec!["arm".to_string(), "replicate".into(), "day".into(), "group".into()];
+    want_header.extend(layout.metrics.iter().cloned());
+    if header != want_header {
+        return Err(read_err(tpath, "its header is not the one its manifest's metrics give"));
+    }
+    let mut series = Series::new();
+    let mut arms: Vec<String> = Vec::new();
+    let mut rows = 0u64;
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| read_err(tpath, e))?;
+        layout.check_row(tpath, rows, &rec, &layout.groups, "groups")?;
+        rows += 1;
+        let arm = rec[0].to_string();
+        let day: u32 = rec[2].parse().map_err(|e| read_err(tpath, e))?;
+        let group = rec[3].to_string();
+        if !arms.contains(&arm) {
+            arms.push(arm.clone());
+        }
+        for (k, metric) in header.iter().enumerate().skip(4) {
+            series
+                .entry((arm.clone(), group.clone(), metric.clone()))
+                .or_default()
+                .entry(day)
+                .or_default()
+                .push(parse(&rec[k]));
+        }
+    }
+    layout.check_count(tpath, rows, &layout.groups, "groups")?;
+    Ok((series, arms))
+}
+
+/// The rows of effects.csv: one for each group and metric of the manifest.
+fn read_effects(epath: &Path, layout: &Layout) -> Result<Vec<EffectRow>> {
+    let mut effects = Vec::new();
+    let mut rdr = csv::Reader::from_reader(crate::files::open_regular(epath)?);
+    for rec in rdr.records() {
+        let r = rec.map_err(|e| read_err(epath, e))?;
+        if r.len() < 7 || !layout.groups.iter().any(|g| g == &r[0]) || !layout.metrics.iter().any(|m| m == &r[1]) {
+            return Err(read_err(
+                epath,
+                format!("line {} names a group or metric its manifest does not have", effects.len() + 2),
+            ));
+        }
+        effects.push(EffectRow {
+            group: r[0].to_string(),
+            metric: r[1].to_string(),
+            baseline_mean: parse(&r[2]),
+            scenario_mean: parse(&r[3]),
+            difference: parse(&r[4]),
+            ci_low: parse(&r[5]),
+            ci_high: parse(&r[6]),
+        });
+    }
+    let want = (layout.groups.len() * layout.metrics.len()) as u64;
+    if effects.len() as u64 != want {
+        return Err(read_err(
+            epath,
+            format!(
+                "it has {} rows where its manifest gives {want} ({} groups × {} metrics)",
+                effects.len(),
+                layout.groups.len(),
+                layout.metrics.len()
+            ),
+        ));
+    }
+    Ok(effects)
+}
+
+/// Mean attendance over replicates, by (arm, venue) and day, from venues.csv.
+fn read_venues(vpath: &Path, layout: &Layout) -> Result<Attendance> {
+    let mut sums: BTreeMap<(String, String), BTreeMap<u32, (f64, usize)>> = BTreeMap::new();
+    let mut rdr = csv::Reader::from_reader(crate::files::open_regular(vpath)?);
+    let mut rows = 0u64;
+    for rec in rdr.records() {
+        let r = rec.map_err(|e| read_err(vpath, e))?;
+        layout.check_row(vpath, rows, &r, &layout.venues, "venues")?;
+        rows += 1;
+        let day: u32 = r[2].parse().map_err(|e| read_err(vpath, e))?;
+        let e = sums.entry((r[0].to_string(), r[3].to_string())).or_default().entry(day).or_insert((0.0, 0));
+        e.0 += parse(r.get(5).unwrap_or(""));
+        e.1 += 1;
+    }
+    layout.check_count(vpath, rows, &layout.venues, "venues")?;
+    Ok(sums
+        .into_iter()
+        .map(|(k, v)| (k, v.into_iter().map(|(d, (s, n))| (d, s / n.max(1) as f64)).collect()))
+        .collect())
 }

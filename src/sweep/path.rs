@@ -15,27 +15,7 @@ pub enum Step {
 /// an array of named tables (`venues.north_cafe`) picks the element with that `name`. The last key may be
 /// missing (the scenario's default applies); everything before it must exist.
 pub fn resolve_path(table: &Table, path: &str) -> Result<Vec<Step>, String> {
-    let mut raw: Vec<Step> = Vec::new();
-    for part in path.split('.') {
-        let (key, mut rest) = match part.find('[') {
-            Some(i) => (&part[..i], &part[i..]),
-            None => (part, ""),
-        };
-        if !key.is_empty() {
-            raw.push(Step::Key(key.to_string()));
-        } else if rest.is_empty() {
-            return Err(format!("`{path}` has an empty part: write keys joined by dots, as in params.habit_pull"));
-        }
-        while let Some(s) = rest.strip_prefix('[') {
-            let end = s.find(']').ok_or_else(|| format!("`{path}`: `[` without `]`"))?;
-            let n = s[..end].parse::<usize>().map_err(|_| format!("`{path}`: `[{}]` is not an index", &s[..end]))?;
-            raw.push(Step::Index(n));
-            rest = &s[end + 1..];
-        }
-        if !rest.is_empty() {
-            return Err(format!("`{path}`: unexpected `{rest}`"));
-        }
-    }
+    let raw = parse_path(path)?;
     let mut steps = Vec::new();
     let root = Value::Table(table.clone());
     let mut cur = &root;
@@ -109,6 +89,33 @@ pub fn resolve_path(table: &Table, path: &str) -> Result<Vec<Step>, String> {
         return Err(format!("`{path}` is a table or list, not a single value: name one of its keys"));
     }
     Ok(steps)
+}
+
+/// The steps a dotted path writes (`venues.north_cafe.cost_nok`, `events[0].day`): keys, and indices in
+/// brackets; names of array elements are still keys here.
+fn parse_path(path: &str) -> Result<Vec<Step>, String> {
+    let mut raw: Vec<Step> = Vec::new();
+    for part in path.split('.') {
+        let (key, mut rest) = match part.find('[') {
+            Some(i) => (&part[..i], &part[i..]),
+            None => (part, ""),
+        };
+        if !key.is_empty() {
+            raw.push(Step::Key(key.to_string()));
+        } else if rest.is_empty() {
+            return Err(format!("`{path}` has an empty part: write keys joined by dots, as in params.habit_pull"));
+        }
+        while let Some(s) = rest.strip_prefix('[') {
+            let end = s.find(']').ok_or_else(|| format!("`{path}`: `[` without `]`"))?;
+            let n = s[..end].parse::<usize>().map_err(|_| format!("`{path}`: `[{}]` is not an index", &s[..end]))?;
+            raw.push(Step::Index(n));
+            rest = &s[end + 1..];
+        }
+        if !rest.is_empty() {
+            return Err(format!("`{path}`: unexpected `{rest}`"));
+        }
+    }
+    Ok(raw)
 }
 
 /// Sets the value at `steps` in `table`, creating missing tables on the way.
