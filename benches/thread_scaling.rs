@@ -16,9 +16,9 @@
 //! (the CPU, the threads it offers, the tie kernel's way of running). Record results in docs/performance.md;
 //! `csv=PATH` appends the run's row (agents, threads, pairs, and the median and quartiles of the speed-up, with a
 //! header if the file is new) to the file the chart of `examples/performance_chart.rs` draws from. A relative
-//! path is taken from the package's root, where `cargo bench` runs. The 2-thread runs of this project's
-//! machine go to docs/performance-pairs.csv, runs at more threads on a machine with more cores to
-//! docs/performance-threads.csv.
+//! path is taken from the package's root, where `cargo bench` runs. The chart takes 2-thread runs from
+//! docs/performance-pairs.csv and runs at more threads, on a machine with more cores, from
+//! docs/performance-threads.csv; docs/performance.md says which machine each holds.
 
 mod common;
 

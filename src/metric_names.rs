@@ -1,7 +1,7 @@
 //! The metrics' names, units and meanings, and how a level or a difference is written for people: the
 //! vocabulary the scenario's checks, the output files and the report share (`metrics` computes them).
 
-/// Metric names, in column order. A contract with users (docs/sources.md): keep names and meanings.
+/// Metric names, in column order. A contract with users (README.md, "Output files"): keep names and meanings.
 pub const METRICS: [&str; 17] = [
     "loneliness_mean",
     "lonely_share",

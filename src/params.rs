@@ -113,7 +113,7 @@ define_params! {
         "Mean number of venue ties a service user draws at start (tie kind `venue`: people known from a venue the agent is drawn to, formed before the run), filling only the slots of `max_ties` that kin and friends left free. Seeds the network near the state the venue dynamics keep it in, so the burn-in need not grow it from nothing.";
     venue_ties_resident = 20.0, "ties", [0.0, 60.0],
         "assumption, set by hand so residents' venue ties and loneliness hold still from the start (docs/validation.md §1)",
-        "Mean number of venue ties a resident (or staff member) draws at start, as `venue_ties_service_user`. Large enough that most residents who go out start with the full tie list the dynamics keep them at; without these ties residents' venue ties took about five years to build up, and their loneliness fell with them.";
+        "Mean number of venue ties a resident (or staff member) draws at start, as `venue_ties_service_user`. Large enough that most residents who go out start with the full tie list the dynamics keep them at; without these ties residents' venue ties would take about five years to build up, and their loneliness would fall with them.";
     p_friend_same_district = 0.8, "probability", [0.0, 1.0], ASSUMPTION,
         "Chance that an old friend lives in the same district.";
     work_contact_resident = 0.5, "contact units/day", [0.0, 10.0], "assumption (residents have daily contact at work or at home)",

@@ -209,8 +209,8 @@ fn the_friday_quiz_draws_people() {
 
 /// Losing a habitual venue breaks the rhythm and raises the crisis hazard: after a closure, service users
 /// fall into crisis more often with the lost-rhythm ratios than without them. (Counted as new crises: with the
-/// town starting at its steady state most service users are already unwell, so the unwell share, which this
-/// test used to count, barely moves when the hazard of crisis rises.)
+/// town starting at its steady state most service users are already unwell, so the unwell share barely moves
+/// when the hazard of crisis rises.)
 #[test]
 fn lost_rhythm_raises_crises() {
     let closure = "[[events]]\nday = 112\naction = \"close_venue\"\nvenue = \"a_meeting\"\n";

@@ -92,7 +92,7 @@ pub fn write_venues(path: &Path, exp: &Experiment, cancel: &Cancel) -> Result<()
     w.flush().map_err(|e| Error::write(path, e))
 }
 
-/// Columns of `effects.csv` (a contract with users, docs/sources.md).
+/// Columns of `effects.csv` (a contract with users: README.md, "Output files").
 pub const EFFECTS_HEADER: [&str; 8] =
     ["group", "metric", "baseline_mean", "scenario_mean", "difference", "ci_low", "ci_high", "relative_change"];
 

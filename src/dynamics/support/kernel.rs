@@ -103,7 +103,7 @@ pub(super) struct Lanes {
     /// The tie's decay multiplier by age (`newness_table`).
     pub(super) newness: [f32; LANES],
     /// Out: the row's last contacts, copied back whole: written in place, the select between today and the
-    /// old value became a masked store (`vpmaskmovd`), which on AMD CPUs is microcoded and slow.
+    /// old value compiles to a masked store (`vpmaskmovd`), which on AMD CPUs is microcoded and slow.
     pub(super) last_contact_day: [i32; LANES],
 }
 
@@ -251,7 +251,7 @@ pub(super) fn kernel<const TURNOVER: bool, const LAST_CONTACT: bool, const AVX: 
         // Contact that only the other end's ghosting of this agent prevented.
         let ghosted = !in_person & !remote & (u < 1.0 - (1.0 - p_me) * (1.0 - p_other_not_ghosting));
         // No contact along the slots past the agent's ties, so that they decay at a rate of zero below and
-        // keep their strength, bit for bit, without a select against the old value: that select became two
+        // keep their strength, bit for bit, without a select against the old value: that select compiles to two
         // masked stores (`vmaskmovps`), which AMD CPUs run as microcode.
         let contact = is_tie & (in_person | remote);
 

@@ -95,11 +95,11 @@ const VIEWS_AHEAD: usize = 2;
 
 /// The size of the views (`DayContext::peers`) above which the pass prefetches them: below it they stay in a
 /// core's L2 cache (1 MiB on this project's Zen 4 machine, 1.25–2 MiB on recent Intel cores) and the prefetch
-/// only costs instructions. On the 2-core machine of docs/performance.md, one thread, when views were 8 bytes:
-/// at 10^4 agents (80 kB of views) the pass took 76 ns per agent with the prefetch and 68 without, at 10^5
-/// (800 kB) 82–86 and 72–74, from 2·10^5 to 5·10^5 agents the same either way, at 10^6 (8 MB) 117 with and 221
-/// without. With 4-byte views the prefetch starts above 2.6·10^5 agents, within the range where it made no
-/// difference.
+/// only costs instructions. Measured with 8-byte views on a 2-core AMD Zen 3 virtual machine (2026-11, one
+/// thread): at 10^4 agents (80 kB of views) the pass took 76 ns per agent with the prefetch and 68 without, at
+/// 10^5 (800 kB) 82–86 and 72–74, from 2·10^5 to 5·10^5 agents the same either way, at 10^6 (8 MB) 117 with
+/// and 221 without. Views are 4 bytes, so the prefetch starts above 2.6·10^5 agents, within the range where it
+/// makes no difference.
 const PREFETCH_VIEWS_ABOVE: usize = 1 << 20;
 const _: () = assert!(BLOCK <= u64::BITS as usize);
 

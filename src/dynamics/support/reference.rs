@@ -1,5 +1,4 @@
-//! The tie pass one tie at a time, with branches, as it was written before the kernel: the reference the
-//! kernel is tested against, bit for bit.
+//! The tie pass one tie at a time, with branches: the reference the kernel is tested against, bit for bit.
 
 use super::*;
 use crate::model::is_unwell;
