@@ -73,6 +73,10 @@ pub enum Error {
 }
 
 impl Error {
+    pub fn read(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Read { path: path.into(), source }
+    }
+
     pub fn write(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Write { path: path.into(), source }
     }

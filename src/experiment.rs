@@ -20,8 +20,8 @@ pub const SCENARIO: &str = "scenario";
 pub struct Options {
     /// Worker threads (None: all cores).
     pub threads: Option<usize>,
-    /// Show a progress bar on stderr when it is a terminal.
-    pub progress: bool,
+    /// The bar the runs advance (its length is set here); none shows no progress.
+    pub progress: Option<indicatif::ProgressBar>,
     /// When set (by a signal handler), runs stop at the next day boundary and the experiment returns
     /// [`Error::Interrupted`].
     pub cancel: crate::cancel::Cancel,
@@ -75,12 +75,8 @@ pub fn run_experiment(
 ) -> Result<Experiment> {
     let started = std::time::Instant::now();
     let arms = arms_of(scenario);
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(t) = options.threads {
-        builder = builder.num_threads(t);
-    }
-    let pool = builder.build().map_err(|e| Error::Usage(format!("cannot start {:?} threads: {e}", options.threads)))?;
-    let bar = progress_bar(options.progress, arms.len() as u64 * scenario.run.replicates as u64);
+    let pool = thread_pool(options)?;
+    let bar = runs_bar(options, arms.len() as u64 * scenario.run.replicates as u64);
     // Without agent records, a what-if runs the arms' shared days (before the first event) once per
     // replicate and forks; the result is identical to running the arms apart (common random numbers), which
     // a test checks. With agent records each arm runs alone so every arm's records are complete.
@@ -114,14 +110,19 @@ pub fn run_experiment(
     Ok(exp)
 }
 
-/// A bar of `len` runs on the terminal, or a hidden one.
-fn progress_bar(shown: bool, len: u64) -> indicatif::ProgressBar {
-    if !shown {
-        return indicatif::ProgressBar::hidden();
+/// The pool an experiment's runs go on: `options.threads` threads, or one a core.
+fn thread_pool(options: &Options) -> Result<rayon::ThreadPool> {
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(t) = options.threads {
+        builder = builder.num_threads(t);
     }
-    let bar = indicatif::ProgressBar::new(len);
-    let template = "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} runs, ETA {eta}";
-    bar.set_style(indicatif::ProgressStyle::with_template(template).expect("valid template"));
+    builder.build().map_err(|e| Error::Usage(format!("cannot start {:?} threads: {e}", options.threads)))
+}
+
+/// The caller's progress bar, counting `len` runs (a hidden one when there is none).
+fn runs_bar(options: &Options, len: u64) -> indicatif::ProgressBar {
+    let bar = options.progress.clone().unwrap_or_else(indicatif::ProgressBar::hidden);
+    bar.set_length(len);
     bar
 }
 
@@ -256,11 +257,8 @@ pub fn compare(scenarios: &[Scenario], options: &Options) -> Result<Vec<Experime
     let baseline = first.without_events();
     let replicates = first.run.replicates;
     let fork_day = scenarios.iter().flat_map(|s| s.events.iter().map(|e| e.day)).min().unwrap_or(0);
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(t) = options.threads {
-        builder = builder.num_threads(t);
-    }
-    let pool = builder.build().map_err(|e| Error::Usage(format!("cannot start {:?} threads: {e}", options.threads)))?;
+    let pool = thread_pool(options)?;
+    let bar = runs_bar(options, replicates as u64 * (1 + scenarios.len() as u64));
     let per_rep: Vec<(RunResult, Vec<RunResult>)> = pool.install(|| {
         (0..replicates)
             .into_par_iter()
@@ -269,11 +267,14 @@ pub fn compare(scenarios: &[Scenario], options: &Options) -> Result<Vec<Experime
                 base.advance_to(fork_day, None);
                 let forks: Vec<sim::Runner> = scenarios.iter().map(|s| base.fork(s)).collect();
                 let arms: Vec<RunResult> = forks.into_par_iter().map(|f| f.finish(None)).collect();
-                (base.finish(None), arms)
+                let base = base.finish(None);
+                bar.inc(1 + arms.len() as u64);
+                (base, arms)
             })
             .collect()
     });
     options.cancel.check()?;
+    bar.finish_and_clear();
     let group_names: Vec<String> = first.groups().into_iter().map(|g| g.name).collect();
     let wall = started.elapsed().as_secs_f64();
     let mut out = Vec::new();

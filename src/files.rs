@@ -27,13 +27,13 @@ pub fn read_text(path: &Path, max: u64) -> Result<String> {
 /// Reads a regular file of at most `max` bytes.
 pub fn read_bytes(path: &Path, max: u64) -> Result<Vec<u8>> {
     let file = open_regular(path)?;
-    let len = file.metadata().map_err(|e| Error::Read { path: path.to_path_buf(), source: e })?.len();
+    let len = file.metadata().map_err(|e| Error::read(path, e))?.len();
     if len > max {
         return Err(too_big(path, len, max));
     }
     let mut bytes = Vec::with_capacity(len as usize);
     // `take` guards against a file that grows while it is read.
-    file.take(max + 1).read_to_end(&mut bytes).map_err(|e| Error::Read { path: path.to_path_buf(), source: e })?;
+    file.take(max + 1).read_to_end(&mut bytes).map_err(|e| Error::read(path, e))?;
     if bytes.len() as u64 > max {
         return Err(too_big(path, bytes.len() as u64, max));
     }
@@ -43,11 +43,11 @@ pub fn read_bytes(path: &Path, max: u64) -> Result<Vec<u8>> {
 /// Opens a file for reading after checking, without opening it, that it is a regular file (opening a FIFO
 /// would block until someone writes to it).
 pub fn open_regular(path: &Path) -> Result<std::fs::File> {
-    let meta = std::fs::metadata(path).map_err(|e| Error::Read { path: path.to_path_buf(), source: e })?;
+    let meta = std::fs::metadata(path).map_err(|e| Error::read(path, e))?;
     if !meta.is_file() {
         return Err(refused(path, format!("it is {}, not a regular file", kind_of(&meta))));
     }
-    std::fs::File::open(path).map_err(|e| Error::Read { path: path.to_path_buf(), source: e })
+    std::fs::File::open(path).map_err(|e| Error::read(path, e))
 }
 
 fn too_big(path: &Path, len: u64, max: u64) -> Error {

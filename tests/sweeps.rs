@@ -1,6 +1,6 @@
 //! Parameter sweeps: determinism across thread counts and shard splits, resume after a kill or Ctrl-C,
-//! merge checks, design generators, reproducing a run from its seed, bad sweep files, and a real Slurm
-//! cluster round trip.
+//! merge checks, design generators, reproducing a run from its seed, bad sweep files, and a sweep through a
+//! real Slurm cluster.
 
 use crate::common::TOWN;
 use std::fs;
@@ -434,7 +434,7 @@ values = [100]
     }
 }
 
-/// The round trip through a real single-node Slurm cluster: `--slurm-script`, `bash SCRIPT` (an array job
+/// A sweep through a real single-node Slurm cluster: `--slurm-script`, `bash SCRIPT` (an array job
 /// of 3 shards and a dependent merge job), and the merged folder equal to a local run. Needs Debian's
 /// slurm-wlm and munge and root; skipped (with a message) without them unless SUPPORTSIM_REQUIRE_SLURM is
 /// set, as `.ci/run` does.

@@ -8,7 +8,6 @@ use crate::error::{Error, Result};
 use crate::experiment::{self, Experiment};
 use crate::output::{self, Commit, Kind, Stage};
 use crate::scenario::Scenario;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 /// Reads the option files of `compare`: every problem of every file at once; the same file twice, or two
@@ -80,7 +79,7 @@ pub(super) fn compare_scenarios(
     let (mut folder, stage, _) = output::begin(&target, Kind::Comparison, args.force, &["comparison.csv", "charts/"])?;
     let options = experiment::Options {
         threads,
-        progress: !args.quiet && std::io::stderr().is_terminal(),
+        progress: Some(super::progress_bar(0, "runs", args.quiet)),
         cancel: cancel.clone(),
     };
     eprintln!(

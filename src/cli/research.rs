@@ -39,7 +39,7 @@ pub(super) fn oat(
         scenario.name, runs, scenario.run.replicates
     );
     let bar = progress_bar(runs, "what-ifs", args.quiet);
-    let options = experiment::Options { threads, progress: false, cancel: cancel.clone() };
+    let options = experiment::Options { threads, progress: None, cancel: cancel.clone() };
     let s = sensitivity::one_at_a_time(&scenario, &variations, &options, |k| bar.set_position(k as u64))?;
     bar.finish_and_clear();
     sensitivity::write_csv(&dir.path("oat.csv"), &s)?;

@@ -8,7 +8,6 @@ use crate::experiment::{self, Experiment};
 use crate::metric_names::METRICS;
 use crate::output::{self, AgentRecorder, Commit, Kind, Provenance, Stage};
 use crate::scenario::Scenario;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 /// Applies command-line overrides, runs the experiment, writes the output folder and prints the effects.
@@ -36,7 +35,7 @@ pub fn run_scenario(
     let (mut folder, stage, replaces) = output::begin(&target, Kind::Run, args.force, &names)?;
     let options = experiment::Options {
         threads,
-        progress: !args.quiet && std::io::stderr().is_terminal(),
+        progress: Some(super::progress_bar(0, "runs", args.quiet)),
         cancel: cancel.clone(),
     };
     let arms = experiment::arms_of(&scenario);

@@ -100,11 +100,11 @@ impl AgentRecorder {
             writeln!(out, "{}", header.join(",")).map_err(|e| Error::write(&path, e))?;
             for (arm, rep) in jobs {
                 let p = part(dir, file, arm, *rep);
-                let mut f = File::open(&p).map_err(|e| Error::Read { path: p.clone(), source: e })?;
+                let mut f = File::open(&p).map_err(|e| Error::read(&p, e))?;
                 let mut buf = vec![0u8; 8 << 20];
                 loop {
                     cancel.check()?;
-                    let n = f.read(&mut buf).map_err(|e| Error::Read { path: p.clone(), source: e })?;
+                    let n = f.read(&mut buf).map_err(|e| Error::read(&p, e))?;
                     if n == 0 {
                         break;
                     }

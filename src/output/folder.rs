@@ -44,7 +44,7 @@ fn is_housekeeping(name: &str) -> bool {
 pub fn inspect(dir: &Path) -> Result<Contents> {
     let meta = match fs::metadata(dir) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Contents::Empty),
-        Err(e) => return Err(Error::Read { path: dir.to_path_buf(), source: e }),
+        Err(e) => return Err(Error::read(dir, e)),
         Ok(m) => m,
     };
     if !meta.is_dir() {
@@ -55,9 +55,9 @@ pub fn inspect(dir: &Path) -> Result<Contents> {
         Reading::NotOurs(why) => return Ok(Contents::Foreign(why)),
         Reading::Missing => {}
     }
-    let entries = fs::read_dir(dir).map_err(|e| Error::Read { path: dir.to_path_buf(), source: e })?;
+    let entries = fs::read_dir(dir).map_err(|e| Error::read(dir, e))?;
     for entry in entries {
-        let entry = entry.map_err(|e| Error::Read { path: dir.to_path_buf(), source: e })?;
+        let entry = entry.map_err(|e| Error::read(dir, e))?;
         let name = entry.file_name().to_string_lossy().to_string();
         if !is_housekeeping(&name) {
             return Ok(Contents::Foreign(format!("it holds `{}` and no manifest.json", name.escape_debug())));
@@ -134,7 +134,7 @@ impl Folder {
             Contents::Foreign(why) => return Err(Error::Usage(foreign_message(dir, &why))),
             c => c,
         };
-        for entry in fs::read_dir(dir).map_err(|e| Error::Read { path: dir.to_path_buf(), source: e })?.flatten() {
+        for entry in fs::read_dir(dir).map_err(|e| Error::read(dir, e))?.flatten() {
             let name = entry.file_name().to_string_lossy().to_string();
             if name.starts_with(PARTIAL_PREFIX) {
                 let p = entry.path();

@@ -125,7 +125,7 @@ pub fn read(dir: &Path) -> Result<Reading> {
     let path = dir.join("manifest.json");
     match std::fs::symlink_metadata(&path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Reading::Missing),
-        Err(e) => return Err(Error::Read { path, source: e }),
+        Err(e) => return Err(Error::read(path, e)),
         Ok(m) if !m.is_file() => return Ok(Reading::NotOurs("its manifest.json is not a regular file".into())),
         Ok(_) => {}
     }
@@ -189,11 +189,12 @@ pub fn record_checked(dir: &Path, rel: &str, cancel: &Cancel) -> Result<FileReco
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     let (mut bytes, mut lines) = (0u64, 0u64);
-    loop {
-        if bytes % (4 << 20) == 0 {
+    // A check every 64 reads (of at most 64 KiB each).
+    for reads in 0u64.. {
+        if reads % 64 == 0 {
             cancel.check()?;
         }
-        let n = file.read(&mut buf).map_err(|e| Error::Read { path: path.clone(), source: e })?;
+        let n = file.read(&mut buf).map_err(|e| Error::read(&path, e))?;
         if n == 0 {
             break;
         }

@@ -20,7 +20,7 @@ use std::fs::File;
 use std::io::BufWriter;
 use std::path::Path;
 
-/// Formats a number for CSV: shortest round-trip form, empty for undefined values.
+/// Formats a number for CSV: the shortest form that reads back to the same value, empty for undefined values.
 pub fn num(x: f64) -> String {
     if x.is_finite() {
         format!("{x}")

@@ -34,8 +34,8 @@ impl Stage {
         let mut todo = vec![PathBuf::new()];
         while let Some(rel) = todo.pop() {
             let abs = self.path.join(&rel);
-            for entry in fs::read_dir(&abs).map_err(|e| Error::Read { path: abs.clone(), source: e })? {
-                let entry = entry.map_err(|e| Error::Read { path: abs.clone(), source: e })?;
+            for entry in fs::read_dir(&abs).map_err(|e| Error::read(&abs, e))? {
+                let entry = entry.map_err(|e| Error::read(&abs, e))?;
                 let name = rel.join(entry.file_name());
                 if entry.file_type().is_ok_and(|t| t.is_dir()) {
                     todo.push(name);

@@ -146,7 +146,7 @@ fn embed_charts(h: &mut String, charts: &[(String, String)], charts_dir: &Path) 
     let _ = writeln!(h, "<h2>Charts</h2>");
     for (chart, caption) in charts {
         let file = charts_dir.join(format!("{chart}.png"));
-        let bytes = std::fs::read(&file).map_err(|e| Error::Read { path: file.clone(), source: e })?;
+        let bytes = std::fs::read(&file).map_err(|e| Error::read(&file, e))?;
         let data = base64::engine::general_purpose::STANDARD.encode(bytes);
         let _ = writeln!(
             h,

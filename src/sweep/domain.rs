@@ -121,7 +121,7 @@ pub fn as_number(v: &Value) -> Option<f64> {
     }
 }
 
-/// A value as written in CSV: numbers in shortest round-trip form, strings bare.
+/// A value as written in CSV: numbers in the shortest form that reads back to the same value, strings bare.
 pub fn value_text(v: &Value) -> String {
     match v {
         Value::Integer(i) => i.to_string(),

@@ -176,14 +176,14 @@ fn concatenate_rows(shards: &[(PathBuf, Info)], header: &[u8], runs: &Path, canc
         let p = d.join("runs.csv");
         let mut r = BufReader::new(crate::files::open_regular(&p)?);
         let mut line = Vec::new();
-        r.read_until(b'\n', &mut line).map_err(|e| Error::Read { path: p.clone(), source: e })?;
+        r.read_until(b'\n', &mut line).map_err(|e| Error::read(&p, e))?;
         if line != header {
             return Err(Error::Usage(format!("{}: its header does not match the other shards'", p.display())));
         }
         let mut rows = 0;
         loop {
             line.clear();
-            if r.read_until(b'\n', &mut line).map_err(|e| Error::Read { path: p.clone(), source: e })? == 0 {
+            if r.read_until(b'\n', &mut line).map_err(|e| Error::read(&p, e))? == 0 {
                 break;
             }
             out.write_all(&line).map_err(|e| Error::write(runs, e))?;

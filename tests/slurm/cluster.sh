@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts (or stops) a single-node Slurm cluster in a folder, for the sweep's Slurm round-trip test:
+# Starts (or stops) a single-node Slurm cluster in a folder, for the sweep's Slurm test:
 # a private munge daemon and key, slurmctld and slurmd on loopback ports, one node with this machine's CPUs,
 # state and logs all inside the folder. Needs Debian's slurm-wlm and munge (installed by .ci/run) and root.
 #   cluster.sh start DIR   prints the SLURM_CONF path on success
