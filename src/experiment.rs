@@ -90,13 +90,23 @@ pub fn run_experiment(
     options.cancel.check()?;
     bar.finish_and_clear();
     // Adaptive replicates may have run more than asked: record how many were used.
-    let used = (results.len() / arms.len()) as u32;
+    let used = results.len() / arms.len();
     let mut results = results.into_iter();
-    let arms: Vec<Arm> = arms
+    let runs = (0..arms.len()).map(|_| results.by_ref().take(used).collect()).collect();
+    Ok(assemble(scenario, runs, started))
+}
+
+/// The experiment of a scenario from its arms' runs (`runs[arm][replicate]`, in the order of [`arms_of`]):
+/// the replicates used, the group names and, for a what-if, the paired effects. What `run_experiment`
+/// returns, for callers that run the arms their own way (the explorer, from towns it keeps warm).
+pub fn assemble(scenario: &Scenario, runs: Vec<Vec<RunResult>>, started: std::time::Instant) -> Experiment {
+    let used = runs.first().map_or(0, |r| r.len()) as u32;
+    let arms: Vec<Arm> = arms_of(scenario)
         .into_iter()
-        .map(|(name, mut scenario)| {
+        .zip(runs)
+        .map(|((name, mut scenario), runs)| {
             scenario.run.replicates = used;
-            Arm { name, scenario, runs: results.by_ref().take(used as usize).collect() }
+            Arm { name, scenario, runs }
         })
         .collect();
     let mut scenario = scenario.clone();
@@ -107,7 +117,7 @@ pub fn run_experiment(
         exp.effects = Some(effects(&exp));
     }
     exp.wall_seconds = started.elapsed().as_secs_f64();
-    Ok(exp)
+    exp
 }
 
 /// The pool an experiment's runs go on: `options.threads` threads, or one a core.
@@ -176,24 +186,14 @@ fn paired_runs(
             .collect()
     };
     let mut pairs = run_pairs(0..scenario.run.replicates);
-    let (group, metric) = scenario.headline();
-    let names: Vec<String> = scenario.groups().into_iter().map(|g| g.name).collect();
-    let g = names.iter().position(|n| *n == group);
-    let m = METRICS.iter().position(|x| *x == metric);
-    if let (Some(target), Some(g), Some(m)) = (scenario.analysis.target_interval_width, g, m) {
+    if let Some((g, m)) = headline_index(scenario) {
         loop {
-            let d: Vec<f64> = pairs
-                .iter()
-                .map(|(b, s)| window_mean(s, scenario, g, m) - window_mean(b, scenario, g, m))
-                .filter(|x| x.is_finite())
-                .collect();
-            let (_, lo, hi) = mean_ci(&d);
-            let n = pairs.len() as u32;
-            let cap = scenario.analysis.max_replicates;
-            if (hi - lo) <= target || n >= cap || options.cancel.requested() {
+            let d: Vec<f64> = pairs.iter().map(|(b, s)| paired_difference(b, s, scenario, g, m)).collect();
+            let add = more_replicates(scenario, &d);
+            if add == 0 || options.cancel.requested() {
                 break;
             }
-            let add = n.min(cap - n).max(1);
+            let n = pairs.len() as u32;
             bar.inc_length(2 * add as u64);
             pairs.extend(run_pairs(n..n + add));
         }
@@ -202,9 +202,38 @@ fn paired_runs(
     b.into_iter().chain(s).collect()
 }
 
+/// The (group, metric) indices of the scenario's headline effect in its runs' records.
+pub fn headline_index(scenario: &Scenario) -> Option<(usize, usize)> {
+    let (group, metric) = scenario.headline();
+    let g = scenario.groups().iter().position(|x| x.name == group)?;
+    let m = METRICS.iter().position(|x| *x == metric)?;
+    Some((g, m))
+}
+
+/// One replicate's paired difference (scenario minus baseline) of a group's metric over the window.
+pub fn paired_difference(base: &RunResult, scen: &RunResult, scenario: &Scenario, g: usize, m: usize) -> f64 {
+    window_mean(scen, scenario, g, m) - window_mean(base, scenario, g, m)
+}
+
+/// How many more replicates a what-if with `analysis.target_interval_width` runs after those whose headline
+/// differences are `diffs`: none once the interval is that narrow or `max_replicates` is reached, else as
+/// many again as there are (up to the cap). Always none without a target.
+pub fn more_replicates(scenario: &Scenario, diffs: &[f64]) -> u32 {
+    let Some(target) = scenario.analysis.target_interval_width else { return 0 };
+    let d: Vec<f64> = diffs.iter().copied().filter(|x| x.is_finite()).collect();
+    let (_, lo, hi) = mean_ci(&d);
+    let n = diffs.len() as u32;
+    let cap = scenario.analysis.max_replicates;
+    if (hi - lo) <= target || n >= cap {
+        0
+    } else {
+        n.min(cap - n).max(1)
+    }
+}
+
 /// The town and run of a scenario without its events, name, description and analysis (what it reports is not
 /// the town): what must match for a comparison.
-fn town_key(s: &Scenario) -> String {
+pub fn town_key(s: &Scenario) -> String {
     let mut t = s.without_events();
     t.name.clear();
     t.description.clear();

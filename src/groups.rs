@@ -111,3 +111,79 @@ impl Group {
         groups
     }
 }
+
+/// A group's name in words, as a report or the explorer shows it: `district:north/service_users` → "service
+/// users in north", `income:q1` → "the poorest quarter", `diagnosis:psychosis` → "people with psychosis".
+/// Codes stay in the CSV files; a name that is not a group's is returned as it is.
+pub fn describe(name: &str) -> String {
+    let (mut role, mut district, mut quartile, mut diagnosis) = (None, None, None, None);
+    for part in name.split('/') {
+        match part {
+            "all" => {}
+            "service_users" => role = Some("service users"),
+            "residents" => role = Some("residents"),
+            _ => {
+                if let Some(d) = part.strip_prefix("district:") {
+                    district = Some(d);
+                } else if let Some(q) = part.strip_prefix("income:q") {
+                    quartile = Some(match q {
+                        "1" => "the poorest quarter",
+                        "2" => "the second-poorest quarter",
+                        "3" => "the second-richest quarter",
+                        "4" => "the richest quarter",
+                        _ => return name.to_string(),
+                    });
+                } else if let Some(d) = part.strip_prefix("diagnosis:") {
+                    diagnosis = Some(match d {
+                        "none" => "no diagnosis",
+                        "depression" => "depression",
+                        "anxiety" => "an anxiety disorder",
+                        "bipolar" => "bipolar disorder",
+                        "psychosis" => "psychosis",
+                        "personality" => "a personality disorder",
+                        _ => return name.to_string(),
+                    });
+                } else {
+                    return name.to_string();
+                }
+            }
+        }
+    }
+    let mut out = match (role, quartile) {
+        (None, Some(q)) => q.to_string(),
+        (Some(r), Some(q)) => format!("{r} in {q}"),
+        (Some(r), None) => r.to_string(),
+        (None, None) if diagnosis.is_some() => "people".to_string(),
+        (None, None) if district.is_some() => "everyone".to_string(),
+        (None, None) => "everyone in the town".to_string(),
+    };
+    if let Some(d) = diagnosis {
+        out.push_str(&format!(" with {d}"));
+    }
+    if let Some(d) = district {
+        out.push_str(&format!(" in {d}"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe;
+
+    #[test]
+    fn group_codes_read_as_words() {
+        assert_eq!(describe("all"), "everyone in the town");
+        assert_eq!(describe("service_users"), "service users");
+        assert_eq!(describe("district:north"), "everyone in north");
+        assert_eq!(describe("district:north/service_users"), "service users in north");
+        assert_eq!(describe("income:q1"), "the poorest quarter");
+        assert_eq!(describe("district:north/income:q4"), "the richest quarter in north");
+        assert_eq!(describe("diagnosis:psychosis"), "people with psychosis");
+        assert_eq!(
+            describe("district:north/service_users/diagnosis:personality"),
+            "service users with a personality disorder in north"
+        );
+        assert_eq!(describe("district:Old Town/residents"), "residents in Old Town");
+        assert_eq!(describe("income:q9"), "income:q9");
+    }
+}

@@ -16,6 +16,7 @@ pub mod cli;
 pub mod dynamics;
 pub mod error;
 pub mod experiment;
+pub mod explorer;
 pub mod files;
 pub mod groups;
 pub mod metric_names;

@@ -8,6 +8,8 @@ mod browser;
 mod calibration;
 mod cli;
 mod determinism;
+mod explorer;
+mod explorer_browser;
 mod fuzz;
 mod golden;
 mod layers;

@@ -6,6 +6,7 @@ mod args;
 mod compare;
 mod research;
 mod run;
+mod serve;
 
 pub use run::{print_summary, run_scenario};
 
@@ -99,6 +100,9 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// The explorer: a local web page to edit a town, build options and see their effects as they run
+    /// (docs/explorer.md).
+    Serve(serve::ServeArgs),
     /// List every model parameter with its default, unit, valid range and source.
     Params {
         /// Print a Markdown table instead of plain text.
@@ -218,6 +222,10 @@ pub fn main_with_args(args: Vec<String>, cancel: Cancel) -> Result<i32> {
         Some(Command::Merge { dirs, out, force }) => {
             let path = crate::sweep::merge(&dirs, out.as_deref(), force, &args, &cancel)?;
             eprintln!("merged {} shards into {}", dirs.len(), path.display());
+            Ok(0)
+        }
+        Some(Command::Serve(serve)) => {
+            serve::run(serve, cancel)?;
             Ok(0)
         }
         Some(Command::Params { markdown }) => {

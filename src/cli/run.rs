@@ -6,7 +6,7 @@ use crate::cancel::Cancel;
 use crate::error::{Error, Result};
 use crate::experiment::{self, Experiment};
 use crate::metric_names::METRICS;
-use crate::output::{self, AgentRecorder, Commit, Kind, Provenance, Stage};
+use crate::output::{self, AgentRecorder, Commit, Kind, Provenance};
 use crate::scenario::Scenario;
 use std::path::{Path, PathBuf};
 
@@ -55,7 +55,7 @@ pub fn run_scenario(
     };
     let exp = experiment::run_experiment(&scenario, &options, if args.record_agents { Some(&factory) } else { None })?;
     let prov = Provenance { command_line: command_line.to_vec(), threads, record_agents: args.record_agents };
-    let manifest = write_all(&stage, &exp, &prov, &cancel)?;
+    let manifest = crate::report::write_run(&stage, &exp, &prov, &cancel)?;
     cancel.check()?;
     folder.commit(stage, Kind::Run, manifest, Commit::Replace, &cancel)?;
     print_summary(&exp);
@@ -142,25 +142,6 @@ pub(crate) fn check_memory(scenario: &Scenario, threads: Option<usize>, force: b
         ))),
         _ => Ok(()),
     }
-}
-
-/// Writes a run's files, charts and report into the stage; returns its manifest. Charts and the report are
-/// rendered from the staged files only, as `supportsim report` does.
-fn write_all(stage: &Stage, exp: &Experiment, prov: &Provenance, cancel: &Cancel) -> Result<serde_json::Value> {
-    output::write_timeseries(&stage.path("timeseries.csv"), exp, cancel)?;
-    output::write_venues(&stage.path("venues.csv"), exp, cancel)?;
-    if let Some(effects) = &exp.effects {
-        output::write_effects(&stage.path("effects.csv"), effects)?;
-    }
-    if prov.record_agents {
-        let jobs: Vec<(&'static str, u32)> =
-            exp.arms.iter().flat_map(|a| (0..a.runs.len() as u32).map(move |r| (a.name, r))).collect();
-        AgentRecorder::concatenate(stage.dir(), &jobs, cancel)?;
-    }
-    let manifest = output::run_manifest(exp, prov);
-    output::write_draft_manifest(stage, Kind::Run, &manifest)?;
-    crate::report::render(stage.dir(), stage.dir(), cancel)?;
-    Ok(manifest)
 }
 
 pub(super) const HEADLINE_METRICS: [&str; 9] = [

@@ -8,7 +8,8 @@ pub mod html;
 
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
-use crate::output::{Commit, Folder, Kind};
+use crate::experiment::Experiment;
+use crate::output::{self, AgentRecorder, Commit, Folder, Kind, Provenance, Stage};
 use std::path::Path;
 
 /// The data files a run's report is drawn from; `supportsim report` checks them against their checksums.
@@ -28,6 +29,25 @@ pub fn render(data: &Path, out: &Path, cancel: &Cancel) -> Result<()> {
     let charts = charts::render(&saved, &charts_dir, cancel)?;
     cancel.check()?;
     html::write(&saved, &charts, &charts_dir, &out.join("report.html"))
+}
+
+/// Writes a run's files, charts and report into the stage; returns its manifest. Charts and the report are
+/// rendered from the staged files only, as `supportsim report` does.
+pub fn write_run(stage: &Stage, exp: &Experiment, prov: &Provenance, cancel: &Cancel) -> Result<serde_json::Value> {
+    output::write_timeseries(&stage.path("timeseries.csv"), exp, cancel)?;
+    output::write_venues(&stage.path("venues.csv"), exp, cancel)?;
+    if let Some(effects) = &exp.effects {
+        output::write_effects(&stage.path("effects.csv"), effects)?;
+    }
+    if prov.record_agents {
+        let jobs: Vec<(&'static str, u32)> =
+            exp.arms.iter().flat_map(|a| (0..a.runs.len() as u32).map(move |r| (a.name, r))).collect();
+        AgentRecorder::concatenate(stage.dir(), &jobs, cancel)?;
+    }
+    let manifest = output::run_manifest(exp, prov);
+    output::write_draft_manifest(stage, Kind::Run, &manifest)?;
+    render(stage.dir(), stage.dir(), cancel)?;
+    Ok(manifest)
 }
 
 /// `supportsim report DIR` for a run's folder: refuses an unfinished folder or one whose files are not
