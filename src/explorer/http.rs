@@ -32,16 +32,24 @@ pub struct App {
 
 type Shared = State<Arc<App>>;
 
-const INDEX: &str = include_str!("assets/index.html");
-const SCRIPT: &str = include_str!("assets/app.js");
-const STYLE: &str = include_str!("assets/app.css");
+/// The page's files, compiled in: (path, content type, text). The scripts load in this order.
+const ASSETS: [(&str, &str, &str); 7] = [
+    ("/", "text/html; charset=utf-8", include_str!("assets/index.html")),
+    ("/app.css", "text/css; charset=utf-8", include_str!("assets/app.css")),
+    ("/common.js", "text/javascript; charset=utf-8", include_str!("assets/common.js")),
+    ("/town.js", "text/javascript; charset=utf-8", include_str!("assets/town.js")),
+    ("/options.js", "text/javascript; charset=utf-8", include_str!("assets/options.js")),
+    ("/answer.js", "text/javascript; charset=utf-8", include_str!("assets/answer.js")),
+    ("/app.js", "text/javascript; charset=utf-8", include_str!("assets/app.js")),
+];
 
 /// The router with every route and the guard.
 pub fn router(app: Arc<App>) -> Router {
-    Router::new()
-        .route("/", get(|| async { asset(INDEX, "text/html; charset=utf-8") }))
-        .route("/app.js", get(|| async { asset(SCRIPT, "text/javascript; charset=utf-8") }))
-        .route("/app.css", get(|| async { asset(STYLE, "text/css; charset=utf-8") }))
+    let mut router = Router::new();
+    for (path, kind, body) in ASSETS {
+        router = router.route(path, get(move || async move { asset(body, kind) }));
+    }
+    router
         .route("/api/town", get(start_town))
         .route("/api/blank", get(|| async { Json(json!({"town": town::to_json(&town::blank_town())})) }))
         .route("/api/check", post(check))
