@@ -205,3 +205,27 @@ fn warm_answers_equal_cold_ones_and_the_command_lines() {
         assert!(head.contains("application/zip") && zip.starts_with("PK"), "{head}");
     }
 }
+
+#[test]
+fn a_pages_new_question_cancels_the_one_it_replaces() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(dir.path(), Some(&small_town(dir.path())), &[]);
+    let town = town_json(&server)["town"].clone();
+    let body = |events: serde_json::Value| serde_json::json!({"town": town, "events": events, "page": "p"}).to_string();
+    let closure = serde_json::json!([{"day": 56, "action": "close_venue", "venue": "north_meeting_place"}]);
+    let (_, _, first) = post(&server, "/api/runs", &body(closure.clone()));
+    let (_, _, second) = post(&server, "/api/runs", &body(closure));
+    let id = |reply: &str| serde_json::from_str::<serde_json::Value>(reply).unwrap()["id"].as_u64().unwrap();
+    let (_, _, log) = request(&server.addr, "GET", &format!("/api/runs/{}/events", id(&first)), &[], "");
+    assert!(log.contains("event: cancelled") && !log.contains("event: answer"), "{log}");
+    let (_, _, log) = request(&server.addr, "GET", &format!("/api/runs/{}/events", id(&second)), &[], "");
+    assert!(log.contains("event: answer") && log.contains("event: files"), "{log}");
+    // While a question runs, the page and the checks still answer at once.
+    let (_, _, third) = post(&server, "/api/runs", &body(serde_json::json!([])));
+    let started = std::time::Instant::now();
+    let (status, _, _) = request(&server.addr, "GET", "/", &[], "");
+    assert_eq!(status, 200);
+    assert!(started.elapsed() < std::time::Duration::from_secs(2), "the page waited {:?}", started.elapsed());
+    let (status, _, _) = post(&server, &format!("/api/runs/{}/cancel", id(&third)), "");
+    assert_eq!(status, 204);
+}
