@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The explorer's answer times on the default town: a cold question (nothing kept), then a warm one (another
 # option on the same town), each from the moment it is asked to the first headline with an interval (two
-# replicates) and to the last replicate; beside them, `supportsim run` of the same question.
+# replicates), to the answer (all replicates) and to its files (the folder, charts and report written);
+# beside them, `supportsim run` of the same question, files and report included.
 #
 #     cargo build --release && bash benches/explorer_latency.sh [PAIRS]
 #
@@ -15,7 +16,7 @@ tmp=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
 now() { date +%s.%N; }
 
-# Asks one question (events as JSON) and prints "first_interval_s all_replicates_s".
+# Asks one question (events as JSON) and prints "first_interval_s answer_s files_s".
 ask() {
     local addr=$1 events=$2 name=$3
     python3 - "$tmp/town.json" "$events" "$name" > "$tmp/ask.json" <<'PY'
@@ -23,14 +24,15 @@ import json, sys
 town = json.load(open(sys.argv[1]))["town"]
 print(json.dumps({"town": town, "events": json.loads(sys.argv[2]), "name": sys.argv[3], "page": sys.argv[3]}))
 PY
-    local t0 id first=""
+    local t0 id first="" answer=""
     t0=$(now)
     id=$(curl -s -H "Origin: http://$addr" -H 'content-type: application/json' -d @"$tmp/ask.json" "http://$addr/api/runs" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
     while IFS= read -r line; do
         if [[ -z $first && $line == data:*'"done":'[2-9]* ]]; then first=$(now); fi
-        if [[ $line == "event: answer" ]]; then break; fi
+        if [[ $line == "event: answer" ]]; then answer=$(now); fi
+        if [[ $line == "event: files" ]]; then break; fi
     done < <(curl -sN "http://$addr/api/runs/$id/events")
-    awk -v a="$first" -v b="$(now)" -v t="$t0" 'BEGIN { print a - t, b - t }'
+    awk -v a="$first" -v b="$answer" -v c="$(now)" -v t="$t0" 'BEGIN { print a - t, b - t, c - t }'
 }
 
 closure='[{"day": 182, "action": "set_budget", "venue": "north_meeting_place", "amount": 0}]'
@@ -55,6 +57,6 @@ rows = [l.split() for l in open(sys.argv[1])]
 med = lambda kind, i: statistics.median(float(r[i]) for r in rows if r[0] == kind)
 print(f"medians over {sum(r[0] == 'run' for r in rows)} rounds:")
 print(f"  supportsim run (whole question, files included): {med('run', 1):.1f} s")
-print(f"  explorer, cold: first interval {med('cold', 1):.1f} s, all replicates {med('cold', 2):.1f} s")
-print(f"  explorer, warm: first interval {med('warm', 1):.1f} s, all replicates {med('warm', 2):.1f} s")
+for kind in ("cold", "warm"):
+    print(f"  explorer, {kind}: first interval {med(kind, 1):.1f} s, answer {med(kind, 2):.1f} s, files {med(kind, 3):.1f} s")
 PY

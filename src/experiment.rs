@@ -326,6 +326,12 @@ pub fn compare(scenarios: &[Scenario], options: &Options) -> Result<Vec<Experime
     Ok(out)
 }
 
+/// Mean people per group over an arm's replicates (in the order of `group_names`).
+pub fn group_sizes(runs: &[RunResult]) -> Vec<f64> {
+    let n = runs.first().map_or(0, |r| r.group_sizes.len());
+    (0..n).map(|g| runs.iter().map(|r| r.group_sizes[g] as f64).sum::<f64>() / runs.len().max(1) as f64).collect()
+}
+
 /// Mean of a metric over the analysis window (the last `window_days` of the run), skipping empty groups.
 pub fn window_mean(run: &RunResult, scenario: &Scenario, group: usize, metric: usize) -> f64 {
     let from = scenario.run.days.saturating_sub(scenario.analysis.window_days);

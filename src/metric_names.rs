@@ -69,3 +69,45 @@ pub fn format_difference(metric: &str, x: f64, points_unit: &str) -> String {
         format!("{x:+.3}")
     }
 }
+
+/// A metric in words, with its unit.
+pub fn metric_words(metric: &str) -> String {
+    match metric {
+        "lonely_share" => "lonely".into(),
+        "crisis_share" => "in crisis".into(),
+        "struggling_share" => "struggling".into(),
+        "well_share" => "well".into(),
+        "attended_share" => "went to a venue in the week".into(),
+        "isolated_share" => "without a strong tie".into(),
+        _ => {
+            let (_, unit, _) = METRIC_DOCS.iter().find(|(n, _, _)| *n == metric).copied().unwrap_or(("", "", ""));
+            let name = match metric {
+                "ties_mean" => "ties per person",
+                "loneliness_mean" => "loneliness",
+                "hope_mean" => "hope",
+                "shame_mean" => "shame",
+                "new_crises" => "new crises",
+                "recoveries" => "recoveries",
+                "support_emotional" => "emotional support",
+                "support_instrumental" => "practical support",
+                "support_informational" => "informational support",
+                "rejections" => "rejections for the diagnosis",
+                "ghosted_ties" => "ghosted contacts",
+                other => other,
+            };
+            if unit.is_empty() || unit == "ties" {
+                name.to_string()
+            } else {
+                format!("{name} ({unit})")
+            }
+        }
+    }
+}
+
+/// True when the interval excludes zero as it is shown (to 0.1 points for shares, three decimals else):
+/// "+0.0 to +0.0" does not count.
+pub fn excludes_zero_as_shown(lo: f64, hi: f64) -> bool {
+    // Both shown forms have three decimals of the metric's own unit (a share's 0.1 points is 0.001).
+    let (lo, hi) = ((lo * 1000.0).round(), (hi * 1000.0).round());
+    lo.is_finite() && hi.is_finite() && (lo > 0.0 || hi < 0.0)
+}

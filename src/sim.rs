@@ -31,6 +31,8 @@ pub fn bytes_per_agent(max_ties: usize) -> usize {
 pub struct RunResult {
     pub record_days: Vec<u32>,
     pub n_groups: usize,
+    /// People in each group (membership never changes during a run).
+    pub group_sizes: Vec<u32>,
     pub values: Vec<f64>,
     /// Per record: (venue, operating, visits in the period).
     pub venue_rows: Vec<Vec<(bool, u32)>>,
@@ -73,9 +75,16 @@ pub struct Runner<'a> {
 impl<'a> Runner<'a> {
     pub fn new(scenario: &'a Scenario, replicate: u32) -> Self {
         let world = World::new(scenario, replicate);
+        let mut group_sizes = vec![0u32; world.groups.len()];
+        for m in &world.memberships {
+            for g in m.iter().take_while(|g| **g != crate::metrics::NO_GROUP) {
+                group_sizes[*g as usize] += 1;
+            }
+        }
         let result = RunResult {
             record_days: Vec::new(),
             n_groups: world.groups.len(),
+            group_sizes,
             values: Vec::new(),
             venue_rows: Vec::new(),
         };

@@ -4,7 +4,8 @@
 
 use crate::experiment::{mean_ci, window_mean, Experiment};
 use crate::groups::describe;
-use crate::metric_names::{format_difference, format_level, METRICS, METRIC_DOCS};
+use crate::metric_names::{excludes_zero_as_shown, format_difference, format_level, metric_words, METRICS};
+use crate::report::words::headline_sentence;
 use serde_json::{json, Value as Json};
 
 /// The metrics the page's tables show, in order.
@@ -19,86 +20,6 @@ pub const SHOWN_METRICS: [&str; 9] = [
     "hope_mean",
     "new_crises",
 ];
-
-/// A metric in words, with its unit.
-pub fn metric_words(metric: &str) -> String {
-    match metric {
-        "lonely_share" => "lonely".into(),
-        "crisis_share" => "in crisis".into(),
-        "struggling_share" => "struggling".into(),
-        "well_share" => "well".into(),
-        "attended_share" => "went to a venue in the week".into(),
-        "isolated_share" => "without a strong tie".into(),
-        _ => {
-            let (_, unit, _) = METRIC_DOCS.iter().find(|(n, _, _)| *n == metric).copied().unwrap_or(("", "", ""));
-            let name = match metric {
-                "ties_mean" => "ties per person",
-                "loneliness_mean" => "loneliness",
-                "hope_mean" => "hope",
-                "shame_mean" => "shame",
-                "new_crises" => "new crises",
-                "recoveries" => "recoveries",
-                "support_emotional" => "emotional support",
-                "support_instrumental" => "practical support",
-                "support_informational" => "informational support",
-                "rejections" => "rejections for the diagnosis",
-                "ghosted_ties" => "ghosted contacts",
-                other => other,
-            };
-            if unit.is_empty() || unit == "ties" {
-                name.to_string()
-            } else {
-                format!("{name} ({unit})")
-            }
-        }
-    }
-}
-
-/// True when the interval excludes zero as it is shown (to 0.1 points for shares, three decimals else):
-/// "+0.0 to +0.0" does not count.
-pub fn excludes_zero_as_shown(lo: f64, hi: f64) -> bool {
-    // Both shown forms have three decimals of the metric's own unit (a share's 0.1 points is 0.001).
-    let (lo, hi) = ((lo * 1000.0).round(), (hi * 1000.0).round());
-    lo.is_finite() && hi.is_finite() && (lo > 0.0 || hi < 0.0)
-}
-
-/// The headline in one sentence: what the option does to the headline group, in people and in points.
-pub fn headline_sentence(title: &str, group: &str, metric: &str, people: f64, v: [f64; 5]) -> String {
-    let [d, lo, hi, base, scen] = v;
-    let words = describe(group);
-    let interval = if lo.is_finite() {
-        format!(
-            "95% interval {} to {}",
-            format_difference(metric, lo, "points"),
-            format_difference(metric, hi, "points")
-        )
-    } else {
-        "no interval yet".into()
-    };
-    let change = format!(
-        "{} → {} ({}, {interval})",
-        format_level(metric, base),
-        format_level(metric, scen),
-        format_difference(metric, d, "points")
-    );
-    if !excludes_zero_as_shown(lo, hi) {
-        return format!(
-            "{title}: no change the model can tell apart from chance in {words} {}: {change}.",
-            if metric.ends_with("_share") { format!("who are {}", metric_words(metric)) } else { metric_words(metric) }
-        );
-    }
-    if metric.ends_with("_share") && people >= 1.0 {
-        let heads = (d.abs() * people).round();
-        format!(
-            "{title}: about {heads} {} of the {} {words} are {}: {change}.",
-            if d > 0.0 { "more" } else { "fewer" },
-            people.round(),
-            metric_words(metric)
-        )
-    } else {
-        format!("{title}: {} of {words} goes {} — {change}.", metric_words(metric), if d > 0.0 { "up" } else { "down" })
-    }
-}
 
 fn level(metric: &str, x: f64) -> String {
     format_level(metric, x)
@@ -170,7 +91,8 @@ fn venues(exp: &Experiment) -> Vec<Json> {
 }
 
 /// The answer the page shows, from a finished question.
-pub fn answer_json(exp: &Experiment, sizes: &[f64], title: &str) -> Json {
+pub fn answer_json(exp: &Experiment, title: &str) -> Json {
+    let sizes = crate::experiment::group_sizes(&exp.arms[0].runs);
     let s = &exp.scenario;
     let mut out = json!({
         "title": title,
@@ -196,7 +118,7 @@ pub fn answer_json(exp: &Experiment, sizes: &[f64], title: &str) -> Json {
             "people": people,
             "difference": e.difference, "low": e.ci_low, "high": e.ci_high,
             "baseline": e.baseline_mean, "scenario": e.scenario_mean,
-            "sentence": headline_sentence(title, &group, &metric, people, v),
+            "sentence": headline_sentence(Some(title), &group, &metric, people, v),
         });
     }
     let rows: Vec<Json> = effects
@@ -223,31 +145,4 @@ pub fn answer_json(exp: &Experiment, sizes: &[f64], title: &str) -> Json {
         .collect();
     out["effects"] = Json::Array(rows);
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_headline_sentence_counts_people_and_never_contradicts_itself() {
-        let s = headline_sentence(
-            "Close the north meeting place",
-            "district:north/service_users",
-            "lonely_share",
-            350.0,
-            [0.10, 0.08, 0.12, 0.61, 0.71],
-        );
-        assert_eq!(
-            s,
-            "Close the north meeting place: about 35 more of the 350 service users in north are lonely: 61.0% → \
-             71.0% (+10.0 points, 95% interval +8.0 points to +12.0 points)."
-        );
-        let s = headline_sentence("X", "all", "lonely_share", 20000.0, [0.0001, -0.0002, 0.0004, 0.2, 0.2001]);
-        assert!(
-            s.starts_with("X: no change the model can tell apart from chance in everyone in the town who are lonely")
-        );
-        assert!(!excludes_zero_as_shown(0.00001, 0.00002), "+0.0 to +0.0 is not a finding");
-        assert!(excludes_zero_as_shown(0.001, 0.002));
-    }
 }

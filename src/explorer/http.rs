@@ -94,13 +94,10 @@ async fn guard(State(app): Shared, req: Request, next: Next) -> Response {
     }
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; \
+    h.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(
+        "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; \
              connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
-        ),
-    );
+    ));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -117,7 +114,7 @@ fn vocabulary() -> JsonValue {
         "actions": crate::scenario::ACTIONS,
         "roles": ["peer_worker", "professional", "volunteer"],
         "metrics": super::answer::SHOWN_METRICS.iter()
-            .map(|m| json!({"name": m, "words": super::answer::metric_words(m)})).collect::<Vec<_>>(),
+            .map(|m| json!({"name": m, "words": crate::metric_names::metric_words(m)})).collect::<Vec<_>>(),
     })
 }
 
@@ -259,11 +256,13 @@ async fn events(State(app): Shared, UrlPath(id): UrlPath<String>) -> Response {
     let stream = futures_util::stream::unfold((job, rx, 0usize), |(job, mut rx, i)| async move {
         loop {
             rx.borrow_and_update();
+            // Done is read first: a job is marked done only after its last event is in.
+            let done = job.is_done();
             if let Some((name, data)) = job.event(i) {
                 let event = Event::default().event(name).data(data);
                 return Some((Ok::<_, std::convert::Infallible>(event), (job, rx, i + 1)));
             }
-            if job.is_done() || rx.changed().await.is_err() {
+            if done || rx.changed().await.is_err() {
                 return None;
             }
         }
@@ -312,8 +311,15 @@ async fn file(State(app): Shared, UrlPath((id, path)): UrlPath<(String, String)>
         Some("json") => "application/json",
         _ => "application/octet-stream",
     };
+    // report.html is supportsim's own page, with its style and chart check inline and its charts as data.
+    let policy = if path == "report.html" {
+        "default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'; \
+         frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+    } else {
+        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+    };
     match tokio::fs::read(dir.join(&path)).await {
-        Ok(bytes) => ([(header::CONTENT_TYPE, kind)], bytes).into_response(),
+        Ok(bytes) => ([(header::CONTENT_TYPE, kind), (header::CONTENT_SECURITY_POLICY, policy)], bytes).into_response(),
         Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, format!("cannot read {path}: {e}")),
     }
 }

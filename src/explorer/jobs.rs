@@ -46,14 +46,22 @@ pub struct Job {
 
 impl Job {
     fn emit(&self, name: &'static str, data: Json) {
-        let mut events = lock(&self.events);
-        events.push((name, data.to_string()));
-        self.changed.send_replace(events.len());
+        self.push(name, data, false);
     }
 
+    /// The job's last event: pushed before the job is marked done (under the same lock), so whoever sees it
+    /// done sees every event.
     fn end(&self, name: &'static str, data: Json) {
-        self.done.store(true, Ordering::SeqCst);
-        self.emit(name, data);
+        self.push(name, data, true);
+    }
+
+    fn push(&self, name: &'static str, data: Json, last: bool) {
+        let mut events = lock(&self.events);
+        events.push((name, data.to_string()));
+        if last {
+            self.done.store(true, Ordering::SeqCst);
+        }
+        self.changed.send_replace(events.len());
     }
 
     /// Event `i` (name and JSON data), if it has happened.
@@ -107,7 +115,14 @@ impl Jobs {
                     job.end("cancelled", json!({"message": "replaced by a newer question"}));
                     continue;
                 }
-                worker.run(&job);
+                // A bug in a run must not stop the queue: the job ends with it, the worker goes on.
+                let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| worker.run(&job)));
+                if run.is_err() {
+                    job.end(
+                        "failed",
+                        json!({"message": "the run stopped on an internal error (a bug; please report it)"}),
+                    );
+                }
                 worker.cache.trim();
             }
         });
@@ -144,7 +159,7 @@ impl Jobs {
         }
         job.emit("queued", json!({"id": id}));
         if lock(&self.queue).send(job.clone()).is_err() {
-            job.end("error", json!({"message": "the explorer's worker has stopped; restart supportsim serve"}));
+            job.end("failed", json!({"message": "the explorer's worker has stopped; restart supportsim serve"}));
         }
         job
     }
@@ -167,8 +182,8 @@ impl Worker {
         let q = &job.question;
         job.emit("started", json!({"replicates": q.scenario.run.replicates}));
         let progress = |p: Progress| job.emit("progress", serde_json::to_value(p).unwrap_or(Json::Null));
-        let result = answer(&self.cache, &q.scenario, &self.pool, cancel, &progress).and_then(|(exp, sizes)| {
-            job.emit("answer", answer_json(&exp, &sizes, &q.title));
+        let result = answer(&self.cache, &q.scenario, &self.pool, cancel, &progress).and_then(|exp| {
+            job.emit("answer", answer_json(&exp, &q.title));
             let dir = self.write_folder(&exp, cancel)?;
             *lock(&job.folder) = Some(dir.clone());
             Ok(dir)
@@ -178,7 +193,7 @@ impl Worker {
             Err(Error::Interrupted) => {
                 job.end("cancelled", json!({"message": "stopped: replaced by a newer question"}))
             }
-            Err(e) => job.end("error", json!({"message": e.to_string()})),
+            Err(e) => job.end("failed", json!({"message": e.to_string()})),
         }
     }
 

@@ -11,8 +11,6 @@ mod question;
 pub mod town;
 mod warm;
 
-pub use answer::{excludes_zero_as_shown, headline_sentence};
-
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
 use std::io::Write;

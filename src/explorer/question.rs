@@ -21,6 +21,8 @@ pub struct Progress {
     /// The headline over the finished replicates: (difference, interval low, high, baseline, scenario); the
     /// interval is undefined (null) until two have finished. None for a town alone.
     pub headline: Option<[f64; 5]>,
+    /// The headline's metric, so the page writes its numbers in its unit.
+    pub metric: String,
 }
 
 /// Where a question without events keeps its burned-in worlds: the day the explorer's options start by
@@ -30,14 +32,14 @@ pub fn warm_day(scenario: &Scenario) -> u32 {
 }
 
 /// Runs a question on `pool`, calling `progress` as replicates finish; the experiment `supportsim run` of
-/// the same scenario returns, and the mean size of each reported group.
+/// the same scenario returns.
 pub fn answer(
     cache: &WarmCache,
     scenario: &Scenario,
     pool: &rayon::ThreadPool,
     cancel: &Cancel,
     progress: &(dyn Fn(Progress) + Sync),
-) -> Result<(Experiment, Vec<f64>)> {
+) -> Result<Experiment> {
     let started = std::time::Instant::now();
     let town = cache.town(scenario);
     let what_if = !scenario.events.is_empty();
@@ -60,7 +62,8 @@ pub fn answer(
                 let mut done = done.lock().unwrap_or_else(|e| e.into_inner());
                 done.insert(r, pair);
                 let headline = headline.filter(|_| what_if).map(|(g, m)| summary(done.values(), scenario, g, m));
-                progress(Progress { done: done.len() as u32, total, headline });
+                let metric = scenario.analysis.headline_metric.clone();
+                progress(Progress { done: done.len() as u32, total, headline, metric });
             })
         });
         cancel.check()?;
@@ -85,13 +88,12 @@ pub fn answer(
     if done.len() as u32 != total {
         return Err(Error::Interrupted);
     }
-    let sizes = town.group_sizes(total);
     let (base, scen): (Vec<_>, Vec<_>) = done.into_values().unzip();
     let mut runs = vec![base];
     if what_if {
         runs.push(scen.into_iter().flatten().collect());
     }
-    Ok((experiment::assemble(scenario, runs, started), sizes))
+    Ok(experiment::assemble(scenario, runs, started))
 }
 
 /// The headline over the finished pairs: mean difference, its 95% interval, and the arms' means.

@@ -145,7 +145,42 @@ pub fn check(town: &Table, events: &[Table], name: &str, max_agents: u32) -> Res
             ),
         )]);
     }
+    let results = result_bytes(&scenario);
+    if results > MAX_RESULT_BYTES {
+        return Err(vec![problem(
+            "run.replicates",
+            format!(
+                "this question would hold about {:.1} GiB of results ({} replicates × 2 arms × {} recording periods × \
+                 {} groups); the explorer answers questions of at most {} GiB: use fewer replicates or days, or a \
+                 longer recording period",
+                results as f64 / (1u64 << 30) as f64,
+                most_replicates(&scenario),
+                scenario.run.days / scenario.run.record_every_days.max(1),
+                scenario.groups().len(),
+                MAX_RESULT_BYTES >> 30
+            ),
+        )]);
+    }
     Ok((scenario, text))
+}
+
+/// The most results one question may hold in memory while it runs.
+const MAX_RESULT_BYTES: u64 = 1 << 30;
+
+/// The replicates a question may run: its own, or up to `max_replicates` with an interval target.
+fn most_replicates(s: &Scenario) -> u32 {
+    if s.analysis.target_interval_width.is_some() {
+        s.run.replicates.max(s.analysis.max_replicates)
+    } else {
+        s.run.replicates
+    }
+}
+
+/// Bytes of the runs' results a question holds: every replicate of both arms, every record, group and metric.
+fn result_bytes(s: &Scenario) -> u64 {
+    let records = (s.run.days / s.run.record_every_days.max(1)) as u64;
+    let per_record = (s.groups().len() * crate::metric_names::N_METRICS * 8 + s.venues.len() * 8) as u64;
+    most_replicates(s) as u64 * 2 * records * per_record
 }
 
 #[cfg(test)]
@@ -180,6 +215,13 @@ mod tests {
         assert_eq!(problems[0].path, "extends");
         let problems = check(&blank_town(), &[], "t", 5_000).unwrap_err();
         assert_eq!(problems[0].path, "population.n_agents");
+        let mut huge = blank_town();
+        let run = huge.get_mut("run").and_then(Value::as_table_mut).unwrap();
+        run.insert("replicates".into(), Value::Integer(100_000));
+        run.insert("days".into(), Value::Integer(36_500));
+        run.insert("record_every_days".into(), Value::Integer(1));
+        let problems = check(&huge, &[], "t", 200_000).unwrap_err();
+        assert!(problems[0].path == "run.replicates" && problems[0].message.contains("GiB"), "{problems:?}");
         assert!(check(&blank_town(), &[], "my_town", 200_000).is_ok());
     }
 }

@@ -5,7 +5,6 @@
 //! used burned-in worlds go first once they pass the memory budget.
 
 use crate::cancel::Cancel;
-use crate::metrics::NO_GROUP;
 use crate::scenario::Scenario;
 use crate::sim::{RunResult, Runner};
 use std::collections::BTreeMap;
@@ -40,8 +39,6 @@ pub struct WarmTown {
     key: String,
     worlds: KeptWorlds,
     baselines: Mutex<BTreeMap<u32, RunResult>>,
-    /// People per reported group, per replicate.
-    sizes: Mutex<BTreeMap<u32, Vec<u32>>>,
     used: AtomicU64,
     bytes_per_world: u64,
 }
@@ -79,7 +76,6 @@ impl WarmTown {
                 found
             };
             let mut base = start.unwrap_or_else(|| Runner::new(town, r)).with_cancel(cancel.clone());
-            lock(&self.sizes).entry(r).or_insert_with(|| group_sizes(&base));
             let from = base.day();
             base.advance_to(fork_day, None);
             if cancel.requested() {
@@ -108,18 +104,18 @@ impl WarmTown {
         })
     }
 
-    /// Mean people per reported group over the replicates `0..n` (those run so far).
-    pub fn group_sizes(&self, n: u32) -> Vec<f64> {
-        let sizes = lock(&self.sizes);
-        let rows: Vec<&Vec<u32>> = (0..n).filter_map(|r| sizes.get(&r)).collect();
-        let groups = rows.first().map_or(0, |r| r.len());
-        (0..groups).map(|g| rows.iter().map(|r| r[g] as f64).sum::<f64>() / rows.len() as f64).collect()
-    }
-
     fn worlds_kept(&self) -> Vec<(u32, u64, u64)> {
         self.worlds.with_dependent(|_, worlds| {
             lock(worlds).iter().map(|(day, d)| (*day, d.used, d.runners.len() as u64 * self.bytes_per_world)).collect()
         })
+    }
+
+    /// Bytes the kept baseline runs take.
+    fn baseline_bytes(&self) -> u64 {
+        lock(&self.baselines)
+            .values()
+            .map(|r| (r.values.len() * 8 + r.venue_rows.iter().map(|v| v.len() * 8).sum::<usize>()) as u64)
+            .sum()
     }
 
     fn drop_day(&self, day: u32) {
@@ -127,18 +123,6 @@ impl WarmTown {
             lock(worlds).remove(&day);
         });
     }
-}
-
-/// People in each of a town's reported groups.
-fn group_sizes(run: &Runner) -> Vec<u32> {
-    let world = run.world();
-    let mut sizes = vec![0u32; world.groups.len()];
-    for m in &world.memberships {
-        for g in m.iter().take_while(|g| **g != NO_GROUP) {
-            sizes[*g as usize] += 1;
-        }
-    }
-    sizes
 }
 
 /// Every warm town, within a memory budget for their burned-in worlds.
@@ -175,7 +159,6 @@ impl WarmCache {
             key,
             worlds: KeptWorlds::new(scenario.without_events(), |_| Mutex::new(BTreeMap::new())),
             baselines: Mutex::new(BTreeMap::new()),
-            sizes: Mutex::new(BTreeMap::new()),
             used: AtomicU64::new(self.tick()),
             bytes_per_world: per_agent * scenario.population.n_agents as u64,
         });
@@ -183,8 +166,9 @@ impl WarmCache {
         town
     }
 
-    /// Drops the least recently used burned-in worlds until they fit the budget, and the least recently used
-    /// towns beyond [`MAX_TOWNS`].
+    /// Drops the least recently used burned-in worlds until they and the kept baselines fit the budget, then
+    /// (if the baselines alone do not fit) the least recently used towns but the latest, and towns beyond
+    /// [`MAX_TOWNS`].
     pub fn trim(&self) {
         let mut towns = lock(&self.towns);
         while towns.len() > MAX_TOWNS {
@@ -197,12 +181,19 @@ impl WarmCache {
                 .enumerate()
                 .flat_map(|(i, t)| t.worlds_kept().into_iter().map(move |(d, u, b)| (i, d, u, b)))
                 .collect();
-            let total: u64 = kept.iter().map(|k| k.3).sum();
+            let baselines: u64 = towns.iter().map(|t| t.baseline_bytes()).sum();
+            let total: u64 = kept.iter().map(|k| k.3).sum::<u64>() + baselines;
             if total <= self.budget_bytes {
                 break;
             }
-            let Some(&(i, day, _, _)) = kept.iter().min_by_key(|k| k.2) else { break };
-            towns[i].drop_day(day);
+            if let Some(&(i, day, _, _)) = kept.iter().min_by_key(|k| k.2) {
+                towns[i].drop_day(day);
+            } else if towns.len() > 1 {
+                let oldest = (0..towns.len()).min_by_key(|&i| towns[i].used.load(Ordering::Relaxed)).unwrap_or(0);
+                towns.remove(oldest);
+            } else {
+                break;
+            }
         }
     }
 }

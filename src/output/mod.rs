@@ -143,6 +143,7 @@ pub fn run_manifest(exp: &Experiment, prov: &Provenance) -> serde_json::Value {
         "tie_kernel": crate::dynamics::support::kernel_name().unwrap_or("unknown"),
         "record_agents": prov.record_agents,
         "groups": exp.group_names,
+        "group_sizes": crate::experiment::group_sizes(&exp.arms[0].runs),
         "metrics": METRICS,
         "finished_unix_seconds": finished,
         "wall_seconds": exp.wall_seconds,

@@ -225,6 +225,50 @@ impl Saved {
         self.effects.iter().find(|e| e.group == group && e.metric == metric)
     }
 
+    /// The headline group and metric: the scenario's `[analysis]` choice, else the lonely share of the service
+    /// users of the first district an event touches (or of all service users), as `Scenario::headline`.
+    pub fn headline(&self) -> (String, String) {
+        let a = &self.manifest["scenario"]["analysis"];
+        let group = a["headline_group"].as_str().map(str::to_string).unwrap_or_else(|| {
+            match self.affected_districts().first() {
+                Some(d) => format!("district:{d}/service_users"),
+                None => "service_users".into(),
+            }
+        });
+        (group, a["headline_metric"].as_str().unwrap_or("lonely_share").to_string())
+    }
+
+    /// People in a group (mean over replicates), or 0 when the manifest does not say.
+    pub fn group_size(&self, group: &str) -> f64 {
+        let groups = self.manifest["groups"].as_array().cloned().unwrap_or_default();
+        let i = groups.iter().position(|g| g.as_str() == Some(group));
+        i.and_then(|i| self.manifest["group_sizes"].get(i)).and_then(|v| v.as_f64()).unwrap_or(0.0)
+    }
+
+    pub fn replicates(&self) -> u64 {
+        self.manifest["replicates"].as_u64().unwrap_or(0)
+    }
+
+    /// The analysis window's length in days.
+    pub fn window_days(&self) -> u32 {
+        self.manifest["scenario"]["analysis"]["window_days"].as_u64().unwrap_or(182) as u32
+    }
+
+    /// The paired differences (scenario − baseline) of a group's metric on each recording day of the analysis
+    /// window, per replicate: (days, values[replicate][day]).
+    pub fn window_differences(&self, group: &str, metric: &str) -> (Vec<u32>, Vec<Vec<f64>>) {
+        let run_days = self.manifest["scenario"]["run"]["days"].as_u64().unwrap_or(0) as u32;
+        let from = run_days.saturating_sub(self.window_days());
+        let key = |arm: &str| (arm.to_string(), group.to_string(), metric.to_string());
+        let (Some(base), Some(scen)) = (self.series.get(&key("baseline")), self.series.get(&key("scenario"))) else {
+            return (Vec::new(), Vec::new());
+        };
+        let days: Vec<u32> = base.range(from + 1..).map(|(d, _)| *d).filter(|d| scen.contains_key(d)).collect();
+        let reps = days.first().map_or(0, |d| base[d].len().min(scen[d].len()));
+        let per_rep = (0..reps).map(|r| days.iter().map(|d| scen[d][r] - base[d][r]).collect()).collect();
+        (days, per_rep)
+    }
+
     /// Events of the scenario as (day, label).
     pub fn events(&self) -> Vec<(u32, String)> {
         let mut out = Vec::new();

@@ -4,7 +4,9 @@
 
 pub mod charts;
 pub mod data;
+pub mod honesty;
 pub mod html;
+pub mod words;
 
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};

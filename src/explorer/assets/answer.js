@@ -21,7 +21,7 @@ function follow(id, meta) {
   $("progress").value = 0;
   $("progress-text").textContent = "Queued…";
   $("headline").textContent = "";
-  $("interval").replaceChildren();
+  for (const id of ["interval", "takeaway", "effects", "attendance", "charts", "metric-filter"]) $(id).replaceChildren();
   const src = new EventSource(`/api/runs/${id}/events`);
   state.source = src;
   const done = () => { src.close(); $("stop").disabled = true; };
@@ -31,7 +31,7 @@ function follow(id, meta) {
     $("progress").max = p.total;
     $("progress").value = p.done;
     $("progress-text").textContent = `${p.done} of ${p.total} replicates finished`;
-    if (p.headline) showInterim(p.headline, p.done);
+    if (p.headline) showInterim(p.headline, p.done, p.metric);
   });
   src.addEventListener("answer", (m) => {
     const a = JSON.parse(m.data);
@@ -40,10 +40,8 @@ function follow(id, meta) {
   });
   src.addEventListener("files", (m) => { showFiles(id, JSON.parse(m.data), meta); $("progress-text").textContent = "Done: the answer and its files are ready."; done(); });
   src.addEventListener("cancelled", (m) => { $("progress-text").textContent = JSON.parse(m.data).message; done(); });
-  src.addEventListener("error", (m) => {
-    if (m.data) $("progress-text").textContent = "The run failed: " + JSON.parse(m.data).message;
-    done();
-  });
+  src.addEventListener("failed", (m) => { $("progress-text").textContent = "The run failed: " + JSON.parse(m.data).message; done(); });
+  // A dropped connection reconnects by itself and the server replays the run's events from the start.
 }
 
 function metricIsShare(metric) { return metric.endsWith("_share"); }
@@ -52,18 +50,22 @@ function fmtDiff(metric, x) {
   return metricIsShare(metric) ? signed(100 * x, 1) + " points" : signed(x, 3);
 }
 
-function showInterim(h, n) {
+function fmtLevel(metric, x) {
+  return metricIsShare(metric) ? pct(x) : Number.isFinite(x) ? x.toFixed(3) : "–";
+}
+
+function showInterim(h, n, metric) {
   const [d, lo, hi, base, scen] = h;
-  const metric = "lonely_share";
   const interval = Number.isFinite(lo) ? `95% interval ${fmtDiff(metric, lo)} to ${fmtDiff(metric, hi)}` : "an interval needs two replicates";
-  $("headline").textContent = `After ${n} replicate${n === 1 ? "" : "s"}: ${pct(base)} → ${pct(scen)} (${fmtDiff(metric, d)}, ${interval}).`;
-  drawInterval(d, lo, hi, true);
+  $("headline").textContent = `After ${n} replicate${n === 1 ? "" : "s"}: ${fmtLevel(metric, base)} → ${fmtLevel(metric, scen)} (${fmtDiff(metric, d)}, ${interval}).`;
+  drawInterval(d, lo, hi, metricIsShare(metric));
 }
 
 function drawInterval(d, lo, hi, share) {
   const scale = share ? 100 : 1;
-  const [x, a, b] = [d * scale, lo * scale, hi * scale];
-  const have = Number.isFinite(a) && Number.isFinite(b);
+  // A missing interval (one replicate) arrives as null, which must not be drawn as 0 to 0.
+  const have = Number.isFinite(lo) && Number.isFinite(hi);
+  const [x, a, b] = [d * scale, have ? lo * scale : NaN, have ? hi * scale : NaN];
   const lowest = Math.min(0, have ? a : x), highest = Math.max(0, have ? b : x);
   const pad = (highest - lowest) * 0.15 || 1;
   const [min, max] = [lowest - pad, highest + pad];
@@ -86,34 +88,37 @@ function drawInterval(d, lo, hi, share) {
 }
 
 function showAnswer(a, meta) {
-  state.lastAnswer = a;
+  const current = meta.town === JSON.stringify(state.town);
   if (a.headline) {
-    $("headline").textContent = a.headline.sentence;
+    $("headline").textContent = a.headline.sentence + (current ? "" : " (for the town as it was before your latest edits)");
     drawInterval(a.headline.difference, a.headline.low, a.headline.high, metricIsShare(a.headline.metric));
-    state.answers = state.answers.filter((x) => !(x.title === meta.title && x.town === meta.town));
     state.answers.push(Object.assign({ id: a.id, replicates: a.replicates, seed: a.seed }, meta, { headline: a.headline }));
   } else {
     $("headline").textContent = `The town's levels over the last ${a.window_days} days, ${a.replicates} replicates (no option, so no effect).`;
   }
-  state.levels = a.levels;
-  renderDistricts();
-  renderRanking(meta.town);
+  // The levels are the town's only while the town is the one that ran.
+  if (current) {
+    state.levels = a.levels;
+    renderDistricts();
+  }
+  renderRanking(meta.town, a.headline);
   renderEffects(a);
   renderAttendance(a);
 }
 
-function renderRanking(town) {
-  const same = state.answers.filter((x) => x.town === town);
+// Answers on the same town, baseline and seeds with the same headline group and measure, ranked.
+function renderRanking(town, headline) {
   const t = $("ranking");
+  const same = headline ? state.answers.filter((x) => x.town === town && x.headline.group === headline.group
+    && x.headline.metric === headline.metric) : [];
   if (same.length === 0) { t.replaceChildren(); return; }
   const sorted = same.slice().sort((x, y) => x.headline.difference - y.headline.difference);
-  t.replaceChildren(el("caption", { text: "Options on this town, the same baseline and seeds, from the lowest change in their headline measure to the highest." }),
-    el("tr", {}, ["Option", "Headline group", "Measure", "Baseline", "With the option", "Change", "95% interval"].map((h) => el("th", { text: h }))),
+  t.replaceChildren(el("caption", { text: `Options on this town, on the same baseline and seeds: ${headline.metric_words} among ${headline.words}, from the lowest change to the highest.` }),
+    el("tr", {}, ["Option", "Run", "Baseline", "With the option", "Change", "95% interval"].map((h) => el("th", { text: h }))),
     ...sorted.map((x) => {
-      const h = x.headline, share = metricIsShare(h.metric);
-      const level = (v) => (share ? pct(v) : v.toFixed(3));
-      return el("tr", {}, el("td", { text: x.title }), el("td", { text: h.words }), el("td", { text: h.metric_words }),
-        el("td", { class: "num", text: level(h.baseline) }), el("td", { class: "num", text: level(h.scenario) }),
+      const h = x.headline;
+      return el("tr", {}, el("td", { text: x.title }), el("td", { class: "num", text: String(x.id) }),
+        el("td", { class: "num", text: fmtLevel(h.metric, h.baseline) }), el("td", { class: "num", text: fmtLevel(h.metric, h.scenario) }),
         el("td", { class: "num", text: fmtDiff(h.metric, h.difference) }),
         el("td", { class: "num", text: `${fmtDiff(h.metric, h.low)} to ${fmtDiff(h.metric, h.high)}` }));
     }));
@@ -160,8 +165,23 @@ function showFiles(id, f, meta) {
   }));
 }
 
+// The town's levels: a run without events, followed apart from the answer panel so a question asked meanwhile
+// does not stop the page from hearing it.
 async function computeLevels() {
+  const town = JSON.stringify(state.town);
   const r = await api("/api/runs", { town: state.town, events: [], page: state.page + "-levels" });
   if (!r.ok) { showProblems($("town-panel"), r.data.problems || [], $("problems")); return; }
-  follow(r.data.id, { title: "the town's levels", town: JSON.stringify(state.town), request: { name: state.town.name } });
+  if (state.levelsSource) state.levelsSource.close();
+  const src = new EventSource(`/api/runs/${r.data.id}/events`);
+  state.levelsSource = src;
+  const status = $("levels-status");
+  status.textContent = "Computing the town's levels…";
+  src.addEventListener("progress", (m) => { const p = JSON.parse(m.data); status.textContent = `Computing the town's levels: ${p.done} of ${p.total} replicates.`; });
+  src.addEventListener("answer", (m) => {
+    if (town === JSON.stringify(state.town)) { state.levels = JSON.parse(m.data).levels; renderDistricts(); }
+    status.textContent = "";
+  });
+  for (const end of ["files", "cancelled", "failed"]) {
+    src.addEventListener(end, (m) => { if (end !== "files") status.textContent = JSON.parse(m.data).message; src.close(); });
+  }
 }

@@ -7,7 +7,7 @@
 const PALETTE = { baseline: "#0072b2", scenario: "#d55e00", zero: "#555" };
 const state = {
   start: null, town: null, vocab: null, options: [], groups: [], answers: [],
-  page: Math.random().toString(36).slice(2), job: null, source: null, levelsJob: null,
+  page: Math.random().toString(36).slice(2), job: null, source: null, levelsSource: null,
 };
 
 

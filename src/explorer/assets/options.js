@@ -9,10 +9,16 @@ const venueOf = (name) => (state.town.venues || []).find((v) => v.name === name)
 
 function uiEvent(raw) {
   const e = { action: raw.action, day: raw.day ?? 182, end: null, venue: raw.venue, note: raw.note };
+  if (raw.action === "set_budget" && (raw.district !== undefined || raw.factor !== undefined || raw.venue === undefined)) {
+    // A form the page has no controls for (a district's budget, a factor): kept exactly as the file wrote it.
+    e.raw = raw;
+    return e;
+  }
   if (raw.action === "set_budget") {
     const v = venueOf(raw.venue);
     const today = v && v.budget_nok ? v.budget_nok : 1;
-    e.pct = raw.factor !== undefined ? 100 * raw.factor : Math.round((100 * (raw.amount ?? today)) / today);
+    e.amount = raw.amount ?? today;
+    e.pct = Math.round((100 * e.amount) / today);
   }
   for (const k of ["cost_nok", "role", "count", "group", "amount_weekly_nok", "strength", "delta", "district"]) {
     if (raw[k] !== undefined) e[k] = raw[k];
@@ -29,12 +35,16 @@ function buildEvents(option) {
     if (e.note) base.note = e.note;
     const push = (ev, role) => { events.push(ev); from.push([i, role]); };
     const v = venueOf(e.venue);
+    if (e.raw) {
+      push(clone(e.raw), "main");
+      return;
+    }
     switch (e.action) {
       case "close_venue": case "open_venue": case "remove_fee":
         push(Object.assign(base, { venue: e.venue }), "main");
         break;
       case "set_budget":
-        push(Object.assign(base, { venue: e.venue, amount: Math.round(((v ? v.budget_nok || 0 : 0) * e.pct) / 100) }), "main");
+        push(Object.assign(base, { venue: e.venue, amount: e.amount ?? Math.round(((v ? v.budget_nok || 0 : 0) * e.pct) / 100) }), "main");
         break;
       case "set_fee": push(Object.assign(base, { venue: e.venue, cost_nok: e.cost_nok }), "main"); break;
       case "add_staff": push(Object.assign(base, { venue: e.venue, role: e.role, count: e.count }), "main"); break;
@@ -58,7 +68,7 @@ function buildEvents(option) {
 function newEvent(action) {
   const venue = ((state.town.venues || []).find((v) => v.kind !== "commercial") || {}).name;
   const e = { action, day: 182, end: null, venue };
-  if (action === "set_budget") e.pct = 50;
+  if (action === "set_budget") { e.pct = 50; e.amount = undefined; }
   if (action === "set_fee") e.cost_nok = 50;
   if (action === "add_staff") { e.role = "peer_worker"; e.count = 2; }
   if (action === "activity_subsidy") { e.group = "income:q1"; e.amount_weekly_nok = 100; }
@@ -80,6 +90,7 @@ function eventField(option, e, k, key, label, kind, extra) {
   f.addEventListener("change", () => {
     e[key] = kind === "number" ? (f.value.trim() === "" ? null : Number(f.value)) : f.value;
     if (key === "action") Object.assign(e, newEvent(f.value), { day: e.day });
+    if (key === "venue" && e.action === "set_budget") e.amount = undefined;
     renderOptions();
     checkOption(option);
   });
@@ -90,14 +101,19 @@ function budgetSlider(option, e, k) {
   const v = venueOf(e.venue) || {};
   const today = v.budget_nok || 0, full = v.budget_full_nok || 0;
   const describe = () => {
-    const amount = Math.round((today * e.pct) / 100);
+    const amount = e.amount ?? Math.round((today * e.pct) / 100);
     const level = full > 0 ? Math.min(1, amount / full) : 1;
-    return `${e.pct}% of today's budget: ${amount.toLocaleString("en")} NOK a year, service level ${pct(level)}`;
+    return `${Math.round((100 * amount) / (today || 1))}% of today's budget: ${amount.toLocaleString("en")} NOK a year, service level ${pct(level)}`;
   };
   const out = el("output", { text: describe() });
   const s = el("input", { type: "range", min: 0, max: 150, step: 5, value: e.pct, "data-path": `events[${k}].amount`,
     "aria-label": `Budget of ${e.venue} as a percentage of today's`, "aria-valuetext": describe() });
-  s.addEventListener("input", () => { e.pct = Number(s.value); out.textContent = describe(); s.setAttribute("aria-valuetext", describe()); });
+  s.addEventListener("input", () => {
+    e.pct = Number(s.value);
+    e.amount = Math.round((today * e.pct) / 100);
+    out.textContent = describe();
+    s.setAttribute("aria-valuetext", describe());
+  });
   s.addEventListener("change", () => checkOption(option));
   return el("label", { class: "slider" }, "Budget (0–150% of today)", s, out);
 }
@@ -107,6 +123,11 @@ function renderEvent(option, e, i, first) {
   const venues = (state.town.venues || []).map((x) => x.name);
   const groups = state.groups.map((g) => ({ value: g.name, text: g.words }));
   const k = first;
+  if (e.raw) {
+    return el("div", { class: "event", "data-path": `events[${k}]` }, el("span", { text: `As in the file: ${JSON.stringify(e.raw)}` }),
+      el("button", { type: "button", text: "Remove event", "aria-label": "Remove this event",
+        onclick: () => { option.events.splice(i, 1); renderOptions(); } }));
+  }
   const parts = [eventField(option, e, k, "action", "What happens", "select", v.actions.map((a) => ({ value: a, text: a.replace(/_/g, " ") })))];
   if (["close_venue", "open_venue", "remove_fee", "set_budget", "set_fee", "add_staff"].includes(e.action)) {
     parts.push(eventField(option, e, k, "venue", "Venue", "select", venues));

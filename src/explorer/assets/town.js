@@ -32,8 +32,9 @@ function input(path, kind, label, extra) {
     else if (kind === "number") v = e.value.trim() === "" ? undefined : Number(e.value);
     else if (extra && extra.parse) v = extra.parse(e.value);
     else v = e.value;
+    const before = getPath(state.town, path);
     setPath(state.town, path, v);
-    townChanged();
+    townChanged(renamed(path, before, v));
   });
   return e;
 }
@@ -49,6 +50,20 @@ function parseRituals(s) {
   return out;
 }
 const showRituals = (t) => Object.entries(t || {}).map(([d, r]) => d + " " + r).join(", ");
+
+// A district or venue renamed: what names it (venues' districts, options' events) follows. True when
+// anything did, so the tables are drawn again.
+function renamed(path, before, after) {
+  let changed = false;
+  if (before === after || typeof before !== "string") return false;
+  if (/^districts\.\d+\.name$/.test(path)) {
+    for (const v of state.town.venues || []) if (v.district === before) { v.district = after; changed = true; }
+  }
+  if (/^venues\.\d+\.name$/.test(path)) {
+    for (const o of state.options) for (const e of o.events) if (e.venue === before) { e.venue = after; changed = true; }
+  }
+  return changed;
+}
 
 function renderSettings() {
   const box = $("settings");
