@@ -59,14 +59,24 @@ pub fn format_level(metric: &str, x: f64) -> String {
     }
 }
 
+/// `x`, or +0 where it would show as "-0.0…" at `scale` (10 for one decimal): a change too small to show has
+/// no sign.
+fn without_negative_zero(x: f64, scale: f64) -> f64 {
+    if (x * scale).round() == 0.0 {
+        0.0
+    } else {
+        x
+    }
+}
+
 /// Formats a difference for people: shares in percentage points (`points_unit`, e.g. "pp"), others signed.
 pub fn format_difference(metric: &str, x: f64, points_unit: &str) -> String {
     if !x.is_finite() {
         "–".into()
     } else if metric.ends_with("_share") {
-        format!("{:+.1} {points_unit}", 100.0 * x)
+        format!("{:+.1} {points_unit}", without_negative_zero(100.0 * x, 10.0))
     } else {
-        format!("{x:+.3}")
+        format!("{:+.3}", without_negative_zero(x, 1000.0))
     }
 }
 

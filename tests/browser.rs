@@ -117,7 +117,12 @@ fn the_report_renders_in_headless_chromium() {
         "not every chart rendered:\n{}",
         &dom[..dom.len().min(400)]
     );
-    assert!(dom.contains("<h2>Findings</h2>") && dom.contains("district:a/service_users"));
+    // The headline in one sentence, groups in words (codes stay in the CSV files), and how to read it.
+    assert!(dom.contains("<h2>Findings</h2>") && dom.contains("<p class=\"headline\">"), "{dom}");
+    let headline = dom.split("<p class=\"headline\">").nth(1).and_then(|h| h.split("</p>").next()).unwrap();
+    assert!(headline.contains("service users in a") && headline.contains("95% interval"), "{headline}");
+    assert!(dom.contains("How to read this") && dom.contains("Benjamini"));
+    assert!(!dom.contains("<td>district:a/service_users</td>"), "group codes in the report's table");
 
     let shot = Path::new(env!("CARGO_MANIFEST_DIR")).join("target").join("report-screenshot.png");
     let args = [

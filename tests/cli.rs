@@ -31,7 +31,7 @@ fn run_writes_a_complete_folder_and_prints_effects() {
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(stdout.contains("district:a/service_users") && stdout.contains("95% interval"), "{stdout}");
+    assert!(stdout.contains("service users in a") && stdout.contains("95% interval"), "{stdout}");
     for f in ["manifest.json", "timeseries.csv", "venues.csv", "effects.csv", "agents.csv", "ties.csv", "episodes.csv"]
     {
         assert!(out.join(f).is_file(), "{f} missing");
@@ -371,4 +371,39 @@ fn kernel_avx2_gives_the_portable_bytes() {
 #[ignore = "needs a CPU with AVX-512; .ci/run runs it where the CPU has it (cargo test -- --ignored kernel_avx512)"]
 fn kernel_avx512_gives_the_portable_bytes() {
     kernel_gives_the_portable_bytes("avx512");
+}
+
+#[test]
+fn a_town_alone_writes_its_levels_and_a_levels_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("town.toml");
+    std::fs::write(&scenario, crate::common::TOWN.replace("replicates = 4", "replicates = 2")).unwrap();
+    let out = dir.path().join("out");
+    let o = Command::new(env!("CARGO_BIN_EXE_supportsim"))
+        .args(["run", "-q", "--out"])
+        .arg(&out)
+        .arg(&scenario)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!out.join("effects.csv").exists());
+    let levels = std::fs::read_to_string(out.join("levels.csv")).unwrap();
+    let mut lines = levels.lines();
+    assert_eq!(lines.next(), Some("group,metric,mean,ci_low,ci_high"));
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    let groups = manifest["groups"].as_array().unwrap().len();
+    assert_eq!(lines.count(), groups * supportsim::metric_names::N_METRICS);
+    let row = levels.lines().find(|l| l.starts_with("all,lonely_share,")).unwrap();
+    let v: Vec<f64> = row.split(',').skip(2).map(|x| x.parse().unwrap()).collect();
+    assert!(v[1] <= v[0] && v[0] <= v[2] && v[0] > 0.0, "{row}");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("<h1>The town&#39;s levels") || html.contains("<h1>The town's levels"), "title");
+    assert!(!html.contains("What if: "));
+    assert!(html.contains("<h2>Levels</h2>") && html.contains("<td>everyone in the town</td><td>lonely</td>"));
+    // The report redraws the same from the folder.
+    let before = std::fs::read(out.join("report.html")).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_supportsim")).arg("report").arg(&out).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(before == std::fs::read(out.join("report.html")).unwrap(), "report redraws byte for byte");
 }

@@ -28,7 +28,7 @@ pub fn run_scenario(
     }
     check_memory(&scenario, threads, args.force)?;
     let target = args.out.clone().unwrap_or_else(|| Path::new("output").join(&scenario.name));
-    let mut names = vec!["timeseries.csv", "venues.csv", "effects.csv", "report.html", "charts/"];
+    let mut names = output::RUN_FILES.to_vec();
     if args.record_agents {
         names.extend(output::AGENT_FILES);
     }
@@ -164,7 +164,8 @@ pub(super) fn fmt_diff(metric: &str, x: f64) -> String {
     crate::metric_names::format_difference(metric, x, "pp")
 }
 
-/// Prints the headline effect table (or, without events, the levels) to stdout.
+/// Prints the headline in a sentence and the effect table (or, without events, the levels) to stdout, groups
+/// in words.
 pub fn print_summary(exp: &Experiment) {
     let mut groups = vec!["all".to_string(), "service_users".into(), "residents".into()];
     for d in exp.scenario.affected_districts() {
@@ -172,24 +173,33 @@ pub fn print_summary(exp: &Experiment) {
         groups.push(format!("district:{d}/service_users"));
     }
     let window = exp.scenario.analysis.window_days;
+    let words = crate::groups::describe;
     match &exp.effects {
         Some(effects) => {
+            let (group, metric) = exp.scenario.headline();
+            if let Some(e) = effects.iter().find(|e| e.group == group && e.metric == metric) {
+                let sizes = experiment::group_sizes(&exp.arms[0].runs);
+                let people = exp.group_names.iter().position(|g| *g == group).map_or(0.0, |g| sizes[g]);
+                let v = [e.difference, e.ci_low, e.ci_high, e.baseline_mean, e.scenario_mean];
+                println!("\n{}", crate::report::words::headline_sentence(None, &group, &metric, people, v));
+            }
             println!(
                 "\nEffect of the scenario's events: scenario minus baseline, paired by replicate ({} replicates), \
                  mean over the last {window} days, with 95% interval.\n'pp' = percentage points.\n",
                 exp.scenario.run.replicates
             );
             println!(
-                "{:<30} {:<22} {:>10} {:>10} {:>11}  95% interval",
+                "{:<34} {:<22} {:>10} {:>10} {:>11}  95% interval",
                 "group", "metric", "baseline", "scenario", "difference"
             );
             for g in &groups {
                 for m in HEADLINE_METRICS {
                     if let Some(e) = effects.iter().find(|e| e.group == *g && e.metric == m) {
-                        let sig = if e.ci_low > 0.0 || e.ci_high < 0.0 { " *" } else { "" };
+                        let sig =
+                            if crate::metric_names::excludes_zero_as_shown(e.ci_low, e.ci_high) { " *" } else { "" };
                         println!(
-                            "{:<30} {:<22} {:>10} {:>10} {:>11}  {} to {}{sig}",
-                            g,
+                            "{:<34} {:<22} {:>10} {:>10} {:>11}  {} to {}{sig}",
+                            words(g),
                             m,
                             fmt_level(m, e.baseline_mean),
                             fmt_level(m, e.scenario_mean),
@@ -200,14 +210,18 @@ pub fn print_summary(exp: &Experiment) {
                     }
                 }
             }
-            println!("\n* interval excludes zero. All groups and metrics: effects.csv.");
+            println!(
+                "\n* interval excludes zero as shown. The sentence above is the headline; the rows are exploratory (the \
+                 report says how many would exclude zero by chance). All groups and metrics: effects.csv."
+            );
         }
         None => {
             println!(
-                "\nLevels over the last {window} days (mean over {} replicates; no events, so no effects):\n",
+                "\nLevels over the last {window} days (mean over {} replicates; no events, so no effects; all \
+                 groups and metrics with intervals: levels.csv):\n",
                 exp.scenario.run.replicates
             );
-            println!("{:<30} {:<22} {:>10}", "group", "metric", "mean");
+            println!("{:<34} {:<22} {:>10}", "group", "metric", "mean");
             let arm = &exp.arms[0];
             for g in &groups {
                 let Some(gi) = exp.group_names.iter().position(|x| x == g) else { continue };
@@ -216,7 +230,7 @@ pub fn print_summary(exp: &Experiment) {
                     let vals: Vec<f64> =
                         arm.runs.iter().map(|r| experiment::window_mean(r, &exp.scenario, gi, mi)).collect();
                     let mean = vals.iter().sum::<f64>() / vals.len().max(1) as f64;
-                    println!("{:<30} {:<22} {:>10}", g, m, fmt_level(m, mean));
+                    println!("{:<34} {:<22} {:>10}", words(g), m, fmt_level(m, mean));
                 }
             }
         }

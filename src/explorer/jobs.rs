@@ -201,8 +201,7 @@ impl Worker {
     fn write_folder(&self, exp: &crate::experiment::Experiment, cancel: &Cancel) -> Result<PathBuf> {
         let n = self.next_folder.fetch_add(1, Ordering::SeqCst);
         let target = self.out.join(format!("{}-{n}", exp.scenario.name));
-        let names = ["timeseries.csv", "venues.csv", "effects.csv", "report.html", "charts/"];
-        let (mut folder, stage, _) = output::begin(&target, Kind::Run, false, &names)?;
+        let (mut folder, stage, _) = output::begin(&target, Kind::Run, false, &output::RUN_FILES)?;
         let command_line = vec!["supportsim".into(), "run".into(), format!("{}.toml", exp.scenario.name)];
         let prov = Provenance { command_line, threads: None, record_agents: false };
         let manifest = crate::report::write_run(&stage, exp, &prov, cancel)?;

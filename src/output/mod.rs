@@ -120,6 +120,36 @@ pub fn write_effects(path: &Path, effects: &[Effect]) -> Result<()> {
     w.flush().map_err(|e| Error::write(path, e))
 }
 
+/// The columns of `levels.csv`.
+pub const LEVELS_HEADER: [&str; 5] = ["group", "metric", "mean", "ci_low", "ci_high"];
+
+/// The names of the files a run writes (those `begin` must find free): `levels.csv` for a town alone,
+/// `effects.csv` for a what-if.
+pub const RUN_FILES: [&str; 6] =
+    ["timeseries.csv", "venues.csv", "effects.csv", "levels.csv", "report.html", "charts/"];
+
+/// `levels.csv` of a run without events: each group's and metric's mean over the analysis window, averaged
+/// over replicates, with its 95% t-interval over replicates.
+pub fn write_levels(path: &Path, exp: &Experiment) -> Result<()> {
+    let mut w = csv_writer(path)?;
+    let err = csv_err(path);
+    w.write_record(LEVELS_HEADER).map_err(&err)?;
+    let arm = &exp.arms[0];
+    for (g, group) in exp.group_names.iter().enumerate() {
+        for (m, metric) in METRICS.iter().enumerate() {
+            let v: Vec<f64> = arm
+                .runs
+                .iter()
+                .map(|r| crate::experiment::window_mean(r, &exp.scenario, g, m))
+                .filter(|x| x.is_finite())
+                .collect();
+            let (mean, lo, hi) = crate::experiment::mean_ci(&v);
+            w.write_record([group.clone(), metric.to_string(), num(mean), num(lo), num(hi)]).map_err(&err)?;
+        }
+    }
+    w.flush().map_err(|e| Error::write(path, e))
+}
+
 /// What the manifest records about how a run was made.
 pub struct Provenance {
     pub command_line: Vec<String>,

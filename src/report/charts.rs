@@ -31,7 +31,7 @@ pub fn register_font() {
     });
 }
 
-fn arm_color(arm: &str) -> RGBColor {
+pub(super) fn arm_color(arm: &str) -> RGBColor {
     if arm == "baseline" {
         PALETTE[0]
     } else {
@@ -65,7 +65,7 @@ macro_rules! both {
 pub(crate) use both;
 
 /// The legend box every chart uses.
-fn draw_legend<'a, DB: DrawingBackend + 'a>(
+pub(super) fn draw_legend<'a, DB: DrawingBackend + 'a>(
     chart: &mut ChartContext<
         'a,
         DB,
@@ -86,13 +86,13 @@ fn draw_legend<'a, DB: DrawingBackend + 'a>(
 /// Human label of a metric with its unit.
 pub fn metric_label(metric: &str) -> &'static str {
     match metric {
-        "lonely_share" => "lonely (share)",
+        "lonely_share" => "lonely (%)",
         "loneliness_mean" => "loneliness (mean score 0–1)",
-        "crisis_share" => "in crisis (share)",
-        "struggling_share" => "struggling (share)",
-        "attended_share" => "went to a venue this week (share)",
+        "crisis_share" => "in crisis (%)",
+        "struggling_share" => "struggling (%)",
+        "attended_share" => "went to a venue this week (%)",
         "ties_mean" => "ties per person",
-        "isolated_share" => "no strong tie (share)",
+        "isolated_share" => "no strong tie (%)",
         "hope_mean" => "hope (mean score 0–1)",
         "support_emotional" => "emotional support (units/day)",
         _ => "value",
@@ -107,14 +107,18 @@ fn panel<DB: DrawingBackend>(
     legend: bool,
 ) -> std::result::Result<(), String> {
     // Every metric is non-negative and shares are at most 1: clip the bands to what the metric can take.
-    let top = if metric.ends_with("_share") { 1.0 } else { f64::INFINITY };
+    // Shares are drawn in percent on an axis from 0, so noise is not zoomed into drama; other measures are
+    // zoomed, and say so.
+    let share = metric.ends_with("_share");
+    let (top, scale) = if share { (1.0, 100.0) } else { (f64::INFINITY, 1.0) };
     let bands: Vec<(String, Band)> = saved
         .arms
         .iter()
         .map(|a| {
             let mut b = saved.band(a, group, metric);
-            b.low.iter_mut().for_each(|y| *y = y.clamp(0.0, top));
-            b.high.iter_mut().for_each(|y| *y = y.clamp(0.0, top));
+            b.low.iter_mut().for_each(|y| *y = y.clamp(0.0, top) * scale);
+            b.high.iter_mut().for_each(|y| *y = y.clamp(0.0, top) * scale);
+            b.mean.iter_mut().for_each(|y| *y *= scale);
             (a.clone(), b)
         })
         .collect();
@@ -131,20 +135,40 @@ fn panel<DB: DrawingBackend>(
         .unwrap_or((0.0, 1.0));
     let x1 = if x1 > x0 { x1 } else { x0 + 1.0 };
     let pad = ((y1 - y0) * 0.1).max(1e-6);
+    let bottom = if share { 0.0 } else { (y0 - pad).max(0.0) };
+    let caption = if bottom > 0.0 {
+        format!("{} (axis not from 0)", metric_label(metric))
+    } else {
+        metric_label(metric).to_string()
+    };
     let mut chart = ChartBuilder::on(area)
-        .caption(metric_label(metric), ("sans-serif", 16))
+        .caption(caption, ("sans-serif", 16))
         .margin(8)
         .x_label_area_size(32)
         .y_label_area_size(56)
-        .build_cartesian_2d(x0..x1, (y0 - pad).max(0.0)..y1 + pad)
+        .build_cartesian_2d(x0..x1, bottom..if share { (y1 + pad).max(1.0) } else { y1 + pad })
         .map_err(|e| e.to_string())?;
     chart
         .configure_mesh()
         .x_desc("week")
+        .x_label_formatter(&|x| format!("{}", x.round() as i64))
         .label_style(("sans-serif", 12))
         .light_line_style(RGBColor(235, 235, 235))
         .draw()
         .map_err(|e| e.to_string())?;
+    // The warm-up, shaded: the model settling, not a finding.
+    let warm_up = saved.manifest["scenario"]["run"]["burn_in_days"].as_u64().unwrap_or(0) as f64 / 7.0;
+    if warm_up > 0.0 {
+        let (lo, hi) = (chart.y_range().start, chart.y_range().end);
+        let grey = RGBColor(225, 225, 225);
+        chart
+            .draw_series(std::iter::once(Rectangle::new([(x0, lo), (warm_up.min(x1), hi)], grey.mix(0.6).filled())))
+            .map_err(|e| e.to_string())?;
+        let label = ("sans-serif", 11).into_font().color(&RGBColor(90, 90, 90));
+        chart
+            .draw_series(std::iter::once(Text::new("warm-up", (x0 + 0.5, hi - (hi - lo) * 0.02), label)))
+            .map_err(|e| e.to_string())?;
+    }
     for (arm, b) in &bands {
         let c = arm_color(arm);
         let upper: Vec<(f64, f64)> = b.days.iter().zip(&b.high).map(|(d, y)| (*d as f64 / 7.0, *y)).collect();
@@ -194,7 +218,8 @@ fn group_chart<DB: DrawingBackend>(
     group: &str,
 ) -> std::result::Result<(), String> {
     root.fill(&WHITE).map_err(|e| e.to_string())?;
-    let title = format!("{group}: mean over replicates with 95% band");
+    let name = saved.manifest["scenario"]["name"].as_str().unwrap_or("scenario");
+    let title = format!("{name}: {}, mean over replicates with 95% band", crate::groups::describe(group));
     let root = root.titled(&title, ("sans-serif", 20)).map_err(|e| e.to_string())?;
     for (k, area) in root.split_evenly((2, 3)).iter().enumerate() {
         panel(area, saved, group, TIME_METRICS[k], k == 0)?;
@@ -214,7 +239,10 @@ fn effect_chart<DB: DrawingBackend>(
         .filter_map(|g| saved.effect(g, metric).map(|e| (g.clone(), e.difference, e.ci_low, e.ci_high)))
         .filter(|(_, d, _, _)| d.is_finite())
         .collect();
-    let title = format!("Effect on {}: scenario − baseline, 95% interval", metric_label(metric));
+    let name = saved.manifest["scenario"]["name"].as_str().unwrap_or("scenario");
+    let title = format!("{name}: effect on {}, scenario − baseline, 95% interval", metric_label(metric));
+    let rows: Vec<(String, f64, f64, f64)> =
+        rows.into_iter().map(|(g, d, l, h)| (crate::groups::describe(&g), d, l, h)).collect();
     interval_chart(root, &title, metric, &rows)
 }
 
@@ -283,55 +311,6 @@ pub fn comparison_chart(charts_dir: &Path, metric: &str, rows: &[(String, f64, f
     Ok(())
 }
 
-/// Attendance over time of the venues in the affected districts (or all venues), scenario arm solid,
-/// baseline dashed-free thin line.
-fn venue_chart<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, saved: &Saved) -> std::result::Result<(), String> {
-    root.fill(&WHITE).map_err(|e| e.to_string())?;
-    let affected = saved.affected_districts();
-    let venues = saved.manifest["scenario"]["venues"].as_array().cloned().unwrap_or_default();
-    let districts = saved.manifest["scenario"]["districts"].as_array().cloned().unwrap_or_default();
-    let names: Vec<String> = venues
-        .iter()
-        .filter(|v| {
-            let d = v["district"].as_u64().and_then(|i| districts.get(i as usize)).and_then(|d| d["name"].as_str());
-            affected.is_empty() || d.is_some_and(|d| affected.iter().any(|a| a == d))
-        })
-        .filter_map(|v| v["name"].as_str().map(str::to_string))
-        .take(PALETTE.len())
-        .collect();
-    let max_y = saved.venues.values().flat_map(|v| v.iter().map(|(_, y)| *y)).fold(1.0f64, f64::max);
-    let max_x = saved.venues.values().flat_map(|v| v.iter().map(|(d, _)| *d)).max().unwrap_or(7) as f64 / 7.0;
-    let mut chart = ChartBuilder::on(root)
-        .caption("Venue attendance (visits per recording period, mean over replicates)", ("sans-serif", 18))
-        .margin(10)
-        .x_label_area_size(36)
-        .y_label_area_size(60)
-        .build_cartesian_2d(0.0..max_x, 0.0..max_y * 1.1)
-        .map_err(|e| e.to_string())?;
-    chart
-        .configure_mesh()
-        .x_desc("week")
-        .y_desc("visits")
-        .label_style(("sans-serif", 12))
-        .draw()
-        .map_err(|e| e.to_string())?;
-    for (k, name) in names.iter().enumerate() {
-        let c = PALETTE[k];
-        for arm in &saved.arms {
-            let Some(points) = saved.venues.get(&(arm.clone(), name.clone())) else { continue };
-            let line: Vec<(f64, f64)> = points.iter().map(|(d, y)| (*d as f64 / 7.0, *y)).collect();
-            let width = if arm == "baseline" && saved.arms.len() > 1 { 1 } else { 2 };
-            let s = chart.draw_series(LineSeries::new(line, c.stroke_width(width))).map_err(|e| e.to_string())?;
-            if arm != "baseline" || saved.arms.len() == 1 {
-                s.label(name.as_str())
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
-            }
-        }
-    }
-    draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
-    Ok(())
-}
-
 /// A chart's file name from a label: letters, digits, `_` and `-` kept, anything else `_`; a number is added
 /// when two labels would give the same name.
 pub fn file_name(label: &str, used: &mut Vec<String>) -> String {
@@ -346,7 +325,8 @@ pub fn file_name(label: &str, used: &mut Vec<String>) -> String {
     name
 }
 
-/// Renders every chart into `charts_dir`; returns the chart names (without extension) in report order.
+/// Renders the time and effect charts into `charts_dir` (the venue chart is `venue_charts`); returns the chart
+/// names (without extension) in report order.
 /// Stops between charts once `cancel` is requested.
 pub fn render(saved: &Saved, charts_dir: &Path, cancel: &Cancel) -> Result<Vec<(String, String)>> {
     register_font();
@@ -363,7 +343,11 @@ pub fn render(saved: &Saved, charts_dir: &Path, cancel: &Cancel) -> Result<Vec<(
         both!(charts_dir, name, (1200, 700), |r| group_chart(&r, saved, g));
         out.push((
             name,
-            format!("Key metrics over time for {g}, per arm, with 95% bands; vertical lines mark events."),
+            format!(
+                "Key measures over time for {}, per arm, with 95% bands; vertical lines mark events, the shaded \
+                 weeks are the warm-up.",
+                crate::groups::describe(g)
+            ),
         ));
     }
     if !saved.effects.is_empty() {
@@ -387,7 +371,5 @@ pub fn render(saved: &Saved, charts_dir: &Path, cancel: &Cancel) -> Result<Vec<(
         }
     }
     cancel.check()?;
-    both!(charts_dir, "venues", (1100, 600), |r| venue_chart(&r, saved));
-    out.push(("venues".into(), "Attendance at the venues of the affected districts; thin lines: baseline.".into()));
     Ok(out)
 }

@@ -18,6 +18,16 @@ pub struct EffectRow {
     pub ci_high: f64,
 }
 
+/// One row of levels.csv: a group's metric over the analysis window, mean over replicates and its interval.
+#[derive(Clone, Debug)]
+pub struct LevelRow {
+    pub group: String,
+    pub metric: String,
+    pub mean: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+}
+
 /// Mean and 95% interval over replicates per recording day.
 #[derive(Clone, Debug, Default)]
 pub struct Band {
@@ -38,6 +48,8 @@ pub struct Saved {
     pub manifest: serde_json::Value,
     series: Series,
     pub effects: Vec<EffectRow>,
+    /// levels.csv of a run without events (empty for a what-if, and for folders written before it existed).
+    pub levels: Vec<LevelRow>,
     pub venues: Attendance,
     pub arms: Vec<String>,
 }
@@ -182,7 +194,9 @@ impl Saved {
         let effects =
             if layout.arms.len() == 2 { read_effects(&dir.join("effects.csv"), &layout)? } else { Vec::new() };
         let venues = read_venues(&dir.join("venues.csv"), &layout)?;
-        Ok(Saved { manifest, series, effects, venues, arms })
+        let lpath = dir.join("levels.csv");
+        let levels = if layout.arms.len() == 1 && lpath.exists() { read_levels(&lpath, &layout)? } else { Vec::new() };
+        Ok(Saved { manifest, series, effects, levels, venues, arms })
     }
 
     /// Mean and 95% interval over replicates of a metric for a group in an arm, per recording day.
@@ -361,6 +375,29 @@ fn read_series(tpath: &Path, layout: &Layout) -> Result<(Series, Vec<String>)> {
     }
     layout.check_count(tpath, rows, &layout.groups, "groups")?;
     Ok((series, arms))
+}
+
+/// The rows of levels.csv: groups and metrics of the manifest.
+fn read_levels(path: &Path, layout: &Layout) -> Result<Vec<LevelRow>> {
+    let mut out = Vec::new();
+    let mut rdr = csv::Reader::from_reader(crate::files::open_regular(path)?);
+    for rec in rdr.records() {
+        let r = rec.map_err(|e| read_err(path, e))?;
+        if r.len() != 5 || !layout.groups.iter().any(|g| g == &r[0]) || !layout.metrics.iter().any(|m| m == &r[1]) {
+            return Err(read_err(
+                path,
+                format!("line {} names a group or metric its manifest does not have", out.len() + 2),
+            ));
+        }
+        out.push(LevelRow {
+            group: r[0].to_string(),
+            metric: r[1].to_string(),
+            mean: parse(&r[2]),
+            ci_low: parse(&r[3]),
+            ci_high: parse(&r[4]),
+        });
+    }
+    Ok(out)
 }
 
 /// The rows of effects.csv: one for each group and metric of the manifest.

@@ -2,9 +2,11 @@
 //! plain words and its events, headline findings written from the numbers, the charts, every effect, the
 //! assumptions (parameters that differ from their defaults, and the key defaults with sources), provenance.
 
-use super::charts::metric_label;
 use super::data::Saved;
+use super::findings::findings;
 use crate::error::{Error, Result};
+use crate::groups::describe;
+use crate::metric_names::metric_words;
 use crate::params::PARAM_SPECS;
 use base64::Engine;
 use std::fmt::Write as _;
@@ -22,91 +24,39 @@ fn fmt_diff(metric: &str, x: f64) -> String {
     crate::metric_names::format_difference(metric, x, "points")
 }
 
-/// Headline findings, written from the effects.
-fn findings(saved: &Saved) -> Vec<String> {
-    let mut out = Vec::new();
-    let weeks = saved.manifest["scenario"]["analysis"]["window_days"].as_u64().unwrap_or(182) / 7;
-    let mut groups: Vec<String> =
-        saved.affected_districts().iter().map(|d| format!("district:{d}/service_users")).collect();
-    groups.push("service_users".into());
-    groups.push("all".into());
-    for g in groups.iter().take(2) {
-        for metric in ["lonely_share", "crisis_share", "ties_mean"] {
-            if let Some(e) = saved.effect(g, metric) {
-                let sure = if e.ci_low > 0.0 || e.ci_high < 0.0 {
-                    "the interval excludes zero, so the change is reliable in the model"
-                } else {
-                    "the interval includes zero, so the model shows no reliable change"
-                };
-                let verb = if e.difference >= 0.0 { "rose" } else { "fell" };
-                let first_event = saved.events().iter().map(|(d, _)| *d).min().unwrap_or(0);
-                let when = match saved.time_to_effect(g, metric, first_event) {
-                    Some(day) => {
-                        let weeks = day.saturating_sub(first_event).div_ceil(7);
-                        format!(
-                            "; the weekly difference was first distinguishable from zero {weeks} week{} after the first event",
-                            if weeks == 1 { "" } else { "s" }
-                        )
-                    }
-                    None => String::new(),
-                };
-                out.push(format!(
-                    "In <b>{}</b>, {} {verb} from {} to {} over the last {weeks} weeks: {} (95% interval {} to {}); {sure}{when}.",
-                    esc(g),
-                    metric_label(metric),
-                    fmt_value(metric, e.baseline_mean),
-                    fmt_value(metric, e.scenario_mean),
-                    fmt_diff(metric, e.difference),
-                    fmt_diff(metric, e.ci_low),
-                    fmt_diff(metric, e.ci_high)
-                ));
-            }
-        }
-    }
-    if let (Some(q1), Some(q4)) = (saved.effect("income:q1", "lonely_share"), saved.effect("income:q4", "lonely_share"))
-    {
-        if q1.difference.is_finite()
-            && q4.difference.is_finite()
-            && (q1.difference.abs() > 1e-9 || q4.difference.abs() > 1e-9)
-        {
-            out.push(format!(
-                "By income: the lonely share changed by {} in the lowest income quarter and by {} in the highest.",
-                fmt_diff("lonely_share", q1.difference),
-                fmt_diff("lonely_share", q4.difference)
-            ));
-        }
-    }
-    out.truncate(5);
-    out
-}
-
 /// Writes report.html: one self-contained page (charts embedded) from a saved run and the charts drawn for it.
 pub fn write(saved: &Saved, charts: &[(String, String)], charts_dir: &Path, path: &Path) -> Result<()> {
     let mut h = String::new();
     introduction(&mut h, saved);
     embed_charts(&mut h, charts, charts_dir)?;
     effects_table(&mut h, saved);
+    levels_table(&mut h, saved);
     assumptions(&mut h, &saved.manifest["scenario"]);
     provenance(&mut h, &saved.manifest);
     std::fs::write(path, h).map_err(|e| Error::write(path, e))
 }
 
-/// The page's head, title and description, the town in a sentence, and for a what-if its events and
-/// findings.
+/// The page's head, title and description, the town in a sentence, and for a what-if its events, the
+/// headline, the findings and how to read them.
 fn introduction(h: &mut String, saved: &Saved) {
     let m = &saved.manifest;
     let s = &m["scenario"];
     let name = s["name"].as_str().unwrap_or("scenario");
+    let events = saved.events();
+    let title = if events.is_empty() { format!("The town's levels: {name}") } else { format!("What if: {name}") };
     let _ = write!(
         h,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>supportsim: {}</title>\n<style>\
          body{{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}}\
          table{{border-collapse:collapse;font-size:13px}}td,th{{border:1px solid #ccc;padding:2px 6px;text-align:right}}\
          td:first-child,td:nth-child(2),th{{text-align:left}}img{{max-width:100%;border:1px solid #eee}}\
-         .sig{{font-weight:bold}}figure{{margin:1.5em 0}}figcaption{{color:#555}}</style></head><body>\n",
-        esc(name)
+         .sig{{font-weight:bold}}figure{{margin:1.5em 0}}figcaption{{color:#555}}\
+         .headline{{font-size:1.2em;font-weight:bold}}.howto{{background:#f3f6fa;border:1px solid #cdd8e4;\
+         padding:0.2em 1em;margin:1em 0}}.warn{{background:#fff4e5;border:1px solid #e6a23c;padding:0.5em 1em}}\
+         </style></head><body>\n",
+        esc(&title)
     );
-    let _ = writeln!(h, "<h1>What if: {}</h1>", esc(name));
+    let _ = writeln!(h, "<h1>{}</h1>", esc(&title));
     let _ = writeln!(h, "<p>{}</p>", esc(s["description"].as_str().unwrap_or("")));
     let _ = writeln!(
         h,
@@ -116,29 +66,41 @@ fn introduction(h: &mut String, saved: &Saved) {
         s["run"]["days"],
         m["replicates"]
     );
-    let events = saved.events();
     if events.is_empty() {
-        let _ = writeln!(h, "The scenario has no events, so this report shows levels only.</p>");
-    } else {
         let _ = writeln!(
             h,
-            "Each replicate runs twice on the same random numbers: <i>baseline</i> (the town as it is) and \
-             <i>scenario</i> (with the events below); effects are the paired differences.</p><h2>Events</h2><ul>"
+            "The scenario has no events, so this report shows the town's levels: each group's measures over \
+             the last {} weeks, with 95% intervals over replicates (levels.csv).</p>",
+            saved.window_days() / 7
         );
-        for (day, label) in &events {
-            let _ = writeln!(h, "<li>day {day} (week {}): {}</li>", day / 7, esc(label));
-        }
-        let _ = writeln!(h, "</ul>");
-        let _ = writeln!(h, "<h2>Findings</h2><ul class=\"findings\">");
-        for f in findings(saved) {
-            let _ = writeln!(h, "<li>{f}</li>");
-        }
-        let _ = writeln!(
-            h,
-            "</ul><p>Intervals reflect the model's randomness over replicates, not uncertainty in its parameters; \
-             see the assumptions below.</p>"
-        );
+        return;
     }
+    let _ = writeln!(
+        h,
+        "Each replicate runs twice on the same random numbers: <i>baseline</i> (the town as it is) and \
+         <i>scenario</i> (with the events below); effects are the paired differences.</p><h2>Events</h2><ul>"
+    );
+    for (day, label) in &events {
+        let _ = writeln!(h, "<li>day {day} (week {}): {}</li>", day / 7, esc(label));
+    }
+    let _ = writeln!(h, "</ul>");
+    let f = findings(saved);
+    let _ = writeln!(h, "<h2>Findings</h2>");
+    if let Some(headline) = &f.headline {
+        let _ = writeln!(h, "<p class=\"headline\">{}</p>", esc(headline));
+    }
+    if let Some(warning) = &f.unsettled {
+        let _ = writeln!(h, "<p class=\"warn\">{}</p>", esc(warning));
+    }
+    let _ = writeln!(h, "<ul class=\"findings\">");
+    for sentence in &f.sentences {
+        let _ = writeln!(h, "<li>{}</li>", esc(sentence));
+    }
+    let _ = writeln!(h, "</ul><div class=\"howto\"><h3>How to read this</h3>");
+    for p in &f.how_to_read {
+        let _ = writeln!(h, "<p>{}</p>", esc(p));
+    }
+    let _ = writeln!(h, "</div>");
 }
 
 /// Each chart, as a PNG embedded in the page, with its caption.
@@ -158,32 +120,70 @@ fn embed_charts(h: &mut String, charts: &[(String, String)], charts_dir: &Path) 
     Ok(())
 }
 
-/// Every effect, bold where its interval excludes zero.
+/// Every effect in words, bold where its interval excludes zero as shown, the headline and the exploratory
+/// rows that survive the false-discovery-rate correction marked.
 fn effects_table(h: &mut String, saved: &Saved) {
-    if !saved.effects.is_empty() {
+    if saved.effects.is_empty() {
+        return;
+    }
+    let marks = findings(saved).rows;
+    let _ = writeln!(
+        h,
+        "<h2>All effects</h2><table><tr><th>group</th><th>measure</th><th>baseline</th><th>scenario</th>\
+         <th>change</th><th>95% interval</th><th>after correction</th></tr>"
+    );
+    for (e, mark) in saved.effects.iter().zip(&marks) {
         let _ = writeln!(
             h,
-            "<h2>All effects</h2><table><tr><th>group</th><th>metric</th><th>baseline</th><th>scenario</th>\
-             <th>difference</th><th>95% interval</th></tr>"
+            "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} to {}</td><td>{}</td></tr>",
+            if mark.shown_reliable { " class=\"sig\"" } else { "" },
+            esc(&describe(&e.group)),
+            esc(&metric_words(&e.metric)),
+            fmt_value(&e.metric, e.baseline_mean),
+            fmt_value(&e.metric, e.scenario_mean),
+            fmt_diff(&e.metric, e.difference),
+            fmt_diff(&e.metric, e.ci_low),
+            fmt_diff(&e.metric, e.ci_high),
+            if mark.headline {
+                "headline"
+            } else if mark.discovery {
+                "✓"
+            } else {
+                ""
+            }
         );
-        for e in &saved.effects {
-            let sig = e.ci_low > 0.0 || e.ci_high < 0.0;
-            let _ = writeln!(
-                h,
-                "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} to {}</td></tr>",
-                if sig { " class=\"sig\"" } else { "" },
-                esc(&e.group),
-                esc(&e.metric),
-                fmt_value(&e.metric, e.baseline_mean),
-                fmt_value(&e.metric, e.scenario_mean),
-                fmt_diff(&e.metric, e.difference),
-                fmt_diff(&e.metric, e.ci_low),
-                fmt_diff(&e.metric, e.ci_high)
-            );
-        }
-        let _ = writeln!(h, "</table><p>Bold rows: the interval excludes zero.</p>");
     }
+    let _ = writeln!(
+        h,
+        "</table><p>Bold: the interval excludes zero as shown. ✓: still a discovery after the Benjamini–Hochberg \
+         correction over the exploratory rows (every row but the headline). Codes of the groups and measures are \
+         in effects.csv.</p>"
+    );
 }
+
+/// A town's levels (a run without events): every group and the key measures, with intervals.
+fn levels_table(h: &mut String, saved: &Saved) {
+    if saved.levels.is_empty() {
+        return;
+    }
+    let _ =
+        writeln!(h, "<h2>Levels</h2><table><tr><th>group</th><th>measure</th><th>level</th><th>95% interval</th></tr>");
+    for l in saved.levels.iter().filter(|l| KEY_LEVELS.contains(&l.metric.as_str())) {
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} to {}</td></tr>",
+            esc(&describe(&l.group)),
+            esc(&metric_words(&l.metric)),
+            fmt_value(&l.metric, l.mean),
+            fmt_value(&l.metric, l.ci_low),
+            fmt_value(&l.metric, l.ci_high)
+        );
+    }
+    let _ = writeln!(h, "</table><p>Every group and measure: levels.csv.</p>");
+}
+
+/// The measures the levels table shows.
+const KEY_LEVELS: [&str; 5] = ["lonely_share", "crisis_share", "attended_share", "isolated_share", "ties_mean"];
 
 /// The parameters that differ from their defaults, and the defaults that come from a source.
 fn assumptions(h: &mut String, s: &serde_json::Value) {

@@ -4,8 +4,10 @@
 
 pub mod charts;
 pub mod data;
+pub mod findings;
 pub mod honesty;
 pub mod html;
+pub mod venue_charts;
 pub mod words;
 
 use crate::cancel::Cancel;
@@ -15,7 +17,7 @@ use crate::output::{self, AgentRecorder, Commit, Folder, Kind, Provenance, Stage
 use std::path::Path;
 
 /// The data files a run's report is drawn from; `supportsim report` checks them against their checksums.
-pub const DATA_FILES: [&str; 3] = ["timeseries.csv", "venues.csv", "effects.csv"];
+pub const DATA_FILES: [&str; 4] = ["timeseries.csv", "venues.csv", "effects.csv", "levels.csv"];
 
 /// True for the files `report` draws: `charts/…` and `report.html`.
 pub fn is_drawn(path: &str) -> bool {
@@ -28,7 +30,9 @@ pub fn render(data: &Path, out: &Path, cancel: &Cancel) -> Result<()> {
     let saved = data::Saved::load(data)?;
     cancel.check()?;
     let charts_dir = out.join("charts");
-    let charts = charts::render(&saved, &charts_dir, cancel)?;
+    let mut charts = charts::render(&saved, &charts_dir, cancel)?;
+    cancel.check()?;
+    charts.push(venue_charts::render(&saved, &charts_dir)?);
     cancel.check()?;
     html::write(&saved, &charts, &charts_dir, &out.join("report.html"))
 }
@@ -38,8 +42,9 @@ pub fn render(data: &Path, out: &Path, cancel: &Cancel) -> Result<()> {
 pub fn write_run(stage: &Stage, exp: &Experiment, prov: &Provenance, cancel: &Cancel) -> Result<serde_json::Value> {
     output::write_timeseries(&stage.path("timeseries.csv"), exp, cancel)?;
     output::write_venues(&stage.path("venues.csv"), exp, cancel)?;
-    if let Some(effects) = &exp.effects {
-        output::write_effects(&stage.path("effects.csv"), effects)?;
+    match &exp.effects {
+        Some(effects) => output::write_effects(&stage.path("effects.csv"), effects)?,
+        None => output::write_levels(&stage.path("levels.csv"), exp)?,
     }
     if prov.record_agents {
         let jobs: Vec<(&'static str, u32)> =

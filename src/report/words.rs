@@ -5,7 +5,7 @@ use crate::groups::describe;
 use crate::metric_names::{excludes_zero_as_shown, format_difference, format_level, metric_words};
 
 /// `text` with its first letter in capitals.
-fn capitalised(text: &str) -> String {
+pub fn capitalised(text: &str) -> String {
     let mut c = text.chars();
     c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
