@@ -237,6 +237,8 @@ pub fn town_key(s: &Scenario) -> String {
     let mut t = s.without_events();
     t.name.clear();
     t.description.clear();
+    t.annual_cost_nok = None;
+    t.annual_cost_note.clear();
     t.analysis = Analysis::default();
     serde_json::to_string(&t).unwrap_or_default()
 }

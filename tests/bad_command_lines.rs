@@ -165,6 +165,10 @@ fn cmp_out(dir: &Path) {
     ok(dir, &["compare", "town.toml", "fee.toml", "-q", "--out", "cmp_out"]);
 }
 
+fn oat_out(dir: &Path) {
+    ok(dir, &["oat", "town.toml", "--vary", "p_tie_form", "-q", "--out", "oat_out"]);
+}
+
 const CLI: &[Case] = &[
     case("seed_negative", &["run", "town.toml", "--seed", "-1"], &["'-1'", "--seed", "from 0 to 9007199254740991"]),
     case("seed_above_2_53", &["run", "town.toml", "--seed", "9007199254740992"], &["--seed", "9007199254740991"]),
@@ -324,7 +328,12 @@ const FOLDERS: &[Case] = &[
         &["run", "town.toml", "--out", "run_out"],
         &["format version 2"],
     ),
-    prepared("report_a_comparison", cmp_out, &["report", "cmp_out"], &["holds a comparison", "report takes"]),
+    prepared(
+        "report_an_oat_folder",
+        oat_out,
+        &["report", "oat_out"],
+        &["holds a sensitivity analysis", "report takes"],
+    ),
     prepared(
         "report_a_cut_timeseries",
         |d| {

@@ -276,7 +276,10 @@ fn compare_writes_a_ranked_table_csv_and_charts() {
         &a,
         format!(
             "{}\n[[events]]\nday = 112\naction = \"close_venue\"\nvenue = \"a_meeting\"\n",
-            text.replace("test_town", "close")
+            text.replace(
+                "name = \"test_town\"",
+                "name = \"close\"\nannual_cost_nok = -1000000\nannual_cost_note = \"illustrative\""
+            )
         ),
     )
     .unwrap();
@@ -302,6 +305,14 @@ fn compare_writes_a_ranked_table_csv_and_charts() {
         out.join("charts/compare_lonely_share.png").is_file() && out.join("charts/compare_lonely_share.svg").is_file()
     );
     assert!(out.join("manifest.json").is_file());
+    // Its own report: the options ranked, side by side, with the stated cost; `report` redraws it byte for byte.
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("<h2>Ranking</h2>") && html.contains("<h2>Side by side</h2>"));
+    assert!(html.contains("-1000000 (illustrative)") && html.contains("per million NOK saved"), "the cost columns");
+    assert!(html.contains("no cost stated"), "an option without a cost says so");
+    let o = bin().arg("report").arg(&out).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(html == std::fs::read_to_string(out.join("report.html")).unwrap(), "report redraws it byte for byte");
 }
 
 /// Runs the small what-if with `SUPPORTSIM_KERNEL` set to `kernel` (unset for None) into `dir/out`.

@@ -76,7 +76,8 @@ pub(super) fn compare_scenarios(
     check_memory(&scenarios[0], threads, args.force)?;
     let names: Vec<String> = scenarios.iter().map(|s| s.name.clone()).collect();
     let target = args.out.clone().unwrap_or_else(|| default_dir(&names));
-    let (mut folder, stage, _) = output::begin(&target, Kind::Comparison, args.force, &["comparison.csv", "charts/"])?;
+    let names = ["comparison.csv", "report.html", "charts/"];
+    let (mut folder, stage, _) = output::begin(&target, Kind::Comparison, args.force, &names)?;
     let options = experiment::Options {
         threads,
         progress: Some(super::progress_bar(0, "runs", args.quiet)),
@@ -88,11 +89,16 @@ pub(super) fn compare_scenarios(
         scenarios[0].run.replicates
     );
     let exps = experiment::compare(&scenarios, &options)?;
-    let manifest = write_comparison(&stage, &exps, command_line, &cancel)?;
+    let manifest = write_comparison(&stage, &exps, command_line)?;
+    output::write_draft_manifest(&stage, Kind::Comparison, &manifest)?;
+    crate::report::compare::render(stage.dir(), stage.dir(), &cancel)?;
     cancel.check()?;
     folder.commit(stage, Kind::Comparison, manifest, Commit::Replace, &cancel)?;
     print_comparison(&exps);
-    eprintln!("wrote {}", target.display());
+    eprintln!(
+        "wrote {} (report.html: the ranking, side by side, with costs where the options state them)",
+        target.display()
+    );
     Ok(target)
 }
 
@@ -110,12 +116,9 @@ fn comparison_groups(exps: &[Experiment]) -> Vec<String> {
     groups
 }
 
-fn write_comparison(
-    dir: &Stage,
-    exps: &[Experiment],
-    command_line: &[String],
-    cancel: &Cancel,
-) -> Result<serde_json::Value> {
+/// Writes comparison.csv into the stage; returns the comparison's manifest (its groups and their sizes
+/// included, for the report's head counts).
+fn write_comparison(dir: &Stage, exps: &[Experiment], command_line: &[String]) -> Result<serde_json::Value> {
     let path = dir.path("comparison.csv");
     let mut w = csv::Writer::from_path(&path).map_err(|e| Error::write(&path, std::io::Error::other(e)))?;
     let err = |e: csv::Error| Error::write(dir.path("comparison.csv"), std::io::Error::other(e));
@@ -130,21 +133,6 @@ fn write_comparison(
         }
     }
     w.flush().map_err(|e| Error::write(&path, e))?;
-    let groups = comparison_groups(exps);
-    for metric in ["lonely_share", "crisis_share", "ties_mean"] {
-        cancel.check()?;
-        let mut rows = Vec::new();
-        for exp in exps {
-            for g in &groups {
-                if let Some(e) =
-                    exp.effects.as_deref().unwrap_or_default().iter().find(|e| e.group == *g && e.metric == metric)
-                {
-                    rows.push((format!("{} — {g}", exp.scenario.name), e.difference, e.ci_low, e.ci_high));
-                }
-            }
-        }
-        crate::report::charts::comparison_chart(&dir.path("charts"), metric, &rows)?;
-    }
     Ok(serde_json::json!({
         "supportsim_version": env!("CARGO_PKG_VERSION"),
         "git_commit": option_env!("SUPPORTSIM_GIT_COMMIT").unwrap_or("unknown"),
@@ -153,6 +141,8 @@ fn write_comparison(
         "seed": exps[0].scenario.run.seed,
         "replicates": exps[0].scenario.run.replicates,
         "wall_seconds": exps[0].wall_seconds,
+        "groups": exps[0].group_names,
+        "group_sizes": experiment::group_sizes(&exps[0].arms[0].runs),
         "scenarios": exps.iter().map(|e| &e.scenario).collect::<Vec<_>>(),
     }))
 }
@@ -171,7 +161,10 @@ fn print_comparison(exps: &[Experiment]) {
         let db = find(&exps[b], &key, "lonely_share").map_or(f64::NAN, |e| e.difference);
         da.total_cmp(&db)
     });
-    println!("\nOptions ranked by their effect on the lonely share of {key} (lowest first; paired, same seeds):\n");
+    println!(
+        "\nOptions ranked by their effect on the lonely share of {} (lowest first; paired, same seeds):\n",
+        crate::groups::describe(&key)
+    );
     for (rank, &i) in order.iter().enumerate() {
         let e = find(&exps[i], &key, "lonely_share");
         println!(
@@ -186,17 +179,17 @@ fn print_comparison(exps: &[Experiment]) {
             ))
         );
     }
-    print!("\n{:<30} {:<18}", "group", "metric");
+    print!("\n{:<34} {:<18}", "group", "metric");
     for &i in &order {
         print!(" {:>26}", exps[i].scenario.name);
     }
     println!();
     for g in &groups {
         for m in HEADLINE_METRICS {
-            print!("{:<30} {:<18}", g, m);
+            print!("{:<34} {:<18}", crate::groups::describe(g), m);
             for &i in &order {
                 let cell = find(&exps[i], g, m).map_or("–".into(), |e| {
-                    let sig = if e.ci_low > 0.0 || e.ci_high < 0.0 { "*" } else { " " };
+                    let sig = if crate::metric_names::excludes_zero_as_shown(e.ci_low, e.ci_high) { "*" } else { " " };
                     format!("{}{sig}", fmt_diff(m, e.difference))
                 });
                 print!(" {cell:>26}");
@@ -204,5 +197,5 @@ fn print_comparison(exps: &[Experiment]) {
             println!();
         }
     }
-    println!("\n* 95% interval excludes zero. All groups and metrics: comparison.csv.");
+    println!("\n* 95% interval excludes zero as shown. All groups and metrics: comparison.csv; costs: report.html.");
 }

@@ -12,8 +12,19 @@ use toml::{Table, Value};
 
 /// The order of a scenario file's top-level keys in the TOML the explorer writes (as the shipped files
 /// have them).
-const KEY_ORDER: [&str; 9] =
-    ["name", "description", "run", "analysis", "population", "districts", "venues", "params", "events"];
+const KEY_ORDER: [&str; 11] = [
+    "name",
+    "description",
+    "annual_cost_nok",
+    "annual_cost_note",
+    "run",
+    "analysis",
+    "population",
+    "districts",
+    "venues",
+    "params",
+    "events",
+];
 
 /// A town the explorer was started with: its document and the options its file already held.
 pub struct StartingTown {
@@ -34,6 +45,9 @@ pub fn starting_town(file: Option<&Path>) -> Result<StartingTown, Error> {
     Scenario::load(origin, &path)?;
     let mut town = load::load(origin, &path)?.merged;
     town.remove("extends");
+    // A stated cost belongs to the file's option, not to the town the page edits.
+    town.remove("annual_cost_nok");
+    town.remove("annual_cost_note");
     let events = match town.remove("events") {
         Some(Value::Array(a)) => a.into_iter().filter_map(|v| v.as_table().cloned()).collect(),
         _ => Vec::new(),
@@ -199,7 +213,9 @@ mod tests {
         let embedded = Scenario::load(Origin::Embedded, Path::new("venue_closure.toml")).unwrap();
         let mut a = serde_json::to_value(&scenario).unwrap();
         let b = serde_json::to_value(&embedded).unwrap();
-        a["description"] = b["description"].clone();
+        for key in ["description", "annual_cost_nok", "annual_cost_note"] {
+            a[key] = b[key].clone();
+        }
         assert_eq!(a, b, "the explorer's file is the embedded what-if");
     }
 

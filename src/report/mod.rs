@@ -3,6 +3,7 @@
 //! the manifest, `charts` draws PNG and SVG with plotters, `html` writes the self-contained `report.html`.
 
 pub mod charts;
+pub mod compare;
 pub mod data;
 pub mod findings;
 pub mod honesty;
@@ -60,10 +61,27 @@ pub fn write_run(stage: &Stage, exp: &Experiment, prov: &Provenance, cancel: &Ca
 /// `supportsim report DIR` for a run's folder: refuses an unfinished folder or one whose files are not
 /// what supportsim wrote, then draws the charts and the report again and puts them in place of the old.
 pub fn rerender(dir: &Path, cancel: &Cancel) -> Result<()> {
+    redraw(dir, Kind::Run, &DATA_FILES, render, cancel)
+}
+
+/// `supportsim report DIR` for a comparison's folder, as [`rerender`] for a run's.
+pub fn rerender_comparison(dir: &Path, cancel: &Cancel) -> Result<()> {
+    redraw(dir, Kind::Comparison, &compare::DATA_FILES, compare::render, cancel)
+}
+
+/// Redraws a folder of `kind` whose data files (`data_files`, checked against the manifest with every other
+/// file that is not drawn) are what supportsim wrote.
+fn redraw(
+    dir: &Path,
+    kind: Kind,
+    data_files: &[&str],
+    draw: fn(&Path, &Path, &Cancel) -> Result<()>,
+    cancel: &Cancel,
+) -> Result<()> {
     let mut folder = Folder::claim(dir)?;
     let marker = match folder.marker() {
-        Some(m) if m.kind == Kind::Run => m.clone(),
-        _ => return Err(Error::Usage(format!("{} holds no run's output", dir.display()))),
+        Some(m) if m.kind == kind => m.clone(),
+        _ => return Err(Error::Usage(format!("{} holds no {}", dir.display(), kind.describe()))),
     };
     if !marker.complete {
         return Err(Error::Usage(format!(
@@ -74,7 +92,7 @@ pub fn rerender(dir: &Path, cancel: &Cancel) -> Result<()> {
     // What report draws (charts, report.html) may be missing or old: it is drawn again. Everything else must
     // be what supportsim wrote.
     for rec in marker.files.iter().filter(|f| !is_drawn(&f.path)) {
-        let read_here = DATA_FILES.contains(&rec.path.as_str());
+        let read_here = data_files.contains(&rec.path.as_str());
         if let Err(why) = crate::output::manifest::verify(dir, rec, read_here) {
             return Err(Error::Usage(format!(
                 "{}: {why}; the folder is not the output supportsim wrote, so it is not reported",
@@ -84,7 +102,7 @@ pub fn rerender(dir: &Path, cancel: &Cancel) -> Result<()> {
         cancel.check()?;
     }
     let stage = folder.stage()?;
-    render(dir, stage.dir(), cancel)?;
-    folder.commit(stage, Kind::Run, marker.value, Commit::Update, cancel)?;
+    draw(dir, stage.dir(), cancel)?;
+    folder.commit(stage, kind, marker.value, Commit::Update, cancel)?;
     Ok(())
 }

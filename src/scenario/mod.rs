@@ -125,6 +125,10 @@ pub struct Event {
 pub struct Scenario {
     pub name: String,
     pub description: String,
+    /// What the option costs a year in NOK (negative: what it saves), for a comparison's cost columns.
+    pub annual_cost_nok: Option<f64>,
+    /// Where the cost comes from (e.g. "illustrative").
+    pub annual_cost_note: String,
     pub run: RunSettings,
     pub analysis: Analysis,
     pub population: Population,

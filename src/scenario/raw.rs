@@ -35,6 +35,8 @@ pub struct RawScenario {
     pub name: Option<String>,
     pub description: Option<String>,
     pub extends: Option<String>,
+    pub annual_cost_nok: Option<Num>,
+    pub annual_cost_note: Option<String>,
     pub run: Option<RawRun>,
     pub analysis: Option<RawAnalysis>,
     pub population: Option<RawPopulation>,

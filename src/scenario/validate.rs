@@ -18,7 +18,20 @@ use std::collections::HashMap;
 pub const KNOWN_KEYS: &[(&str, &[&str])] = &[
     (
         "",
-        &["name", "description", "extends", "run", "analysis", "population", "districts", "venues", "params", "events"],
+        &[
+            "name",
+            "description",
+            "extends",
+            "annual_cost_nok",
+            "annual_cost_note",
+            "run",
+            "analysis",
+            "population",
+            "districts",
+            "venues",
+            "params",
+            "events",
+        ],
     ),
     ("run", &["days", "burn_in_days", "replicates", "seed", "record_every_days"]),
     (
@@ -186,9 +199,12 @@ fn resolve(c: &mut ScenarioChecker, raw: RawScenario, default_name: &str) -> Sce
         }
         None => folder_name_from_stem(default_name),
     };
+    let annual_cost_nok = raw.annual_cost_nok.map(|x| c.num("annual_cost_nok", Some(x), 0.0, -1e12, 1e12));
     let mut scenario = Scenario {
         name,
         description: raw.description.unwrap_or_default(),
+        annual_cost_nok,
+        annual_cost_note: raw.annual_cost_note.unwrap_or_default(),
         run,
         analysis,
         population,
