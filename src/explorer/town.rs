@@ -10,22 +10,6 @@ use serde_json::Value as Json;
 use std::path::Path;
 use toml::{Table, Value};
 
-/// The order of a scenario file's top-level keys in the TOML the explorer writes (as the shipped files
-/// have them).
-const KEY_ORDER: [&str; 11] = [
-    "name",
-    "description",
-    "annual_cost_nok",
-    "annual_cost_note",
-    "run",
-    "analysis",
-    "population",
-    "districts",
-    "venues",
-    "params",
-    "events",
-];
-
 /// A town the explorer was started with: its document and the options its file already held.
 pub struct StartingTown {
     /// What the page shows as the town's source (a file name, or "the embedded default town").
@@ -118,8 +102,10 @@ pub fn scenario_text(town: &Table, events: &[Table], name: &str) -> String {
     }
     let mut out =
         format!("# {name}.toml — written by supportsim's explorer.\n# Run it with:  supportsim run {name}.toml\n\n");
+    // The top-level keys in the order the validator lists them (as the shipped files have them).
+    let order = crate::scenario::validate::KNOWN_KEYS.iter().find(|(t, _)| t.is_empty()).map_or(&[][..], |(_, k)| k);
     let mut keys: Vec<&String> = whole.keys().collect();
-    keys.sort_by_key(|k| KEY_ORDER.iter().position(|o| o == k).unwrap_or(KEY_ORDER.len()));
+    keys.sort_by_key(|k| order.iter().position(|o| o == k).unwrap_or(order.len()));
     for key in keys {
         let mut one = Table::new();
         one.insert(key.clone(), whole[key.as_str()].clone());
