@@ -418,3 +418,63 @@ fn a_town_alone_writes_its_levels_and_a_levels_report() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(before == std::fs::read(out.join("report.html")).unwrap(), "report redraws byte for byte");
 }
+
+#[test]
+fn agent_records_say_their_size_and_can_be_thinned_and_compressed() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = small_scenario(dir.path());
+    let out = dir.path().join("out");
+    let o = bin()
+        .arg("run")
+        .arg(&scenario)
+        .args(["-q", "--record-agents", "--gzip", "--record-every", "14", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("--record-agents will write about") && stderr.contains("every 14 days"), "{stderr}");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    let s = &manifest["scenario"];
+    let (days, agents) = (s["run"]["days"].as_u64().unwrap(), s["population"]["n_agents"].as_u64().unwrap());
+    let jobs = manifest["replicates"].as_u64().unwrap() * manifest["arms"].as_array().unwrap().len() as u64;
+    let mut text = String::new();
+    flate2::read::MultiGzDecoder::new(std::fs::File::open(out.join("agents.csv.gz")).unwrap())
+        .read_to_string(&mut text)
+        .unwrap();
+    let mut lines = text.lines();
+    assert!(lines.next().unwrap().starts_with("arm,replicate,day,agent,"));
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len() as u64, jobs * (days / 14) * agents, "a row per agent every 14 days, all in one file");
+    assert!(rows.iter().all(|r| r.split(',').nth(2).unwrap().parse::<u64>().unwrap() % 14 == 0));
+    assert!(
+        out.join("ties.csv.gz").is_file() && out.join("episodes.csv.gz").is_file() && !out.join("agents.csv").exists()
+    );
+    // The options belong to --record-agents, and thin by whole recording periods.
+    for args in [&["--gzip"][..], &["--record-agents", "--record-every", "10"][..]] {
+        let o = bin()
+            .arg("run")
+            .arg(&scenario)
+            .arg("-q")
+            .args(args)
+            .arg("--out")
+            .arg(dir.path().join("x"))
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(String::from_utf8_lossy(&o.stderr).contains("--record"), "{args:?}");
+    }
+}
+
+#[test]
+fn the_default_what_ifs_agent_records_are_estimated_at_their_measured_size() {
+    use supportsim::output::{agent_record_bytes, AgentOptions};
+    let s =
+        supportsim::Scenario::load(supportsim::scenario::Origin::Embedded, Path::new("venue_closure.toml")).unwrap();
+    let (agents, rest) = agent_record_bytes(&s, 2, AgentOptions { every_days: 7, gzip: false });
+    // Measured on the default what-if: agents.csv 5.2 GB, 5.4 GB in all.
+    assert!((5.0e9..5.4e9).contains(&(agents as f64)), "{agents}");
+    assert!((5.2e9..5.6e9).contains(&((agents + rest) as f64)), "{}", agents + rest);
+}

@@ -63,7 +63,7 @@ pub(super) fn compare_scenarios(
     command_line: &[String],
     cancel: Cancel,
 ) -> Result<PathBuf> {
-    if args.record_agents {
+    if args.record_agents || args.record_every.is_some() || args.gzip {
         return Err(Error::Usage("--record-agents is not available with compare; run each option alone".into()));
     }
     if let Some(s) = scenarios.iter().find(|s| s.events.is_empty()) {

@@ -135,9 +135,17 @@ pub struct CommonRunArgs {
     /// Worker threads (default: all cores; at most the cores). Results are identical at any thread count.
     #[arg(long, value_parser = threads_arg, allow_negative_numbers = true)]
     pub threads: Option<usize>,
-    /// Also write agents.csv, ties.csv and episodes.csv.
+    /// Also write agents.csv, ties.csv and episodes.csv (the size is estimated and said before the run).
     #[arg(long)]
     pub record_agents: bool,
+    /// With --record-agents: a row per agent every DAYS days (a multiple of the recording period; default: every
+    /// recording period, weekly).
+    #[arg(long, value_name = "DAYS", value_parser = days_arg, allow_negative_numbers = true)]
+    pub record_every: Option<u32>,
+    /// With --record-agents: write agents.csv.gz, ties.csv.gz and episodes.csv.gz (gzip, about a third of the
+    /// size; pandas and R read them as they are).
+    #[arg(long)]
+    pub gzip: bool,
     /// Replace supportsim's earlier output of another kind in the output folder (never files it did not
     /// write), and run even when the memory check says the run will not fit.
     #[arg(long)]

@@ -23,7 +23,7 @@ pub(super) fn oat(
     let mut scenario = Scenario::from_file(path)?;
     apply_overrides(&mut scenario, args)?;
     let threads = capped_threads(args.threads);
-    if args.record_agents {
+    if args.record_agents || args.record_every.is_some() || args.gzip {
         return Err(Error::Usage("--record-agents is not available with oat".into()));
     }
     let variations: Vec<Variation> = vary

@@ -27,10 +27,13 @@ pub fn run_scenario(
         ));
     }
     check_memory(&scenario, threads, args.force)?;
+    let agent_options = agent_options(&scenario, args)?;
     let target = args.out.clone().unwrap_or_else(|| Path::new("output").join(&scenario.name));
+    let agent_files = agent_options.file_names();
     let mut names = output::RUN_FILES.to_vec();
     if args.record_agents {
-        names.extend(output::AGENT_FILES);
+        names.extend(agent_files.iter().map(String::as_str));
+        say_agent_record_size(&scenario, agent_options);
     }
     let (mut folder, stage, replaces) = output::begin(&target, Kind::Run, args.force, &names)?;
     let options = experiment::Options {
@@ -51,10 +54,11 @@ pub fn run_scenario(
     );
     let parts = stage.dir().to_path_buf();
     let factory = move |arm: &'static str, rep: u32| -> Result<Box<dyn crate::world::AgentObserver + Send>> {
-        Ok(Box::new(AgentRecorder::new(&parts, arm, rep)?))
+        Ok(Box::new(AgentRecorder::new(&parts, arm, rep, agent_options)?))
     };
     let exp = experiment::run_experiment(&scenario, &options, if args.record_agents { Some(&factory) } else { None })?;
-    let prov = Provenance { command_line: command_line.to_vec(), threads, record_agents: args.record_agents };
+    let prov =
+        Provenance { command_line: command_line.to_vec(), threads, record_agents: args.record_agents, agent_options };
     let manifest = crate::report::write_run(&stage, &exp, &prov, &cancel)?;
     cancel.check()?;
     folder.commit(stage, Kind::Run, manifest, Commit::Replace, &cancel)?;
@@ -78,6 +82,57 @@ pub fn run_scenario(
         exp.wall_seconds
     );
     Ok(target)
+}
+
+/// How agent records are written (`--record-every`, `--gzip`), checked against the run.
+fn agent_options(scenario: &Scenario, args: &CommonRunArgs) -> Result<output::AgentOptions> {
+    let period = scenario.run.record_every_days;
+    if !args.record_agents && (args.record_every.is_some() || args.gzip) {
+        return Err(Error::Usage(
+            "--record-every and --gzip shape the agent records: use them with --record-agents".into(),
+        ));
+    }
+    let every = args.record_every.unwrap_or(period);
+    if !every.is_multiple_of(period) || every > scenario.run.days {
+        return Err(Error::Usage(format!(
+            "--record-every must be a multiple of the recording period ({period} days) and at most the run's {} \
+             days, got {every}",
+            scenario.run.days
+        )));
+    }
+    Ok(output::AgentOptions { every_days: every, gzip: args.gzip })
+}
+
+/// Says how much the agent records will take before the run starts, and how to make them smaller.
+fn say_agent_record_size(scenario: &Scenario, options: output::AgentOptions) {
+    let arms = experiment::arms_of(scenario).len() as u32;
+    let (agents, rest) = output::agent_record_bytes(scenario, arms, options);
+    let size = |b: u64| {
+        if b >= 1_000_000_000 {
+            format!("{:.1} GB", b as f64 / 1e9)
+        } else {
+            format!("{:.0} MB", b as f64 / 1e6)
+        }
+    };
+    eprintln!(
+        "supportsim: --record-agents will write about {} ({} about {}: a row per agent every {} days)",
+        size(agents + rest),
+        options.file_names()[0],
+        size(agents),
+        options.every_days
+    );
+    if agents + rest > 1_000_000_000 {
+        let mut hints = Vec::new();
+        let four_weeks = scenario.run.record_every_days * 28u32.div_ceil(scenario.run.record_every_days);
+        if options.every_days < four_weeks {
+            hints.push(format!("--record-every {four_weeks} for a row every 4 weeks"));
+        }
+        if !options.gzip {
+            hints.push("--gzip for about a third of the size".to_string());
+        }
+        hints.push("--replicates or fewer agents for a smaller run".to_string());
+        eprintln!("supportsim: that is large; {}", hints.join(", "));
+    }
 }
 
 /// Applies `--replicates`, `--seed` and `--window`.

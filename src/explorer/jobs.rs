@@ -203,7 +203,7 @@ impl Worker {
         let target = self.out.join(format!("{}-{n}", exp.scenario.name));
         let (mut folder, stage, _) = output::begin(&target, Kind::Run, false, &output::RUN_FILES)?;
         let command_line = vec!["supportsim".into(), "run".into(), format!("{}.toml", exp.scenario.name)];
-        let prov = Provenance { command_line, threads: None, record_agents: false };
+        let prov = Provenance { command_line, threads: None, record_agents: false, agent_options: Default::default() };
         let manifest = crate::report::write_run(&stage, exp, &prov, cancel)?;
         cancel.check()?;
         folder.commit(stage, Kind::Run, manifest, Commit::Replace, cancel)?;

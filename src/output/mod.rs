@@ -8,7 +8,7 @@ pub mod folder;
 pub mod manifest;
 mod stage;
 
-pub use agents::{AgentRecorder, AGENT_FILES};
+pub use agents::{estimate_bytes as agent_record_bytes, AgentOptions, AgentRecorder, AGENT_FILES};
 pub use folder::{Commit, Folder, Stage};
 pub use manifest::Kind;
 
@@ -155,6 +155,8 @@ pub struct Provenance {
     pub command_line: Vec<String>,
     pub threads: Option<usize>,
     pub record_agents: bool,
+    /// How agent records were written (with `record_agents`).
+    pub agent_options: AgentOptions,
 }
 
 /// The manifest of a run: how it was made and what it holds (its format marker and list of files are added
@@ -172,6 +174,8 @@ pub fn run_manifest(exp: &Experiment, prov: &Provenance) -> serde_json::Value {
         "threads": prov.threads,
         "tie_kernel": crate::dynamics::support::kernel_name().unwrap_or("unknown"),
         "record_agents": prov.record_agents,
+        "record_agents_every_days": prov.record_agents.then_some(prov.agent_options.every_days),
+        "record_agents_gzip": prov.record_agents.then_some(prov.agent_options.gzip),
         "groups": exp.group_names,
         "group_sizes": crate::experiment::group_sizes(&exp.arms[0].runs),
         "metrics": METRICS,

@@ -50,7 +50,7 @@ pub fn write_run(stage: &Stage, exp: &Experiment, prov: &Provenance, cancel: &Ca
     if prov.record_agents {
         let jobs: Vec<(&'static str, u32)> =
             exp.arms.iter().flat_map(|a| (0..a.runs.len() as u32).map(move |r| (a.name, r))).collect();
-        AgentRecorder::concatenate(stage.dir(), &jobs, cancel)?;
+        AgentRecorder::concatenate(stage.dir(), &jobs, prov.agent_options, cancel)?;
     }
     let manifest = output::run_manifest(exp, prov);
     output::write_draft_manifest(stage, Kind::Run, &manifest)?;
