@@ -601,3 +601,88 @@ fn resume_keeps_only_the_rows_that_check_out_and_ends_identical() {
         assert_eq!(listed, there, "{}", dir.display());
     }
 }
+
+#[test]
+fn a_dry_run_sizes_and_times_the_sweep_and_writes_its_points() {
+    let (tmp, file) = setup(LHS);
+    let o = ok(bin().arg("sweep").arg(&file).arg("--dry-run").output().unwrap());
+    let (stdout, stderr) = (String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert!(stderr.contains("6 points × 2 replicates = 12 runs") && stderr.contains("agent-days"), "{stderr}");
+    assert!(
+        stderr.contains("ns per agent-day") && stderr.contains("about") && stderr.contains("MB of memory"),
+        "{stderr}"
+    );
+    let mut lines = stdout.lines();
+    assert_eq!(lines.next(), Some("point,params.habit_pull,events[0].day,venues.a_cafe.cost_nok"));
+    assert_eq!(lines.count(), 6);
+    assert!(!tmp.path().join("output").exists(), "a dry run writes no folder");
+    // --points and --agents change the design and the town, and the estimate follows.
+    let agent_days =
+        |s: &str| -> f64 { s.split_whitespace().find(|w| w.contains("e")).and_then(|w| w.parse().ok()).unwrap() };
+    let o = ok(bin().arg("sweep").arg(&file).args(["--dry-run", "--points", "3", "--agents", "300"]).output().unwrap());
+    let small = String::from_utf8_lossy(&o.stderr);
+    assert!(small.contains("3 points × 2 replicates = 6 runs"), "{small}");
+    let line = |s: &str| s.lines().nth(1).unwrap().to_string();
+    // Half the points and half the people: about a quarter of the agent-days (points differ in their closure day).
+    let ratio = agent_days(&line(&stderr)) / agent_days(&line(&small));
+    assert!((3.5..4.5).contains(&ratio), "{ratio}");
+    assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), 4);
+    // A grid's points are its levels.
+    let grid = LHS
+        .replace("design = \"lhs\"\npoints = 6", "design = \"grid\"")
+        .replace("range = [0.1, 0.6]", "values = [0.1, 0.6]")
+        .replace("range = [90, 120]", "values = [90, 120]");
+    fs::write(&file, grid).unwrap();
+    let o = bin().arg("sweep").arg(&file).args(["--dry-run", "--points", "3"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--points: a grid's points are its parameters' levels"));
+}
+
+#[test]
+fn a_quick_look_runs_fewer_points_on_a_smaller_town_and_cannot_be_resumed_as_the_full_sweep() {
+    let (tmp, file) = setup(LHS);
+    let quick = tmp.path().join("quick");
+    ok(sweep_cmd(&file, &quick, &["--points", "2", "--agents", "300", "--replicates", "1"]));
+    let runs = fs::read_to_string(quick.join("runs.csv")).unwrap();
+    assert_eq!(runs.lines().count(), 1 + 2, "2 points × 1 replicate");
+    let o = sweep_cmd(&file, &quick, &["--points", "2", "--replicates", "1", "--resume"]);
+    assert_eq!(o.status.code(), Some(2), "another town size is another sweep: {}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn the_slurm_script_carries_time_memory_and_the_quick_look_options() {
+    let (tmp, file) = setup(LHS);
+    let script = tmp.path().join("s.sh");
+    ok(bin()
+        .arg("sweep")
+        .arg(&file)
+        .args(["--slurm-script"])
+        .arg(&script)
+        .args(["--shards", "2", "--replicates", "1", "--points", "4", "--sbatch=--mem=3G"])
+        .output()
+        .unwrap());
+    let text = fs::read_to_string(&script).unwrap();
+    assert!(text.contains("#SBATCH --time=0:"), "{text}");
+    assert!(
+        text.contains("#SBATCH --mem=3G") && !text.contains("#SBATCH --mem=3G\n#SBATCH --mem="),
+        "--sbatch overrides the estimate"
+    );
+    assert_eq!(text.matches("#SBATCH --mem").count(), 1);
+    assert!(text.contains("--resume --quiet '--replicates' '1' '--points' '4'"), "{text}");
+}
+
+#[test]
+fn validate_takes_sweep_and_targets_files() {
+    let (tmp, file) = setup(LHS);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let o = ok(bin().arg("validate").arg(&file).arg(root.join("calibration/targets.toml")).output().unwrap());
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("ok (sweep file: lhs design, 3 parameters, 6 points") && stdout.contains("ok (targets file:"),
+        "{stdout}"
+    );
+    fs::write(tmp.path().join("bad.toml"), LHS.replace("range = [0.1, 0.6]", "range = [0.6, 0.1]")).unwrap();
+    let o = bin().arg("validate").arg(tmp.path().join("bad.toml")).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("in the sweep file"), "{}", String::from_utf8_lossy(&o.stderr));
+}

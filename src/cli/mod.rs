@@ -51,7 +51,7 @@ pub enum Command {
         #[command(flatten)]
         common: CommonRunArgs,
     },
-    /// Check scenario files and report every problem at once (exit code 2 if any).
+    /// Check scenario, sweep and targets files and report every problem at once (exit code 2 if any).
     Validate {
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
@@ -243,24 +243,54 @@ pub fn main_with_args(args: Vec<String>, cancel: Cancel) -> Result<i32> {
     }
 }
 
-/// `supportsim validate FILE...`: each file's summary or its problems; exit code 2 when any has problems.
-fn validate(scenarios: &[PathBuf], cancel: &Cancel) -> Result<i32> {
+/// What kind of file `validate` was given: a targets file has `[[targets]]`, a sweep file `[[parameters]]`
+/// and a `scenario`; anything else is read as a scenario.
+fn file_kind(path: &Path) -> &'static str {
+    let text = crate::files::read_text(path, crate::files::MAX_INPUT_BYTES).unwrap_or_default();
+    match text.parse::<toml::Table>() {
+        Ok(t) if t.contains_key("targets") => "targets",
+        Ok(t) if t.contains_key("parameters") && t.contains_key("scenario") => "sweep",
+        _ => "scenario",
+    }
+}
+
+/// `supportsim validate FILE...`: each file's summary or its problems (scenarios, sweep files and targets
+/// files alike); exit code 2 when any has problems.
+fn validate(paths: &[PathBuf], cancel: &Cancel) -> Result<i32> {
     let mut failed = false;
-    for path in scenarios {
+    for path in paths {
         cancel.check()?;
-        match Scenario::from_file(path) {
-            Ok(s) => println!(
-                "{}: ok ({} agents, {} districts, {} venues, {} events, {} days)",
-                path.display(),
-                s.population.n_agents,
-                s.districts.len(),
-                s.venues.len(),
-                s.events.len(),
-                s.run.days
-            ),
+        let checked = match file_kind(path) {
+            "sweep" => crate::sweep::load(path).map(|s| {
+                format!(
+                    "sweep file: {} design, {} parameters, {} points × {} replicates = {} runs",
+                    s.design.name(),
+                    s.parameters.len(),
+                    s.points(),
+                    s.replicates,
+                    s.points() * s.replicates as usize
+                )
+            }),
+            "targets" => crate::calibrate::targets::load(path).map(|c| {
+                format!("targets file: {} targets, {} parameters to fit", c.targets.len(), c.parameters.len())
+            }),
+            _ => Scenario::from_file(path).map(|s| {
+                format!(
+                    "{} agents, {} districts, {} venues, {} events, {} days",
+                    s.population.n_agents,
+                    s.districts.len(),
+                    s.venues.len(),
+                    s.events.len(),
+                    s.run.days
+                )
+            }),
+        };
+        match checked {
+            Ok(summary) => println!("{}: ok ({summary})", path.display()),
             Err(e) => {
-                eprint!("{e}");
-                if !matches!(e, Error::Scenario(_)) {
+                let text = e.to_string();
+                eprint!("{text}");
+                if !text.ends_with('\n') {
                     eprintln!();
                 }
                 failed = true;

@@ -196,6 +196,16 @@ pub struct SweepArgs {
     /// and merges the shards in a dependent job.
     #[arg(long, value_name = "FILE")]
     pub slurm_script: Option<PathBuf>,
+    /// Points of a random, lhs or Sobol design (overrides the sweep file's `points`): fewer for a quick look.
+    #[arg(long, value_name = "N", value_parser = count_arg, allow_negative_numbers = true)]
+    pub points: Option<usize>,
+    /// Scale every point's town to N people, venues' capacities in proportion: a smaller town for a quick look.
+    #[arg(long, value_name = "N", value_parser = count_arg, allow_negative_numbers = true)]
+    pub agents: Option<usize>,
+    /// Do not run: print the design's size, the runs and an estimate of the time and memory on this machine
+    /// (from a short timed probe), and write the design's points to stdout as CSV.
+    #[arg(long)]
+    pub dry_run: bool,
     /// Number of array tasks (shards) for --slurm-script.
     #[arg(long, value_name = "N", requires = "slurm_script", value_parser = count_arg, allow_negative_numbers = true)]
     pub shards: Option<usize>,
@@ -204,11 +214,50 @@ pub struct SweepArgs {
     pub sbatch: Vec<String>,
 }
 
+/// `sweep --dry-run`: the design's size and cost on this machine on stderr, its points as CSV on stdout.
+fn dry_run(s: &crate::sweep::Sweep, threads: Option<usize>) -> Result<()> {
+    use crate::sweep::estimate::{estimate, shown_duration, write_design};
+    let threads = threads.unwrap_or_else(rayon::current_num_threads).max(1);
+    let e = estimate(s, threads)?;
+    eprintln!(
+        "supportsim sweep --dry-run: {} — {} design, {} points × {} replicates = {} runs{}",
+        s.name,
+        s.design.name(),
+        e.points,
+        s.replicates,
+        e.runs,
+        if e.arms == 2 { " (each a pair of arms: baseline and scenario)" } else { "" }
+    );
+    eprintln!(
+        "  {:.2e} agent-days; this machine steps {:.0} ns per agent-day on one thread (a {}-day probe) and builds a \
+         town in {:.2} s",
+        e.agent_days, e.ns_per_agent_day, 14, e.build_seconds
+    );
+    eprintln!(
+        "  about {} on {threads} thread{}, and about {} MB of memory; the points follow on stdout",
+        shown_duration(e.seconds),
+        if threads == 1 { "" } else { "s" },
+        (e.memory_bytes as f64 / 1e6).ceil()
+    );
+    let mut out = std::io::stdout().lock();
+    write_design(s, &mut out).map_err(|e| Error::write("stdout", e))
+}
+
 pub(super) fn sweep(path: &Path, args: SweepArgs, command_line: &[String], cancel: Cancel) -> Result<()> {
     use crate::sweep::{self, Shard};
     let mut s = sweep::load(path)?;
     if let Some(r) = args.replicates {
         s.replicates = r;
+    }
+    if let Some(n) = args.points {
+        s.set_points(n).map_err(|m| Error::Usage(format!("--points: {m}")))?;
+    }
+    if let Some(n) = args.agents {
+        let n = u32::try_from(n).ok().filter(|n| (10..=10_000_000).contains(n));
+        s.set_agents(n.ok_or_else(|| Error::Usage("--agents must be from 10 to 10000000".into()))?);
+    }
+    if args.dry_run {
+        return dry_run(&s, capped_threads(args.threads));
     }
     let points = s.points();
     let runs = points * s.replicates as usize;
@@ -219,8 +268,32 @@ pub(super) fn sweep(path: &Path, args: SweepArgs, command_line: &[String], cance
             return Err(Error::Usage(format!("--shards must be from 1 to the number of runs ({runs})")));
         }
         let out = target.unwrap_or_else(|| sweep::format::default_dir(&s, None));
-        let job =
-            sweep::slurm::Job { sweep_file: path, out: &out, shards: n, threads: args.threads, sbatch: &args.sbatch };
+        // Each task's limits: twice the estimate of its share of the runs on its CPUs, and 5 minutes to start.
+        let cpus = args.threads.unwrap_or(1);
+        let e = sweep::estimate::estimate(&s, cpus)?;
+        let time_minutes = (2.0 * e.seconds / n as f64 / 60.0).ceil() as u64 + 5;
+        let mem_mb = (2.0 * e.memory_bytes as f64 / 1e6).ceil() as u64 + 200;
+        let mut overrides = Vec::new();
+        let given = [
+            ("--replicates", args.replicates.map(|v| v.to_string())),
+            ("--points", args.points.map(|v| v.to_string())),
+            ("--agents", args.agents.map(|v| v.to_string())),
+        ];
+        for (flag, value) in given {
+            if let Some(v) = value {
+                overrides.extend([flag.to_string(), v]);
+            }
+        }
+        let job = sweep::slurm::Job {
+            sweep_file: path,
+            out: &out,
+            shards: n,
+            threads: args.threads,
+            sbatch: &args.sbatch,
+            time_minutes,
+            mem_mb,
+            overrides: &overrides,
+        };
         sweep::slurm::write_script(script, &s, &job, args.force)?;
         eprintln!(
             "wrote {}: submit it with `bash {}` ({} array tasks of about {} runs each, then a merge into {})",

@@ -19,6 +19,7 @@ pub mod analysis;
 pub mod charts;
 pub mod design;
 pub mod domain;
+pub mod estimate;
 pub mod finished;
 pub mod format;
 mod parameters;

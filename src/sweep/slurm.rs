@@ -16,8 +16,14 @@ pub struct Job<'a> {
     pub shards: usize,
     /// CPUs per array task (`--cpus-per-task`, passed on as `--threads`); default 1.
     pub threads: Option<usize>,
-    /// Extra `#SBATCH` options, e.g. `--partition=short`.
+    /// Extra `#SBATCH` options, e.g. `--partition=short`; a `--time` or `--mem` here replaces the estimate's.
     pub sbatch: &'a [String],
+    /// Each array task's time limit and memory (`--time`, `--mem` in MB), from the dry run's estimate.
+    pub time_minutes: u64,
+    pub mem_mb: u64,
+    /// Options of the command line that change the sweep (`--replicates`, `--points`, `--agents`), passed on
+    /// to every task.
+    pub overrides: &'a [String],
 }
 
 /// Quotes a string for bash.
@@ -45,7 +51,16 @@ pub fn script(sweep: &Sweep, job: &Job, script_path: &Path) -> Result<String> {
             )));
         }
     }
-    let extra: String = job.sbatch.iter().map(|o| format!("#SBATCH {o}\n")).collect();
+    let mut extra: String = job.sbatch.iter().map(|o| format!("#SBATCH {o}\n")).collect();
+    let given = |flag: &str| job.sbatch.iter().any(|o| o == flag || o.starts_with(&format!("{flag}=")));
+    if !given("--time") {
+        let t = job.time_minutes.max(1);
+        extra.push_str(&format!("#SBATCH --time={}:{:02}:00\n", t / 60, t % 60));
+    }
+    if !given("--mem") {
+        extra.push_str(&format!("#SBATCH --mem={}M\n", job.mem_mb.max(100)));
+    }
+    let overrides: String = job.overrides.iter().map(|o| format!(" {}", quote(o))).collect();
     Ok(format!(
         r#"#!/usr/bin/env bash
 {marker} `{sweep_name}` ({version}).
@@ -55,7 +70,8 @@ pub fn script(sweep: &Sweep, job: &Job, script_path: &Path) -> Result<String> {
 # a merge job that runs once every task has succeeded. Shards are written to $SHARDS_DIR, the merged sweep
 # (byte-identical to running the sweep on one machine) to $OUT. A task that is requeued or rerun goes on
 # from its last finished run (--resume). Written by `supportsim sweep --slurm-script`; edit the #SBATCH
-# lines to suit your cluster.
+# lines to suit your cluster. --time and --mem are twice the estimate of `supportsim sweep --dry-run` for one
+# task on the machine that wrote this file (give --sbatch=--time=… or --sbatch=--mem=… to set them).
 #SBATCH --job-name=supportsim-{name}
 #SBATCH --cpus-per-task={cpus}
 {extra}set -euo pipefail
@@ -78,7 +94,7 @@ submit)
 shard)
     k=${{SLURM_ARRAY_TASK_ID:?run as an array task: bash $SCRIPT submits it}}
     exec "$SUPPORTSIM" sweep "$SWEEP" --shard "$k/$SHARDS" --out "$SHARDS_DIR/shard-$k-of-$SHARDS" \
-        --threads "${{SLURM_CPUS_PER_TASK:-{cpus}}}" --resume --quiet
+        --threads "${{SLURM_CPUS_PER_TASK:-{cpus}}}" --resume --quiet{overrides}
     ;;
 merge)
     shards=()

@@ -46,6 +46,8 @@ pub struct Sweep {
     pub seed: u64,
     pub parameters: Vec<Parameter>,
     pub summary: Summary,
+    /// A town size every point is scaled to (`--agents`, for a quick look); None: the base scenario's.
+    pub agents: Option<u32>,
 }
 
 const TOP_KEYS: &[&str] = &["name", "scenario", "design", "points", "replicates", "seed", "parameters", "summary"];
@@ -87,12 +89,43 @@ impl Sweep {
         }
         add_groups(&mut s, &self.summary.groups);
         s.analysis.window_days = self.summary.window_days;
-        Ok(s)
+        Ok(match self.agents {
+            Some(n) => s.scaled(n),
+            None => s,
+        })
     }
 
     /// The number of points (checked against [`MAX_POINTS`] when the sweep was read).
     pub fn points(&self) -> usize {
         design_points(self.design, self.samples, &self.parameters).unwrap_or(usize::MAX)
+    }
+
+    /// Another number of points for a random, Latin-hypercube or Sobol design (`--points`; a Sobol design's
+    /// base samples): the error says why not.
+    pub fn set_points(&mut self, n: usize) -> Result<(), String> {
+        if self.design == Design::Grid {
+            return Err(
+                "a grid's points are its parameters' levels; --points applies to random, lhs and sobol designs".into(),
+            );
+        }
+        match design_points(self.design, n, &self.parameters) {
+            Some(total)
+                if n >= 1
+                    && total <= MAX_POINTS
+                    && total.saturating_mul(self.parameters.len()) <= MAX_DESIGN_VALUES =>
+            {
+                self.samples = n;
+                Ok(())
+            }
+            _ => Err(format!("must be from 1 to a design of at most {MAX_POINTS} points, got {n}")),
+        }
+    }
+
+    /// Every point's town scaled to `n` people, venues' capacities in proportion (`--agents`). The sweep's
+    /// fingerprint follows, so its folder cannot be resumed or merged with a sweep of another size.
+    pub fn set_agents(&mut self, n: u32) {
+        self.base_scenario = self.base_scenario.clone().scaled(n);
+        self.agents = Some(n);
     }
 
     /// True when the base scenario has events, so each run is a pair of arms and yields paired effects.
@@ -186,6 +219,7 @@ pub fn load(path: &Path) -> Result<Sweep, Error> {
         base_scenario: base.scenario,
         design: design.expect("checked above"),
         samples,
+        agents: None,
         replicates,
         seed,
         parameters,
