@@ -503,7 +503,7 @@ fn slurm_array_job_gives_the_local_result() {
 #[test]
 fn shipped_sweep_files_are_valid() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("sweeps");
-    for name in ["closure_cafe.toml", "closure_uncertainty.toml"] {
+    for name in ["closure_cafe.toml", "closure_uncertainty.toml", "north_budget.toml"] {
         let s = sweep::load(&dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
         let plan = Plan::new(&s);
         for p in 0..plan.len() {
@@ -685,4 +685,28 @@ fn validate_takes_sweep_and_targets_files() {
     let o = bin().arg("validate").arg(tmp.path().join("bad.toml")).output().unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("in the sweep file"), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn a_one_parameter_grid_draws_its_dose_response_line() {
+    let one = "name = \"budget_curve\"\nscenario = \"closure.toml\"\ndesign = \"grid\"\nreplicates = 2\nseed = 3\n\
+               [[parameters]]\npath = \"params.habit_pull\"\nvalues = [0.1, 0.3, 0.5]\n\
+               [summary]\nmetrics = [\"lonely_share\"]\n";
+    let (tmp, file) = setup(one);
+    let out = tmp.path().join("out");
+    ok(sweep_cmd(&file, &out, &[]));
+    let charts: Vec<String> = fs::read_dir(out.join("charts"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        charts.iter().any(|c| c.starts_with("dose_response_effect_lonely_share_service_users") && c.ends_with(".svg")),
+        "{charts:?}"
+    );
+    let svg = fs::read_to_string(out.join("charts/dose_response_effect_lonely_share_service_users.svg")).unwrap();
+    assert!(svg.contains("percentage points") && svg.contains("95% band") && svg.contains("params.habit_pull"));
+    // `report` redraws it from runs.csv, byte for byte.
+    let before = fs::read(out.join("charts/dose_response_effect_lonely_share_service_users.png")).unwrap();
+    ok(bin().arg("report").arg(&out).output().unwrap());
+    assert!(before == fs::read(out.join("charts/dose_response_effect_lonely_share_service_users.png")).unwrap());
 }

@@ -129,6 +129,9 @@ pub struct Index {
 pub struct PointMeans {
     pub values: Vec<String>,
     pub means: Vec<f64>,
+    /// Each output's 95% interval over the point's replicates.
+    pub low: Vec<f64>,
+    pub high: Vec<f64>,
 }
 
 fn read_err(path: &Path) -> impl Fn(csv::Error) -> Error + '_ {
@@ -154,7 +157,7 @@ pub fn points(data: &Path, out_dir: &Path, info: &Info, cancel: &Cancel) -> Resu
     let mut current: Option<(usize, Vec<String>, Vec<Vec<f64>>)> = None;
     let mut flush = |cur: (usize, Vec<String>, Vec<Vec<f64>>), out: &mut BufWriter<File>| -> Result<()> {
         let (point, values, samples) = cur;
-        let mut means = Vec::with_capacity(samples.len());
+        let (mut means, mut lows, mut highs) = (Vec::new(), Vec::new(), Vec::new());
         for (o, s) in info.outputs.iter().zip(&samples) {
             let finite: Vec<f64> = s.iter().copied().filter(|x| x.is_finite()).collect();
             let (mean, lo, hi) = mean_ci(&finite);
@@ -169,8 +172,10 @@ pub fn points(data: &Path, out_dir: &Path, info: &Info, cancel: &Cancel) -> Resu
             row.extend([mean, sd, lo, hi].map(num));
             out.write_all(&csv_line(&row)).map_err(|e| Error::write(&path, e))?;
             means.push(mean);
+            lows.push(lo);
+            highs.push(hi);
         }
-        result.push(PointMeans { values, means });
+        result.push(PointMeans { values, means, low: lows, high: highs });
         Ok(())
     };
     for (i, record) in reader.records().enumerate() {

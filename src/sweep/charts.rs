@@ -23,7 +23,7 @@ fn title(o: &Output) -> String {
         "scenario" => "scenario ",
         _ => "",
     };
-    format!("{what}{} — {}", o.metric.replace('_', " "), o.group)
+    format!("{what}{} — {}", o.metric.replace('_', " "), crate::groups::describe(&o.group))
 }
 
 /// Tornado chart: one bar per parameter (two for Sobol designs), largest first, with 95% intervals.
@@ -174,7 +174,9 @@ fn heatmap<DB: DrawingBackend>(
             ys.push(&p.values[1]);
         }
     }
-    let vals: Vec<f64> = points.iter().map(|p| p.means[col]).filter(|v| v.is_finite()).collect();
+    // Shares in percent (levels) or percentage points (effects), as the report writes them.
+    let (scale, unit) = unit_of(output);
+    let vals: Vec<f64> = points.iter().map(|p| p.means[col] * scale).filter(|v| v.is_finite()).collect();
     let (lo, hi) = vals.iter().fold((f64::MAX, f64::MIN), |(a, b), v| (a.min(*v), b.max(*v)));
     let (lo, hi) = if vals.is_empty() { (0.0, 1.0) } else { (lo, hi) };
     let (main, side) = root.split_horizontally(root.dim_in_pixel().0.saturating_sub(120));
@@ -191,7 +193,7 @@ fn heatmap<DB: DrawingBackend>(
         .disable_mesh()
         .disable_x_axis()
         .y_labels(6)
-        .y_label_formatter(&|v| format!("{v:.3}"))
+        .y_label_formatter(&|v| if scale == 100.0 { format!("{v:.1}") } else { format!("{v:.3}") })
         .label_style(("sans-serif", 12))
         .draw()
         .map_err(|e| e.to_string())?;
@@ -202,7 +204,7 @@ fn heatmap<DB: DrawingBackend>(
     }))
     .map_err(|e| e.to_string())?;
     let mut chart = ChartBuilder::on(&main)
-        .caption(format!("{} (mean over replicates)", title(output)), ("sans-serif", 18))
+        .caption(format!("{} ({unit}, mean over replicates)", title(output)), ("sans-serif", 18))
         .margin(12)
         .x_label_area_size(48)
         .y_label_area_size(80)
@@ -234,11 +236,16 @@ fn heatmap<DB: DrawingBackend>(
     for p in points {
         let x = xs.iter().position(|v| *v == p.values[0]).unwrap_or(0) as f64;
         let y = ys.iter().position(|v| *v == p.values[1]).unwrap_or(0) as f64;
-        let v = p.means[col];
+        let v = p.means[col] * scale;
         let t = if hi > lo { (v - lo) / (hi - lo) } else { 0.5 };
         cells.push(Rectangle::new([(x - 0.5, y - 0.5), (x + 0.5, y + 0.5)], colour(t).filled()));
         let ink = if t > 0.55 { WHITE } else { BLACK };
-        let label = if v.is_finite() { format!("{:.4}", v) } else { "–".into() };
+        let label = match (v.is_finite(), scale == 100.0) {
+            (false, _) => "–".into(),
+            (true, true) if output.quantity == "effect" => format!("{v:+.1}"),
+            (true, true) => format!("{v:.1}"),
+            (true, false) => format!("{v:.3}"),
+        };
         texts.push(Text::new(
             label,
             (x, y),
@@ -253,14 +260,94 @@ fn heatmap<DB: DrawingBackend>(
     Ok(())
 }
 
-/// One heatmap per output of a two-parameter grid (the effects of a what-if sweep; points.csv has the arms).
-pub fn heatmaps(dir: &Path, info: &Info, points: &[PointMeans], cancel: &Cancel) -> Result<()> {
+/// How an output is shown: shares ×100, in percentage points for an effect and percent for a level.
+fn unit_of(output: &Output) -> (f64, &'static str) {
+    match (output.metric.ends_with("_share"), output.quantity == "effect") {
+        (true, true) => (100.0, "percentage points"),
+        (true, false) => (100.0, "%"),
+        (false, _) => (1.0, "metric's units"),
+    }
+}
+
+/// The dose–response line of a one-parameter grid: each primary output's mean at each value of the
+/// parameter, with its 95% band over replicates, in the metric's units.
+fn dose_response<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    info: &Info,
+    output: &Output,
+    col: usize,
+    points: &[PointMeans],
+) -> std::result::Result<(), String> {
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    let (scale, unit) = unit_of(output);
+    let numeric = info.parameters[0].numeric;
+    let x_of =
+        |i: usize, p: &PointMeans| if numeric { p.values[0].parse::<f64>().unwrap_or(i as f64) } else { i as f64 };
+    let mut rows: Vec<(f64, f64, f64, f64)> = points
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (x_of(i, p), p.means[col] * scale, p.low[col] * scale, p.high[col] * scale))
+        .filter(|r| r.1.is_finite())
+        .collect();
+    rows.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let xs: Vec<f64> = rows.iter().map(|r| r.0).collect();
+    let ys: Vec<f64> = rows.iter().flat_map(|r| [r.1, r.2, r.3]).filter(|y| y.is_finite()).collect();
+    let (x0, x1) = xs.iter().fold((f64::MAX, f64::MIN), |(a, b), x| (a.min(*x), b.max(*x)));
+    let (x0, x1) = if xs.is_empty() || x1 <= x0 { (0.0, 1.0) } else { (x0, x1) };
+    let (y0, y1) = ys.iter().fold((0.0f64, 0.0f64), |(a, b), y| (a.min(*y), b.max(*y)));
+    let pad = ((y1 - y0) * 0.1).max(1e-6);
+    let labels: Vec<String> = points.iter().map(|p| p.values[0].clone()).collect();
+    let mut chart = ChartBuilder::on(root)
+        .caption(format!("{}: {} ({unit}), 95% band", info.name, title(output)), ("sans-serif", 18))
+        .margin(12)
+        .x_label_area_size(48)
+        .y_label_area_size(70)
+        .build_cartesian_2d(x0..x1, (y0 - pad)..(y1 + pad))
+        .map_err(|e| e.to_string())?;
+    chart
+        .configure_mesh()
+        .x_desc(info.parameters[0].path.as_str())
+        .y_desc(unit)
+        .x_label_formatter(&|v| {
+            if numeric {
+                format!("{v}")
+            } else {
+                labels.get(v.round() as usize).cloned().unwrap_or_default()
+            }
+        })
+        .label_style(("sans-serif", 13))
+        .light_line_style(RGBColor(235, 235, 235))
+        .draw()
+        .map_err(|e| e.to_string())?;
+    let c = PALETTE[1];
+    let upper = rows.iter().filter(|r| r.3.is_finite()).map(|r| (r.0, r.3));
+    let lower: Vec<(f64, f64)> = rows.iter().filter(|r| r.2.is_finite()).map(|r| (r.0, r.2)).collect();
+    let band: Vec<(f64, f64)> = upper.chain(lower.into_iter().rev()).collect();
+    chart.draw_series(std::iter::once(Polygon::new(band, c.mix(0.2)))).map_err(|e| e.to_string())?;
+    chart
+        .draw_series(LineSeries::new(rows.iter().map(|r| (r.0, r.1)), c.stroke_width(2)))
+        .map_err(|e| e.to_string())?;
+    chart.draw_series(rows.iter().map(|r| Circle::new((r.0, r.1), 4, c.filled()))).map_err(|e| e.to_string())?;
+    chart
+        .draw_series(std::iter::once(PathElement::new(vec![(x0, 0.0), (x1, 0.0)], BLACK.stroke_width(1))))
+        .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// The charts of a grid's primary outputs: a dose–response line for one parameter, a heatmap for two.
+pub fn grid_charts(dir: &Path, info: &Info, points: &[PointMeans], cancel: &Cancel) -> Result<()> {
     register_font();
+    let one = info.parameters.len() == 1;
+    let (prefix, size) = if one { ("dose_response", (900, 600)) } else { ("heatmap", (900, 700)) };
     let mut used = Vec::new();
     for (col, o) in info.outputs.iter().enumerate().filter(|(_, o)| o.quantity == info.primary()) {
         cancel.check()?;
-        let name = chart_name("heatmap", o, &mut used);
-        both!(dir, name, (900, 700), |r| heatmap(&r, info, o, col, points));
+        let name = chart_name(prefix, o, &mut used);
+        both!(dir, name, size, |r| if one {
+            dose_response(&r, info, o, col, points)
+        } else {
+            heatmap(&r, info, o, col, points)
+        });
     }
     Ok(())
 }

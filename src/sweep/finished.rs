@@ -22,8 +22,8 @@ pub fn write_all(data: &Path, out: &Path, info: &Info, cancel: &Cancel) -> Resul
         analysis::write_sensitivity(&out.join("sensitivity.csv"), &rows)?;
         charts::tornados(&charts, info, &rows, cancel)?;
     }
-    if info.design == "grid" && info.parameters.len() == 2 {
-        charts::heatmaps(&charts, info, &points, cancel)?;
+    if info.design == "grid" && matches!(info.parameters.len(), 1 | 2) {
+        charts::grid_charts(&charts, info, &points, cancel)?;
     }
     Ok(())
 }
