@@ -694,7 +694,14 @@ fn a_one_parameter_grid_draws_its_dose_response_line() {
                [summary]\nmetrics = [\"lonely_share\"]\n";
     let (tmp, file) = setup(one);
     let out = tmp.path().join("out");
-    ok(sweep_cmd(&file, &out, &[]));
+    let o = ok(sweep_cmd(&file, &out, &[]));
+    // The terminal ends with where the effect is smallest and largest, and where the files are.
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("effect lonely_share among service users: from ") && stdout.contains("params.habit_pull = "),
+        "{stdout}"
+    );
+    assert!(stdout.contains("charts/ in"), "{stdout}");
     let charts: Vec<String> = fs::read_dir(out.join("charts"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -709,4 +716,28 @@ fn a_one_parameter_grid_draws_its_dose_response_line() {
     let before = fs::read(out.join("charts/dose_response_effect_lonely_share_service_users.png")).unwrap();
     ok(bin().arg("report").arg(&out).output().unwrap());
     assert!(before == fs::read(out.join("charts/dose_response_effect_lonely_share_service_users.png")).unwrap());
+}
+
+#[test]
+#[ignore = "needs python3 with pandas (Debian's python3-pandas); .ci/run installs it and runs the ignored tests"]
+fn the_pandas_example_of_the_docs_runs_on_the_shipped_sweep() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let docs = fs::read_to_string(root.join("docs/sweeps.md")).unwrap();
+    let example = docs.split("```python\n").nth(1).and_then(|b| b.split("```").next()).expect("a python example");
+    let tmp = tempfile::tempdir().unwrap();
+    // The shipped sweep as the docs run it, made quick: one replicate on a smaller town.
+    let out = tmp.path().join("output/closure_cafe");
+    ok(sweep_cmd(&root.join("sweeps/closure_cafe.toml"), &out, &["--replicates", "1", "--agents", "2000"]));
+    fs::write(tmp.path().join("example.py"), example).unwrap();
+    // The first Python that has pandas: the one on PATH, or Debian's (which .ci/run installs pandas into).
+    let python = ["python3", "/usr/bin/python3"]
+        .into_iter()
+        .find(|p| Command::new(p).args(["-c", "import pandas"]).output().is_ok_and(|o| o.status.success()))
+        .expect("no python3 with pandas: apt-get install python3-pandas");
+    let o = Command::new(python).arg("example.py").current_dir(tmp.path()).output().expect("python3 runs");
+    assert!(o.status.success(), "the docs' pandas example failed:\n{}", String::from_utf8_lossy(&o.stderr));
+    let table = String::from_utf8_lossy(&o.stdout);
+    // A 4 × 3 table: the fee's four values as rows, the openness's three as columns.
+    assert!(table.contains("venues.north_cafe.openness") && table.contains("0.9"), "{table}");
+    assert_eq!(table.lines().filter(|l| l.trim_start().starts_with(['0', '4', '8', '1'])).count(), 4, "{table}");
 }

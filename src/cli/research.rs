@@ -358,5 +358,10 @@ pub(super) fn sweep(path: &Path, args: SweepArgs, command_line: &[String], cance
             outcome.dir.display()
         );
     }
+    if shard.is_none() {
+        for line in crate::sweep::summary::summary(&outcome.dir) {
+            println!("{line}");
+        }
+    }
     Ok(())
 }

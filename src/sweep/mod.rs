@@ -27,6 +27,7 @@ pub mod path;
 pub mod slurm;
 pub mod spec;
 pub mod store;
+pub mod summary;
 
 pub use finished::merge;
 pub use format::Shard;
