@@ -185,6 +185,13 @@ fn oat_writes_a_table_of_headline_effects() {
     assert_eq!(lines.len(), 1 + 1 + 4, "{csv}");
     assert!(csv.contains("habit_pull,low,0.2,district:a/service_users,lonely_share,"), "{csv}");
     assert!(csv.contains("p_tie_form,high,0.07"), "{csv}");
+    // Its report: the reference and each parameter's low and high effect, with the chart; redrawn byte for byte.
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("How test_town leans on its assumptions") && html.contains("<td>habit_pull</td>"), "{html}");
+    assert!(out.join("charts/oat.png").is_file() && out.join("charts/oat.svg").is_file());
+    let o = bin().arg("report").arg(&out).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(html == std::fs::read_to_string(out.join("report.html")).unwrap(), "report redraws it byte for byte");
 
     let bad = bin().arg("oat").arg(&path).args(["--vary", "p_tie_frm"]).output().unwrap();
     assert_eq!(bad.status.code(), Some(2));

@@ -60,7 +60,7 @@ pub enum Command {
     /// folder: charts/, points.csv and sensitivity.csv from runs.csv). Refuses files that do not match the
     /// manifest.
     Report {
-        /// An output folder written by `supportsim run` or `compare`, or by `supportsim sweep` or `merge`.
+        /// An output folder written by `supportsim run`, `compare` or `oat`, or by `supportsim sweep` or `merge`.
         dir: PathBuf,
     },
     /// Fit uncertain parameters to real-world targets; writes fitted.toml, fit.csv and search.csv.
@@ -315,7 +315,7 @@ fn print_params(markdown: bool) {
 
 /// `supportsim report DIR`: redraws a run's or a sweep's folder; says plainly which folders it takes.
 fn report(dir: &Path, cancel: &Cancel) -> Result<()> {
-    let takes = "report takes a folder written by `supportsim run`, `compare`, `sweep` or `merge`";
+    let takes = "report takes a folder written by `supportsim run`, `compare`, `oat`, `sweep` or `merge`";
     if std::fs::symlink_metadata(dir).is_err() {
         return Err(Error::Usage(format!("{} does not exist; {takes}", dir.display())));
     }
@@ -337,6 +337,11 @@ fn report(dir: &Path, cancel: &Cancel) -> Result<()> {
         Contents::Ours(m) => match m.kind {
             Kind::Run => {
                 crate::report::rerender(dir, cancel)?;
+                eprintln!("wrote {} and {}", dir.join("charts").display(), dir.join("report.html").display());
+                Ok(())
+            }
+            Kind::Oat => {
+                crate::report::rerender_oat(dir, cancel)?;
                 eprintln!("wrote {} and {}", dir.join("charts").display(), dir.join("report.html").display());
                 Ok(())
             }

@@ -32,7 +32,7 @@ pub(super) fn oat(
         .collect::<Result<_>>()?;
     check_memory(&scenario, threads, args.force)?;
     let target = args.out.clone().unwrap_or_else(|| Path::new("output").join(format!("{}_oat", scenario.name)));
-    let (mut folder, dir, _) = output::begin(&target, Kind::Oat, args.force, &["oat.csv"])?;
+    let (mut folder, dir, _) = output::begin(&target, Kind::Oat, args.force, &["oat.csv", "report.html", "charts/"])?;
     let runs = 1 + 2 * variations.len();
     eprintln!(
         "supportsim oat: {} — {} what-ifs of {} replicates (the scenario's values, then each parameter low and high)",
@@ -51,6 +51,8 @@ pub(super) fn oat(
         "replicates": scenario.run.replicates,
         "scenario": scenario,
     });
+    output::write_draft_manifest(&dir, Kind::Oat, &manifest)?;
+    crate::report::oat::render(dir.dir(), dir.dir(), &cancel)?;
     cancel.check()?;
     folder.commit(dir, Kind::Oat, manifest, Commit::Replace, &cancel)?;
     let path = target;

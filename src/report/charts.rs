@@ -302,12 +302,22 @@ fn interval_chart<DB: DrawingBackend>(
 
 /// The side-by-side chart of `supportsim compare`: one row per (option, group), for one metric.
 pub fn comparison_chart(charts_dir: &Path, metric: &str, rows: &[(String, f64, f64, f64)]) -> Result<()> {
+    let title = format!("Options compared: effect on {}, 95% interval", metric_label(metric));
+    intervals_chart(charts_dir, &format!("compare_{metric}"), &title, metric, rows)
+}
+
+/// Rows of (label, difference, interval) on one scale, drawn as `charts_dir/name.png` and `.svg`.
+pub fn intervals_chart(
+    charts_dir: &Path,
+    name: &str,
+    title: &str,
+    metric: &str,
+    rows: &[(String, f64, f64, f64)],
+) -> Result<()> {
     register_font();
     std::fs::create_dir_all(charts_dir).map_err(|e| Error::write(charts_dir, e))?;
-    let name = format!("compare_{metric}");
-    let title = format!("Options compared: effect on {}, 95% interval", metric_label(metric));
     let height = 120 + 34 * rows.len() as u32;
-    both!(charts_dir, name, (1000, height), |r| interval_chart(&r, &title, metric, rows));
+    both!(charts_dir, name, (1000, height), |r| interval_chart(&r, title, metric, rows));
     Ok(())
 }
 

@@ -269,7 +269,7 @@ impl Saved {
     }
 
     /// The paired differences (scenario − baseline) of a group's metric on each recording day of the analysis
-    /// window, per replicate: (days, values[replicate][day]).
+    /// window, per replicate: (days, `values[replicate][day]`).
     pub fn window_differences(&self, group: &str, metric: &str) -> (Vec<u32>, Vec<Vec<f64>>) {
         let run_days = self.manifest["scenario"]["run"]["days"].as_u64().unwrap_or(0) as u32;
         let from = run_days.saturating_sub(self.window_days());

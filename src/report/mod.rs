@@ -8,6 +8,7 @@ pub mod data;
 pub mod findings;
 pub mod honesty;
 pub mod html;
+pub mod oat;
 pub mod venue_charts;
 pub mod words;
 
@@ -67,6 +68,11 @@ pub fn rerender(dir: &Path, cancel: &Cancel) -> Result<()> {
 /// `supportsim report DIR` for a comparison's folder, as [`rerender`] for a run's.
 pub fn rerender_comparison(dir: &Path, cancel: &Cancel) -> Result<()> {
     redraw(dir, Kind::Comparison, &compare::DATA_FILES, compare::render, cancel)
+}
+
+/// `supportsim report DIR` for a sensitivity analysis's folder (`oat`), as [`rerender`] for a run's.
+pub fn rerender_oat(dir: &Path, cancel: &Cancel) -> Result<()> {
+    redraw(dir, Kind::Oat, &oat::DATA_FILES, oat::render, cancel)
 }
 
 /// Redraws a folder of `kind` whose data files (`data_files`, checked against the manifest with every other
