@@ -334,6 +334,25 @@ pub fn group_sizes(runs: &[RunResult]) -> Vec<f64> {
     (0..n).map(|g| runs.iter().map(|r| r.group_sizes[g] as f64).sum::<f64>() / runs.len().max(1) as f64).collect()
 }
 
+impl Experiment {
+    /// Mean people in a group over the baseline arm's replicates; 0 for a group it does not report.
+    pub fn people_in(&self, group: &str) -> f64 {
+        let g = self.group_names.iter().position(|x| x == group);
+        g.and_then(|g| group_sizes(&self.arms[0].runs).get(g).copied()).unwrap_or(0.0)
+    }
+
+    /// A group's metric in an arm over the analysis window: the mean over replicates and its 95% interval.
+    pub fn level(&self, arm: usize, g: usize, m: usize) -> (f64, f64, f64) {
+        let v: Vec<f64> = self.arms[arm]
+            .runs
+            .iter()
+            .map(|r| window_mean(r, &self.scenario, g, m))
+            .filter(|x| x.is_finite())
+            .collect();
+        mean_ci(&v)
+    }
+}
+
 /// Mean of a metric over the analysis window (the last `window_days` of the run), skipping empty groups.
 pub fn window_mean(run: &RunResult, scenario: &Scenario, group: usize, metric: usize) -> f64 {
     let from = scenario.run.days.saturating_sub(scenario.analysis.window_days);

@@ -233,8 +233,7 @@ pub fn print_summary(exp: &Experiment) {
         Some(effects) => {
             let (group, metric) = exp.scenario.headline();
             if let Some(e) = effects.iter().find(|e| e.group == group && e.metric == metric) {
-                let sizes = experiment::group_sizes(&exp.arms[0].runs);
-                let people = exp.group_names.iter().position(|g| *g == group).map_or(0.0, |g| sizes[g]);
+                let people = exp.people_in(&group);
                 let v = [e.difference, e.ci_low, e.ci_high, e.baseline_mean, e.scenario_mean];
                 println!("\n{}", crate::report::words::headline_sentence(None, &group, &metric, people, v));
             }

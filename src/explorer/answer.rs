@@ -2,7 +2,7 @@
 //! words, the town's levels by district, attendance per venue. Numbers come from the assembled experiment,
 //! the same `effects.csv` holds; the page only formats them.
 
-use crate::experiment::{mean_ci, window_mean, Experiment};
+use crate::experiment::Experiment;
 use crate::groups::describe;
 use crate::metric_names::{excludes_zero_as_shown, format_difference, format_level, metric_words, METRICS};
 use crate::report::words::headline_sentence;
@@ -21,15 +21,6 @@ pub const SHOWN_METRICS: [&str; 9] = [
     "new_crises",
 ];
 
-fn level(metric: &str, x: f64) -> String {
-    format_level(metric, x)
-}
-
-/// Mean of a metric over the window, per replicate of an arm.
-fn window_means(exp: &Experiment, arm: usize, g: usize, m: usize) -> Vec<f64> {
-    exp.arms[arm].runs.iter().map(|r| window_mean(r, &exp.scenario, g, m)).filter(|x| x.is_finite()).collect()
-}
-
 /// The levels of the town (the baseline arm) by district: everyone's and service users' lonely, crisis and
 /// attendance shares, each a mean over replicates with its 95% interval.
 fn levels(exp: &Experiment) -> Vec<Json> {
@@ -41,8 +32,8 @@ fn levels(exp: &Experiment) -> Vec<Json> {
                 .iter()
                 .map(|metric| {
                     let m = METRICS.iter().position(|x| x == metric).unwrap_or(0);
-                    let (mean, lo, hi) = mean_ci(&window_means(exp, 0, g, m));
-                    json!({"metric": metric, "mean": mean, "low": lo, "high": hi, "text": level(metric, mean)})
+                    let (mean, lo, hi) = exp.level(0, g, m);
+                    json!({"metric": metric, "mean": mean, "low": lo, "high": hi, "text": format_level(metric, mean)})
                 })
                 .collect();
             out.push(json!({"district": d, "group": group, "words": describe(&group), "levels": cells}));
@@ -92,7 +83,6 @@ fn venues(exp: &Experiment) -> Vec<Json> {
 
 /// The answer the page shows, from a finished question.
 pub fn answer_json(exp: &Experiment, title: &str) -> Json {
-    let sizes = crate::experiment::group_sizes(&exp.arms[0].runs);
     let s = &exp.scenario;
     let mut out = json!({
         "title": title,
@@ -107,7 +97,7 @@ pub fn answer_json(exp: &Experiment, title: &str) -> Json {
     });
     let Some(effects) = &exp.effects else { return out };
     let (group, metric) = s.headline();
-    let people = exp.group_names.iter().position(|g| *g == group).and_then(|g| sizes.get(g)).copied().unwrap_or(0.0);
+    let people = exp.people_in(&group);
     if let Some(e) = effects.iter().find(|e| e.group == group && e.metric == metric) {
         let v = [e.difference, e.ci_low, e.ci_high, e.baseline_mean, e.scenario_mean];
         out["headline"] = json!({
@@ -130,8 +120,8 @@ pub fn answer_json(exp: &Experiment, title: &str) -> Json {
                 "words": describe(&e.group),
                 "metric": e.metric,
                 "metric_words": metric_words(e.metric),
-                "baseline": level(e.metric, e.baseline_mean),
-                "scenario": level(e.metric, e.scenario_mean),
+                "baseline": format_level(e.metric, e.baseline_mean),
+                "scenario": format_level(e.metric, e.scenario_mean),
                 "difference": format_difference(e.metric, e.difference, "pp"),
                 "interval": format!(
                     "{} to {}",

@@ -134,16 +134,9 @@ pub fn write_levels(path: &Path, exp: &Experiment) -> Result<()> {
     let mut w = csv_writer(path)?;
     let err = csv_err(path);
     w.write_record(LEVELS_HEADER).map_err(&err)?;
-    let arm = &exp.arms[0];
     for (g, group) in exp.group_names.iter().enumerate() {
         for (m, metric) in METRICS.iter().enumerate() {
-            let v: Vec<f64> = arm
-                .runs
-                .iter()
-                .map(|r| crate::experiment::window_mean(r, &exp.scenario, g, m))
-                .filter(|x| x.is_finite())
-                .collect();
-            let (mean, lo, hi) = crate::experiment::mean_ci(&v);
+            let (mean, lo, hi) = exp.level(0, g, m);
             w.write_record([group.clone(), metric.to_string(), num(mean), num(lo), num(hi)]).map_err(&err)?;
         }
     }

@@ -4,6 +4,7 @@
 //! person avoided, with intervals. `supportsim report` redraws it byte for byte.
 
 use super::charts::comparison_chart;
+use super::html::{esc, png_data_url};
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
 use crate::groups::describe;
@@ -97,9 +98,7 @@ pub fn cost_words(cost: f64, points: (f64, f64, f64), people: (f64, f64, f64)) -
 
 /// Draws the comparison's charts and report.html into `out` from the files in `data`.
 pub fn render(data: &Path, out: &Path, cancel: &Cancel) -> Result<()> {
-    let mpath = data.join("manifest.json");
-    let manifest: serde_json::Value = serde_json::from_str(&crate::files::read_text(&mpath, 256 << 20)?)
-        .map_err(|e| Error::read(&mpath, std::io::Error::other(e)))?;
+    let manifest = super::data::read_manifest(data)?;
     let rows = read_rows(&data.join("comparison.csv"))?;
     let options: Vec<String> =
         manifest["options"].as_array().into_iter().flatten().filter_map(|o| o.as_str().map(String::from)).collect();
@@ -132,7 +131,6 @@ pub fn render(data: &Path, out: &Path, cancel: &Cancel) -> Result<()> {
         i.and_then(|i| manifest["group_sizes"].get(i)).and_then(|v| v.as_f64()).unwrap_or(0.0)
     };
     let mut h = String::new();
-    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
     let title = format!("Options compared: {}", options.join(", "));
     let _ = write!(
         h,
@@ -227,11 +225,8 @@ pub fn render(data: &Path, out: &Path, cancel: &Cancel) -> Result<()> {
     }
     let _ = writeln!(h, "</table><h2>Charts</h2>");
     for metric in ["lonely_share", "crisis_share", "ties_mean"] {
-        let file = charts.join(format!("compare_{metric}.png"));
-        let bytes = std::fs::read(&file).map_err(|e| Error::read(&file, e))?;
-        use base64::Engine;
-        let data = base64::engine::general_purpose::STANDARD.encode(bytes);
-        let _ = writeln!(h, "<figure><img alt=\"compare {metric}\" src=\"data:image/png;base64,{data}\"></figure>");
+        let data = png_data_url(&charts.join(format!("compare_{metric}.png")))?;
+        let _ = writeln!(h, "<figure><img alt=\"compare {metric}\" src=\"{data}\"></figure>");
     }
     let _ = writeln!(h, "<p>Every group and measure: comparison.csv.</p></body></html>");
     let path = out.join("report.html");

@@ -181,13 +181,19 @@ impl Layout {
     }
 }
 
+/// A folder's manifest.json, as JSON.
+pub fn read_manifest(dir: &Path) -> Result<serde_json::Value> {
+    let mpath = dir.join("manifest.json");
+    let text = crate::files::read_text(&mpath, 256 << 20)?;
+    serde_json::from_str(&text).map_err(|e| read_err(&mpath, e))
+}
+
 impl Saved {
     /// Reads a run's folder (or a stage being written), checking that every data file holds exactly the rows
     /// its manifest implies, so that charts are never drawn from a cut or mismatched file.
     pub fn load(dir: &Path) -> Result<Saved> {
         let mpath = dir.join("manifest.json");
-        let text = crate::files::read_text(&mpath, 256 << 20)?;
-        let manifest: serde_json::Value = serde_json::from_str(&text).map_err(|e| read_err(&mpath, e))?;
+        let manifest = read_manifest(dir)?;
         let layout = Layout::of(&manifest, &mpath)?;
 
         let (series, arms) = read_series(&dir.join("timeseries.csv"), &layout)?;

@@ -3,7 +3,7 @@
 //! assumptions (parameters that differ from their defaults, and the key defaults with sources), provenance.
 
 use super::data::Saved;
-use super::findings::findings;
+use super::findings::{findings, Findings};
 use crate::error::{Error, Result};
 use crate::groups::describe;
 use crate::metric_names::metric_words;
@@ -12,8 +12,15 @@ use base64::Engine;
 use std::fmt::Write as _;
 use std::path::Path;
 
-fn esc(s: &str) -> String {
+/// Text for HTML: every report page escapes what a user named through this.
+pub(super) fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// A chart's PNG as a `data:` URL, so a report page needs no other file.
+pub(super) fn png_data_url(file: &Path) -> Result<String> {
+    let bytes = std::fs::read(file).map_err(|e| Error::read(file, e))?;
+    Ok(format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes)))
 }
 
 fn fmt_value(metric: &str, x: f64) -> String {
@@ -27,9 +34,13 @@ fn fmt_diff(metric: &str, x: f64) -> String {
 /// Writes report.html: one self-contained page (charts embedded) from a saved run and the charts drawn for it.
 pub fn write(saved: &Saved, charts: &[(String, String)], charts_dir: &Path, path: &Path) -> Result<()> {
     let mut h = String::new();
-    introduction(&mut h, saved);
+    // A what-if's findings (the headline, the rows' marks) are worked out once, for the top and the table.
+    let found = (!saved.effects.is_empty()).then(|| findings(saved));
+    introduction(&mut h, saved, found.as_ref());
     embed_charts(&mut h, charts, charts_dir)?;
-    effects_table(&mut h, saved);
+    if let Some(f) = &found {
+        effects_table(&mut h, saved, f);
+    }
     levels_table(&mut h, saved);
     assumptions(&mut h, &saved.manifest["scenario"]);
     provenance(&mut h, &saved.manifest);
@@ -38,7 +49,7 @@ pub fn write(saved: &Saved, charts: &[(String, String)], charts_dir: &Path, path
 
 /// The page's head, title and description, the town in a sentence, and for a what-if its events, the
 /// headline, the findings and how to read them.
-fn introduction(h: &mut String, saved: &Saved) {
+fn introduction(h: &mut String, saved: &Saved, found: Option<&Findings>) {
     let m = &saved.manifest;
     let s = &m["scenario"];
     let name = s["name"].as_str().unwrap_or("scenario");
@@ -84,7 +95,7 @@ fn introduction(h: &mut String, saved: &Saved) {
         let _ = writeln!(h, "<li>day {day} (week {}): {}</li>", day / 7, esc(label));
     }
     let _ = writeln!(h, "</ul>");
-    let f = findings(saved);
+    let Some(f) = found else { return };
     let _ = writeln!(h, "<h2>Findings</h2>");
     if let Some(headline) = &f.headline {
         let _ = writeln!(h, "<p class=\"headline\">{}</p>", esc(headline));
@@ -107,12 +118,10 @@ fn introduction(h: &mut String, saved: &Saved) {
 fn embed_charts(h: &mut String, charts: &[(String, String)], charts_dir: &Path) -> Result<()> {
     let _ = writeln!(h, "<h2>Charts</h2>");
     for (chart, caption) in charts {
-        let file = charts_dir.join(format!("{chart}.png"));
-        let bytes = std::fs::read(&file).map_err(|e| Error::read(&file, e))?;
-        let data = base64::engine::general_purpose::STANDARD.encode(bytes);
+        let data = png_data_url(&charts_dir.join(format!("{chart}.png")))?;
         let _ = writeln!(
             h,
-            "<figure class=\"chart\"><img alt=\"{}\" src=\"data:image/png;base64,{data}\"><figcaption>{}</figcaption></figure>",
+            "<figure class=\"chart\"><img alt=\"{}\" src=\"{data}\"><figcaption>{}</figcaption></figure>",
             esc(chart),
             esc(caption)
         );
@@ -122,17 +131,14 @@ fn embed_charts(h: &mut String, charts: &[(String, String)], charts_dir: &Path) 
 
 /// Every effect in words, bold where its interval excludes zero as shown, the headline and the exploratory
 /// rows that survive the false-discovery-rate correction marked.
-fn effects_table(h: &mut String, saved: &Saved) {
-    if saved.effects.is_empty() {
-        return;
-    }
-    let marks = findings(saved).rows;
+fn effects_table(h: &mut String, saved: &Saved, found: &Findings) {
+    let marks = &found.rows;
     let _ = writeln!(
         h,
         "<h2>All effects</h2><table><tr><th>group</th><th>measure</th><th>baseline</th><th>scenario</th>\
          <th>change</th><th>95% interval</th><th>after correction</th></tr>"
     );
-    for (e, mark) in saved.effects.iter().zip(&marks) {
+    for (e, mark) in saved.effects.iter().zip(marks) {
         let _ = writeln!(
             h,
             "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} to {}</td><td>{}</td></tr>",

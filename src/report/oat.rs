@@ -3,6 +3,7 @@
 //! table. `supportsim report` redraws it byte for byte.
 
 use super::charts::intervals_chart;
+use super::html::{esc, png_data_url};
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
 use crate::groups::describe;
@@ -44,11 +45,8 @@ pub fn render(data: &Path, out: &Path, cancel: &Cancel) -> Result<()> {
         .collect();
     let title = format!("Effect on {} among {} as each parameter moves", metric_words(&metric), describe(&group));
     intervals_chart(&out.join("charts"), "oat", &title, &metric, &chart_rows)?;
-    let mpath = data.join("manifest.json");
-    let manifest: serde_json::Value = serde_json::from_str(&crate::files::read_text(&mpath, 256 << 20)?)
-        .map_err(|e| Error::read(&mpath, std::io::Error::other(e)))?;
+    let manifest = super::data::read_manifest(data)?;
     let name = manifest["scenario_name"].as_str().unwrap_or("scenario");
-    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
     let mut h = String::new();
     let _ = write!(
         h,
@@ -89,14 +87,8 @@ pub fn render(data: &Path, out: &Path, cancel: &Cancel) -> Result<()> {
             );
         }
     }
-    let file = out.join("charts/oat.png");
-    let bytes = std::fs::read(&file).map_err(|e| Error::read(&file, e))?;
-    use base64::Engine;
-    let data64 = base64::engine::general_purpose::STANDARD.encode(bytes);
-    let _ = writeln!(
-        h,
-        "</table><figure><img alt=\"oat chart\" src=\"data:image/png;base64,{data64}\"></figure></body></html>"
-    );
+    let data64 = png_data_url(&out.join("charts/oat.png"))?;
+    let _ = writeln!(h, "</table><figure><img alt=\"oat chart\" src=\"{data64}\"></figure></body></html>");
     let path = out.join("report.html");
     std::fs::write(&path, h).map_err(|e| Error::write(&path, e))
 }
