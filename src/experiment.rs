@@ -249,7 +249,14 @@ pub fn town_key(s: &Scenario) -> String {
 pub fn compare(scenarios: &[Scenario], options: &Options) -> Result<Vec<Experiment>> {
     let started = std::time::Instant::now();
     let first = scenarios.first().ok_or_else(|| Error::Usage("compare needs at least one scenario".into()))?;
-    for s in scenarios {
+    for (i, s) in scenarios.iter().enumerate() {
+        if scenarios[..i].iter().any(|o| o.name == s.name) {
+            return Err(Error::Usage(format!(
+                "two options are named `{}`; give each option its own `name` (their rows would be \
+                 indistinguishable)",
+                s.name
+            )));
+        }
         if s.events.is_empty() {
             return Err(Error::Usage(format!("`{}` has no events, so there is nothing to compare", s.name)));
         }

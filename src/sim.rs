@@ -26,6 +26,35 @@ pub fn bytes_per_agent(max_ties: usize) -> usize {
         + std::mem::size_of::<[u8; 16]>()
 }
 
+/// Memory this machine has available, from /proc/meminfo (Linux); None where unknown.
+fn available_memory_bytes() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// Refuses a run of `scenario` whose towns would not fit in memory (unless `force`), saying how much it
+/// needs: replicates run side by side, one per thread, and a what-if holds both arms of a replicate at once.
+pub fn check_memory(scenario: &Scenario, threads: Option<usize>, force: bool) -> crate::error::Result<()> {
+    let threads = threads.unwrap_or_else(rayon::current_num_threads).max(1) as u64;
+    let arms = if scenario.events.is_empty() { 1 } else { 2 };
+    let concurrent = threads.min(scenario.run.replicates as u64) * arms;
+    let per_agent = bytes_per_agent(scenario.params.max_ties_usize());
+    let per_town = scenario.population.n_agents as u64 * per_agent as u64;
+    let needed = per_town * concurrent * 5 / 4;
+    match available_memory_bytes() {
+        Some(avail) if needed > avail && !force => Err(crate::error::Error::Usage(format!(
+            "this run needs about {:.1} GiB ({} agents × {per_agent} bytes × {concurrent} towns at once) but {:.1} \
+             GiB is available; use fewer threads (--threads) or agents, or force it (--force) to try anyway",
+            needed as f64 / (1u64 << 30) as f64,
+            scenario.population.n_agents,
+            avail as f64 / (1u64 << 30) as f64
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// Metrics of one run: `values[record][group][metric]` flattened, plus venue rows.
 #[derive(Clone, Debug)]
 pub struct RunResult {

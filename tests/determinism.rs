@@ -108,8 +108,11 @@ factor = 1.0
 /// seeds, so the ranking is the one single runs would give.
 #[test]
 fn compare_equals_running_each_option_alone() {
-    let close = town("[[events]]\nday = 112\naction = \"close_venue\"\nvenue = \"a_meeting\"\n");
-    let half = town("[[events]]\nday = 140\naction = \"set_budget\"\nvenue = \"a_meeting\"\nfactor = 0.5\n");
+    let mut close = town("[[events]]\nday = 112\naction = \"close_venue\"\nvenue = \"a_meeting\"\n");
+    let mut half = town("[[events]]\nday = 140\naction = \"set_budget\"\nvenue = \"a_meeting\"\nfactor = 0.5\n");
+    // Options need names of their own (compare refuses two of one name: their rows would be indistinguishable).
+    close.name = "close".into();
+    half.name = "half".into();
     let exps = experiment::compare(&[close.clone(), half.clone()], &Options::default()).unwrap();
     for (exp, alone) in exps.iter().zip([run(&close), run(&half)]) {
         for (a, b) in exp.effects.as_ref().unwrap().iter().zip(alone.effects.as_ref().unwrap()) {

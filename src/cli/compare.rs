@@ -1,12 +1,12 @@
 //! `supportsim compare`: several what-ifs on one baseline and the same seeds, ranked by their effect on all
 //! service users' lonely share; a side-by-side table, `comparison.csv` and charts.
 
-use super::run::{apply_overrides, check_memory, fmt_diff, threads as capped_threads, HEADLINE_METRICS};
+use super::run::{apply_overrides, fmt_diff, threads as capped_threads, HEADLINE_METRICS};
 use super::CommonRunArgs;
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
 use crate::experiment::{self, Experiment};
-use crate::output::{self, Commit, Kind, Stage};
+use crate::output::{self, Commit, Kind};
 use crate::scenario::Scenario;
 use std::path::{Path, PathBuf};
 
@@ -73,7 +73,7 @@ pub(super) fn compare_scenarios(
         apply_overrides(s, args)?;
     }
     let threads = capped_threads(args.threads);
-    check_memory(&scenarios[0], threads, args.force)?;
+    crate::sim::check_memory(&scenarios[0], threads, args.force)?;
     let names: Vec<String> = scenarios.iter().map(|s| s.name.clone()).collect();
     let target = args.out.clone().unwrap_or_else(|| default_dir(&names));
     let names = ["comparison.csv", "report.html", "charts/"];
@@ -89,7 +89,7 @@ pub(super) fn compare_scenarios(
         scenarios[0].run.replicates
     );
     let exps = experiment::compare(&scenarios, &options)?;
-    let manifest = write_comparison(&stage, &exps, command_line)?;
+    let manifest = crate::report::compare::write_data(stage.dir(), &exps, command_line)?;
     output::write_draft_manifest(&stage, Kind::Comparison, &manifest)?;
     crate::report::compare::render(stage.dir(), stage.dir(), &cancel)?;
     cancel.check()?;
@@ -114,37 +114,6 @@ fn comparison_groups(exps: &[Experiment]) -> Vec<String> {
         }
     }
     groups
-}
-
-/// Writes comparison.csv into the stage; returns the comparison's manifest (its groups and their sizes
-/// included, for the report's head counts).
-fn write_comparison(dir: &Stage, exps: &[Experiment], command_line: &[String]) -> Result<serde_json::Value> {
-    let path = dir.path("comparison.csv");
-    let mut w = csv::Writer::from_path(&path).map_err(|e| Error::write(&path, std::io::Error::other(e)))?;
-    let err = |e: csv::Error| Error::write(dir.path("comparison.csv"), std::io::Error::other(e));
-    let mut header = vec!["option"];
-    header.extend(output::EFFECTS_HEADER);
-    w.write_record(&header).map_err(err)?;
-    for exp in exps {
-        for e in exp.effects.as_deref().unwrap_or_default() {
-            let mut row = vec![exp.scenario.name.clone()];
-            row.extend(output::effect_record(e));
-            w.write_record(&row).map_err(err)?;
-        }
-    }
-    w.flush().map_err(|e| Error::write(&path, e))?;
-    Ok(serde_json::json!({
-        "supportsim_version": env!("CARGO_PKG_VERSION"),
-        "git_commit": option_env!("SUPPORTSIM_GIT_COMMIT").unwrap_or("unknown"),
-        "command_line": command_line,
-        "options": exps.iter().map(|e| e.scenario.name.clone()).collect::<Vec<_>>(),
-        "seed": exps[0].scenario.run.seed,
-        "replicates": exps[0].scenario.run.replicates,
-        "wall_seconds": exps[0].wall_seconds,
-        "groups": exps[0].group_names,
-        "group_sizes": experiment::group_sizes(&exps[0].arms[0].runs),
-        "scenarios": exps.iter().map(|e| &e.scenario).collect::<Vec<_>>(),
-    }))
 }
 
 /// Side-by-side effects, options ranked by their effect on the lonely share of all service users.

@@ -2,7 +2,7 @@
 //! sensitivity of a what-if's headline effect), `sweep` and `merge` (parameter sweeps, sharded or not).
 
 use super::args::{count_arg, replicates_arg, threads_arg};
-use super::run::{apply_overrides, check_memory, threads as capped_threads};
+use super::run::{apply_overrides, threads as capped_threads};
 use super::{progress_bar, CommonRunArgs};
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
@@ -30,7 +30,7 @@ pub(super) fn oat(
         .iter()
         .map(|v| Variation::parse(v, &scenario).map_err(|m| Error::Usage(format!("--vary {m}"))))
         .collect::<Result<_>>()?;
-    check_memory(&scenario, threads, args.force)?;
+    crate::sim::check_memory(&scenario, threads, args.force)?;
     let target = args.out.clone().unwrap_or_else(|| Path::new("output").join(format!("{}_oat", scenario.name)));
     let (mut folder, dir, _) = output::begin(&target, Kind::Oat, args.force, &["oat.csv", "report.html", "charts/"])?;
     let runs = 1 + 2 * variations.len();
@@ -339,7 +339,7 @@ pub(super) fn sweep(path: &Path, args: SweepArgs, command_line: &[String], cance
         command_line: command_line.to_vec(),
     };
     let bar = progress_bar(0, "runs", args.quiet);
-    let outcome = sweep::run_sweep(&s, &dir, &options, &mut |done, total| {
+    let outcome = sweep::run_sweep(&s, &dir, &options, &mut |done, total, _row| {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
     });

@@ -26,7 +26,7 @@ pub fn run_scenario(
                 .into(),
         ));
     }
-    check_memory(&scenario, threads, args.force)?;
+    crate::sim::check_memory(&scenario, threads, args.force)?;
     let agent_options = agent_options(&scenario, args)?;
     let target = args.out.clone().unwrap_or_else(|| Path::new("output").join(&scenario.name));
     let agent_files = agent_options.file_names();
@@ -167,35 +167,6 @@ pub(crate) fn threads(requested: Option<usize>) -> Option<usize> {
             Some(cores)
         }
         other => other,
-    }
-}
-
-/// Memory this machine has available, from /proc/meminfo (Linux); None where unknown.
-fn available_memory_bytes() -> Option<u64> {
-    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
-}
-
-/// Refuses a run whose towns would not fit in memory (unless `force`), saying how much it needs.
-pub(crate) fn check_memory(scenario: &Scenario, threads: Option<usize>, force: bool) -> Result<()> {
-    let threads = threads.unwrap_or_else(rayon::current_num_threads).max(1) as u64;
-    let arms = experiment::arms_of(scenario).len() as u64;
-    // Replicates run side by side, one per thread; a what-if holds both arms of a replicate at once.
-    let concurrent = threads.min(scenario.run.replicates as u64) * arms;
-    let per_agent = crate::sim::bytes_per_agent(scenario.params.max_ties_usize());
-    let per_town = scenario.population.n_agents as u64 * per_agent as u64;
-    let needed = per_town * concurrent * 5 / 4;
-    match available_memory_bytes() {
-        Some(avail) if needed > avail && !force => Err(Error::Usage(format!(
-            "this run needs about {:.1} GiB ({} agents × {per_agent} bytes × {concurrent} towns at once) but {:.1} \
-             GiB is available; use fewer --threads or agents, or pass --force to try anyway",
-            needed as f64 / (1u64 << 30) as f64,
-            scenario.population.n_agents,
-            avail as f64 / (1u64 << 30) as f64
-        ))),
-        _ => Ok(()),
     }
 }
 

@@ -100,22 +100,10 @@ pub fn scenario_text(town: &Table, events: &[Table], name: &str) -> String {
     if !events.is_empty() {
         whole.insert("events".into(), Value::Array(events.iter().cloned().map(Value::Table).collect()));
     }
-    let mut out =
-        format!("# {name}.toml — written by supportsim's explorer.\n# Run it with:  supportsim run {name}.toml\n\n");
-    // The top-level keys in the order the validator lists them (as the shipped files have them).
-    let order = crate::scenario::validate::KNOWN_KEYS.iter().find(|(t, _)| t.is_empty()).map_or(&[][..], |(_, k)| k);
-    let mut keys: Vec<&String> = whole.keys().collect();
-    keys.sort_by_key(|k| order.iter().position(|o| o == k).unwrap_or(order.len()));
-    for key in keys {
-        let mut one = Table::new();
-        one.insert(key.clone(), whole[key.as_str()].clone());
-        let text = toml::to_string(&one).unwrap_or_default();
-        if !out.ends_with("\n\n") && (text.starts_with('[') || out.lines().last().is_some_and(|l| l.starts_with('['))) {
-            out.push('\n');
-        }
-        out.push_str(&text);
-    }
-    out
+    format!(
+        "# {name}.toml — written by supportsim's explorer.\n# Run it with:  supportsim run {name}.toml\n\n{}",
+        crate::scenario::table_text(&whole)
+    )
 }
 
 /// Checks a town with events as `supportsim validate` would check its scenario file, and against the

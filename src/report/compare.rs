@@ -7,6 +7,7 @@ use super::charts::comparison_chart;
 use super::html::{esc, png_data_url};
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
+use crate::experiment::Experiment;
 use crate::groups::describe;
 use crate::metric_names::{excludes_zero_as_shown, format_difference, format_level, metric_words};
 use std::fmt::Write as _;
@@ -14,6 +15,37 @@ use std::path::Path;
 
 /// The data file of a comparison, checked against its manifest before a redraw.
 pub const DATA_FILES: [&str; 1] = ["comparison.csv"];
+
+/// Writes comparison.csv into `dir`; returns the comparison's manifest (its groups and their sizes
+/// included, for the report's head counts).
+pub fn write_data(dir: &Path, exps: &[Experiment], command_line: &[String]) -> Result<serde_json::Value> {
+    let path = dir.join("comparison.csv");
+    let mut w = csv::Writer::from_path(&path).map_err(|e| Error::write(&path, std::io::Error::other(e)))?;
+    let err = |e: csv::Error| Error::write(dir.join("comparison.csv"), std::io::Error::other(e));
+    let mut header = vec!["option"];
+    header.extend(crate::output::EFFECTS_HEADER);
+    w.write_record(&header).map_err(err)?;
+    for exp in exps {
+        for e in exp.effects.as_deref().unwrap_or_default() {
+            let mut row = vec![exp.scenario.name.clone()];
+            row.extend(crate::output::effect_record(e));
+            w.write_record(&row).map_err(err)?;
+        }
+    }
+    w.flush().map_err(|e| Error::write(&path, e))?;
+    Ok(serde_json::json!({
+        "supportsim_version": env!("CARGO_PKG_VERSION"),
+        "git_commit": option_env!("SUPPORTSIM_GIT_COMMIT").unwrap_or("unknown"),
+        "command_line": command_line,
+        "options": exps.iter().map(|e| e.scenario.name.clone()).collect::<Vec<_>>(),
+        "seed": exps[0].scenario.run.seed,
+        "replicates": exps[0].scenario.run.replicates,
+        "wall_seconds": exps[0].wall_seconds,
+        "groups": exps[0].group_names,
+        "group_sizes": crate::experiment::group_sizes(&exps[0].arms[0].runs),
+        "scenarios": exps.iter().map(|e| &e.scenario).collect::<Vec<_>>(),
+    }))
+}
 
 /// The group options are ranked on: every option can touch it.
 const RANKED_ON: (&str, &str) = ("service_users", "lonely_share");

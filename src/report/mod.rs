@@ -39,24 +39,65 @@ pub fn render(data: &Path, out: &Path, cancel: &Cancel) -> Result<()> {
     html::write(&saved, &charts, &charts_dir, &out.join("report.html"))
 }
 
-/// Writes a run's files, charts and report into the stage; returns its manifest. Charts and the report are
-/// rendered from the staged files only, as `supportsim report` does.
-pub fn write_run(stage: &Stage, exp: &Experiment, prov: &Provenance, cancel: &Cancel) -> Result<serde_json::Value> {
-    output::write_timeseries(&stage.path("timeseries.csv"), exp, cancel)?;
-    output::write_venues(&stage.path("venues.csv"), exp, cancel)?;
+/// Writes a run's data files into `dir`: `timeseries.csv`, `venues.csv`, `effects.csv` (a what-if) or
+/// `levels.csv` (a town alone) and, with agent records, the agent files joined from the parts in `dir`.
+pub fn write_run_data(dir: &Path, exp: &Experiment, prov: &Provenance, cancel: &Cancel) -> Result<()> {
+    output::write_timeseries(&dir.join("timeseries.csv"), exp, cancel)?;
+    output::write_venues(&dir.join("venues.csv"), exp, cancel)?;
     match &exp.effects {
-        Some(effects) => output::write_effects(&stage.path("effects.csv"), effects)?,
-        None => output::write_levels(&stage.path("levels.csv"), exp)?,
+        Some(effects) => output::write_effects(&dir.join("effects.csv"), effects)?,
+        None => output::write_levels(&dir.join("levels.csv"), exp)?,
     }
     if prov.record_agents {
         let jobs: Vec<(&'static str, u32)> =
             exp.arms.iter().flat_map(|a| (0..a.runs.len() as u32).map(move |r| (a.name, r))).collect();
-        AgentRecorder::concatenate(stage.dir(), &jobs, prov.agent_options, cancel)?;
+        AgentRecorder::concatenate(dir, &jobs, prov.agent_options, cancel)?;
     }
+    Ok(())
+}
+
+/// Writes a run's files, charts and report into the stage; returns its manifest. Charts and the report are
+/// rendered from the staged files only, as `supportsim report` does.
+pub fn write_run(stage: &Stage, exp: &Experiment, prov: &Provenance, cancel: &Cancel) -> Result<serde_json::Value> {
+    write_run_data(stage.dir(), exp, prov, cancel)?;
     let manifest = output::run_manifest(exp, prov);
     output::write_draft_manifest(stage, Kind::Run, &manifest)?;
     render(stage.dir(), stage.dir(), cancel)?;
     Ok(manifest)
+}
+
+/// What [`save_copy`] saves: data files already written into a folder of their own, the folder's kind and
+/// manifest, and how its charts and report are drawn from them.
+pub struct Written<'a> {
+    /// The folder holding the data files.
+    pub data: &'a Path,
+    /// The data files, relative to `data`.
+    pub files: &'a [String],
+    pub kind: Kind,
+    pub manifest: &'a serde_json::Value,
+    /// `render` for a run, `compare::render` for a comparison.
+    pub draw: fn(&Path, &Path, &Cancel) -> Result<()>,
+}
+
+/// Saves output whose data files were written elsewhere into `target`, as the command that makes it would:
+/// claims the folder (refusing one that is not supportsim's, and supportsim's output of another kind unless
+/// `force`), copies the data files into a stage, writes the manifest, draws the charts and report from the
+/// staged files and commits. Returns whether earlier output was replaced. (The Python package's runs keep
+/// their data in a private folder until they are saved.)
+pub fn save_copy(written: &Written, target: &Path, force: bool, cancel: &Cancel) -> Result<bool> {
+    let mut names: Vec<&str> = written.files.iter().map(String::as_str).collect();
+    names.extend(["report.html", "charts/"]);
+    let (mut folder, stage, replaces) = output::begin(target, written.kind, force, &names)?;
+    for file in written.files {
+        let from = written.data.join(file);
+        std::fs::copy(&from, stage.path(file)).map_err(|e| Error::read(&from, e))?;
+        cancel.check()?;
+    }
+    output::write_draft_manifest(&stage, written.kind, written.manifest)?;
+    (written.draw)(stage.dir(), stage.dir(), cancel)?;
+    cancel.check()?;
+    folder.commit(stage, written.kind, written.manifest.clone(), Commit::Replace, cancel)?;
+    Ok(replaces)
 }
 
 /// `supportsim report DIR` for a run's folder: refuses an unfinished folder or one whose files are not

@@ -233,6 +233,26 @@ impl Scenario {
     }
 }
 
+/// A scenario's TOML table as the text of a file: the top-level keys in the order the validator lists them
+/// (as the shipped files have them), a blank line before each table.
+pub fn table_text(table: &toml::Table) -> String {
+    let order = validate::KNOWN_KEYS.iter().find(|(t, _)| t.is_empty()).map_or(&[][..], |(_, k)| k);
+    let mut keys: Vec<&String> = table.keys().collect();
+    keys.sort_by_key(|k| order.iter().position(|o| o == k).unwrap_or(order.len()));
+    let mut out = String::new();
+    for key in keys {
+        let mut one = toml::Table::new();
+        one.insert(key.clone(), table[key.as_str()].clone());
+        let text = toml::to_string(&one).unwrap_or_default();
+        let after_table = out.lines().last().is_some_and(|l| l.starts_with('['));
+        if !out.is_empty() && !out.ends_with("\n\n") && (text.starts_with('[') || after_table) {
+            out.push('\n');
+        }
+        out.push_str(&text);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -166,7 +166,12 @@ struct Base {
 
 /// Reads and checks a sweep file: every problem at once, in the order of the format's keys.
 pub fn load(path: &Path) -> Result<Sweep, Error> {
-    let text = crate::files::read_text(path, crate::files::MAX_INPUT_BYTES)?;
+    from_text(path, crate::files::read_text(path, crate::files::MAX_INPUT_BYTES)?)
+}
+
+/// Checks a sweep given as text; `path` names it in messages, and its `scenario` is read relative to the
+/// folder `path` is in.
+pub fn from_text(path: &Path, text: String) -> Result<Sweep, Error> {
     let loaded = load::load_with_text(Origin::Disk, path, Some(text.clone())).map_err(|e| match e {
         Error::Scenario(p) => Error::Sweep(p),
         other => other,

@@ -277,13 +277,13 @@ fn check_points(sweep: &Sweep, plan: &Plan, info: &Info, cancel: &Cancel) -> Res
     Ok(())
 }
 
-/// Runs a sweep (or one shard of it) into `dir`, calling `progress(done, total)` as each of the runs it has to
-/// do is written.
+/// Runs a sweep (or one shard of it) into `dir`, calling `progress(done, total, row)` as each of the runs it
+/// has to do is written (`row`: its line of `runs.csv`; empty in the first call, before any run).
 pub fn run_sweep(
     sweep: &Sweep,
     dir: &Path,
     options: &RunOptions,
-    progress: &mut dyn FnMut(usize, usize),
+    progress: &mut dyn FnMut(usize, usize, &[u8]),
 ) -> Result<SweepResult> {
     let started = std::time::Instant::now();
     let plan = Plan::new(sweep);
@@ -411,12 +411,12 @@ fn run_rows(
     skipped: usize,
     partial: &Path,
     options: &RunOptions,
-    progress: &mut dyn FnMut(usize, usize),
+    progress: &mut dyn FnMut(usize, usize, &[u8]),
 ) -> Result<usize> {
     let mut file = OpenOptions::new().append(true).open(partial).map_err(|e| Error::write(partial, e))?;
     let todo = info.first_run + skipped..info.end_run;
     let total = todo.len();
-    progress(0, total);
+    progress(0, total, &[]);
     let next = AtomicUsize::new(todo.start);
     let stop = AtomicBool::new(false);
     let threads = options.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -471,7 +471,7 @@ fn run_rows(
                     break;
                 }
                 written += 1;
-                progress(written, total);
+                progress(written, total, &row);
                 want += 1;
             }
         }
