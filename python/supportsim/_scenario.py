@@ -1,0 +1,169 @@
+"""Scenarios as values: read from a file, built from a dict, or changed by ``with_…``; each is checked on
+creation by the validator ``supportsim validate`` uses."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from typing import Any, Dict, Iterable, List, Mapping, Union
+
+from . import _native
+from ._errors import ScenarioError
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def _json(table: Mapping[str, Any]) -> str:
+    try:
+        return json.dumps(table, allow_nan=False)
+    except (TypeError, ValueError) as e:
+        message = f"a scenario holds strings, numbers, booleans, lists and dicts only: {e}"
+        raise ScenarioError(message, [{"file": None, "line": None, "path": "", "message": message}]) from None
+
+
+class Scenario:
+    """A scenario: a town (districts, venues, people), its run settings and, for a what-if, its events.
+
+    A scenario is a value: it is checked when it is made (every problem at once, raised as
+    :class:`ScenarioError`), never changes, and the ``with_…`` methods return new scenarios. Its content is
+    the scenario file's TOML table with ``extends`` resolved; :meth:`to_toml` writes a file that
+    ``supportsim run`` accepts unchanged, and running it gives the same numbers as :func:`supportsim.run`.
+    """
+
+    __slots__ = ("_table", "_summary")
+
+    def __init__(self, table: Mapping[str, Any]):
+        text = _json(table)
+        self._summary: Dict[str, Any] = json.loads(_native.check(text))
+        self._table: Dict[str, Any] = json.loads(text)
+
+    @classmethod
+    def from_dict(cls, table: Mapping[str, Any]) -> "Scenario":
+        """A scenario from a dict shaped like a scenario file (docs/scenarios.md): ``{"name": …, "run": {…},
+        "population": {…}, "districts": [...], "venues": [...], "events": [...]}``. ``extends`` may name a
+        file, relative to the current folder. Without a ``name`` it is called ``scenario``."""
+        table = dict(table)
+        table.setdefault("name", "scenario")
+        return cls(table)
+
+    @property
+    def name(self) -> str:
+        """The scenario's name (its output folder's default name)."""
+        return self._summary["name"]
+
+    @property
+    def description(self) -> str:
+        return self._summary["description"]
+
+    @property
+    def agents(self) -> int:
+        """The people in the town."""
+        return self._summary["agents"]
+
+    @property
+    def days(self) -> int:
+        return self._summary["days"]
+
+    @property
+    def replicates(self) -> int:
+        return self._summary["replicates"]
+
+    @property
+    def seed(self) -> int:
+        return self._summary["seed"]
+
+    @property
+    def districts(self) -> List[str]:
+        return list(self._summary["districts"])
+
+    @property
+    def venues(self) -> List[str]:
+        return list(self._summary["venues"])
+
+    @property
+    def events(self) -> List[Dict[str, Any]]:
+        """The events (a copy); empty for a town alone."""
+        return copy.deepcopy(self._table.get("events", []))
+
+    @property
+    def headline(self) -> Dict[str, str]:
+        """The group and metric of the pre-specified headline effect."""
+        group, metric = self._summary["headline"]
+        return {"group": group, "metric": metric}
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The scenario's table (a copy), as :meth:`from_dict` takes it."""
+        return copy.deepcopy(self._table)
+
+    def to_toml(self) -> str:
+        """The scenario as the text of a TOML file that ``supportsim run`` reads unchanged."""
+        return _native.toml_text(_json(self._table))
+
+    def with_params(self, **params: float) -> "Scenario":
+        """The same scenario with model parameters set (``supportsim.params()`` lists them), e.g.
+        ``with_params(habit_pull=0.5)``; each is checked against its range."""
+        table = self.to_dict()
+        table["params"] = {**table.get("params", {}), **params}
+        return Scenario(table)
+
+    def with_events(self, events: Iterable[Mapping[str, Any]]) -> "Scenario":
+        """The same town with these events instead of its own (docs/scenarios.md lists their kinds), e.g.
+        ``[{"day": 182, "action": "close_venue", "venue": "north_meeting_place"}]``; ``[]`` for the town alone."""
+        table = self.to_dict()
+        events = [dict(e) for e in events]
+        if events:
+            table["events"] = events
+        else:
+            table.pop("events", None)
+        return Scenario(table)
+
+    def with_values(self, values: Mapping[str, Any]) -> "Scenario":
+        """The same scenario with values set at dotted paths, as a sweep file names them:
+        ``{"population.n_agents": 5000, "venues.north_meeting_place.capacity": 30, "events[0].day": 200}``."""
+        pairs = [[path, value] for path, value in values.items()]
+        return Scenario(json.loads(_native.set_values(_json(self._table), _json_list(pairs))))
+
+    def with_name(self, name: str) -> "Scenario":
+        """The same scenario under another name (options compared together need names of their own)."""
+        table = self.to_dict()
+        table["name"] = name
+        return Scenario(table)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Scenario) and self._table == other._table
+
+    def __hash__(self) -> int:
+        return hash(_json(self._table))
+
+    def __repr__(self) -> str:
+        n = len(self._table.get("events", []))
+        what = f"{n} event{'s' if n != 1 else ''}" if n else "no events (the town alone)"
+        return (
+            f"<Scenario {self.name!r}: {self.agents} agents, {self.days} days, "
+            f"{self.replicates} replicates, {what}>"
+        )
+
+
+def _json_list(pairs: List[List[Any]]) -> str:
+    try:
+        return json.dumps(pairs, allow_nan=False)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"values must be strings, numbers, booleans, lists or dicts: {e}") from None
+
+
+def load(path: PathLike) -> Scenario:
+    """Reads and checks a scenario file (its ``extends`` chain resolved), as ``supportsim run PATH`` would;
+    problems are raised as :class:`ScenarioError` naming the file and line."""
+    return Scenario(json.loads(_native.load_file(os.fspath(path))))
+
+
+def builtin(name: str = "venue_closure") -> Scenario:
+    """A scenario compiled into supportsim, available wherever it is installed: ``"venue_closure"`` (the
+    default what-if: a budget cut closes the north meeting place) or ``"baseline"`` (the default town)."""
+    return Scenario(json.loads(_native.load_builtin(name)))
+
+
+def builtin_names() -> List[str]:
+    """The names :func:`builtin` takes."""
+    return list(_native.builtin_names())

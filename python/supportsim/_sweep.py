@@ -1,0 +1,142 @@
+"""Sweeps from Python: ``supportsim sweep``'s run (the same folder, rows, analysis and resumption), its rows
+as they are written, or its results as DataFrames."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Dict, Iterator, Mapping, Optional, Union
+
+from . import _native
+from ._progress import Progress
+from ._results import _call, _read_csv, _threads
+from ._scenario import PathLike
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas
+
+Spec = Union[PathLike, Mapping[str, Any]]
+
+
+class SweepResult:
+    """A finished sweep (or shard): its folder and its files as DataFrames."""
+
+    def __init__(self, dir: Path, outcome: Dict[str, Any]):
+        self.dir = dir
+        #: What this call did: ``runs`` run, ``skipped`` (found finished), ``complete_before``, ``wall_seconds``.
+        self.outcome = outcome
+
+    def _frame(self, name: str) -> "Optional[pandas.DataFrame]":
+        path = self.dir / name
+        return _read_csv(path) if path.is_file() else None
+
+    @property
+    def runs(self) -> "pandas.DataFrame":
+        """runs.csv: one row per run (point × replicate): its parameter values and summary outputs."""
+        return self._frame("runs.csv")
+
+    @property
+    def points(self) -> "Optional[pandas.DataFrame]":
+        """points.csv: each point's outputs over its replicates (None for a shard)."""
+        return self._frame("points.csv")
+
+    @property
+    def sensitivity(self) -> "Optional[pandas.DataFrame]":
+        """sensitivity.csv: PRCC or Sobol indices of each parameter (None for a shard or a grid without one)."""
+        return self._frame("sensitivity.csv")
+
+    @property
+    def manifest(self) -> Dict[str, Any]:
+        return json.loads((self.dir / "manifest.json").read_text())
+
+    def __repr__(self) -> str:
+        return f"<SweepResult in {str(self.dir)!r}: {self.outcome}>"
+
+
+def _start(spec: Spec, name: str, shard: Optional[str], out: Optional[PathLike], replicates: Optional[int],
+           points: Optional[int], agents: Optional[int], threads: Optional[int], resume: bool, force: bool) -> Any:
+    where: Dict[str, Any]
+    if isinstance(spec, Mapping):
+        where = {"table": json.dumps(dict(spec), allow_nan=False)}
+        shown: Any = "<dict>"
+    else:
+        where = {"path": os.fspath(spec)}
+        shown = os.fspath(spec)
+    command = _call(name, shown, shard=shard, out=None if out is None else os.fspath(out), replicates=replicates,
+                    points=points, agents=agents, threads=threads, resume=resume or None)
+    return _native.sweep_start(**where, out=None if out is None else os.fspath(out), shard=shard,
+                               replicates=replicates, points=points, agents=agents, threads=_threads(threads),
+                               resume=resume, force=force, command=command)
+
+
+def _value(text: str) -> Any:
+    if text == "":
+        return None
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def sweep_rows(
+    spec: Spec,
+    shard: Optional[str] = None,
+    out: Optional[PathLike] = None,
+    replicates: Optional[int] = None,
+    points: Optional[int] = None,
+    agents: Optional[int] = None,
+    threads: Optional[int] = None,
+    resume: bool = False,
+    force: bool = False,
+    progress: bool = True,
+) -> Iterator[Dict[str, Any]]:
+    """Runs a sweep as :func:`sweep` does and yields each run's row of runs.csv (a dict: column → value) as
+    it is written, in run order. Leaving the loop early stops the sweep; its finished runs stay in the folder
+    for ``resume=True``."""
+    job = _start(spec, "sweep_rows", shard, out, replicates, points, agents, threads, resume, force)
+    header = list(job.header)
+    try:
+        with Progress(progress, "sweep: runs") as callback:
+            while True:
+                line = job.next_row(callback)
+                if line is None:
+                    return
+                fields = next(csv.reader([line]))
+                yield {k: _value(v) for k, v in zip(header, fields)}
+    finally:
+        job.stop()
+
+
+def sweep(
+    spec: Spec,
+    shard: Optional[str] = None,
+    out: Optional[PathLike] = None,
+    replicates: Optional[int] = None,
+    points: Optional[int] = None,
+    agents: Optional[int] = None,
+    threads: Optional[int] = None,
+    resume: bool = False,
+    force: bool = False,
+    progress: bool = True,
+) -> SweepResult:
+    """Runs a parameter sweep as ``supportsim sweep`` does (docs/sweeps.md) and returns its results.
+
+    ``spec`` is a sweep file or a dict shaped like one (its ``scenario`` path relative to the current
+    folder). The sweep writes its folder, ``out`` or ``output/<sweep name>/`` as on the command line:
+    runs.csv as runs finish, then points.csv, sensitivity.csv and charts. ``shard="K/N"`` runs the K-th of N
+    shares (``supportsim merge`` joins them); ``resume`` goes on from an interrupted sweep's finished runs;
+    ``replicates``, ``points`` and ``agents`` are the command line's quick-look options. Ctrl-C stops it and
+    raises ``KeyboardInterrupt``; its finished runs stay, for ``resume=True``.
+    """
+    job = _start(spec, "sweep", shard, out, replicates, points, agents, threads, resume, force)
+    try:
+        with Progress(progress, "sweep: runs") as callback:
+            while job.next_row(callback) is not None:
+                pass
+    finally:
+        job.stop()
+    return SweepResult(Path(job.dir), json.loads(job.outcome))
