@@ -10,7 +10,7 @@ use crate::metric_names::N_METRICS;
 use crate::metrics;
 use crate::scenario::{Event, Scenario};
 use crate::types::VenueIdx;
-use crate::world::{Agent, AgentObserver, AgentState, Daily, Network, PeerView, PeriodAcc, World};
+use crate::world::{Agent, AgentObserver, AgentState, Daily, Network, PeerView, PeriodAcc, VenuePeriod, World};
 
 /// Memory one running town needs per agent, ties included (for the estimate `run` checks before it starts).
 pub fn bytes_per_agent(max_ties: usize) -> usize {
@@ -63,8 +63,8 @@ pub struct RunResult {
     /// People in each group (membership never changes during a run).
     pub group_sizes: Vec<u32>,
     pub values: Vec<f64>,
-    /// Per record: (venue, operating, visits in the period).
-    pub venue_rows: Vec<Vec<(bool, u32)>>,
+    /// Per record, per venue: the period's visits, open and full days, and whether it operated at its end.
+    pub venue_rows: Vec<Vec<VenuePeriod>>,
 }
 
 impl RunResult {
@@ -76,17 +76,17 @@ impl RunResult {
 impl World<'_> {
     /// The `metrics` phase: computes the metrics of the period of `period_days` days that ends now, and resets the period
     /// counters. [`Runner`] calls it every `record_every_days` days; public so that benchmarks can time it.
-    pub fn record(&mut self, period_days: u32) -> (Vec<f64>, Vec<(bool, u32)>) {
+    pub fn record(&mut self, period_days: u32) -> (Vec<f64>, Vec<VenuePeriod>) {
         let values = metrics::compute(self, period_days);
         let venue_rows = self
             .scenario
             .venues
             .iter()
             .enumerate()
-            .map(|(v, venue)| (self.venues[v].operating(venue.kind), self.visits_period[v]))
+            .map(|(v, venue)| VenuePeriod { operating: self.venues[v].operating(venue.kind), ..self.venue_period[v] })
             .collect();
         self.period.iter_mut().for_each(|p| *p = PeriodAcc::default());
-        self.visits_period.iter_mut().for_each(|v| *v = 0);
+        self.venue_period.iter_mut().for_each(|v| *v = VenuePeriod::default());
         (values, venue_rows)
     }
 }

@@ -45,7 +45,7 @@ fn run_writes_a_complete_folder_and_prints_effects() {
         "group,metric,baseline_mean,scenario_mean,difference,ci_low,ci_high,relative_change"
     );
     let venues = std::fs::read_to_string(out.join("venues.csv")).unwrap();
-    assert_eq!(venues.lines().next().unwrap(), "arm,replicate,day,venue,open,attendance");
+    assert_eq!(venues.lines().next().unwrap(), "arm,replicate,day,venue,open,attendance,days_open,days_full");
     let episodes = std::fs::read_to_string(out.join("episodes.csv")).unwrap();
     assert!(episodes.lines().count() > 10);
     assert!(episodes.lines().next().unwrap().contains("start_day,end_day,censored,worst_state,mean_support"));

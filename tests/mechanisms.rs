@@ -236,14 +236,14 @@ fn budget_sets_service_level() {
     let zero = run(&town("[[events]]\nday = 112\naction = \"set_budget\"\ndistrict = \"a\"\nfactor = 0\n"));
     let v = half.scenario.venue_index("a_meeting").unwrap();
     let visits = |e: &supportsim::experiment::Experiment, arm: usize| -> u32 {
-        e.arms[arm].runs.iter().map(|r| r.venue_rows.last().unwrap()[v].1).sum()
+        e.arms[arm].runs.iter().map(|r| r.venue_rows.last().unwrap()[v].visits).sum()
     };
     assert!(visits(&half, 1) < visits(&half, 0), "half budget: fewer visits");
     assert!(visits(&half, 1) > 0, "half budget still open");
     let last = &zero.arms[1].runs[0].venue_rows.last().unwrap()[v];
-    assert_eq!(*last, (false, 0), "zero budget closes");
+    assert!(!last.operating && last.visits == 0 && last.days_open == 0, "zero budget closes: {last:?}");
     let cafe = zero.scenario.venue_index("a_cafe").unwrap();
-    assert!(zero.arms[1].runs[0].venue_rows.last().unwrap()[cafe].0, "commercial venues have no public budget");
+    assert!(zero.arms[1].runs[0].venue_rows.last().unwrap()[cafe].operating, "commercial venues have no public budget");
 }
 
 /// Diagnostic culture: service venues admit only agents with a case decision (service users) and staff.

@@ -99,8 +99,8 @@ fn recorded_metrics_are_sane_over_seeds() {
                 }
             }
         }
-        let closed_rows = exp.arms[0].runs.iter().flat_map(|r| r.venue_rows.iter().flatten()).filter(|(open, _)| !open);
-        assert!(closed_rows.into_iter().all(|(_, visits)| *visits == 0));
+        let closed_rows = exp.arms[0].runs.iter().flat_map(|r| r.venue_rows.iter().flatten()).filter(|p| !p.operating);
+        assert!(closed_rows.into_iter().all(|p| p.visits == 0));
     }
 }
 

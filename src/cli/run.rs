@@ -63,6 +63,10 @@ pub fn run_scenario(
     cancel.check()?;
     folder.commit(stage, Kind::Run, manifest, Commit::Replace, &cancel)?;
     print_summary(&exp);
+    let saved = crate::report::data::Saved::load(&target)?;
+    for warning in crate::report::steady::sentences(&crate::report::steady::check(&saved)) {
+        eprintln!("\nwarning: {warning}");
+    }
     if let Some(target) = exp.scenario.analysis.target_interval_width {
         let (group, metric) = exp.scenario.headline();
         eprintln!(

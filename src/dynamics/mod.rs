@@ -22,7 +22,7 @@ pub mod support;
 pub use context::DayContext;
 
 use crate::scenario::Event;
-use crate::types::{weekday, AgentIdx, MentalState, NO_VENUE};
+use crate::types::{weekday, AgentIdx, MentalState, VenueIdx, NO_VENUE};
 use crate::world::{view::view, AgentObserver, Daily, Episode, PeerView, Prepared, World};
 use rayon::prelude::*;
 
@@ -109,8 +109,12 @@ impl World<'_> {
             &mut self.venue_today,
             &mut self.daily,
         );
-        for (total, v) in self.visits_period.iter_mut().zip(visits) {
-            *total += v;
+        for (v, (period, visits)) in self.venue_period.iter_mut().zip(visits).enumerate() {
+            period.visits += visits;
+            if ctx.is_open(v as VenueIdx) {
+                period.days_open += 1;
+                period.days_full += u32::from(visits >= s.venues[v].capacity);
+            }
         }
     }
 

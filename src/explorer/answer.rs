@@ -59,7 +59,7 @@ fn venues(exp: &Experiment) -> Vec<Json> {
                     for run in &arm.runs {
                         for (rec, day) in run.record_days.iter().enumerate() {
                             if *day > from {
-                                sum += run.venue_rows[rec][v].1 as f64 / weeks_per_record;
+                                sum += run.venue_rows[rec][v].visits as f64 / weeks_per_record;
                                 n += 1.0;
                             }
                         }

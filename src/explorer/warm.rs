@@ -114,7 +114,13 @@ impl WarmTown {
     fn baseline_bytes(&self) -> u64 {
         lock(&self.baselines)
             .values()
-            .map(|r| (r.values.len() * 8 + r.venue_rows.iter().map(|v| v.len() * 8).sum::<usize>()) as u64)
+            .map(|r| {
+                (r.values.len() * 8
+                    + r.venue_rows
+                        .iter()
+                        .map(|v| v.len() * std::mem::size_of::<crate::world::VenuePeriod>())
+                        .sum::<usize>()) as u64
+            })
             .sum()
     }
 

@@ -66,23 +66,29 @@ pub fn write_timeseries(path: &Path, exp: &Experiment, cancel: &Cancel) -> Resul
     w.flush().map_err(|e| Error::write(path, e))
 }
 
+/// Columns of `venues.csv` (a contract with users: README.md, "Output files").
+pub const VENUES_HEADER: [&str; 8] =
+    ["arm", "replicate", "day", "venue", "open", "attendance", "days_open", "days_full"];
+
 /// Writes `venues.csv`; stops between replicates once `cancel` is requested.
 pub fn write_venues(path: &Path, exp: &Experiment, cancel: &Cancel) -> Result<()> {
     let mut w = csv_writer(path)?;
     let err = csv_err(path);
-    w.write_record(["arm", "replicate", "day", "venue", "open", "attendance"]).map_err(&err)?;
+    w.write_record(VENUES_HEADER).map_err(&err)?;
     for arm in &exp.arms {
         for (rep, run) in arm.runs.iter().enumerate() {
             cancel.check()?;
             for (r, day) in run.record_days.iter().enumerate() {
-                for (v, (open, visits)) in run.venue_rows[r].iter().enumerate() {
+                for (v, period) in run.venue_rows[r].iter().enumerate() {
                     let row = [
                         arm.name.to_string(),
                         rep.to_string(),
                         day.to_string(),
                         exp.scenario.venues[v].name.clone(),
-                        (*open as u8).to_string(),
-                        visits.to_string(),
+                        u8::from(period.operating).to_string(),
+                        period.visits.to_string(),
+                        period.days_open.to_string(),
+                        period.days_full.to_string(),
                     ];
                     w.write_record(&row).map_err(&err)?;
                 }

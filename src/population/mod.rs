@@ -353,7 +353,7 @@ impl<'a> World<'a> {
             venue_today: vec![NO_VENUE; n],
             daily: vec![Daily::default(); n],
             period: vec![PeriodAcc::default(); n],
-            visits_period: vec![0; scenario.venues.len()],
+            venue_period: vec![crate::world::VenuePeriod::default(); scenario.venues.len()],
             groups,
             memberships,
             resident_stigma_mean,

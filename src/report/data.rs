@@ -43,6 +43,10 @@ type Series = BTreeMap<(String, String, String), BTreeMap<u32, Vec<f64>>>;
 /// (arm, venue) → (day, mean attendance over replicates), by day.
 pub type Attendance = BTreeMap<(String, String), Vec<(u32, f64)>>;
 
+/// (arm, venue) → day → (days open, days full), summed over replicates; empty for folders written before
+/// venues.csv had those columns.
+pub type Fullness = BTreeMap<(String, String), BTreeMap<u32, (u64, u64)>>;
+
 /// A run's folder read back for the charts and the report, checked against its manifest.
 pub struct Saved {
     pub manifest: serde_json::Value,
@@ -51,6 +55,7 @@ pub struct Saved {
     /// levels.csv of a run without events (empty for a what-if, and for folders written before it existed).
     pub levels: Vec<LevelRow>,
     pub venues: Attendance,
+    pub fullness: Fullness,
     pub arms: Vec<String>,
 }
 
@@ -199,10 +204,10 @@ impl Saved {
         let (series, arms) = read_series(&dir.join("timeseries.csv"), &layout)?;
         let effects =
             if layout.arms.len() == 2 { read_effects(&dir.join("effects.csv"), &layout)? } else { Vec::new() };
-        let venues = read_venues(&dir.join("venues.csv"), &layout)?;
+        let (venues, fullness) = read_venues(&dir.join("venues.csv"), &layout)?;
         let lpath = dir.join("levels.csv");
         let levels = if layout.arms.len() == 1 && lpath.exists() { read_levels(&lpath, &layout)? } else { Vec::new() };
-        Ok(Saved { manifest, series, effects, levels, venues, arms })
+        Ok(Saved { manifest, series, effects, levels, venues, fullness, arms })
     }
 
     /// Mean and 95% interval over replicates of a metric for a group in an arm, per recording day.
@@ -274,11 +279,28 @@ impl Saved {
         self.manifest["scenario"]["analysis"]["window_days"].as_u64().unwrap_or(182) as u32
     }
 
+    /// The first day after the analysis window's start: recording days from here on are in the window.
+    pub fn window_start(&self) -> u32 {
+        let run_days = self.manifest["scenario"]["run"]["days"].as_u64().unwrap_or(0) as u32;
+        run_days.saturating_sub(self.window_days()) + 1
+    }
+
+    /// An arm's values of a group's metric on each recording day of the analysis window, per replicate: (days,
+    /// `values[replicate][day]`).
+    pub fn window_values(&self, arm: &str, group: &str, metric: &str) -> (Vec<u32>, Vec<Vec<f64>>) {
+        let Some(series) = self.series.get(&(arm.to_string(), group.to_string(), metric.to_string())) else {
+            return (Vec::new(), Vec::new());
+        };
+        let days: Vec<u32> = series.range(self.window_start()..).map(|(d, _)| *d).collect();
+        let reps = days.iter().map(|d| series[d].len()).min().unwrap_or(0);
+        let per_rep = (0..reps).map(|r| days.iter().map(|d| series[d][r]).collect()).collect();
+        (days, per_rep)
+    }
+
     /// The paired differences (scenario − baseline) of a group's metric on each recording day of the analysis
     /// window, per replicate: (days, `values[replicate][day]`).
     pub fn window_differences(&self, group: &str, metric: &str) -> (Vec<u32>, Vec<Vec<f64>>) {
-        let run_days = self.manifest["scenario"]["run"]["days"].as_u64().unwrap_or(0) as u32;
-        let from = run_days.saturating_sub(self.window_days());
+        let from = self.window_start() - 1;
         let key = |arm: &str| (arm.to_string(), group.to_string(), metric.to_string());
         let (Some(base), Some(scen)) = (self.series.get(&key("baseline")), self.series.get(&key("scenario"))) else {
             return (Vec::new(), Vec::new());
@@ -443,9 +465,11 @@ fn read_effects(epath: &Path, layout: &Layout) -> Result<Vec<EffectRow>> {
     Ok(effects)
 }
 
-/// Mean attendance over replicates, by (arm, venue) and day, from venues.csv.
-fn read_venues(vpath: &Path, layout: &Layout) -> Result<Attendance> {
+/// Mean attendance over replicates, and open and full days summed over replicates, by (arm, venue) and day,
+/// from venues.csv.
+fn read_venues(vpath: &Path, layout: &Layout) -> Result<(Attendance, Fullness)> {
     let mut sums: BTreeMap<(String, String), BTreeMap<u32, (f64, usize)>> = BTreeMap::new();
+    let mut fullness = Fullness::new();
     let mut rdr = csv::Reader::from_reader(crate::files::open_regular(vpath)?);
     let mut rows = 0u64;
     for rec in rdr.records() {
@@ -456,10 +480,16 @@ fn read_venues(vpath: &Path, layout: &Layout) -> Result<Attendance> {
         let e = sums.entry((r[0].to_string(), r[3].to_string())).or_default().entry(day).or_insert((0.0, 0));
         e.0 += parse(r.get(5).unwrap_or(""));
         e.1 += 1;
+        if let (Some(Ok(open)), Some(Ok(full))) = (r.get(6).map(str::parse::<u64>), r.get(7).map(str::parse::<u64>)) {
+            let f = fullness.entry((r[0].to_string(), r[3].to_string())).or_default().entry(day).or_default();
+            f.0 += open;
+            f.1 += full;
+        }
     }
     layout.check_count(vpath, rows, &layout.venues, "venues")?;
-    Ok(sums
+    let attendance = sums
         .into_iter()
         .map(|(k, v)| (k, v.into_iter().map(|(d, (s, n))| (d, s / n.max(1) as f64)).collect()))
-        .collect())
+        .collect();
+    Ok((attendance, fullness))
 }

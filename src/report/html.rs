@@ -84,6 +84,7 @@ fn introduction(h: &mut String, saved: &Saved, found: Option<&Findings>) {
              the last {} weeks, with 95% intervals over replicates (levels.csv).</p>",
             saved.window_days() / 7
         );
+        steadiness(h, saved);
         return;
     }
     let _ = writeln!(
@@ -103,6 +104,7 @@ fn introduction(h: &mut String, saved: &Saved, found: Option<&Findings>) {
     if let Some(warning) = &f.unsettled {
         let _ = writeln!(h, "<p class=\"warn\">{}</p>", esc(warning));
     }
+    steadiness(h, saved);
     let _ = writeln!(h, "<ul class=\"findings\">");
     for sentence in &f.sentences {
         let _ = writeln!(h, "<li>{}</li>", esc(sentence));
@@ -112,6 +114,13 @@ fn introduction(h: &mut String, saved: &Saved, found: Option<&Findings>) {
         let _ = writeln!(h, "<p>{}</p>", esc(p));
     }
     let _ = writeln!(h, "</div>");
+}
+
+/// The warnings of `steady`: a town not settled over the window, venues full on most open days.
+fn steadiness(h: &mut String, saved: &Saved) {
+    for sentence in super::steady::sentences(&super::steady::check(saved)) {
+        let _ = writeln!(h, "<p class=\"warn\">{}</p>", esc(&sentence));
+    }
 }
 
 /// Each chart, as a PNG embedded in the page, with its caption.

@@ -9,6 +9,7 @@ pub mod findings;
 pub mod honesty;
 pub mod html;
 pub mod oat;
+pub mod steady;
 pub mod venue_charts;
 pub mod words;
 

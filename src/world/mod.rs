@@ -11,7 +11,7 @@ pub mod view;
 
 pub use agents::{Agent, AgentState, Daily, PeriodAcc, StaffKind};
 pub use network::Network;
-pub use venues::VenueState;
+pub use venues::{VenuePeriod, VenueState};
 pub use view::PeerView;
 
 use crate::groups::Group;
@@ -75,7 +75,8 @@ pub struct World<'a> {
     pub venue_today: Vec<VenueIdx>,
     pub daily: Vec<Daily>,
     pub period: Vec<PeriodAcc>,
-    pub visits_period: Vec<u32>,
+    /// Each venue over the period so far (see `World::record`).
+    pub venue_period: Vec<VenuePeriod>,
     pub groups: Vec<Group>,
     /// Group indices of each agent (see `metrics::memberships`).
     pub memberships: Vec<[u8; 16]>,

@@ -122,3 +122,14 @@ mod tests {
         assert_eq!(s.active_staff(4), 0);
     }
 }
+
+/// A venue over one recording period: whether it operated at the period's end, the visits (staff on duty not
+/// counted), the days it was open, and the days it was full (as many visitors as its capacity admits, so
+/// anyone more was turned away).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct VenuePeriod {
+    pub operating: bool,
+    pub visits: u32,
+    pub days_open: u32,
+    pub days_full: u32,
+}

@@ -1,0 +1,59 @@
+//! The steady-state checks of a run: a town still settling over the analysis window and a venue full on most
+//! of its open days are said in the terminal and in report.html; venues.csv counts each venue's open and full
+//! days.
+
+use std::path::Path;
+use std::process::Command;
+
+/// Runs the test town with `edit` applied to its text; returns (stderr, report.html, venues.csv).
+fn run(dir: &Path, edit: impl Fn(&str) -> String) -> (String, String, String) {
+    let path = dir.join("town.toml");
+    std::fs::write(&path, edit(crate::common::TOWN)).unwrap();
+    let out = dir.join("out");
+    let o = Command::new(env!("CARGO_BIN_EXE_supportsim"))
+        .args(["run", path.to_str().unwrap(), "--quiet", "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let read = |f: &str| std::fs::read_to_string(out.join(f)).unwrap();
+    (String::from_utf8_lossy(&o.stderr).into_owned(), read("report.html"), read("venues.csv"))
+}
+
+#[test]
+fn a_town_started_without_a_warm_up_is_said_not_to_be_settled() {
+    let dir = tempfile::tempdir().unwrap();
+    // Everyone starts at the same loneliness and with the starting network: a week of warm-up is not enough.
+    let (stderr, report, _) = run(dir.path(), |t| {
+        t.replace("days = 224", "days = 112")
+            .replace("burn_in_days = 112", "burn_in_days = 7")
+            .replace("window_days = 84", "window_days = 98")
+    });
+    assert!(stderr.contains("warning: The town was not at a steady state over the last 14 weeks"), "{stderr}");
+    assert!(stderr.contains("a longer warm-up"), "{stderr}");
+    assert!(report.contains("<p class=\"warn\">The town was not at a steady state"), "the report says it too");
+}
+
+#[test]
+fn a_venue_full_on_most_open_days_is_named_and_venues_csv_counts_open_and_full_days() {
+    let dir = tempfile::tempdir().unwrap();
+    let (stderr, report, venues) = run(dir.path(), |t| t.replacen("capacity = 40", "capacity = 2", 1));
+    let said = stderr.lines().find(|l| l.starts_with("warning: a_meeting was full on ")).expect("a_meeting named");
+    let share: u32 = said["warning: a_meeting was full on ".len()..].split('%').next().unwrap().parse().unwrap();
+    assert!(share >= 90 && said.contains("% of its open days over the last 12 weeks"), "{said}");
+    assert!(report.contains(&said["warning: ".len()..]), "the report says it too");
+    let mut rows = venues.lines();
+    assert_eq!(rows.next(), Some("arm,replicate,day,venue,open,attendance,days_open,days_full"));
+    let mut seen = 0;
+    for row in rows {
+        let f: Vec<&str> = row.split(',').collect();
+        let (open, full): (u32, u32) = (f[6].parse().unwrap(), f[7].parse().unwrap());
+        assert!(full <= open && open <= 7, "{row}");
+        if f[3] == "a_meeting" {
+            // Open on Monday, Wednesday and Friday; two visitors fill it on (nearly) every one of those days.
+            assert!(open == 3 && full >= 2, "{row}");
+            assert!(f[5].parse::<u32>().unwrap() <= 3 * 2, "{row}");
+            seen += 1;
+        }
+    }
+    assert!(seen > 0);
+}
