@@ -10,13 +10,25 @@ use supportsim::Error;
 
 /// The Python exception for a supportsim error.
 pub fn to_py(py: Python<'_>, error: Error) -> PyErr {
-    let message = error.to_string();
+    let message = in_python_words(&error.to_string());
     match error {
         Error::Scenario(p) | Error::Sweep(p) | Error::Targets(p) => scenario_error(py, &message, &p.0),
         Error::Interrupted | Error::SweepInterrupted { .. } => PyKeyboardInterrupt::new_err(message),
         Error::Read { .. } | Error::Write { .. } => PyOSError::new_err(message),
         Error::Usage(_) => PyValueError::new_err(message),
     }
+}
+
+/// A message that names the command line's options, with the Python arguments that do the same.
+fn in_python_words(message: &str) -> String {
+    const WORDS: [(&str, &str); 5] = [
+        ("choose another --out", "choose another folder"),
+        ("run the same command with --resume", "call it again with resume=True"),
+        ("--threads", "threads="),
+        ("--force", "force=True"),
+        ("--resume", "resume=True"),
+    ];
+    WORDS.iter().fold(message.to_string(), |m, (cli, python)| m.replace(cli, python))
 }
 
 /// `supportsim.ScenarioError(message, problems)`, each problem a dict the Python class turns into a

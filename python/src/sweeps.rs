@@ -58,7 +58,8 @@ pub fn sweep_start(
                 .map_err(|e| bad_value(format!("the sweep cannot be written as TOML: {e}")))?;
             sweep::spec::from_text(Path::new(FROM_PYTHON), text)
         }
-        _ => return Err(bad_value("give a sweep file or a sweep's table, not both")),
+        (Some(_), Some(_)) => return Err(bad_value("give a sweep file or a sweep's table, not both")),
+        (None, None) => return Err(bad_value("give a sweep file or a sweep's table")),
     };
     let mut s = loaded.map_err(|e| to_py(py, e))?;
     if let Some(r) = replicates {
@@ -108,6 +109,13 @@ pub fn sweep_start(
         dir,
         runs: shard.unwrap_or(Shard::WHOLE).runs(runs).len(),
     })
+}
+
+/// A job dropped unfinished (its iterator forgotten) stops its sweep; the thread ends within about a second.
+impl Drop for SweepJob {
+    fn drop(&mut self) {
+        self.cancel.request();
+    }
 }
 
 impl SweepJob {
@@ -160,31 +168,30 @@ impl SweepJob {
     /// raises KeyboardInterrupt.
     #[pyo3(signature = (progress=None))]
     fn next_row(&self, py: Python<'_>, progress: Option<Bound<'_, PyAny>>) -> PyResult<Option<String>> {
-        let mut handle_slot = self.handle.lock().unwrap_or_else(|p| p.into_inner());
         let mut last = None;
         loop {
             if let Some(row) = self.take_row() {
                 return Ok(Some(String::from_utf8_lossy(&row).into_owned()));
             }
-            let Some(handle) = handle_slot.take() else { return Ok(None) };
+            // The thread's handle is taken out while waiting (no lock is held with the GIL released), and put
+            // back unless the sweep ended.
+            let Some(handle) = self.handle.lock().unwrap_or_else(|p| p.into_inner()).take() else { return Ok(None) };
             let shared = &self.shared;
-            let finished = waiting::nap(py, || {
-                handle.is_finished() || !shared.rows.lock().unwrap_or_else(|p| p.into_inner()).is_empty()
-            });
-            if let Err(e) =
-                py.check_signals().and_then(|()| waiting::report(progress.as_ref(), self.progress(), &mut last))
-            {
+            let pending = || !shared.rows.lock().unwrap_or_else(|p| p.into_inner()).is_empty();
+            waiting::nap(py, || handle.is_finished() || pending());
+            let checked =
+                py.check_signals().and_then(|()| waiting::report(progress.as_ref(), self.progress(), &mut last));
+            if let Err(e) = checked {
                 self.cancel.request();
                 let _ = py.detach(|| handle.join());
                 return Err(e);
             }
-            if finished && handle.is_finished() && self.shared.rows.lock().unwrap_or_else(|p| p.into_inner()).is_empty()
-            {
+            if handle.is_finished() && !pending() {
                 waiting::report(progress.as_ref(), self.progress(), &mut last)?;
                 self.conclude(py, handle)?;
                 return Ok(None);
             }
-            *handle_slot = Some(handle);
+            *self.handle.lock().unwrap_or_else(|p| p.into_inner()) = Some(handle);
         }
     }
 

@@ -74,11 +74,23 @@ pub fn builtin_names() -> Vec<String> {
     load::EMBEDDED.iter().map(|(n, _)| n.trim_end_matches(".toml").to_string()).collect()
 }
 
-/// Validates a table; returns a summary of the scenario it makes (JSON: name, agents, days, replicates,
-/// seed, events, districts, venues).
+/// Validates a table; returns the table with its `extends` chain resolved (relative to the current folder)
+/// and a summary of the scenario it makes (JSON: `{"table": …, "summary": {name, agents, days, replicates,
+/// seed, events, districts, venues, headline}}`). A table without a name is called `scenario`.
 #[pyfunction]
 pub fn check(py: Python<'_>, table: &str) -> PyResult<String> {
-    let s = scenario_of(py, table)?;
+    let mut table = table_of(py, table)?;
+    if table.contains_key("extends") {
+        // Checked as written first, so a problem in a file it extends names that file and line.
+        let text = supportsim::scenario::table_text(&table);
+        Scenario::from_toml_str(FROM_PYTHON, &text).map_err(|e| to_py(py, e))?;
+        table =
+            load::load_with_text(Origin::Disk, Path::new(FROM_PYTHON), Some(text)).map_err(|e| to_py(py, e))?.merged;
+        table.remove("extends");
+    }
+    table.entry("name").or_insert_with(|| Value::String("scenario".into()));
+    let s =
+        Scenario::from_toml_str(FROM_PYTHON, &supportsim::scenario::table_text(&table)).map_err(|e| to_py(py, e))?;
     let summary = serde_json::json!({
         "name": s.name,
         "description": s.description,
@@ -92,7 +104,7 @@ pub fn check(py: Python<'_>, table: &str) -> PyResult<String> {
         "venues": s.venues.iter().map(|v| v.name.clone()).collect::<Vec<_>>(),
         "headline": s.headline(),
     });
-    Ok(summary.to_string())
+    Ok(serde_json::json!({ "table": table, "summary": summary }).to_string())
 }
 
 /// The table as the text of a scenario file `supportsim run` reads unchanged.

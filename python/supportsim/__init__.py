@@ -18,7 +18,7 @@ from . import _native
 from ._errors import Problem, ScenarioError
 from ._results import Comparison, Result, compare, run
 from ._scenario import Scenario, builtin, builtin_names, load
-from ._sweep import SweepResult, sweep, sweep_rows
+from ._sweep import SweepResult, SweepRows, sweep, sweep_rows
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas
@@ -32,6 +32,7 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "SweepResult",
+    "SweepRows",
     "builtin",
     "builtin_names",
     "compare",

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Union
 
 from . import _native
 from ._progress import Progress
-from ._scenario import PathLike, Scenario, load
+from ._scenario import PathLike, Scenario, load, to_json
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas
@@ -45,12 +45,13 @@ def _overridden(s: Scenario, replicates: Optional[int], seed: Optional[int], win
 
 
 def _threads(threads: Optional[int]) -> Optional[int]:
-    """At most the machine's cores (more would only be slower; results are the same at any count)."""
+    """At most the cores this process may use (more would only be slower; results are the same at any count)."""
     if threads is None:
         return None
-    if not isinstance(threads, int) or threads < 1:
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
         raise ValueError(f"threads must be a whole number of at least 1, got {threads!r}")
-    return min(threads, os.cpu_count() or 1)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return min(threads, cores)
 
 
 def _call(name: str, *args: Any, **kw: Any) -> str:
@@ -214,7 +215,7 @@ def run(
                     record_agents=record_agents or None, record_every=record_every)
     workdir = tempfile.TemporaryDirectory(prefix="supportsim-run-")
     with Progress(progress, f"{s.name}: runs") as callback:
-        data = _native.run(_json(s), workdir.name, command, threads=_threads(threads), record_agents=record_agents,
+        data = _native.run(to_json(s.to_dict()), workdir.name, command, threads=_threads(threads), record_agents=record_agents,
                            record_every=record_every, force=force, progress=callback)
     return Result(s, data, workdir)
 
@@ -231,6 +232,8 @@ def compare(
     """Compares what-ifs on one baseline and the same seeds, as ``supportsim compare`` does: the options must
     describe the same town and run settings and differ in their events (and names). Options as for
     :func:`run`."""
+    if isinstance(scenarios, (str, bytes, os.PathLike, Scenario)):
+        raise TypeError("compare takes a list of scenarios or scenario files, e.g. compare([a, b])")
     options = [_overridden(_scenario(s), replicates, seed, window_days) for s in scenarios]
     if not options:
         raise ValueError("compare needs at least one scenario")
@@ -238,10 +241,7 @@ def compare(
                     window_days=window_days)
     workdir = tempfile.TemporaryDirectory(prefix="supportsim-compare-")
     with Progress(progress, "compare: runs") as callback:
-        data = _native.compare([_json(s) for s in options], workdir.name, command, threads=_threads(threads),
+        data = _native.compare([to_json(s.to_dict()) for s in options], workdir.name, command, threads=_threads(threads),
                                force=force, progress=callback)
     return Comparison(options, data, workdir)
 
-
-def _json(s: Scenario) -> str:
-    return json.dumps(s.to_dict(), allow_nan=False)

@@ -14,11 +14,19 @@ from ._errors import ScenarioError
 PathLike = Union[str, "os.PathLike[str]"]
 
 
-def _json(table: Mapping[str, Any]) -> str:
+def _plain(value: Any) -> Any:
+    """numpy's numbers and arrays (anything with ``tolist``) as Python's own."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not a TOML value")
+
+
+def to_json(value: Any, what: str = "a scenario", sort_keys: bool = False) -> str:
+    """The JSON text a table crosses to the engine as; a value TOML cannot hold is a :class:`ScenarioError`."""
     try:
-        return json.dumps(table, allow_nan=False)
+        return json.dumps(value, allow_nan=False, default=_plain, sort_keys=sort_keys)
     except (TypeError, ValueError) as e:
-        message = f"a scenario holds strings, numbers, booleans, lists and dicts only: {e}"
+        message = f"{what} holds strings, finite numbers, booleans, lists and dicts only: {e}"
         raise ScenarioError(message, [{"file": None, "line": None, "path": "", "message": message}]) from None
 
 
@@ -34,18 +42,18 @@ class Scenario:
     __slots__ = ("_table", "_summary")
 
     def __init__(self, table: Mapping[str, Any]):
-        text = _json(table)
-        self._summary: Dict[str, Any] = json.loads(_native.check(text))
-        self._table: Dict[str, Any] = json.loads(text)
+        checked = json.loads(_native.check(to_json(table)))
+        self._summary: Dict[str, Any] = checked["summary"]
+        self._table: Dict[str, Any] = checked["table"]
 
     @classmethod
     def from_dict(cls, table: Mapping[str, Any]) -> "Scenario":
         """A scenario from a dict shaped like a scenario file (docs/scenarios.md): ``{"name": …, "run": {…},
         "population": {…}, "districts": [...], "venues": [...], "events": [...]}``. ``extends`` may name a
-        file, relative to the current folder. Without a ``name`` it is called ``scenario``."""
-        table = dict(table)
-        table.setdefault("name", "scenario")
-        return cls(table)
+        file (relative to the current folder), which is read and merged at once, as a file's ``extends`` is:
+        the scenario holds the merged table. Without a ``name`` (of its own or inherited) it is called
+        ``scenario``."""
+        return cls(dict(table))
 
     @property
     def name(self) -> str:
@@ -98,7 +106,7 @@ class Scenario:
 
     def to_toml(self) -> str:
         """The scenario as the text of a TOML file that ``supportsim run`` reads unchanged."""
-        return _native.toml_text(_json(self._table))
+        return _native.toml_text(to_json(self._table))
 
     def with_params(self, **params: float) -> "Scenario":
         """The same scenario with model parameters set (``supportsim.params()`` lists them), e.g.
@@ -122,7 +130,7 @@ class Scenario:
         """The same scenario with values set at dotted paths, as a sweep file names them:
         ``{"population.n_agents": 5000, "venues.north_meeting_place.capacity": 30, "events[0].day": 200}``."""
         pairs = [[path, value] for path, value in values.items()]
-        return Scenario(json.loads(_native.set_values(_json(self._table), _json_list(pairs))))
+        return Scenario(json.loads(_native.set_values(to_json(self._table), to_json(pairs, "a value"))))
 
     def with_name(self, name: str) -> "Scenario":
         """The same scenario under another name (options compared together need names of their own)."""
@@ -134,7 +142,7 @@ class Scenario:
         return isinstance(other, Scenario) and self._table == other._table
 
     def __hash__(self) -> int:
-        return hash(_json(self._table))
+        return hash(to_json(self._table, sort_keys=True))
 
     def __repr__(self) -> str:
         n = len(self._table.get("events", []))
@@ -143,13 +151,6 @@ class Scenario:
             f"<Scenario {self.name!r}: {self.agents} agents, {self.days} days, "
             f"{self.replicates} replicates, {what}>"
         )
-
-
-def _json_list(pairs: List[List[Any]]) -> str:
-    try:
-        return json.dumps(pairs, allow_nan=False)
-    except (TypeError, ValueError) as e:
-        raise ValueError(f"values must be strings, numbers, booleans, lists or dicts: {e}") from None
 
 
 def load(path: PathLike) -> Scenario:

@@ -7,12 +7,12 @@ import csv
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, Iterator, Mapping, Optional, Union
+from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Union
 
 from . import _native
 from ._progress import Progress
 from ._results import _call, _read_csv, _threads
-from ._scenario import PathLike
+from ._scenario import PathLike, to_json
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas
@@ -59,7 +59,7 @@ def _start(spec: Spec, name: str, shard: Optional[str], out: Optional[PathLike],
            points: Optional[int], agents: Optional[int], threads: Optional[int], resume: bool, force: bool) -> Any:
     where: Dict[str, Any]
     if isinstance(spec, Mapping):
-        where = {"table": json.dumps(dict(spec), allow_nan=False)}
+        where = {"table": to_json(dict(spec), "a sweep")}
         shown: Any = "<dict>"
     else:
         where = {"path": os.fspath(spec)}
@@ -82,6 +82,69 @@ def _value(text: str) -> Any:
     return text
 
 
+class SweepRows:
+    """The rows of a running sweep as they are written, in run order: an iterator of dicts (column → value).
+
+    The sweep runs on its own threads while you read the rows. It stops when the iterator is closed:
+    ``close()``, the end of a ``with`` block, or the iterator being dropped (a ``for`` loop over
+    ``sweep_rows(...)`` itself drops it when the loop ends, also after ``break``); its finished runs stay in the
+    folder for ``resume=True``. An iterator kept in a variable keeps its sweep running until then, so use it as
+    ``with supportsim.sweep_rows(...) as rows:``.
+    """
+
+    def __init__(self, job: Any, progress: bool):
+        self._job = job
+        self._header = list(job.header)
+        self._progress = Progress(progress, "sweep: runs")
+        self._callback = self._progress.__enter__()
+        self._closed = False
+
+    @property
+    def dir(self) -> Path:
+        """The sweep's folder."""
+        return Path(self._job.dir)
+
+    @property
+    def outcome(self) -> Optional[Dict[str, Any]]:
+        """What the sweep did, once it finished (as :attr:`SweepResult.outcome`); None before."""
+        said = self._job.outcome
+        return None if said is None else json.loads(said)
+
+    def __iter__(self) -> "SweepRows":
+        return self
+
+    def __next__(self) -> Dict[str, Any]:
+        if self._closed:
+            raise StopIteration
+        try:
+            line = self._job.next_row(self._callback)
+        except BaseException:
+            self.close()
+            raise
+        if line is None:
+            self.close()
+            raise StopIteration
+        fields = next(csv.reader([line]))
+        return {k: _value(v) for k, v in zip(self._header, fields)}
+
+    def close(self) -> None:
+        """Stops the sweep if it is still running and waits for its threads (about a second at most)."""
+        if not self._closed:
+            self._closed = True
+            self._job.stop()
+            self._progress.__exit__(None, None, None)
+
+    def __enter__(self) -> "SweepRows":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        if not getattr(self, "_closed", True):
+            self.close()
+
+
 def sweep_rows(
     spec: Spec,
     shard: Optional[str] = None,
@@ -93,22 +156,13 @@ def sweep_rows(
     resume: bool = False,
     force: bool = False,
     progress: bool = True,
-) -> Iterator[Dict[str, Any]]:
-    """Runs a sweep as :func:`sweep` does and yields each run's row of runs.csv (a dict: column → value) as
-    it is written, in run order. Leaving the loop early stops the sweep; its finished runs stay in the folder
+) -> SweepRows:
+    """Runs a sweep as :func:`sweep` does and gives each run's row of runs.csv (a dict: column → value) as it
+    is written, in run order (with ``resume=True``, the rows of the runs this call runs; runs.csv holds them
+    all). Leaving the rows early stops the sweep (see :class:`SweepRows`); its finished runs stay in the folder
     for ``resume=True``."""
-    job = _start(spec, "sweep_rows", shard, out, replicates, points, agents, threads, resume, force)
-    header = list(job.header)
-    try:
-        with Progress(progress, "sweep: runs") as callback:
-            while True:
-                line = job.next_row(callback)
-                if line is None:
-                    return
-                fields = next(csv.reader([line]))
-                yield {k: _value(v) for k, v in zip(header, fields)}
-    finally:
-        job.stop()
+    return SweepRows(_start(spec, "sweep_rows", shard, out, replicates, points, agents, threads, resume, force),
+                     progress)
 
 
 def sweep(
@@ -132,11 +186,8 @@ def sweep(
     ``replicates``, ``points`` and ``agents`` are the command line's quick-look options. Ctrl-C stops it and
     raises ``KeyboardInterrupt``; its finished runs stay, for ``resume=True``.
     """
-    job = _start(spec, "sweep", shard, out, replicates, points, agents, threads, resume, force)
-    try:
-        with Progress(progress, "sweep: runs") as callback:
-            while job.next_row(callback) is not None:
-                pass
-    finally:
-        job.stop()
-    return SweepResult(Path(job.dir), json.loads(job.outcome))
+    with SweepRows(_start(spec, "sweep", shard, out, replicates, points, agents, threads, resume, force),
+                   progress) as rows:
+        for _ in rows:
+            pass
+    return SweepResult(rows.dir, rows.outcome)

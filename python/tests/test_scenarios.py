@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -55,11 +56,51 @@ def test_with_params_is_checked_and_suggests_a_name(small):
 
 
 def test_from_dict_reports_every_problem_at_once_with_lines_of_to_toml():
+    table = {"name": "x", "population": {"n_agents": -5}}
     with pytest.raises(supportsim.ScenarioError) as e:
-        supportsim.Scenario.from_dict({"name": "x", "population": {"n_agents": -5}})
+        supportsim.Scenario.from_dict(table)
     paths = [p.path for p in e.value.problems]
     assert "districts" in paths and "population.n_agents" in paths
     assert all(p.file == "<python>" for p in e.value.problems)
+    # The line is the key's line in the TOML text of the dict (what to_toml() would write).
+    text = supportsim._native.toml_text(json.dumps(table)).splitlines()
+    (p,) = [p for p in e.value.problems if p.path == "population.n_agents"]
+    assert text[p.line - 1].startswith("n_agents = -5"), (p.line, text)
+
+
+def test_from_dict_resolves_extends_at_once(tmp_path, monkeypatch):
+    monkeypatch.chdir(REPO / "scenarios")
+    s = supportsim.Scenario.from_dict({"extends": "venue_closure.toml", "population": {"n_agents": 3000}})
+    monkeypatch.chdir(tmp_path)  # the scenario holds the merged table: the folder no longer matters
+    assert "extends" not in s.to_dict() and s.name == "venue_closure" and s.agents == 3000
+    assert len(s.events) == 1 and "north_meeting_place" in s.venues
+    town = s.with_events([])
+    assert town.events == [] and "events" not in town.to_dict()
+    assert supportsim.Scenario.from_dict(town.to_dict()) == town
+
+
+def test_floats_cross_to_the_engine_exactly(cli, tmp_path):
+    import random
+
+    values = [random.Random(3).uniform(0.3, 0.9) for _ in range(1)] + [0.9968248478393177]
+    for v in values:
+        file = tmp_path / "town.toml"
+        text = (REPO / "scenarios" / "venue_closure.toml").read_text().replace(
+            'extends = "baseline.toml"', f'extends = "{REPO / "scenarios" / "baseline.toml"}"')
+        file.write_text(text + f"\n[params]\nhabit_pull = {v!r}\n")
+        s = supportsim.load(file)
+        assert s.to_dict()["params"]["habit_pull"] == v
+        assert f"habit_pull = {v!r}" in s.to_toml()
+
+
+def test_numpy_numbers_are_taken_and_equal_dicts_hash_alike(small):
+    import numpy as np
+
+    assert small.with_params(habit_pull=np.float64(0.5)) == small.with_params(habit_pull=0.5)
+    assert small.with_values({"population.n_agents": np.int64(2500)}).agents == 2500
+    a = supportsim.Scenario.from_dict(small.to_dict())
+    b = supportsim.Scenario.from_dict(dict(reversed(list(small.to_dict().items()))))
+    assert a == b and hash(a) == hash(b)
 
 
 def test_with_values_uses_the_sweep_paths(small):
