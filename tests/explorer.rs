@@ -174,7 +174,11 @@ fn warm_answers_equal_cold_ones_and_the_command_lines() {
     adaptive["analysis"]["target_interval_width"] = 0.0001.into();
     adaptive["analysis"]["max_replicates"] = 5.into();
     let none = serde_json::json!([]);
+    // The town alone with its first venue too small for who comes: the answer warns that it is full.
+    let mut crowded = town.clone();
+    crowded["venues"][0]["capacity"] = 2.into();
     let mut answers = Vec::new();
+    let mut warned = 0;
     // Cold, then warm on the same town; another option on the warm town; one that starts later (a kept world
     // advanced to its day); the town alone; and a town whose interval target adds replicates.
     let questions = [
@@ -182,15 +186,24 @@ fn warm_answers_equal_cold_ones_and_the_command_lines() {
         ("closure_again", town, &closure),
         ("half", town, &half),
         ("later", town, &later),
-        ("alone", town, &none),
+        ("alone", &crowded, &none),
         ("adaptive", &adaptive, &closure),
     ];
     for (name, town, events) in questions {
         let (id, log) = ask(&server, town, events.clone(), name);
         assert!(log.contains("event: progress") && log.contains("event: answer"), "{log}");
         assert!(log.contains("event: files"), "{log}");
+        // The files event carries the run's steady-state warnings, the ones its report.html shows.
+        let data = log.split("event: files\n").nth(1).and_then(|r| r.lines().find(|l| l.starts_with("data: ")));
+        let files: serde_json::Value = serde_json::from_str(&data.expect("the files event's data")[6..]).unwrap();
+        let report = std::fs::read_to_string(Path::new(files["folder"].as_str().unwrap()).join("report.html")).unwrap();
+        for w in files["warnings"].as_array().expect("the files event says the warnings") {
+            assert!(report.contains(w.as_str().unwrap()), "{w}");
+            warned += 1;
+        }
         answers.push((name, id));
     }
+    assert!(warned > 0, "no answer warned (the crowded town's first venue is full)");
     let folder = |name: &str, id: u64| {
         std::fs::read_dir(&server.out)
             .unwrap()

@@ -23,6 +23,7 @@ pub struct Data {
     dir: PathBuf,
     files: Vec<String>,
     sentence: Option<String>,
+    warnings: Vec<String>,
 }
 
 #[pymethods]
@@ -44,6 +45,13 @@ impl Data {
     #[getter]
     fn sentence(&self) -> Option<String> {
         self.sentence.clone()
+    }
+
+    /// What `supportsim run` warns about: a town not settled over the analysis window, venues full on most
+    /// of their open days (a run's; empty otherwise).
+    #[getter]
+    fn warnings(&self) -> Vec<String> {
+        self.warnings.clone()
     }
 
     /// How the output was made, as the command line's manifest.json says it (JSON text).
@@ -128,7 +136,7 @@ pub fn run(
     let cancel = Cancel::new();
     let options = Options { threads, progress: Some(bar.clone()), cancel: cancel.clone() };
     let dir = workdir.clone();
-    let (manifest, has_effects, sentence) = waiting::run(
+    let (manifest, has_effects, sentence, warnings) = waiting::run(
         py,
         &cancel,
         progress.as_ref(),
@@ -141,7 +149,11 @@ pub fn run(
             };
             let exp = experiment::run_experiment(&scenario, &options, record_agents.then_some(&factory as _))?;
             report::write_run_data(&dir, &exp, &prov, &options.cancel)?;
-            Ok((supportsim::output::run_manifest(&exp, &prov), exp.effects.is_some(), headline_sentence(&exp)))
+            let manifest = supportsim::output::run_manifest(&exp, &prov);
+            // The warnings are worked out from the written files, as the command line's are.
+            supportsim::output::write_json(&dir.join("manifest.json"), &manifest)?;
+            let checked = report::steady::check(&report::data::Saved::load(&dir)?);
+            Ok((manifest, exp.effects.is_some(), headline_sentence(&exp), report::steady::sentences(&checked)))
         },
     )?;
     let mut files: Vec<String> = ["timeseries.csv", "venues.csv"].map(String::from).to_vec();
@@ -149,7 +161,7 @@ pub fn run(
     if record_agents {
         files.extend(agent_options.file_names());
     }
-    Ok(Data { kind: Kind::Run, manifest, dir: workdir, files, sentence })
+    Ok(Data { kind: Kind::Run, manifest, dir: workdir, files, sentence, warnings })
 }
 
 /// Compares what-ifs (their tables as JSON) on one baseline and the same seeds, as `supportsim compare`
@@ -183,5 +195,12 @@ pub fn compare(
             report::compare::write_data(&dir, &exps, &[command])
         },
     )?;
-    Ok(Data { kind: Kind::Comparison, manifest, dir: workdir, files: vec!["comparison.csv".into()], sentence: None })
+    Ok(Data {
+        kind: Kind::Comparison,
+        manifest,
+        dir: workdir,
+        files: vec!["comparison.csv".into()],
+        sentence: None,
+        warnings: Vec::new(),
+    })
 }

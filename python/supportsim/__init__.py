@@ -15,7 +15,7 @@ import json
 from typing import TYPE_CHECKING
 
 from . import _native
-from ._errors import Problem, ScenarioError
+from ._errors import Problem, ScenarioError, SteadyStateWarning
 from ._results import Comparison, Result, compare, run
 from ._scenario import Scenario, builtin, builtin_names, load
 from ._sweep import SweepResult, SweepRows, sweep, sweep_rows
@@ -31,6 +31,7 @@ __all__ = [
     "Result",
     "Scenario",
     "ScenarioError",
+    "SteadyStateWarning",
     "SweepResult",
     "SweepRows",
     "builtin",

@@ -35,3 +35,8 @@ class ScenarioError(ValueError):
     def __init__(self, message: str, problems: List[Mapping[str, Any]]):
         super().__init__(message)
         self.problems = [p if isinstance(p, Problem) else Problem(**p) for p in problems]
+
+
+class SteadyStateWarning(UserWarning):
+    """A run's town was not settled over the analysis window, or a venue was full on most of its open days:
+    the warnings ``supportsim run`` prints (docs/report.md, "Findings"). Also in :attr:`Result.warnings`."""

@@ -8,11 +8,13 @@ import json
 import os
 import sys
 import tempfile
+import warnings
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Union
 
 from . import _native
+from ._errors import SteadyStateWarning
 from ._progress import Progress
 from ._scenario import PathLike, Scenario, load, to_json
 
@@ -153,6 +155,13 @@ class Result(_Output):
         return None if rows.empty else rows.iloc[0].to_dict()
 
     @property
+    def warnings(self) -> List[str]:
+        """What ``supportsim run`` warns about, in sentences: the town not settled over the analysis window
+        (its baseline drifting), venues full on most of their open days. Each is also issued as a
+        :class:`SteadyStateWarning` when the run ends."""
+        return list(self._data.warnings)
+
+    @property
     def sentence(self) -> Optional[str]:
         """The headline effect in a sentence with head counts, as the terminal and report.html say it (for a
         memo); None for a town alone."""
@@ -217,7 +226,10 @@ def run(
     with Progress(progress, f"{s.name}: runs") as callback:
         data = _native.run(to_json(s.to_dict()), workdir.name, command, threads=_threads(threads), record_agents=record_agents,
                            record_every=record_every, force=force, progress=callback)
-    return Result(s, data, workdir)
+    result = Result(s, data, workdir)
+    for w in result.warnings:
+        warnings.warn(w, SteadyStateWarning, stacklevel=2)
+    return result
 
 
 def compare(

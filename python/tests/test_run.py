@@ -152,3 +152,14 @@ def test_without_tqdm_a_line_shows_the_runs(small, capsys, monkeypatch):
     supportsim.run(small, replicates=2)
     err = capsys.readouterr().err
     assert "venue_closure: runs" in err and "4/4" in err
+
+
+def test_steady_state_warnings_are_the_command_lines(cli, small, tmp_path):
+    crowded = small.with_events([]).with_values({"venues.centre_cafe.capacity": 2})
+    file = tmp_path / "crowded.toml"
+    file.write_text(crowded.to_toml())
+    said = run_cli(cli, "run", str(file), "--replicates", "2", "--out", str(tmp_path / "cli")).stderr
+    printed = [line[len("warning: "):] for line in said.splitlines() if line.startswith("warning: ")]
+    with pytest.warns(supportsim.SteadyStateWarning, match="centre_cafe was full on"):
+        result = supportsim.run(crowded, replicates=2, progress=False)
+    assert result.warnings == printed and any("centre_cafe" in w for w in printed)

@@ -9,6 +9,7 @@ use super::warm::WarmCache;
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
 use crate::output::{self, Commit, Kind, Provenance};
+use crate::report::steady;
 use crate::scenario::Scenario;
 use serde_json::{json, Value as Json};
 use std::collections::VecDeque;
@@ -189,7 +190,13 @@ impl Worker {
             Ok(dir)
         });
         match result {
-            Ok(dir) => job.end("files", json!({"folder": dir.display().to_string(), "files": files_of(&dir)})),
+            Ok(dir) => {
+                // What `supportsim run` warns about (a town not settled, venues full), from the saved folder.
+                let saved = crate::report::data::Saved::load(&dir);
+                let warnings = saved.map(|s| steady::sentences(&steady::check(&s))).unwrap_or_default();
+                let files = json!({"folder": dir.display().to_string(), "files": files_of(&dir), "warnings": warnings});
+                job.end("files", files)
+            }
             Err(Error::Interrupted) => {
                 job.end("cancelled", json!({"message": "stopped: replaced by a newer question"}))
             }

@@ -21,7 +21,7 @@ function follow(id, meta) {
   $("progress").value = 0;
   $("progress-text").textContent = "Queued…";
   $("headline").textContent = "";
-  for (const id of ["interval", "takeaway", "effects", "attendance", "charts", "metric-filter"]) $(id).replaceChildren();
+  for (const id of ["interval", "steady", "takeaway", "effects", "attendance", "charts", "metric-filter"]) $(id).replaceChildren();
   const src = new EventSource(`/api/runs/${id}/events`);
   state.source = src;
   const done = () => { src.close(); $("stop").disabled = true; };
@@ -156,6 +156,8 @@ function showFiles(id, f, meta) {
     el("a", { href: `${base}/scenario.toml`, text: `The scenario file (${name}.toml)` }),
     el("span", {}, "Reproduce it: ", el("code", { text: `supportsim run ${name}.toml` })),
     el("span", { class: "hint", text: `Saved in ${f.folder}` }));
+  // What `supportsim run` warns about: a town not settled over the window, venues full on most open days.
+  $("steady").replaceChildren(...(f.warnings || []).map((w) => el("p", { class: "warn", text: `Warning: ${w}` })));
   const charts = f.files.filter((p) => p.startsWith("charts/") && p.endsWith(".svg"));
   $("charts").replaceChildren(...charts.map((p) => {
     const label = p.slice(7, -4).replace(/_/g, " ");
