@@ -29,7 +29,7 @@ fn a_town_started_without_a_warm_up_is_said_not_to_be_settled() {
             .replace("window_days = 84", "window_days = 98")
     });
     assert!(stderr.contains("warning: The town was not at a steady state over the last 14 weeks"), "{stderr}");
-    assert!(stderr.contains("a longer warm-up"), "{stderr}");
+    assert!(stderr.contains("gives the town more time to settle first"), "{stderr}");
     assert!(report.contains("<p class=\"warn\">The town was not at a steady state"), "the report says it too");
 }
 
@@ -56,4 +56,19 @@ fn a_venue_full_on_most_open_days_is_named_and_venues_csv_counts_open_and_full_d
         }
     }
     assert!(seen > 0);
+}
+
+#[test]
+fn the_test_town_after_its_warm_up_is_settled_and_said_nothing_of() {
+    let dir = tempfile::tempdir().unwrap();
+    let (stderr, report, _) = run(dir.path(), |t| t.to_string());
+    assert!(!stderr.contains("warning:"), "{stderr}");
+    assert!(!report.contains("not at a steady state") && !report.contains("was full on"));
+}
+
+#[test]
+fn one_replicate_says_the_drift_was_not_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let (stderr, _, _) = run(dir.path(), |t| t.replace("replicates = 4", "replicates = 1"));
+    assert!(stderr.contains("could not be checked: one replicate gives no interval"), "{stderr}");
 }

@@ -63,9 +63,15 @@ pub fn run_scenario(
     cancel.check()?;
     folder.commit(stage, Kind::Run, manifest, Commit::Replace, &cancel)?;
     print_summary(&exp);
-    let saved = crate::report::data::Saved::load(&target)?;
-    for warning in crate::report::steady::sentences(&crate::report::steady::check(&saved)) {
-        eprintln!("\nwarning: {warning}");
+    // The steady-state checks read the folder just written, as the report does; the folder is complete
+    // whether or not they can.
+    match crate::report::data::Saved::load(&target) {
+        Ok(saved) => {
+            for warning in crate::report::steady::sentences(&crate::report::steady::check(&saved)) {
+                eprintln!("\nwarning: {warning}");
+            }
+        }
+        Err(e) => eprintln!("\nsupportsim: the steady-state checks could not read the folder: {e}"),
     }
     if let Some(target) = exp.scenario.analysis.target_interval_width {
         let (group, metric) = exp.scenario.headline();

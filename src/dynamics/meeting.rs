@@ -76,8 +76,8 @@ pub fn attendees(venue_today: &[VenueIdx], n_venues: usize) -> Vec<Vec<AgentIdx>
         .collect()
 }
 
-/// Runs the phase. `attendees[v]` lists the agents who chose venue v (ascending). Returns visits per venue
-/// (staff on duty not counted).
+/// Runs the phase. `attendees[v]` lists the agents who chose venue v (ascending). Returns, per venue, the
+/// visits (staff on duty not counted) and whether anyone was turned away at its capacity.
 #[allow(clippy::too_many_arguments)]
 pub fn hold_meetings(
     ctx: &DayContext,
@@ -88,7 +88,7 @@ pub fn hold_meetings(
     attendees: &[Vec<AgentIdx>],
     venue_today: &mut [VenueIdx],
     daily: &mut [Daily],
-) -> Vec<u32> {
+) -> Vec<(u32, bool)> {
     let net: &Network = network;
     // One task per venue: a venue's day is serial (one stream), and venues differ in size by a hundredfold.
     // The threads take the venues largest first (in a FIFO scope), so that the largest does not start last
@@ -109,7 +109,7 @@ pub fn hold_meetings(
         || change_ties(network, &outcomes, ctx.day as i32, initial),
         || write_back(&outcomes, venue_today, daily),
     );
-    outcomes.iter().map(|out| out.visits).collect()
+    outcomes.iter().map(|out| (out.visits, !out.turned_away.is_empty())).collect()
 }
 
 /// Applies the tie changes the venues decided, one at a time in venue order (a new tie may push out a tie of

@@ -109,11 +109,11 @@ impl World<'_> {
             &mut self.venue_today,
             &mut self.daily,
         );
-        for (v, (period, visits)) in self.venue_period.iter_mut().zip(visits).enumerate() {
+        for (v, (period, (visits, turned_away))) in self.venue_period.iter_mut().zip(visits).enumerate() {
             period.visits += visits;
             if ctx.is_open(v as VenueIdx) {
                 period.days_open += 1;
-                period.days_full += u32::from(visits >= s.venues[v].capacity);
+                period.days_full += u32::from(turned_away);
             }
         }
     }

@@ -192,8 +192,10 @@ impl Worker {
         match result {
             Ok(dir) => {
                 // What `supportsim run` warns about (a town not settled, venues full), from the saved folder.
-                let saved = crate::report::data::Saved::load(&dir);
-                let warnings = saved.map(|s| steady::sentences(&steady::check(&s))).unwrap_or_default();
+                let warnings = match crate::report::data::Saved::load(&dir) {
+                    Ok(saved) => steady::sentences(&steady::check(&saved)),
+                    Err(e) => vec![format!("the steady-state checks could not read the answer's folder: {e}")],
+                };
                 let files = json!({"folder": dir.display().to_string(), "files": files_of(&dir), "warnings": warnings});
                 job.end("files", files)
             }

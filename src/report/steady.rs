@@ -7,9 +7,11 @@
 //!   window, with a 95% t-interval over replicates. A metric drifts when the interval excludes zero and the
 //!   drift is at least 5% of its level (and at least half a point for a share, 0.001 otherwise: more than
 //!   rounding shows).
-//! - **capacity**: a venue is full on a day when it admitted as many visitors as its capacity (anyone more
-//!   was turned away); one full on more than half of its open days in the window has its attendance set by its
-//!   capacity, not by who wants to come.
+//!   With one replicate, or fewer than three recordings in the window, the drift cannot be told from noise:
+//!   the run says so instead.
+//! - **capacity**: a venue is full on a day when more visitors came than its capacity admits (those beyond it
+//!   were turned away); one full on more than half of its open days in the window, in either arm, has its
+//!   attendance set by its capacity, not by who wants to come.
 //!
 //! `supportsim run` prints the warnings and report.html shows them.
 
@@ -39,10 +41,11 @@ pub struct Drift {
     pub drift: (f64, f64, f64),
 }
 
-/// A venue full on most of its open days.
+/// A venue full on most of its open days, in an arm.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Full {
     pub venue: String,
+    pub arm: String,
     pub share: f64,
 }
 
@@ -50,6 +53,10 @@ pub struct Full {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Steadiness {
     pub window_days: u32,
+    /// Whether the run has events (then the arms are named: with and without them).
+    pub what_if: bool,
+    /// Why the drift could not be checked, if it could not.
+    pub unchecked: Option<String>,
     pub drifting: Vec<Drift>,
     pub full: Vec<Full>,
 }
@@ -64,8 +71,14 @@ pub fn is_drifting(metric: &str, level: f64, drift: (f64, f64, f64)) -> bool {
 /// The checks on a saved run.
 pub fn check(saved: &Saved) -> Steadiness {
     let window = saved.window_days();
-    let mut drifting = Vec::new();
-    for group in KEY_GROUPS {
+    let mut out = Steadiness { window_days: window, what_if: saved.arms.len() > 1, ..Steadiness::default() };
+    let (days, _) = saved.window_values("baseline", "all", KEY_METRICS[0]);
+    if saved.replicates() < 2 {
+        out.unchecked = Some("one replicate gives no interval for its drift (run 2 or more)".into());
+    } else if days.len() < 3 {
+        out.unchecked = Some(format!("the window holds {} recordings, and a trend needs 3", days.len()));
+    }
+    for group in KEY_GROUPS.iter().filter(|_| out.unchecked.is_none()) {
         for metric in KEY_METRICS {
             let (days, per_rep) = saved.window_values("baseline", group, metric);
             let values: Vec<f64> = per_rep.iter().flatten().copied().filter(|v| v.is_finite()).collect();
@@ -77,29 +90,48 @@ pub fn check(saved: &Saved) -> Steadiness {
             let w = window as f64;
             let drift = (s * w, lo * w, hi * w);
             if is_drifting(metric, level, drift) {
-                drifting.push(Drift { group: group.into(), metric: metric.into(), level, drift });
+                out.drifting.push(Drift { group: group.to_string(), metric: metric.into(), level, drift });
             }
         }
     }
     let start = saved.window_start();
-    let mut full = Vec::new();
     for ((arm, venue), days) in &saved.fullness {
-        if arm != "baseline" {
-            continue;
-        }
         let (open, full_days) = days.range(start..).fold((0, 0), |(o, f), (_, (o1, f1))| (o + o1, f + f1));
         let share = full_days as f64 / open as f64;
         if open > 0 && share > FULL_SHARE {
-            full.push(Full { venue: venue.clone(), share });
+            out.full.push(Full { venue: venue.clone(), arm: arm.clone(), share });
         }
     }
-    Steadiness { window_days: window, drifting, full }
+    out
+}
+
+/// "the last 26 weeks", or "the last 10 days" for a window of days that are not whole weeks.
+fn window_words(days: u32) -> String {
+    if days.is_multiple_of(7) {
+        format!("the last {} weeks", days / 7)
+    } else {
+        format!("the last {days} days")
+    }
+}
+
+/// A share just above one half is not shown as "50%".
+fn percent(share: f64) -> String {
+    if (100.0 * share).round() <= 50.0 {
+        format!("{:.1}%", 100.0 * share)
+    } else {
+        format!("{:.0}%", 100.0 * share)
+    }
 }
 
 /// The checks' findings in sentences, for the terminal and the report; none when the town was settled.
 pub fn sentences(s: &Steadiness) -> Vec<String> {
-    let weeks = s.window_days / 7;
+    let window = window_words(s.window_days);
+    let without = if s.what_if { ", without the events" } else { "" };
+    let means = if s.what_if { "Levels and effects are" } else { "Levels are" };
     let mut out = Vec::new();
+    if let Some(why) = &s.unchecked {
+        out.push(format!("Whether the town was settled over {window} could not be checked: {why}."));
+    }
     if !s.drifting.is_empty() {
         let moves: Vec<String> = s
             .drifting
@@ -107,7 +139,7 @@ pub fn sentences(s: &Steadiness) -> Vec<String> {
             .map(|d| {
                 let shown = |x: f64| format_difference(&d.metric, x, "points");
                 format!(
-                    "{}, {}: {} (95% interval {} to {}) from {}",
+                    "{}, {}: {} (95% interval {} to {}) around a mean of {}",
                     describe(&d.group),
                     metric_words(&d.metric),
                     shown(d.drift.0),
@@ -118,18 +150,23 @@ pub fn sentences(s: &Steadiness) -> Vec<String> {
             })
             .collect();
         out.push(format!(
-            "The town was not at a steady state over the last {weeks} weeks, without the events; it moved: {}. Levels and \
-             effects are means over those weeks, so they may depend on the run's length; a longer warm-up \
-             (run.burn_in_days and run.days, docs/scenarios.md) lets the town settle first.",
+            "The town was not at a steady state over {window}{without}; it moved: {}. {means} means over those \
+             weeks, so they may depend on the run's length: a longer run, its window at the end and any events \
+             moved on with it, gives the town more time to settle first (docs/scenarios.md, \"A longer warm-up\").",
             moves.join("; ")
         ));
     }
     for f in &s.full {
+        let arm = match (s.what_if, f.arm.as_str()) {
+            (false, _) => "",
+            (true, "baseline") => ", without the events",
+            (true, _) => ", with the events",
+        };
         out.push(format!(
-            "{} was full on {:.0}% of its open days over the last {weeks} weeks, without the events: people were \
+            "{} was full on {} of its open days over {window}{arm}: more came than its capacity admits and were \
              turned away, so its attendance is set by its capacity, not by who wants to come.",
             f.venue,
-            100.0 * f.share
+            percent(f.share)
         ));
     }
     out
@@ -153,22 +190,48 @@ mod tests {
     }
 
     #[test]
-    fn the_sentences_name_each_drift_and_each_full_venue() {
+    fn the_sentences_name_each_drift_and_each_full_venue_with_its_arm() {
         let s = Steadiness {
             window_days: 182,
+            what_if: true,
+            unchecked: None,
             drifting: vec![Drift {
                 group: "residents".into(),
                 metric: "ties_mean".into(),
                 level: 13.2,
                 drift: (-0.9, -1.1, -0.7),
             }],
-            full: vec![Full { venue: "north_meeting_place".into(), share: 0.8 }],
+            full: vec![
+                Full { venue: "north_meeting_place".into(), arm: "baseline".into(), share: 0.8 },
+                Full { venue: "centre_cafe".into(), arm: "scenario".into(), share: 0.502 },
+            ],
         };
         let said = sentences(&s);
-        assert_eq!(said.len(), 2);
-        assert!(said[0].contains("over the last 26 weeks") && said[0].contains("residents"), "{}", said[0]);
-        assert!(said[0].contains("-0.900") && said[0].contains("13.200"), "{}", said[0]);
+        assert_eq!(said.len(), 3);
+        assert!(said[0].contains("over the last 26 weeks, without the events") && said[0].contains("residents"));
+        assert!(said[0].contains("-0.900") && said[0].contains("around a mean of 13.200"), "{}", said[0]);
+        assert!(said[0].contains("Levels and effects are means"), "{}", said[0]);
         assert!(said[1].starts_with("north_meeting_place was full on 80% of its open days"), "{}", said[1]);
+        assert!(said[1].contains("weeks, without the events:"), "{}", said[1]);
+        assert!(said[2].starts_with("centre_cafe was full on 50.2% of") && said[2].contains("with the events:"));
         assert!(sentences(&Steadiness::default()).is_empty());
+    }
+
+    #[test]
+    fn a_town_alone_names_no_arm_and_an_unchecked_drift_is_said() {
+        let s = Steadiness {
+            window_days: 10,
+            what_if: false,
+            unchecked: Some("one replicate gives no interval for its drift (run 2 or more)".into()),
+            drifting: Vec::new(),
+            full: vec![Full { venue: "cafe".into(), arm: "baseline".into(), share: 1.0 }],
+        };
+        let said = sentences(&s);
+        assert_eq!(
+            said[0],
+            "Whether the town was settled over the last 10 days could not be checked: one replicate gives no \
+             interval for its drift (run 2 or more)."
+        );
+        assert!(said[1].starts_with("cafe was full on 100% of its open days over the last 10 days: more came"));
     }
 }

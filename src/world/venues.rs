@@ -124,8 +124,8 @@ mod tests {
 }
 
 /// A venue over one recording period: whether it operated at the period's end, the visits (staff on duty not
-/// counted), the days it was open, and the days it was full (as many visitors as its capacity admits, so
-/// anyone more was turned away).
+/// counted), the days it was open, and the days it was full (more visitors came than its capacity admits, and
+/// those beyond it were turned away).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct VenuePeriod {
     pub operating: bool,
