@@ -24,6 +24,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(town::builtin_names, m)?)?;
     m.add_function(wrap_pyfunction!(town::check, m)?)?;
     m.add_function(wrap_pyfunction!(town::toml_text, m)?)?;
+    m.add_function(wrap_pyfunction!(town::parse_toml, m)?)?;
     m.add_function(wrap_pyfunction!(town::set_values, m)?)?;
     m.add_function(wrap_pyfunction!(town::params_table, m)?)?;
     m.add_function(wrap_pyfunction!(runs::run, m)?)?;

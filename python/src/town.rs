@@ -68,6 +68,21 @@ pub fn load_builtin(py: Python<'_>, name: &str) -> PyResult<String> {
     merged(py, Origin::Embedded, Path::new(&file))
 }
 
+/// The table of a scenario's TOML text (as JSON), for `Scenario.from_toml`; a syntax error names its line.
+#[pyfunction]
+pub fn parse_toml(py: Python<'_>, text: &str) -> PyResult<String> {
+    let table: Table = text.parse().map_err(|e: toml::de::Error| {
+        let line = e.span().map(|s| text[..s.start].matches('\n').count() + 1);
+        let message = format!("not valid TOML: {}", e.message());
+        scenario_error(
+            py,
+            &message,
+            &[Problem { file: Some(FROM_PYTHON.into()), line, path: String::new(), message: message.clone() }],
+        )
+    })?;
+    json_of(&table)
+}
+
 /// The names of the scenarios compiled into supportsim.
 #[pyfunction]
 pub fn builtin_names() -> Vec<String> {

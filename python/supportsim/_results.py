@@ -167,6 +167,23 @@ class Result(_Output):
         memo); None for a town alone."""
         return self._data.sentence
 
+    def _repr_html_(self) -> str:
+        """In a notebook: the headline sentence, the warnings, and the key effects (or levels) of the headline
+        group."""
+        import html
+
+        parts = [f"<p><b>{html.escape(self.scenario.name)}</b>, {self.manifest['replicates']} replicates</p>"]
+        if self.sentence:
+            parts.append(f"<p>{html.escape(self.sentence)}</p>")
+        for w in self.warnings:
+            parts.append(f"<p style='background:#fff4e5;padding:0.3em'>{html.escape(w)}</p>")
+        table = self.effects if self.effects is not None else self.levels
+        group = self.scenario.headline["group"] if self.effects is not None else "all"
+        key = ["lonely_share", "crisis_share", "attended_share", "ties_mean", "hope_mean"]
+        rows = table[(table["group"] == group) & table["metric"].isin(key)]
+        parts.append(f"<p>{html.escape(group)}:</p>" + rows.to_html(index=False))
+        return "\n".join(parts)
+
     def __repr__(self) -> str:
         what = self.sentence or "the town alone (no events): see .levels"
         return f"<Result {self.scenario.name!r}, {self.manifest['replicates']} replicates: {what}>"

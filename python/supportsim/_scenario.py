@@ -55,6 +55,12 @@ class Scenario:
         ``scenario``."""
         return cls(dict(table))
 
+    @classmethod
+    def from_toml(cls, text: str) -> "Scenario":
+        """A scenario from the text of a scenario file (what :meth:`to_toml` writes, or a file's content);
+        ``extends`` is read relative to the current folder."""
+        return cls(json.loads(_native.parse_toml(text)))
+
     @property
     def name(self) -> str:
         """The scenario's name (its output folder's default name)."""

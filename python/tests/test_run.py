@@ -48,6 +48,8 @@ def test_a_run_equals_the_command_line_bit_for_bit(cli, small, tmp_path):
     run_cli(cli, "report", str(saved))
     h = result.headline
     assert h["group"] == "district:north/service_users" and h["metric"] == "lonely_share"
+    shown = result._repr_html_()  # a notebook's view: the sentence and the headline group's key effects
+    assert result.sentence.split(":")[0] in shown and "<table" in shown and "crisis_share" in shown
     assert h["ci_low"] <= h["difference"] <= h["ci_high"]
 
 

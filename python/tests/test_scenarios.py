@@ -125,3 +125,10 @@ def test_params_lists_every_parameter():
     assert list(p.columns) == ["name", "default", "unit", "min", "max", "source", "meaning"]
     assert "habit_pull" in set(p["name"]) and len(p) > 40
     assert (p["min"] <= p["default"]).all() and (p["default"] <= p["max"]).all()
+
+
+def test_from_toml_reads_what_to_toml_writes(small):
+    assert supportsim.Scenario.from_toml(small.to_toml()) == small
+    with pytest.raises(supportsim.ScenarioError) as e:
+        supportsim.Scenario.from_toml('name = "x"\n[run]\ndays = = 3\n')
+    assert e.value.problems[0].line == 3 and "not valid TOML" in e.value.problems[0].message
