@@ -151,7 +151,10 @@ pub fn set_values(py: Python<'_>, table: &str, values: &str) -> PyResult<String>
     }
     if !problems.is_empty() {
         let n = problems.len();
-        let message = format!("{n} problem{} in the values to set", if n == 1 { "" } else { "s" });
+        let mut message = format!("{n} problem{} in the values to set:", if n == 1 { "" } else { "s" });
+        for p in &problems {
+            message.push_str(&format!("\n  {p}"));
+        }
         return Err(scenario_error(py, &message, &problems));
     }
     json_of(&table)

@@ -57,8 +57,9 @@ def _threads(threads: Optional[int]) -> Optional[int]:
 
 
 def _call(name: str, *args: Any, **kw: Any) -> str:
-    """How a run was asked for, for its manifest's command_line."""
-    shown = [repr(a) for a in args] + [f"{k}={v!r}" for k, v in kw.items() if v is not None]
+    """How a run was asked for, for its manifest's command_line (a scenario is named, and is in the manifest
+    as it ran)."""
+    shown = [str(a) for a in args] + [f"{k}={v!r}" for k, v in kw.items() if v is not None]
     return f"python {sys.version_info[0]}.{sys.version_info[1]}: supportsim.{name}({', '.join(shown)})"
 
 
@@ -186,7 +187,8 @@ class Result(_Output):
 
     def __repr__(self) -> str:
         what = self.sentence or "the town alone (no events): see .levels"
-        return f"<Result {self.scenario.name!r}, {self.manifest['replicates']} replicates: {what}>"
+        n = self.manifest["replicates"]
+        return f"<Result {self.scenario.name!r}, {n} replicate{'s' if n != 1 else ''}: {what}>"
 
 
 class Comparison(_Output):
@@ -237,7 +239,7 @@ def run(
     """
     base = _scenario(scenario)
     s = _overridden(base, replicates, seed, window_days)
-    command = _call("run", s.name, replicates=replicates, seed=seed, threads=threads, window_days=window_days,
+    command = _call("run", f"<scenario {s.name!r}: the manifest's `scenario`>", replicates=replicates, seed=seed, threads=threads, window_days=window_days,
                     record_agents=record_agents or None, record_every=record_every)
     workdir = tempfile.TemporaryDirectory(prefix="supportsim-run-")
     with Progress(progress, f"{s.name}: runs") as callback:
@@ -266,7 +268,7 @@ def compare(
     options = [_overridden(_scenario(s), replicates, seed, window_days) for s in scenarios]
     if not options:
         raise ValueError("compare needs at least one scenario")
-    command = _call("compare", [s.name for s in options], replicates=replicates, seed=seed, threads=threads,
+    command = _call("compare", f"<options {[s.name for s in options]}: the manifest's `scenarios`>", replicates=replicates, seed=seed, threads=threads,
                     window_days=window_days)
     workdir = tempfile.TemporaryDirectory(prefix="supportsim-compare-")
     with Progress(progress, "compare: runs") as callback:

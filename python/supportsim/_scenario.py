@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import os
-from typing import Any, Dict, Iterable, List, Mapping, Union
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 from . import _native
 from ._errors import ScenarioError
@@ -21,13 +22,40 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not a TOML value")
 
 
+def _unfit(value: Any, path: str) -> Optional[Tuple[str, str]]:
+    """The first place in a table that TOML cannot hold, and why: (dotted path, message)."""
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            found = _unfit(v, f"{path}.{k}" if path else str(k))
+            if found:
+                return found
+        return None
+    if isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            found = _unfit(v, f"{path}[{i}]")
+            if found:
+                return found
+        return None
+    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
+        return _unfit(value.tolist(), path)
+    if isinstance(value, bool) or isinstance(value, (int, str)):
+        return None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else (path, f"must be a finite number, got {value}")
+    if type(value).__name__ == "Scenario":
+        return (path, "a Scenario cannot go inside a table: write it to a file with to_toml() and name the file")
+    return (path, f"{type(value).__name__} is not a TOML value (strings, finite numbers, booleans, lists, dicts)")
+
+
 def to_json(value: Any, what: str = "a scenario", sort_keys: bool = False) -> str:
-    """The JSON text a table crosses to the engine as; a value TOML cannot hold is a :class:`ScenarioError`."""
-    try:
-        return json.dumps(value, allow_nan=False, default=_plain, sort_keys=sort_keys)
-    except (TypeError, ValueError) as e:
-        message = f"{what} holds strings, finite numbers, booleans, lists and dicts only: {e}"
-        raise ScenarioError(message, [{"file": None, "line": None, "path": "", "message": message}]) from None
+    """The JSON text a table crosses to the engine as; a value TOML cannot hold is a :class:`ScenarioError`
+    naming where it is."""
+    found = _unfit(value, "")
+    if found:
+        path, why = found
+        message = f"1 problem in {what}:\n  {path}: {why}"
+        raise ScenarioError(message, [{"file": None, "line": None, "path": path, "message": why}])
+    return json.dumps(value, allow_nan=False, default=_plain, sort_keys=sort_keys)
 
 
 class Scenario:
@@ -153,10 +181,8 @@ class Scenario:
     def __repr__(self) -> str:
         n = len(self._table.get("events", []))
         what = f"{n} event{'s' if n != 1 else ''}" if n else "no events (the town alone)"
-        return (
-            f"<Scenario {self.name!r}: {self.agents} agents, {self.days} days, "
-            f"{self.replicates} replicates, {what}>"
-        )
+        reps = f"{self.replicates} replicate{'s' if self.replicates != 1 else ''}"
+        return f"<Scenario {self.name!r}: {self.agents} agents, {self.days} days, {reps}, {what}>"
 
 
 def load(path: PathLike) -> Scenario:

@@ -60,10 +60,10 @@ def _start(spec: Spec, name: str, shard: Optional[str], out: Optional[PathLike],
     where: Dict[str, Any]
     if isinstance(spec, Mapping):
         where = {"table": to_json(dict(spec), "a sweep")}
-        shown: Any = "<dict>"
+        shown: Any = "<sweep from a dict: its folder's sweep.toml>"
     else:
         where = {"path": os.fspath(spec)}
-        shown = os.fspath(spec)
+        shown = repr(os.fspath(spec))
     command = _call(name, shown, shard=shard, out=None if out is None else os.fspath(out), replicates=replicates,
                     points=points, agents=agents, threads=threads, resume=resume or None)
     return _native.sweep_start(**where, out=None if out is None else os.fspath(out), shard=shard,

@@ -113,11 +113,23 @@ def test_with_values_uses_the_sweep_paths(small):
     assert "north_meeting_place" in e.value.problems[0].message
 
 
-def test_values_that_are_not_toml_are_refused(small):
-    with pytest.raises(supportsim.ScenarioError):
+def test_values_that_are_not_toml_are_refused_naming_where(small):
+    with pytest.raises(supportsim.ScenarioError) as e:
         small.with_params(habit_pull=float("nan"))
-    with pytest.raises(supportsim.ScenarioError):
+    assert e.value.problems[0].path == "params.habit_pull" and "params.habit_pull: must be a finite" in str(e.value)
+    with pytest.raises(supportsim.ScenarioError) as e:
         supportsim.Scenario.from_dict({"name": "x", "run": {"days": None}})
+    assert e.value.problems[0].path == "run.days" and "NoneType is not a TOML value" in str(e.value)
+    with pytest.raises(supportsim.ScenarioError, match="write it to a file with to_toml"):
+        supportsim.sweep({"name": "s", "scenario": small, "parameters": []}, progress=False)
+
+
+def test_a_bad_path_to_set_says_why_in_its_message(small):
+    with pytest.raises(supportsim.ScenarioError) as e:
+        small.with_values({"events[1].amount": 5})
+    assert "events[1].amount" in str(e.value) and "1 problem in the values to set:" in str(e.value)
+    assert e.value.problems[0].message in str(e.value)
+    assert repr(small.with_values({"run.replicates": 1})).count("1 replicate,") == 1
 
 
 def test_params_lists_every_parameter():
