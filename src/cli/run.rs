@@ -59,19 +59,12 @@ pub fn run_scenario(
     let exp = experiment::run_experiment(&scenario, &options, if args.record_agents { Some(&factory) } else { None })?;
     let prov =
         Provenance { command_line: command_line.to_vec(), threads, record_agents: args.record_agents, agent_options };
-    let manifest = crate::report::write_run(&stage, &exp, &prov, &cancel)?;
+    let (manifest, warnings) = crate::report::write_run(&stage, &exp, &prov, &cancel)?;
     cancel.check()?;
     folder.commit(stage, Kind::Run, manifest, Commit::Replace, &cancel)?;
     print_summary(&exp);
-    // The steady-state checks read the folder just written, as the report does; the folder is complete
-    // whether or not they can.
-    match crate::report::data::Saved::load(&target) {
-        Ok(saved) => {
-            for warning in crate::report::steady::sentences(&crate::report::steady::check(&saved)) {
-                eprintln!("\nwarning: {warning}");
-            }
-        }
-        Err(e) => eprintln!("\nsupportsim: the steady-state checks could not read the folder: {e}"),
+    for warning in warnings {
+        eprintln!("\nwarning: {warning}");
     }
     if let Some(target) = exp.scenario.analysis.target_interval_width {
         let (group, metric) = exp.scenario.headline();

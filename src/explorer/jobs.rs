@@ -9,7 +9,6 @@ use super::warm::WarmCache;
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
 use crate::output::{self, Commit, Kind, Provenance};
-use crate::report::steady;
 use crate::scenario::Scenario;
 use serde_json::{json, Value as Json};
 use std::collections::VecDeque;
@@ -185,17 +184,13 @@ impl Worker {
         let progress = |p: Progress| job.emit("progress", serde_json::to_value(p).unwrap_or(Json::Null));
         let result = answer(&self.cache, &q.scenario, &self.pool, cancel, &progress).and_then(|exp| {
             job.emit("answer", answer_json(&exp, &q.title));
-            let dir = self.write_folder(&exp, cancel)?;
+            let (dir, warnings) = self.write_folder(&exp, cancel)?;
             *lock(&job.folder) = Some(dir.clone());
-            Ok(dir)
+            Ok((dir, warnings))
         });
         match result {
-            Ok(dir) => {
-                // What `supportsim run` warns about (a town not settled, venues full), from the saved folder.
-                let warnings = match crate::report::data::Saved::load(&dir) {
-                    Ok(saved) => steady::sentences(&steady::check(&saved)),
-                    Err(e) => vec![format!("the steady-state checks could not read the answer's folder: {e}")],
-                };
+            Ok((dir, warnings)) => {
+                // What `supportsim run` warns about (a town not settled, venues full), as its report shows it.
                 let files = json!({"folder": dir.display().to_string(), "files": files_of(&dir), "warnings": warnings});
                 job.end("files", files)
             }
@@ -206,17 +201,18 @@ impl Worker {
         }
     }
 
-    /// Writes the answer's output folder, as `supportsim run` writes it, under `out`.
-    fn write_folder(&self, exp: &crate::experiment::Experiment, cancel: &Cancel) -> Result<PathBuf> {
+    /// Writes the answer's output folder, as `supportsim run` writes it, under `out`; returns it and its
+    /// steady-state warnings.
+    fn write_folder(&self, exp: &crate::experiment::Experiment, cancel: &Cancel) -> Result<(PathBuf, Vec<String>)> {
         let n = self.next_folder.fetch_add(1, Ordering::SeqCst);
         let target = self.out.join(format!("{}-{n}", exp.scenario.name));
         let (mut folder, stage, _) = output::begin(&target, Kind::Run, false, &output::RUN_FILES)?;
         let command_line = vec!["supportsim".into(), "run".into(), format!("{}.toml", exp.scenario.name)];
         let prov = Provenance { command_line, threads: None, record_agents: false, agent_options: Default::default() };
-        let manifest = crate::report::write_run(&stage, exp, &prov, cancel)?;
+        let (manifest, warnings) = crate::report::write_run(&stage, exp, &prov, cancel)?;
         cancel.check()?;
         folder.commit(stage, Kind::Run, manifest, Commit::Replace, cancel)?;
-        Ok(target)
+        Ok((target, warnings))
     }
 }
 

@@ -300,14 +300,12 @@ impl Saved {
     /// The paired differences (scenario − baseline) of a group's metric on each recording day of the analysis
     /// window, per replicate: (days, `values[replicate][day]`).
     pub fn window_differences(&self, group: &str, metric: &str) -> (Vec<u32>, Vec<Vec<f64>>) {
-        let from = self.window_start() - 1;
-        let key = |arm: &str| (arm.to_string(), group.to_string(), metric.to_string());
-        let (Some(base), Some(scen)) = (self.series.get(&key("baseline")), self.series.get(&key("scenario"))) else {
+        let (days, base) = self.window_values("baseline", group, metric);
+        let (scen_days, scen) = self.window_values("scenario", group, metric);
+        if scen_days != days {
             return (Vec::new(), Vec::new());
-        };
-        let days: Vec<u32> = base.range(from + 1..).map(|(d, _)| *d).filter(|d| scen.contains_key(d)).collect();
-        let reps = days.first().map_or(0, |d| base[d].len().min(scen[d].len()));
-        let per_rep = (0..reps).map(|r| days.iter().map(|d| scen[d][r] - base[d][r]).collect()).collect();
+        }
+        let per_rep = base.iter().zip(&scen).map(|(b, s)| b.iter().zip(s).map(|(b, s)| s - b).collect()).collect();
         (days, per_rep)
     }
 

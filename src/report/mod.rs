@@ -30,14 +30,18 @@ pub fn is_drawn(path: &str) -> bool {
 /// Renders `charts/` and `report.html` into `out` from the run's files in `data` (the same folder, or a
 /// stage being written beside them).
 pub fn render(data: &Path, out: &Path, cancel: &Cancel) -> Result<()> {
-    let saved = data::Saved::load(data)?;
+    draw(&data::Saved::load(data)?, out, cancel)
+}
+
+/// Draws `charts/` and `report.html` into `out` from a run's files read back.
+fn draw(saved: &data::Saved, out: &Path, cancel: &Cancel) -> Result<()> {
     cancel.check()?;
     let charts_dir = out.join("charts");
-    let mut charts = charts::render(&saved, &charts_dir, cancel)?;
+    let mut charts = charts::render(saved, &charts_dir, cancel)?;
     cancel.check()?;
-    charts.push(venue_charts::render(&saved, &charts_dir)?);
+    charts.push(venue_charts::render(saved, &charts_dir)?);
     cancel.check()?;
-    html::write(&saved, &charts, &charts_dir, &out.join("report.html"))
+    html::write(saved, &charts, &charts_dir, &out.join("report.html"))
 }
 
 /// Writes a run's data files into `dir`: `timeseries.csv`, `venues.csv`, `effects.csv` (a what-if) or
@@ -57,14 +61,21 @@ pub fn write_run_data(dir: &Path, exp: &Experiment, prov: &Provenance, cancel: &
     Ok(())
 }
 
-/// Writes a run's files, charts and report into the stage; returns its manifest. Charts and the report are
-/// rendered from the staged files only, as `supportsim report` does.
-pub fn write_run(stage: &Stage, exp: &Experiment, prov: &Provenance, cancel: &Cancel) -> Result<serde_json::Value> {
+/// Writes a run's files, charts and report into the stage; returns its manifest and its steady-state
+/// warnings (`steady`, as the report shows them). Charts, report and warnings come from the staged files
+/// only, as `supportsim report` draws them.
+pub fn write_run(
+    stage: &Stage,
+    exp: &Experiment,
+    prov: &Provenance,
+    cancel: &Cancel,
+) -> Result<(serde_json::Value, Vec<String>)> {
     write_run_data(stage.dir(), exp, prov, cancel)?;
     let manifest = output::run_manifest(exp, prov);
     output::write_draft_manifest(stage, Kind::Run, &manifest)?;
-    render(stage.dir(), stage.dir(), cancel)?;
-    Ok(manifest)
+    let saved = data::Saved::load(stage.dir())?;
+    draw(&saved, stage.dir(), cancel)?;
+    Ok((manifest, steady::sentences(&steady::check(&saved))))
 }
 
 /// What [`save_copy`] saves: data files already written into a folder of their own, the folder's kind and
