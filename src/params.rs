@@ -165,7 +165,19 @@ define_params! {
     peer_outreach_per_day = 2.0, "people/day", [0.0, 50.0],
         "assumption (a peer worker's caseload; the trial's dose is set per person, see docs/validation.md)",
         "Service users who are struggling or in crisis and stayed in that one peer worker on duty reaches out to per day (a visit or a call): support (`staff_support` emotional and informational) and vicarious hope.";
-    hope_gain_lived_experience = 0.00961, "score", [0.0, 1.0], "calibrated (calibration/peer_support.toml) to peer support's effect on personal recovery, SMD about 0.2",
+    professional_followups_per_day = 1.0, "people/day", [0.0, 50.0],
+        "assumption (the study: professionals' practical help and coordination; follow-up in case management)",
+        "Service users who are struggling or in crisis and stayed in that one professional on duty follows up per day (a visit or a call): `staff_support` instrumental and informational support.";
+    staff_welcomes_per_day = 2.0, "newcomers/day", [0.0, 50.0],
+        "assumption (the study: staff who welcome newcomers and bridge them into the group)",
+        "Newcomers (visitors whose habit for the weekday is not this venue) one staff member on duty welcomes per day and introduces to a regular: the two meet without the risk of a rejection and may form a tie.";
+    welcome_habit_gain = 0.2, "share", [0.0, 1.0],
+        "assumption (the study: staff who welcome newcomers; a welcome makes people come back)",
+        "Share of the remaining gap to a full weekday habit that a welcomed newcomer gains on top of the visit's own `habit_gain`.";
+    professional_continuity = 0.15, "share", [0.0, 0.9],
+        "assumption (the study: professionals give continuity, a place's stayer-ability)",
+        "Share of a venue's instability (1 - stability) each professional on duty beyond its configured professionals takes away; each one short of them adds it back (instability at most 1).";
+    hope_gain_lived_experience = 0.00666, "score", [0.0, 1.0], "calibrated (calibration/peer_support.toml) to peer support's effect on personal recovery, SMD about 0.2",
         "Share of the gap to full hope gained from contact with a well peer, volunteer or worker with lived experience.";
     meeting_support = 0.3, "support units", [0.0, 10.0], ASSUMPTION,
         "Emotional support two attendees exchange when they meet.";
@@ -338,7 +350,9 @@ define_params! {
 
     // --- Services and budgets ---
     ritual_budget_threshold = 0.6, "share", [0.0, 1.0], "assumption (the study: cuts hit activities first)",
-        "Service level below which a venue drops its rituals.";
+        "Service level below which a venue drops its rituals, unless volunteers keep them running (`ritual_volunteers`).";
+    ritual_volunteers = 3.0, "volunteers", [1.0, 100.0], "assumption (the study: volunteers keep the shared meal and the quiz going)",
+        "Volunteers on duty who keep a venue's rituals running when its service level is below `ritual_budget_threshold`.";
 }
 
 impl Params {

@@ -18,6 +18,7 @@ mod output_folders;
 mod patterns;
 mod properties;
 mod readme;
+mod staff;
 mod steady;
 mod sweeps;
 mod validation;

@@ -246,6 +246,25 @@ fn budget_sets_service_level() {
     assert!(zero.arms[1].runs[0].venue_rows.last().unwrap()[cafe].operating, "commercial venues have no public budget");
 }
 
+/// A district's budget cut by a factor scales its funded venues by that factor, also in a district whose own
+/// budget is not given (0).
+#[test]
+fn a_district_cut_by_a_factor_scales_its_venues() {
+    let mut s = town("[[events]]\nday = 0\naction = \"set_budget\"\ndistrict = \"b\"\nfactor = 0.5\n");
+    let events: Vec<(usize, &supportsim::scenario::Event)> = s.events.iter().enumerate().collect();
+    let v = s.venue_index("b_meeting").unwrap();
+    let level = |s: &supportsim::Scenario, events| {
+        let mut world = World::new(s, 0);
+        world.begin_day(0, events);
+        world.venues[v].service_level
+    };
+    assert_eq!(level(&s, &events), 0.5);
+    let given = s.events.clone();
+    s.districts[1].budget_nok = 0.0;
+    let events: Vec<(usize, &supportsim::scenario::Event)> = given.iter().enumerate().collect();
+    assert_eq!(level(&s, &events), 0.5, "a district without a budget of its own");
+}
+
 /// Diagnostic culture: service venues admit only agents with a case decision (service users) and staff.
 #[test]
 fn service_venues_are_gated_by_case_decision() {

@@ -72,3 +72,45 @@ fn one_replicate_says_the_drift_was_not_checked() {
     let (stderr, _, _) = run(dir.path(), |t| t.replace("replicates = 4", "replicates = 1"));
     assert!(stderr.contains("could not be checked: one replicate gives no interval"), "{stderr}");
 }
+
+/// Loneliness, the running means of support and giving start where each agent's own days put them, not at a
+/// common value: two towns alike but for everyone's starting loneliness (0 in one, 1 in the other) differ by
+/// little after a week and by almost nothing after four, where a common start took months to fade.
+#[test]
+fn the_start_value_of_loneliness_fades_within_days() {
+    use supportsim::world::World;
+    let s = crate::common::town("");
+    let start = |value: f32| {
+        let mut world = World::new(&s, 0);
+        world.states.iter_mut().for_each(|st| st.loneliness = value);
+        world
+    };
+    let (mut low, mut high) = (start(0.0), start(1.0));
+    let gap = |a: &World, b: &World| {
+        a.states.iter().zip(&b.states).map(|(x, y)| (x.loneliness - y.loneliness).abs() as f64).sum::<f64>()
+            / a.states.len() as f64
+    };
+    for day in 0..28 {
+        low.step(day, &[], None);
+        high.step(day, &[], None);
+        if day == 6 {
+            assert!(gap(&low, &high) < 0.15, "after a week: {}", gap(&low, &high));
+        }
+    }
+    assert!(gap(&low, &high) < 0.06, "after four weeks: {}", gap(&low, &high));
+}
+
+/// Residents' lonely share of the first week is already that of the end of the warm-up (within 1.5 points).
+#[test]
+fn residents_loneliness_is_settled_from_the_first_week() {
+    use crate::common::*;
+    let mut s = town("");
+    s.run.replicates = 8;
+    let exp = run(&s);
+    let runs = &exp.arms[0].runs;
+    let end = runs[0].record_days.iter().position(|&d| d > s.run.burn_in_days).unwrap() - 1;
+    let (g, m) = (exp.group_names.iter().position(|x| x == "residents").unwrap(), metric_index("lonely_share"));
+    let change: Vec<f64> = runs.iter().map(|r| r.value(end, g, m) - r.value(0, g, m)).collect();
+    let (mean, lo, hi) = supportsim::experiment::mean_ci(&change);
+    assert!(lo > -0.015 && hi < 0.015, "{mean:.4} ({lo:.4} to {hi:.4}) over the warm-up");
+}

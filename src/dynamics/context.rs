@@ -5,8 +5,8 @@
 use crate::model::hazards::LeaveBounds;
 use crate::model::LnRatios;
 use crate::rng::{day_prefix, Purpose};
-use crate::types::{weekday, Ritual, VenueIdx};
-use crate::world::{view::view, AgentState, PeerView, Subsidy, World};
+use crate::types::{weekday, MentalState, Ritual, VenueIdx};
+use crate::world::{view::view, Agent, AgentState, PeerView, StaffKind, Subsidy, World};
 use rayon::prelude::*;
 
 /// Everything about today that every agent reads: computed once per day by the simulation.
@@ -26,8 +26,14 @@ pub struct DayContext {
     /// Venues holding a ritual today.
     pub ritual_venues: Vec<VenueIdx>,
     pub cost_today: Vec<f32>,
-    /// Per venue: staff working today (the first n of its staff list).
+    /// Per venue: its configured staff working today (the first n of its staff list, by the service level).
     pub active_staff: Vec<u16>,
+    /// Per venue: its configured staff (the scenario's professionals and volunteers), who come first in its staff
+    /// list; staff hired by events come after them and work on every open day.
+    pub configured_staff: Vec<u16>,
+    /// Per venue: its stability today, from the configured stability and the professionals on duty
+    /// ([`stability_today`]).
+    pub stability: Vec<f32>,
     /// Multiplier on stigma attitudes from anti-stigma campaigns (1 = none).
     pub stigma_multiplier: f32,
     /// Mean stigma attitude of residents, times the campaign multiplier: the public stigma climate.
@@ -63,6 +69,8 @@ impl DayContext {
             ritual_venues: Vec::new(),
             cost_today: Vec::new(),
             active_staff: Vec::new(),
+            configured_staff: Vec::new(),
+            stability: Vec::new(),
             stigma_multiplier: 1.0,
             public_stigma: 0.0,
             subsidy_nok: Vec::new(),
@@ -94,6 +102,42 @@ impl DayContext {
     pub fn is_open(&self, v: VenueIdx) -> bool {
         self.open_today.get(v as usize).copied().unwrap_or(false)
     }
+
+    /// Whether agent `a`, in `mental` state yesterday, works at its venue today: it is staff there, the venue is
+    /// open, it is on today's rota ([`DayContext::on_rota`]), and it is not in crisis. Staff who are not on duty
+    /// are visitors wherever they go, their own venue included.
+    #[inline]
+    pub fn on_duty(&self, a: &Agent, mental: MentalState) -> bool {
+        a.staff_kind != StaffKind::None
+            && self.is_open(a.staff_venue)
+            && self.on_rota(a.staff_venue as usize, a.staff_rank as usize)
+            && mental != MentalState::Crisis
+    }
+
+    /// Whether the staff member of rank `rank` at venue `v` is on today's rota: a configured one among the first
+    /// `active_staff` (the service level's share), or one hired by an event (a post funded by the event itself).
+    #[inline]
+    pub fn on_rota(&self, v: usize, rank: usize) -> bool {
+        on_rota(rank, self.active_staff[v] as usize, self.configured_staff[v] as usize)
+    }
+}
+
+/// Whether the staff member of rank `rank` is on the rota of a venue with `configured` configured staff of whom
+/// `active` work today: the configured ones by the service level, those hired by events always.
+#[inline]
+pub fn on_rota(rank: usize, active: usize, configured: usize) -> bool {
+    rank < active || rank >= configured
+}
+
+/// A venue's stability with `on_duty` professionals on duty where it is configured with `configured`: each one
+/// beyond them takes away the share `continuity` of its instability (1 − stability), each one short of them adds
+/// it back, and the instability is at most 1.
+pub fn stability_today(stability: f64, configured: u32, on_duty: usize, continuity: f64) -> f32 {
+    let (instability, extra) = (1.0 - stability, on_duty as i32 - configured as i32);
+    if extra == 0 || instability <= 0.0 {
+        return stability as f32;
+    }
+    (1.0 - (instability * (1.0 - continuity).powi(extra)).min(1.0)) as f32
 }
 
 impl World<'_> {
@@ -107,13 +151,36 @@ impl World<'_> {
             let st = &self.venues[v];
             let open = !lockdown && st.open_on(venue.kind, ctx.weekday);
             ctx.open_today.push(open);
-            let ritual = if open { st.rituals[ctx.weekday] } else { Default::default() };
-            if ritual != crate::types::Ritual::None {
+            let configured = (venue.professionals + venue.volunteers) as usize;
+            let active = if open { st.active_staff(configured) } else { 0 };
+            ctx.active_staff.push(active as u16);
+            ctx.configured_staff.push(configured as u16);
+            // The kinds of staff on today's rota (`DayContext::on_rota`).
+            let (mut professionals, mut volunteers) = (0usize, 0usize);
+            for (rank, &a) in self.staff[v].iter().enumerate() {
+                if open && on_rota(rank, active, configured) {
+                    match self.agents[a as usize].staff_kind {
+                        StaffKind::Professional => professionals += 1,
+                        StaffKind::Volunteer => volunteers += 1,
+                        _ => {}
+                    }
+                }
+            }
+            let ritual = if open {
+                st.ritual_on(venue, ctx.weekday, volunteers, s.params.ritual_volunteers)
+            } else {
+                Ritual::None
+            };
+            if ritual != Ritual::None {
                 ctx.ritual_venues.push(v as VenueIdx);
             }
             ctx.ritual_today.push(ritual);
             ctx.cost_today.push(st.cost_nok as f32);
-            ctx.active_staff.push(if open { st.active_staff(self.staff[v].len()) as u16 } else { 0 });
+            ctx.stability.push(if open {
+                stability_today(venue.stability, venue.professionals, professionals, s.params.professional_continuity)
+            } else {
+                venue.stability as f32
+            });
         }
         let mut m = 1.0f64;
         for c in &self.campaigns {
@@ -154,5 +221,23 @@ impl World<'_> {
                 .collect();
         }
         ctx
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stability_today;
+
+    #[test]
+    fn professionals_on_duty_move_stability_from_the_configured_value() {
+        assert_eq!(stability_today(0.7, 2, 2, 0.15), 0.7);
+        // Two more: 0.3 × 0.85² of instability is left.
+        assert!((stability_today(0.7, 2, 4, 0.15) - (1.0 - 0.3 * 0.85f32 * 0.85)).abs() < 1e-6);
+        // One short: 0.3 / 0.85 of instability.
+        assert!((stability_today(0.7, 2, 1, 0.15) - (1.0 - 0.3 / 0.85f32)).abs() < 1e-6);
+        // None of six: the instability is at most 1.
+        assert_eq!(stability_today(0.7, 6, 0, 0.5), 0.0);
+        assert_eq!(stability_today(1.0, 2, 0, 0.5), 1.0);
+        assert_eq!(stability_today(0.7, 2, 5, 0.0), 0.7, "no continuity: stability as configured");
     }
 }

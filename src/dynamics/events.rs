@@ -31,7 +31,14 @@ pub fn apply(world: &mut World, event: &Event, event_index: usize) {
             let old = world.district_budget[*district];
             let new = scaled(*change, old);
             world.district_budget[*district] = new;
-            let factor = if old > 0.0 { new / old } else { 0.0 };
+            // A factor scales the venues by itself, whatever the district's budget (a district may have none
+            // given); an amount scales them by new / old (the validator refuses an amount for a district with
+            // no budget).
+            let factor = match change {
+                BudgetChange::Factor(f) => *f,
+                BudgetChange::Amount(_) if old > 0.0 => new / old,
+                BudgetChange::Amount(_) => 1.0,
+            };
             for (vi, v) in scenario.venues.iter().enumerate() {
                 if v.district == *district && v.kind.is_funded() && v.budget_full_nok > 0.0 {
                     let state = &mut world.venues[vi];
@@ -91,5 +98,7 @@ fn hire(world: &mut World, event_index: usize, day: u32, venue: usize, role: Sta
             a.lived_experience = true;
         }
         world.staff[venue].push(i as u32);
+        world.venues[venue].extra_staff += 1;
     }
+    world.venues[venue].apply_budget(&world.scenario.venues[venue], world.scenario.params.ritual_budget_threshold);
 }

@@ -10,9 +10,9 @@ use crate::model::stigma_weight;
 use crate::params::{Params, ParamsF32};
 use crate::rng::Stream;
 use crate::scenario::{Scenario, Venue};
-use crate::types::{AgentIdx, Diagnosis, MentalState, Ritual, Role, VenueIdx, VenueKind, NO_VENUE};
+use crate::types::{AgentIdx, Diagnosis, Ritual, Role, VenueIdx, VenueKind, NO_VENUE};
 use crate::world::network::{prefetch, Network};
-use crate::world::{Agent, AgentState, StaffKind};
+use crate::world::{Agent, AgentState};
 use rayon::prelude::*;
 
 /// Towns with up to this many venues keep venue weights on the stack; larger ones use a heap buffer.
@@ -139,14 +139,8 @@ fn whether(
     let w = ctx.weekday;
 
     // Staff on duty go to work unless in crisis.
-    if a.staff_kind != StaffKind::None {
-        let v = a.staff_venue;
-        if ctx.is_open(v)
-            && (a.staff_rank as usize) < ctx.active_staff[v as usize] as usize
-            && s.mental != MentalState::Crisis
-        {
-            return Whether::Decided(v);
-        }
+    if ctx.on_duty(a, s.mental) {
+        return Whether::Decided(a.staff_venue);
     }
 
     let mut rng = Stream::from_prefix(ctx.going_out_prefix, i as u64);

@@ -11,7 +11,7 @@ use crate::model::{is_unwell, one_if, stigma_weight};
 use crate::params::{Params, ParamsF32};
 use crate::rng::Stream;
 use crate::types::{Diagnosis, MentalState, VenueIdx, NO_VENUE};
-use crate::world::{Agent, AgentState, Daily, PeriodAcc, StaffKind};
+use crate::world::{Agent, AgentState, Daily, PeriodAcc};
 use std::hint::select_unpredictable;
 
 /// One agent's day as the inner phase reads it: who it is, what happened to it today, and where it was.
@@ -25,16 +25,16 @@ pub struct AgentDay<'a> {
     /// What the visit cost, and how open the venue is.
     pub cost_nok: f32,
     pub openness: f32,
-    /// At its own venue as staff.
+    /// At its own venue as staff on duty.
     pub working: bool,
-    /// At a venue, and not as its staff.
+    /// At a venue, and not as its staff on duty.
     pub visiting: bool,
 }
 
 impl<'a> AgentDay<'a> {
     #[inline(always)]
     pub fn new(i: usize, agent: &'a Agent, daily: &'a Daily, venue: VenueIdx, cost_nok: f32, openness: f32) -> Self {
-        let working = agent.staff_kind != StaffKind::None && venue == agent.staff_venue;
+        let working = daily.working;
         let visiting = venue != NO_VENUE && !working;
         AgentDay { i, agent, daily, venue, cost_nok, openness, working, visiting }
     }
@@ -69,13 +69,13 @@ fn feelings(ctx: &DayContext, r: &InnerRates, t: &AgentDay, s: &Yesterday, n: &m
     let taken_in = 1.0 - r.p.shame_loneliness * s.shame;
     let received = (d.emotional + 0.5 * (d.instrumental + d.informational) + a.work_contact) * taken_in;
     let target = (1.0 - received / a.contact_need).clamp(0.0, 1.0);
-    n.loneliness = (s.loneliness + r.p.loneliness_rate * (target - s.loneliness)).clamp(0.0, 1.0);
-    n.support_recent = s.support_recent + r.p.support_smoothing * (support - s.support_recent);
+    n.loneliness = (s.loneliness + r.loneliness_rate * (target - s.loneliness)).clamp(0.0, 1.0);
+    n.support_recent = s.support_recent + r.support_rate * (support - s.support_recent);
     // Conditions here are coin tosses across agents, taken without branches: `&`, selects, and terms added
     // times 0 or 1 (`one_if`; all of them finite, the sums they join non-negative).
     let unwell = is_unwell(s.mental);
     let gave = d.gave & (s.mental != MentalState::Crisis);
-    n.giving_recent = s.giving_recent + 0.1 * (one_if(gave) - s.giving_recent);
+    n.giving_recent = s.giving_recent + r.giving_rate * (one_if(gave) - s.giving_recent);
 
     // Hope: vicarious hope from lived experience, the lift of giving, relaxing to baseline.
     // Gains fill part of the remaining gap to full hope, so hope does not pile up at its ceiling.
@@ -114,7 +114,9 @@ fn money_and_habits(ctx: &DayContext, r: &InnerRates, t: &AgentDay, n: &mut Agen
     // The habit is the rhythm of going out on this weekday, and where the agent went last time.
     if visiting {
         n.habit_venue[w] = venue;
-        n.habit_strength[w] = hs + r.p.habit_gain * (1.0 - hs);
+        let h = hs + r.p.habit_gain * (1.0 - hs);
+        // A newcomer whom the staff welcomed today is more likely to come back.
+        n.habit_strength[w] = h + one_if(d.welcomed) * r.p.welcome_habit_gain * (1.0 - h);
     } else if !working {
         n.habit_strength[w] = hs * (1.0 - r.p.habit_decay);
         if n.habit_strength[w] < 0.01 {
@@ -182,16 +184,35 @@ pub struct InnerRates {
     shame_from_stigma: [f32; 6],
     rhythm_loss_days: u32,
     peer_support_days: u32,
+    /// Today's rates of the running means of loneliness, support received and giving ([`running_rate`]).
+    loneliness_rate: f32,
+    support_rate: f32,
+    giving_rate: f32,
+}
+
+/// The rate of giving's running mean: a mean over about ten days.
+pub const GIVING_RATE: f64 = 0.1;
+
+/// The rate at which a running mean with the daily `rate` takes in day `day`'s value: `rate`, or, while that
+/// is smaller, 1 / (day + 2). The running mean is then the plain mean of its start value and the values of days
+/// 0 … `day` until its own rate takes over, so that no agent's loneliness, support or giving carries the common
+/// value it started from for longer than the first days: each starts where its own days put it.
+pub fn running_rate(rate: f64, day: u32) -> f32 {
+    rate.max(1.0 / (day as f64 + 2.0)) as f32
 }
 
 impl InnerRates {
-    pub fn new(p: &Params) -> Self {
+    /// The rates of day `day`.
+    pub fn new(p: &Params, day: u32) -> Self {
         let f = p.to_f32();
         InnerRates {
             p: f,
             shame_from_stigma: Diagnosis::ALL.map(|d| f.shame_from_stigma * stigma_weight(p, d)),
             rhythm_loss_days: p.rhythm_loss_days as u32,
             peer_support_days: p.peer_support_days as u32,
+            loneliness_rate: running_rate(p.loneliness_rate, day),
+            support_rate: running_rate(p.support_smoothing, day),
+            giving_rate: running_rate(GIVING_RATE, day),
         }
     }
 }
@@ -224,5 +245,23 @@ impl Yesterday {
             giving_recent: s.giving_recent,
             rhythm_broken_until: s.rhythm_broken_until,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::running_rate;
+
+    #[test]
+    fn running_means_weigh_their_start_as_one_day_until_their_own_rate_takes_over() {
+        // A plain mean of the start and days 0 … d: day 0 halves the gap, day 1 takes a third, …
+        assert_eq!(running_rate(0.05, 0), 0.5);
+        assert_eq!(running_rate(0.05, 1), 1.0 / 3.0);
+        assert_eq!(running_rate(0.05, 17), 0.05263158);
+        assert_eq!(running_rate(0.05, 18), 0.05, "from day 18 the running mean's own rate");
+        assert_eq!(running_rate(0.05, 10_000), 0.05);
+        // The start value's weight after day d is the product of (1 − rate): 1 / (d + 2).
+        let weight: f64 = (0..10).map(|d| 1.0 - running_rate(0.01, d) as f64).product();
+        assert!((weight - 1.0 / 11.0).abs() < 1e-6, "{weight}");
     }
 }

@@ -174,18 +174,20 @@ fn venue_day(
     let p = &scenario.params;
     let venue = &scenario.venues[v];
     let mut rng = Stream::new(ctx.seed, ctx.replicate, Purpose::Meeting, ctx.day, v as u64);
-    let (staff, visitors) = admit(agents, v, venue.capacity as usize, list, &mut rng, &mut out.turned_away);
+    let (staff, visitors) =
+        admit(ctx, agents, states, v, venue.capacity as usize, list, &mut rng, &mut out.turned_away);
     let present: Vec<AgentIdx> = staff.iter().chain(visitors.iter()).copied().collect();
     let mut acc = vec![Daily::default(); present.len()];
     let ritual = ctx.ritual_today[v];
+    let stability = ctx.stability[v];
     let room = Room {
         p,
         stigma_multiplier: ctx.stigma_multiplier,
-        staff_amount: (p.staff_support * venue.stability) as f32,
+        staff_amount: p.staff_support as f32 * stability,
         ritual_mult: if ritual != Ritual::None { p.ritual_tie_multiplier as f32 } else { 1.0 },
         meetings: (p.meetings_per_visit * if ritual == Ritual::Meal { p.meal_meeting_multiplier } else { 1.0 }).round()
             as usize,
-        stability: venue.stability as f32,
+        stability,
         closedness: (1.0 - venue.openness) as f32,
     };
     let seen = gather_seen(p, agents, states, &present);
@@ -194,6 +196,11 @@ fn venue_day(
     }
     if !staff.is_empty() && !visitors.is_empty() {
         staff_support(&room, agents, &staff, visitors.len(), &seen, &mut rng, &mut acc);
+        let regular: Vec<bool> = visitors.iter().map(|&a| ctx.habits[a as usize] as usize == v).collect();
+        welcome(&room, network, &present, staff.len(), &regular, &seen, &mut rng, &mut acc, &mut out.ops);
+    }
+    for d in &mut acc[..staff.len()] {
+        d.working = true;
     }
     out.visits = visitors.len() as u32;
     out.daily = present.into_iter().zip(acc).collect();
@@ -218,18 +225,24 @@ struct Room<'a> {
     closedness: f32,
 }
 
-/// Splits the people at venue `v` into its staff on duty, who always get in, and visitors, of whom those
-/// beyond `capacity` are turned away by random priority (into `turned_away`, ascending). Both lists ascend.
+/// Splits the people at venue `v` into its staff on duty ([`DayContext::on_duty`]), who always get in, and
+/// visitors (its staff off duty included), of whom those beyond `capacity` are turned away by random priority
+/// (into `turned_away`, ascending). Both lists ascend.
+#[allow(clippy::too_many_arguments)]
 fn admit(
+    ctx: &DayContext,
     agents: &[Agent],
+    states: &[AgentState],
     v: usize,
     capacity: usize,
     list: &[AgentIdx],
     rng: &mut Stream,
     turned_away: &mut Vec<AgentIdx>,
 ) -> (Vec<AgentIdx>, Vec<AgentIdx>) {
-    let (staff, mut visitors): (Vec<AgentIdx>, Vec<AgentIdx>) =
-        list.iter().partition(|&&a| agents[a as usize].staff_venue as usize == v);
+    let (staff, mut visitors): (Vec<AgentIdx>, Vec<AgentIdx>) = list.iter().partition(|&&a| {
+        let agent = &agents[a as usize];
+        agent.staff_venue as usize == v && ctx.on_duty(agent, states[a as usize].mental)
+    });
     if visitors.len() > capacity {
         let mut keyed: Vec<(u64, AgentIdx)> = visitors.iter().map(|&a| (rand::RngCore::next_u64(rng), a)).collect();
         keyed.sort_unstable();
@@ -270,7 +283,6 @@ fn meet(
             }
             let b = present[j];
             let (sa, sb) = (&seen[i], &seen[j]);
-            let support = p.meeting_support as f32;
             if network.find(a, b).is_some() {
                 ops.push(TieOp::Strengthen(a, b, p.tie_gain_meeting as f32 * room.stability * room.ritual_mult));
             } else {
@@ -298,20 +310,81 @@ fn meet(
                     ops.push(TieOp::Form(a, b));
                 }
             }
-            acc[i].emotional += support;
-            acc[j].emotional += support;
-            if sb.gives_hope && is_unwell(sa.mental) {
-                acc[i].hope_gain += p.hope_gain_lived_experience as f32;
+            exchange(p, seen, i, j, acc);
+        }
+    }
+}
+
+/// What a meeting of those present at `i` and `j` gives both: emotional support, hope from a well peer with
+/// lived experience to someone unwell, and giving for whoever meets someone unwell (unless in crisis).
+#[inline]
+fn exchange(p: &Params, seen: &[Seen], i: usize, j: usize, acc: &mut [Daily]) {
+    let (sa, sb) = (&seen[i], &seen[j]);
+    let support = p.meeting_support as f32;
+    acc[i].emotional += support;
+    acc[j].emotional += support;
+    if sb.gives_hope && is_unwell(sa.mental) {
+        acc[i].hope_gain += p.hope_gain_lived_experience as f32;
+    }
+    if sa.gives_hope && is_unwell(sb.mental) {
+        acc[j].hope_gain += p.hope_gain_lived_experience as f32;
+    }
+    if is_unwell(sb.mental) && sa.mental != MentalState::Crisis {
+        acc[i].gave = true;
+    }
+    if is_unwell(sa.mental) && sb.mental != MentalState::Crisis {
+        acc[j].gave = true;
+    }
+}
+
+/// Staff welcome newcomers and bring them into the group: each staff member on duty, in order, welcomes
+/// `staff_welcomes_per_day` newcomers (the whole part, and one more with the chance of the fraction), each drawn
+/// at random, with replacement, from the visitors for whom the venue is not the habit of today's weekday
+/// (`regular` is false), and introduces each to a visitor drawn from the regulars (from the other visitors
+/// when no regular is there). The two meet as in [`meet`], but with the staff member vouching for them: there
+/// is no rejection. `present` holds the `n_staff` staff first, then the visitors.
+#[allow(clippy::too_many_arguments)]
+fn welcome(
+    room: &Room,
+    network: &Network,
+    present: &[AgentIdx],
+    n_staff: usize,
+    regular: &[bool],
+    seen: &[Seen],
+    rng: &mut Stream,
+    acc: &mut [Daily],
+    ops: &mut Vec<TieOp>,
+) {
+    let p = room.p;
+    let rate = p.staff_welcomes_per_day;
+    let newcomers: Vec<usize> = (0..regular.len()).filter(|&k| !regular[k]).map(|k| n_staff + k).collect();
+    if rate <= 0.0 || newcomers.is_empty() || regular.len() < 2 {
+        return;
+    }
+    let regulars: Vec<usize> = (0..regular.len()).filter(|&k| regular[k]).map(|k| n_staff + k).collect();
+    let whole = rate.floor();
+    for _ in 0..n_staff {
+        let welcomes = whole as usize + rng.chance(rate - whole) as usize;
+        for _ in 0..welcomes {
+            let i = newcomers[rng.below(newcomers.len())];
+            let j = if regulars.is_empty() {
+                // Another visitor: all visitors are newcomers here.
+                let mut k = n_staff + rng.below(regular.len() - 1);
+                if k >= i {
+                    k += 1;
+                }
+                k
+            } else {
+                regulars[rng.below(regulars.len())]
+            };
+            acc[i].welcomed = true;
+            let (a, b) = (present[i], present[j]);
+            if network.find(a, b).is_some() {
+                ops.push(TieOp::Strengthen(a, b, p.tie_gain_meeting as f32 * room.stability * room.ritual_mult));
+            } else if (rng.uniform() as f32) < p.p_tie_form as f32 * room.ritual_mult * room.stability {
+                ops.push(TieOp::Form(a, b));
             }
-            if sa.gives_hope && is_unwell(sb.mental) {
-                acc[j].hope_gain += p.hope_gain_lived_experience as f32;
-            }
-            if is_unwell(sb.mental) && sa.mental != MentalState::Crisis {
-                acc[i].gave = true;
-            }
-            if is_unwell(sa.mental) && sb.mental != MentalState::Crisis {
-                acc[j].gave = true;
-            }
+            exchange(p, seen, i, j, acc);
         }
     }
 }

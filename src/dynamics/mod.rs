@@ -166,7 +166,7 @@ impl World<'_> {
         let tomorrow = weekday(ctx.day + 1);
         let ctx = &*ctx;
         let (agents, venue_today) = (&self.agents, &self.venue_today);
-        let rates = inner::InnerRates::new(&s.params);
+        let rates = inner::InnerRates::new(&s.params, ctx.day);
         // Chunks of agents, each a plain loop around the inlined step, so that what every agent reads the same
         // is set up once per chunk whatever the compiler decides about rayon's calls.
         const CHUNK: usize = 1024;

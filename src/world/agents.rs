@@ -91,6 +91,10 @@ pub struct Daily {
     pub peer_support: bool,
     /// Turned away because the venue was full.
     pub turned_away: bool,
+    /// Welcomed by a staff member as a newcomer at its venue today.
+    pub welcomed: bool,
+    /// At its own venue as staff on duty (the dynamics' `DayContext::on_duty`).
+    pub working: bool,
     /// Friendships from outside the venues that turnover ended today (renewed by `population::renew_friendships`).
     pub friends_ended: u8,
 }

@@ -1,7 +1,7 @@
 //! Venues as they run: open or closed, today's opening days, rituals and active staff as set by the budget
-//! (service level), fees. Budget cuts hit in a fixed, documented order: first rituals (below
-//! `ritual_budget_threshold`), then opening days (non-ritual days go first), then staff; a budget of zero
-//! closes the venue.
+//! (service level) and the staff hired by events (staffing), fees. Budget cuts hit in a fixed, documented order:
+//! first rituals (below `ritual_budget_threshold`), then opening days (non-ritual days go first), then staff;
+//! a budget of zero closes the venue. Staff hired by events cover days and rituals a cut took away.
 
 use crate::scenario::Venue;
 use crate::types::{Ritual, VenueKind};
@@ -14,7 +14,7 @@ pub struct VenueState {
     pub budget_nok: f64,
     /// Extra staff hired by events, on top of the configured ones.
     pub extra_staff: u32,
-    /// Derived from the budget: which weekdays it opens, whether rituals run, share of staff active.
+    /// Derived from the budget and the staff hired: which weekdays it opens, whether rituals run.
     pub open_days: [bool; 7],
     pub rituals: [Ritual; 7],
     pub service_level: f64,
@@ -35,14 +35,15 @@ impl VenueState {
         s
     }
 
-    /// Recomputes the service level and what it pays for from the current budget.
+    /// Recomputes the service level from the current budget, and the days and rituals its staffing covers
+    /// ([`VenueState::staffing`]).
     pub fn apply_budget(&mut self, v: &Venue, ritual_budget_threshold: f64) {
         self.service_level = if v.kind.is_funded() && v.budget_full_nok > 0.0 {
             (self.budget_nok / v.budget_full_nok).clamp(0.0, 1.0)
         } else {
             1.0
         };
-        let level = self.service_level;
+        let level = self.staffing(v);
         let keep_rituals = level >= ritual_budget_threshold;
         // Ritual days are kept longest: they carry the weekly rhythm.
         let mut days: Vec<usize> = (0..7).filter(|&d| v.open_days[d]).collect();
@@ -58,6 +59,18 @@ impl VenueState {
         }
     }
 
+    /// The share of its full programme a venue's staff cover: its service level, plus its staff hired by events
+    /// as a share of its configured staff (their posts are funded by the events, and they can open days and run
+    /// rituals the budget no longer pays for), at most 1. A venue without configured staff has its service level.
+    pub fn staffing(&self, v: &Venue) -> f64 {
+        let configured = (v.professionals + v.volunteers) as f64;
+        if configured > 0.0 {
+            (self.service_level + self.extra_staff as f64 / configured).min(1.0)
+        } else {
+            self.service_level
+        }
+    }
+
     /// Whether the venue operates at all (not closed by an event, and funded when it needs funding).
     pub fn operating(&self, kind: VenueKind) -> bool {
         self.open && (!kind.is_funded() || self.service_level > 0.0)
@@ -66,6 +79,17 @@ impl VenueState {
     /// Open on weekday `w` (ignoring lockdowns, which the world tracks).
     pub fn open_on(&self, kind: VenueKind, w: usize) -> bool {
         self.operating(kind) && self.open_days[w]
+    }
+
+    /// The ritual on weekday `w` with `volunteers` volunteers on duty: the one the budget keeps (§7.1 of the ODD), or,
+    /// when the budget has dropped it while keeping the day open, the venue's own when at least
+    /// `ritual_volunteers` volunteers are on duty to host it.
+    pub fn ritual_on(&self, v: &Venue, w: usize, volunteers: usize, ritual_volunteers: f64) -> Ritual {
+        if self.rituals[w] == Ritual::None && self.open_days[w] && volunteers as f64 >= ritual_volunteers {
+            v.rituals[w]
+        } else {
+            self.rituals[w]
+        }
     }
 
     /// How many of `n_staff` work today: scaled by the service level, at least one while funded at all.
@@ -116,6 +140,15 @@ mod tests {
         assert!(s.open_days[4], "the ritual day is kept longest");
         assert_eq!(s.rituals[4], Ritual::None, "rituals go below the threshold");
         assert_eq!(s.active_staff(4), 2);
+        assert_eq!(s.ritual_on(&v, 4, 2, 3.0), Ritual::None, "too few volunteers to keep it");
+        assert_eq!(s.ritual_on(&v, 4, 3, 3.0), Ritual::Quiz, "volunteers keep the quiz running");
+        assert_eq!(s.ritual_on(&v, 0, 3, 3.0), Ritual::None, "no ritual on a day without one");
+        // Two staff hired by an event cover half the configured four: all five days, and the quiz again.
+        s.extra_staff = 2;
+        s.apply_budget(&v, 0.6);
+        assert_eq!(s.open_days.iter().filter(|d| **d).count(), 5);
+        assert_eq!(s.rituals[4], Ritual::Quiz);
+        s.extra_staff = 0;
         s.budget_nok = 0.0;
         s.apply_budget(&v, 0.6);
         assert!(!s.operating(v.kind));
