@@ -2,7 +2,7 @@
 //! volunteers or peer workers are hired at one venue, at its full budget and with the budget cut to half on the
 //! same day. Each row is the effect of the added staff on a group against the same town without them (at full
 //! budget: no events; at half budget: the cut alone), as paired differences over replicates with a 95% interval,
-//! averaged over the analysis window. docs/validation.md §6 shows the result.
+//! averaged over the analysis window. docs/validation.md §4 shows the result.
 //!
 //!     cargo run --release --example staff_dose -- scenarios/baseline.toml north_meeting_place \
 //!         district:north/service_users 16 > staff_dose.csv

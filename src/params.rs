@@ -176,7 +176,7 @@ define_params! {
         "Share of the remaining gap to a full weekday habit that a welcomed newcomer gains on top of the visit's own `habit_gain`.";
     professional_continuity = 0.15, "share", [0.0, 0.9],
         "assumption (the study: professionals give continuity, a place's stayer-ability)",
-        "Share of a venue's instability (1 - stability) each professional on duty beyond its configured professionals takes away; each one short of them adds it back (instability at most 1).";
+        "Share of a venue's instability (1 - stability) each professional on its rota beyond its configured professionals takes away; each one short of them adds it back (instability at most 1).";
     hope_gain_lived_experience = 0.00666, "score", [0.0, 1.0], "calibrated (calibration/peer_support.toml) to peer support's effect on personal recovery, SMD about 0.2",
         "Share of the gap to full hope gained from contact with a well peer, volunteer or worker with lived experience.";
     meeting_support = 0.3, "support units", [0.0, 10.0], ASSUMPTION,
@@ -350,9 +350,9 @@ define_params! {
 
     // --- Services and budgets ---
     ritual_budget_threshold = 0.6, "share", [0.0, 1.0], "assumption (the study: cuts hit activities first)",
-        "Service level below which a venue drops its rituals, unless volunteers keep them running (`ritual_volunteers`).";
+        "Staffing (service level plus hired staff as a share of the configured ones, at most 1) below which a venue drops its rituals, unless volunteers keep them running (`ritual_volunteers`).";
     ritual_volunteers = 3.0, "volunteers", [1.0, 100.0], "assumption (the study: volunteers keep the shared meal and the quiz going)",
-        "Volunteers on duty who keep a venue's rituals running when its service level is below `ritual_budget_threshold`.";
+        "Volunteers on its rota who keep a venue's rituals running when its staffing is below `ritual_budget_threshold`.";
 }
 
 impl Params {

@@ -2,7 +2,7 @@
 //!
 //! A day is, in order: `begin_day` (today's events, `events`, and the day's context, `context`);
 //! `going_out` (who goes out, and where); `meeting` (meetings at venues: new ties, support, stigma); `outreach`
-//! (peer workers reach unwell service users who stayed in); `support` (contact and support along every tie,
+//! (peer workers and professionals reach unwell service users who stayed in); `support` (contact and support along every tie,
 //! with tie decay and turnover, in one pass over the tie table); `inner` (inner state, then mental-state
 //! transitions); and, on the days that end a recording period, `metrics` (`crate::metrics`, run by
 //! `sim::Runner`).
@@ -118,7 +118,7 @@ impl World<'_> {
         }
     }
 
-    /// `outreach`: peer workers reach out to unwell service users who stayed in.
+    /// `outreach`: peer workers and professionals reach out to unwell service users who stayed in.
     pub fn outreach(&mut self, ctx: &DayContext) {
         outreach::reach_out(
             self.scenario,

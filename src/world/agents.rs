@@ -43,7 +43,8 @@ pub struct Agent {
     pub work_contact: f32,
     pub staff_venue: VenueIdx,
     pub staff_kind: StaffKind,
-    /// Position in the venue's staff list: the first `active_staff` of them work on an open day.
+    /// Position in the venue's staff list: the configured staff come first, and the first `active_staff` of them
+    /// are on the rota of an open day; staff hired by events come after them and are always on it.
     pub staff_rank: u16,
     /// The level this agent's hope relaxes to.
     pub hope_baseline: f32,

@@ -44,11 +44,14 @@ impl VenueState {
             1.0
         };
         let level = self.staffing(v);
-        let keep_rituals = level >= ritual_budget_threshold;
+        // A hair below a whole number of days or the threshold, so that a staffing summed in floating point
+        // (0.4 + 1/5 is 0.6000000000000001) keeps what its exact value keeps.
+        const HAIR: f64 = 1e-9;
+        let keep_rituals = level + HAIR >= ritual_budget_threshold;
         // Ritual days are kept longest: they carry the weekly rhythm.
         let mut days: Vec<usize> = (0..7).filter(|&d| v.open_days[d]).collect();
         days.sort_by_key(|&d| (v.rituals[d] == Ritual::None, d));
-        let n_keep = (days.len() as f64 * level).ceil() as usize;
+        let n_keep = (days.len() as f64 * level - HAIR).ceil() as usize;
         self.open_days = [false; 7];
         self.rituals = [Ritual::None; 7];
         for &d in days.iter().take(n_keep) {
@@ -148,6 +151,14 @@ mod tests {
         s.apply_budget(&v, 0.6);
         assert_eq!(s.open_days.iter().filter(|d| **d).count(), 5);
         assert_eq!(s.rituals[4], Ritual::Quiz);
+        // 0.4 + 1/5 sums to 0.6000000000000001 in floating point: still three days of five, and the quiz.
+        let mut five = venue();
+        five.volunteers = 3;
+        let mut t = VenueState::new(&five, 0.6);
+        (t.budget_nok, t.extra_staff) = (40.0, 1);
+        t.apply_budget(&five, 0.6);
+        assert_eq!(t.open_days.iter().filter(|d| **d).count(), 3);
+        assert_eq!(t.rituals[4], Ritual::Quiz);
         s.extra_staff = 0;
         s.budget_nok = 0.0;
         s.apply_budget(&v, 0.6);
