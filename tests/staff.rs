@@ -217,3 +217,54 @@ fn a_welcome_strengthens_the_newcomers_habit() {
         assert_eq!(world.states[i].habit_strength[0], expected, "agent {i}, welcomed: {}", welcomed[i]);
     }
 }
+
+/// Only staff at work reach out: the practical help that follow-ups bring people at home is exactly
+/// `professional_followups_per_day` × `staff_support` per working professional of a district with someone to
+/// reach, and a professional off duty who came to its own venue adds none.
+#[test]
+fn staff_off_duty_reach_no_one() {
+    // At a fifth of the budget one of a_meeting's six professionals is on the rota; the other five are off duty,
+    // go out often and like the place.
+    let params = "[params]\nresident_public_venue_pull = 1.0\np_go_out_resident = 0.5\n\
+                  professional_followups_per_day = 2\npeer_outreach_per_day = 0\n";
+    let s = edit_venue(cut(0.2, params), "a_meeting", |v| (v.professionals, v.volunteers) = (6, 0));
+    let p = &s.params;
+    let mut world = World::new(&s, 0);
+    let mut off_duty_came = 0;
+    for day in 0..56 {
+        let mut w = world.clone();
+        let ctx = w.begin_day(day, &[]);
+        w.going_out(&ctx);
+        w.meeting(&ctx);
+        let at_home = |w: &World, i: usize| w.venue_today[i] == NO_VENUE;
+        let before: f64 = (0..w.agents.len()).filter(|&i| at_home(&w, i)).map(|i| w.daily[i].instrumental as f64).sum();
+        let reachable = |d: u8| {
+            (0..w.agents.len()).any(|i| {
+                let (a, st) = (&w.agents[i], &w.states[i]);
+                a.district == d && at_home(&w, i) && supportsim::dynamics::outreach::unwell_service_user(a, st)
+            })
+        };
+        let working: usize = (0..w.agents.len())
+            .filter(|&i| {
+                let a = &w.agents[i];
+                a.staff_kind == supportsim::world::StaffKind::Professional
+                    && w.daily[i].working
+                    && reachable(s.venues[a.staff_venue as usize].district as u8)
+            })
+            .count();
+        off_duty_came += (0..w.agents.len())
+            .filter(|&i| {
+                let a = &w.agents[i];
+                a.staff_kind == supportsim::world::StaffKind::Professional
+                    && w.venue_today[i] == a.staff_venue
+                    && !w.daily[i].working
+            })
+            .count();
+        w.outreach(&ctx);
+        let after: f64 = (0..w.agents.len()).filter(|&i| at_home(&w, i)).map(|i| w.daily[i].instrumental as f64).sum();
+        let expected = working as f64 * p.professional_followups_per_day * p.staff_support;
+        assert!((after - before - expected).abs() < 1e-3, "day {day}: {} given, {expected} expected", after - before);
+        world.step(day, &[], None);
+    }
+    assert!(off_duty_came > 0, "a professional off duty came to its own venue");
+}
