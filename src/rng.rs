@@ -111,6 +111,14 @@ impl Stream {
         self.uniform() < p
     }
 
+    /// A whole number of events with mean `rate` (≥ 0): its whole part, and one more with the chance of its
+    /// fraction (one draw, also when the fraction is 0).
+    #[inline]
+    pub fn count(&mut self, rate: f64) -> usize {
+        let whole = rate.floor();
+        whole as usize + self.chance(rate - whole) as usize
+    }
+
     /// A uniform index in 0..n (n > 0), by Lemire's multiply-shift, slightly biased for huge n only.
     #[inline]
     pub fn below(&mut self, n: usize) -> usize {

@@ -180,14 +180,15 @@ fn venue_day(
     let mut acc = vec![Daily::default(); present.len()];
     let ritual = ctx.ritual_today[v];
     let stability = ctx.stability[v];
+    let ritual_mult = if ritual != Ritual::None { p.ritual_tie_multiplier as f32 } else { 1.0 };
     let room = Room {
         p,
         stigma_multiplier: ctx.stigma_multiplier,
         staff_amount: p.staff_support as f32 * stability,
-        ritual_mult: if ritual != Ritual::None { p.ritual_tie_multiplier as f32 } else { 1.0 },
+        tie_gain: p.tie_gain_meeting as f32 * stability * ritual_mult,
+        tie_chance: p.p_tie_form as f32 * ritual_mult * stability,
         meetings: (p.meetings_per_visit * if ritual == Ritual::Meal { p.meal_meeting_multiplier } else { 1.0 }).round()
             as usize,
-        stability,
         closedness: (1.0 - venue.openness) as f32,
     };
     let seen = gather_seen(p, agents, states, &present);
@@ -216,11 +217,12 @@ struct Room<'a> {
     stigma_multiplier: f32,
     /// Support a staff member gives a visitor they reach: `staff_support` times the venue's stability.
     staff_amount: f32,
-    /// The tie multiplier of a ritual day (1 without a ritual).
-    ritual_mult: f32,
+    /// What a meeting of tied people adds to their tie, and the chance that a meeting of strangers forms one:
+    /// `tie_gain_meeting` and `p_tie_form` times the venue's stability today and the ritual multiplier.
+    tie_gain: f32,
+    tie_chance: f32,
     /// Meetings each person present starts (more at a shared meal).
     meetings: usize,
-    stability: f32,
     /// One less the venue's openness: how far a stranger's stigma can make a rejection.
     closedness: f32,
 }
@@ -284,7 +286,7 @@ fn meet(
             let b = present[j];
             let (sa, sb) = (&seen[i], &seen[j]);
             if network.find(a, b).is_some() {
-                ops.push(TieOp::Strengthen(a, b, p.tie_gain_meeting as f32 * room.stability * room.ritual_mult));
+                ops.push(TieOp::Strengthen(a, b, room.tie_gain));
             } else {
                 // Each may reject the other by stigma; a rejection stops the contact.
                 let reject = |from: &Seen, to: &Seen, u: f64| {
@@ -306,7 +308,7 @@ fn meet(
                     acc[i].shame_gain += p.shame_per_rejection as f32;
                     continue;
                 }
-                if (u3 as f32) < p.p_tie_form as f32 * room.ritual_mult * room.stability {
+                if (u3 as f32) < room.tie_chance {
                     ops.push(TieOp::Form(a, b));
                 }
             }
@@ -362,10 +364,8 @@ fn welcome(
         return;
     }
     let regulars: Vec<usize> = (0..regular.len()).filter(|&k| regular[k]).map(|k| n_staff + k).collect();
-    let whole = rate.floor();
     for _ in 0..n_staff {
-        let welcomes = whole as usize + rng.chance(rate - whole) as usize;
-        for _ in 0..welcomes {
+        for _ in 0..rng.count(rate) {
             let i = newcomers[rng.below(newcomers.len())];
             let j = if regulars.is_empty() {
                 // Another visitor: all visitors are newcomers here.
@@ -380,8 +380,8 @@ fn welcome(
             acc[i].welcomed = true;
             let (a, b) = (present[i], present[j]);
             if network.find(a, b).is_some() {
-                ops.push(TieOp::Strengthen(a, b, p.tie_gain_meeting as f32 * room.stability * room.ritual_mult));
-            } else if (rng.uniform() as f32) < p.p_tie_form as f32 * room.ritual_mult * room.stability {
+                ops.push(TieOp::Strengthen(a, b, room.tie_gain));
+            } else if (rng.uniform() as f32) < room.tie_chance {
                 ops.push(TieOp::Form(a, b));
             }
             exchange(p, seen, i, j, acc);

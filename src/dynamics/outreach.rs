@@ -78,10 +78,7 @@ pub fn reach_out(
         let mut rng = Stream::new(scenario.run.seed, replicate, Purpose::Outreach, day, v as u64);
         for &w in workers {
             let kind = agents[w as usize].staff_kind;
-            let rate = outreach_rate(p, kind);
-            let whole = rate.floor();
-            let contacts = whole as usize + rng.chance(rate - whole) as usize;
-            for _ in 0..contacts {
+            for _ in 0..rng.count(outreach_rate(p, kind)) {
                 let target = pool[rng.below(pool.len())] as usize;
                 let d = &mut daily[target];
                 d.informational += amount;
