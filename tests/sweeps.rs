@@ -494,6 +494,12 @@ fn slurm_array_job_gives_the_local_result() {
         }
         std::thread::sleep(std::time::Duration::from_millis(500));
     }
+    // The manifest is the merge's last file, but the job may still be finishing (once a file under the folder
+    // went away while it was read): wait until the queue is empty before reading the folder.
+    while !Command::new("squeue").arg("-h").env("SLURM_CONF", &conf).output().unwrap().stdout.is_empty() {
+        assert!(start.elapsed().as_secs() < 240, "the merge job did not leave the queue");
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
     for k in 1..=3 {
         assert!(tmp.path().join(format!("slurm_out.shards/shard-{k}-of-3/runs.csv")).is_file());
     }
