@@ -44,10 +44,16 @@ pub enum Purpose {
 
 /// The SplitMix64 finalizer: a bijective avalanche on 64 bits (Steele, Lea & Flood 2014).
 #[inline]
-fn mix64(mut z: u64) -> u64 {
+pub(crate) fn mix64(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(MIX64_MUL[0]);
     z = (z ^ (z >> 27)).wrapping_mul(MIX64_MUL[1]);
     z ^ (z >> 31)
+}
+
+/// A uniform 64-bit number as a fraction in [0, 1), from its top 53 bits.
+#[inline]
+pub(crate) fn unit(x: u64) -> f64 {
+    (x >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
 /// The multipliers of [`mix64`].
@@ -102,7 +108,7 @@ impl Stream {
     /// A uniform number in [0, 1) with 53 random bits.
     #[inline]
     pub fn uniform(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+        unit(self.next_u64())
     }
 
     /// True with probability `p` (below 0 never, 1 or above always).

@@ -22,7 +22,7 @@ fn staff_off_duty_are_visitors_at_their_own_venue() {
     let mut world = World::new(&s, 0);
     let v = s.venue_index("a_meeting").unwrap() as u16;
     let (mut off_duty_there, mut on_duty_there) = (0, 0);
-    for day in 0..70 {
+    for day in 0..140 {
         let mut w = world.clone();
         let ctx = w.begin_day(day, &[]);
         w.going_out(&ctx);

@@ -16,6 +16,7 @@ use crate::world::Network;
 use crate::world::{Agent, AgentState, Daily, PeriodAcc, StaffKind, VenueState, World};
 use rand_distr::{Beta, Distribution, LogNormal, StandardNormal};
 
+mod start_strengths;
 mod ties;
 
 use ties::initial_network;

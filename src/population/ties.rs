@@ -3,10 +3,13 @@
 //! the run (`renew_friendships`, `FriendRenewal` streams keyed by agent and day), which pairs stubs the way the
 //! start does.
 
+use super::start_strengths::{
+    FRIEND_STRENGTH, KIN_STRENGTH, MATURE_VENUE_STRENGTH, YOUNG_VENUE_STRENGTH, YOUNG_VENUE_TIES,
+};
 use crate::model::pull::venue_pull;
 use crate::model::stigma_weight;
 use crate::params::Params;
-use crate::rng::{Purpose, Stream};
+use crate::rng::{mix64, unit, Purpose, Stream};
 use crate::scenario::Scenario;
 use crate::types::{AgentIdx, Role};
 use crate::world::network::{Network, TieKind};
@@ -22,9 +25,9 @@ use rayon::prelude::*;
 /// networks, more of them family. Everyone also starts with ties to people they know from a venue
 /// (`venue_ties_service_user`, `venue_ties_resident`): each such stub picks a venue by the agent's pull to it
 /// and pairs with the others who picked it, so the two are venue-mates who meet there again. They fill only
-/// the slots kin and friends left free; their ages and strengths are spread as the venue dynamics keep such
-/// ties ([`pair_up`]), so the network starts near the state the dynamics keep it in instead of building it
-/// up over years.
+/// the slots kin and friends left free. Every tie starts at a strength drawn from those the dynamics keep its
+/// kind at in the long run ([`KIN_STRENGTH`]), so the network starts near the state the dynamics keep it in
+/// instead of building it up or wearing it down over years.
 pub(super) fn initial_network(scenario: &Scenario, p: &Params, replicate: u32, agents: &[Agent]) -> Network {
     let mut net = Network::new(agents.len(), p.max_ties_usize());
     let n_districts = scenario.districts.len();
@@ -77,7 +80,7 @@ pub(super) fn initial_network(scenario: &Scenario, p: &Params, replicate: u32, a
         });
         drop(parts);
         for stubs in pools {
-            pair_up(&mut net, agents, stubs, kind, 0, 3650.0);
+            pair_up(&mut net, agents, stubs, kind, 0, Pairing::Start);
         }
     }
     net
@@ -209,9 +212,10 @@ fn for_each_stub(
 /// ended today, so the part of the network formed outside the venues stays in a steady state instead of
 /// dying out over the years. Each ended friendship is replaced with probability `friend_renewal`:
 /// the agent puts a stub in its district's pool (with probability `p_friend_same_district`) or the town's,
-/// and the stubs pair as at the start. A new friendship enters established (a year old, strength drawn as at
-/// the start). Friendships lost to decay (friends who pull away) are not replaced. Serial, in agent order,
-/// with one stream per agent and day: the same at any thread count.
+/// and the stubs pair as at the start. A new friendship enters established, a year old, at a strength spread
+/// evenly over 0.2–0.8 (0.15–0.55 with a service user at either end). Friendships lost to decay (friends who
+/// pull away) are not replaced. Serial, in agent order, with one stream per agent and day: the same at any
+/// thread count.
 pub fn renew_friendships(
     scenario: &Scenario,
     replicate: u32,
@@ -237,27 +241,34 @@ pub fn renew_friendships(
         }
     }
     for stubs in pools {
-        pair_up(net, agents, stubs, TieKind::Friend, day as i32, 0.0);
+        pair_up(net, agents, stubs, TieKind::Friend, day as i32, Pairing::Renewal);
     }
 }
-
-/// Share of the venue ties at the start made in the past year (about a quarter of residents' and service
-/// users' venue ties in the long run of the default town, at strengths 0.08–0.2: docs/validation.md §1).
-const YOUNG_VENUE_TIES: f64 = 0.25;
 
 /// How many pairs ahead [`pair_up`] asks for the ties it will change.
 const PAIRS_AHEAD: usize = 8;
 
-/// Pairs a pool's stubs in the order of their random keys. The ties count as formed `365 + U × spread_days`
-/// days before `day` (U uniform), so they start mature, except a share `YOUNG_VENUE_TIES` of venue ties,
-/// formed within the past year.
+/// Whether [`pair_up`] makes the start's ties or friendships renewed during the run.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pairing {
+    /// Ties known for 1–11 years (`365 + v × 3650` days, v uniform), at the strengths the dynamics keep them
+    /// at ([`KIN_STRENGTH`]), except the venue ties with v below `YOUNG_VENUE_TIES`, made in the past year
+    /// (the others, v above it, are 3.4–11 years old for residents and 4.4–11 for service users).
+    Start,
+    /// New friendships, a year old, at a strength spread evenly over 0.2–0.8 (0.15–0.55 with a service user
+    /// at either end: their friends have drifted, Palumbo et al. 2015). They strengthen from there, which
+    /// keeps friendships at the strengths of [`FRIEND_STRENGTH`] in the long run.
+    Renewal,
+}
+
+/// Pairs a pool's stubs in the order of their random keys into ties formed before `day`, as `pairing` says.
 fn pair_up(
     net: &mut Network,
     agents: &[Agent],
     mut stubs: Vec<(u64, AgentIdx)>,
     kind: TieKind,
     day: i32,
-    spread_days: f64,
+    pairing: Pairing,
 ) {
     // Equal stubs cannot be told apart, so sorting in parallel gives the same order.
     stubs.par_sort_unstable();
@@ -268,26 +279,26 @@ fn pair_up(
             net.prefetch_for_change(ahead[1].1 as usize);
         }
         let (a, b) = (pair[0].1, pair[1].1);
-        // The stub keys are uniform: reuse them for strength and age, so no other stream is needed.
-        let u = (pair[0].0 >> 11) as f64 / (1u64 << 53) as f64;
-        let v = (pair[1].0 >> 11) as f64 / (1u64 << 53) as f64;
+        // The stub keys are uniform, so no other stream is needed, but neighbours in a sorted pool: each is
+        // mixed (a bijection) so that the strength does not follow the pair's place in the pool, nor the age
+        // the strength.
+        let u = unit(mix64(pair[0].0));
+        let v = unit(mix64(pair[1].0));
         let su = agents[a as usize].role == Role::ServiceUser || agents[b as usize].role == Role::ServiceUser;
-        // Service users' friends have drifted before the run starts: their old friendships are weaker.
-        let (lo, hi) = match kind {
-            // Kin start near the strength their contact keeps them at (from (0.4, 0.9) they took years to get
-            // there, and the town with them).
-            TieKind::Kin => (0.8, 1.0),
-            // Venue ties known for over a year are spread about evenly over this range in the long run of the
-            // default town, for residents and service users alike (docs/validation.md §1).
-            TieKind::Venue => (0.1, 0.85),
-            _ if su => (0.15, 0.55),
-            _ => (0.2, 0.8),
-        };
-        let (strength, formed) = if kind == TieKind::Venue && v < YOUNG_VENUE_TIES {
-            // A young venue tie, made in the past year, still weak.
-            ((0.08 + 0.12 * u) as f32, day - (v / YOUNG_VENUE_TIES * 365.0) as i32)
-        } else {
-            ((lo + (hi - lo) * u) as f32, day - (365 + (v * spread_days) as i32))
+        let spread_days = if pairing == Pairing::Start { 3650.0 } else { 0.0 };
+        let mature = day - (365 + (v * spread_days) as i32);
+        let (strength, formed) = match kind {
+            TieKind::Friend if pairing == Pairing::Renewal => {
+                let (lo, hi) = if su { (0.15, 0.55) } else { (0.2, 0.8) };
+                ((lo + (hi - lo) * u) as f32, mature)
+            }
+            TieKind::Kin => (KIN_STRENGTH[su as usize].at(u), mature),
+            TieKind::Venue if v < YOUNG_VENUE_TIES[su as usize] => {
+                // A young venue tie, made in the past year, still weak.
+                (YOUNG_VENUE_STRENGTH.at(u), day - (v / YOUNG_VENUE_TIES[su as usize] * 365.0) as i32)
+            }
+            TieKind::Venue => (MATURE_VENUE_STRENGTH[su as usize].at(u), mature),
+            TieKind::Friend => (FRIEND_STRENGTH[su as usize].at(u), mature),
         };
         net.add_pair(a, b, strength, formed, kind);
     }
