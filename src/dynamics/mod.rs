@@ -12,6 +12,7 @@
 //! state, reading yesterday's world, so results do not depend on the thread count.
 
 pub mod context;
+mod encounters;
 pub mod events;
 pub mod going_out;
 pub mod inner;
