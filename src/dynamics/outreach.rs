@@ -43,19 +43,14 @@ pub fn reach_out(
     daily: &mut [Daily],
 ) {
     let p = &scenario.params;
-    // Staff at their venue on duty who reach out, per venue, in hiring order: staff off duty who came as
-    // visitors reach out to no one.
+    // Staff who reach out and work today (on duty at their venue: `Daily::working`), per venue, in hiring
+    // order: staff off duty who came as visitors reach out to no one.
     let workers: Vec<Vec<AgentIdx>> = staff
         .iter()
-        .enumerate()
-        .map(|(v, list)| {
+        .map(|list| {
             list.iter()
                 .copied()
-                .filter(|&a| {
-                    outreach_rate(p, agents[a as usize].staff_kind) > 0.0
-                        && venue_today[a as usize] as usize == v
-                        && daily[a as usize].working
-                })
+                .filter(|&a| daily[a as usize].working && outreach_rate(p, agents[a as usize].staff_kind) > 0.0)
                 .collect()
         })
         .collect();
